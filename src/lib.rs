@@ -1,0 +1,6 @@
+//! arcscope: why can't my ARC runner get its AWS role?
+//!
+//! The library is the pure core (IAM policy language and evaluator, chain resolver) plus the
+//! sources that turn files into one model. The binary only parses flags and prints.
+
+pub mod iam;
