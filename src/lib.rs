@@ -3,4 +3,9 @@
 //! The library is the pure core (IAM policy language and evaluator, chain resolver) plus the
 //! sources that turn files into one model. The binary only parses flags and prints.
 
+pub mod chain;
+pub mod cli;
+pub mod demo;
 pub mod iam;
+pub mod model;
+pub mod sources;

@@ -1,0 +1,279 @@
+//! The smallest fix for a denied step, as a policy JSON change, its CDK/Terraform form where it
+//! differs, or the action input — checked by re-running the evaluator on the fixed policy.
+
+use serde_json::json;
+
+use crate::iam::eval::{Decision, Evaluation, Grant, Layer};
+use crate::iam::policy::PolicyDocument;
+
+use super::Step;
+use super::hop::HopEvaluator;
+
+fn stmt_name(index: usize, sid: &Option<String>) -> String {
+    match sid {
+        Some(s) if !s.is_empty() => format!("statement {index} (Sid {s:?})"),
+        _ => format!("statement {index}"),
+    }
+}
+
+fn explicit_deny_fix(step: &mut Step, e: &Evaluation) {
+    for s in &e.statements {
+        step.fixes.push(format!(
+            "{} of {} explicitly denies {}: remove or narrow it — an explicit deny beats every allow (R1)",
+            stmt_name(s.index, &s.sid),
+            s.policy,
+            step.action
+        ));
+    }
+}
+
+fn layer_fix(step: &mut Step, e: &Evaluation, ev: &HopEvaluator<'_>, actions: &[&str]) {
+    let target = ev.target.arn.arn();
+    let caller_role = &ev.caller_role.arn.name;
+    let actions_json = serde_json::to_string(actions).unwrap_or_default();
+    match e.decided_by {
+        Layer::IdentityPolicy => step.fixes.push(format!(
+            "allow it in an identity policy of {caller_role}: {}",
+            json!({"Effect": "Allow", "Action": actions, "Resource": target})
+        )),
+        Layer::PermissionsBoundary => step.fixes.push(format!(
+            "the permissions boundary {} of {caller_role} must allow {actions_json} on {target}",
+            ev.caller_role.boundary.as_deref().unwrap_or("?")
+        )),
+        Layer::SessionPolicy => step.fixes.push(format!(
+            "the session policy passed when {caller_role}'s session was created (inline-session-policy / managed-session-policies of the earlier step) must allow {actions_json} on {target}"
+        )),
+        Layer::Scp => step.fixes.push(format!(
+            "a service control policy of account {} blocks {}: ask the organization admin to allow it for {caller_role}",
+            ev.caller_role.arn.account, step.action
+        )),
+        Layer::TrustPolicy => {}
+    }
+}
+
+/// Fixes for a denied `sts:AssumeRole`.
+pub(crate) fn for_assume(step: &mut Step, e: &Evaluation, ev: &HopEvaluator<'_>) {
+    if !matches!(e.decision, Decision::ImplicitDeny | Decision::ExplicitDeny) {
+        return;
+    }
+    if e.decision == Decision::ExplicitDeny {
+        return explicit_deny_fix(step, e);
+    }
+    let tags = ev.p.tagging != super::hop::Tagging::NotSent;
+    let actions: &[&str] = if tags {
+        &["sts:AssumeRole", "sts:TagSession"]
+    } else {
+        &["sts:AssumeRole"]
+    };
+    if e.decided_by == Layer::TrustPolicy {
+        let caller = ev.caller.role.arn();
+        let stmt = json!({"Effect": "Allow", "Principal": {"AWS": caller}, "Action": actions});
+        step.fixes.push(format!(
+            "add to the trust policy of {}: {stmt}",
+            ev.target.arn.name
+        ));
+        let cdk = if tags {
+            format!("new iam.ArnPrincipal(\"{caller}\").withSessionTags()")
+        } else {
+            format!("new iam.ArnPrincipal(\"{caller}\")")
+        };
+        step.fixes
+            .push(format!("CDK: assumedBy / grantAssumeRole with {cdk}"));
+        step.fixes.push(format!(
+            "Terraform: a statement in the trust aws_iam_policy_document with actions = {} and principals {{ type = \"AWS\", identifiers = [\"{caller}\"] }}",
+            serde_json::to_string(actions).unwrap_or_default()
+        ));
+        for m in &e.non_matching {
+            if m.reason.describe("").contains("path or case differs") {
+                step.fixes.push(format!(
+                    "{} names the caller with a different path or case: {}",
+                    stmt_name(m.statement.index, &m.statement.sid),
+                    m.reason.describe(&step.action)
+                ));
+            }
+        }
+        return;
+    }
+    layer_fix(step, e, ev, actions);
+}
+
+/// Add `sts:TagSession` to every trust statement that allows `sts:AssumeRole` for this caller.
+fn with_tag_session(trust: &PolicyDocument, allowing: &[usize]) -> PolicyDocument {
+    let mut doc = trust.clone();
+    for &i in allowing {
+        if let Some(s) = doc.statements.get_mut(i)
+            && !s.action.negated
+        {
+            s.action.patterns.push("sts:TagSession".into());
+        }
+    }
+    doc
+}
+
+/// Fixes for a denied `sts:TagSession` — the seed's failure (R12).
+pub(crate) fn for_tag_session(
+    step: &mut Step,
+    e: &Evaluation,
+    ev: &HopEvaluator<'_>,
+    inherited: bool,
+) {
+    if !matches!(e.decision, Decision::ImplicitDeny | Decision::ExplicitDeny) {
+        return;
+    }
+    let target = &ev.target.arn.name;
+    let skip_fix = match (&ev.p.skip_input_hint, inherited) {
+        (_, true) => Some(
+            "role-skip-session-tagging alone is reported not to help on EKS Pod Identity (transitive tags, R17): set disableSessionTags on the Pod Identity association, or allow sts:TagSession".to_string(),
+        ),
+        (Some(hint), false) => Some(hint.clone()),
+        (None, false) => None,
+    };
+    if e.decision == Decision::ExplicitDeny {
+        explicit_deny_fix(step, e);
+        if let Some(f) = skip_fix {
+            step.fixes.push(f);
+        }
+        return;
+    }
+    if e.decided_by == Layer::TrustPolicy {
+        // Which trust statements grant AssumeRole to this caller? Extend those.
+        let assume = ev.run("sts:AssumeRole", true, None);
+        let allowing: Vec<usize> = assume
+            .statements
+            .iter()
+            .filter(|s| s.layer == Layer::TrustPolicy)
+            .map(|s| s.index)
+            .collect();
+        if allowing.is_empty() {
+            step.fixes.push(format!("the trust policy of {target} allows neither sts:AssumeRole nor sts:TagSession for this caller: see the sts:AssumeRole step"));
+        } else {
+            let fixed = with_tag_session(&ev.target.trust, &allowing);
+            let what_if = ev.run("sts:TagSession", true, Some(&fixed));
+            let stmts = allowing
+                .iter()
+                .map(|&i| stmt_name(i, &ev.target.trust.statements[i].sid))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut fix = format!(
+                "add \"sts:TagSession\" to the Action of {stmts} in the trust policy of {target}: \"Action\": [\"sts:AssumeRole\", \"sts:TagSession\"]"
+            );
+            let mut also_identity = false;
+            if what_if.decision == Decision::ImplicitDeny
+                && what_if.decided_by == Layer::IdentityPolicy
+            {
+                also_identity = true;
+                fix.push_str(&format!(
+                    "; because the trust names the account{}, the caller's identity policy must allow it too: add \"sts:TagSession\" next to \"sts:AssumeRole\" for {} in {}'s policy (R12)",
+                    if assume.notes.iter().any(|n| n.contains("R9")) { " (cross-account)" } else { "" },
+                    ev.target.arn.arn(),
+                    ev.caller_role.arn.name
+                ));
+            } else if matches!(
+                what_if.decision,
+                Decision::ImplicitDeny | Decision::ExplicitDeny
+            ) {
+                fix.push_str(&format!(
+                    "; then {} still denies it",
+                    what_if.decided_by.as_str()
+                ));
+            }
+            step.fixes.push(fix);
+            let cdk = match assume.trust_grant {
+                Some(Grant::Account) => format!(
+                    "new iam.AccountPrincipal(\"{}\").withSessionTags()",
+                    ev.target.arn.account
+                ),
+                Some(Grant::RoleArn) => format!(
+                    "new iam.ArnPrincipal(\"{}\").withSessionTags()",
+                    ev.caller.role.arn()
+                ),
+                _ => "new iam.SessionTagsPrincipal(<principal>)".to_string(),
+            };
+            step.fixes.push(format!(
+                "CDK: use {cdk} where the role is created (CDK's AccountPrincipal/ArnPrincipal allow only sts:AssumeRole){}",
+                if also_identity { ", and add sts:TagSession to the caller's PolicyStatement" } else { "" }
+            ));
+            step.fixes.push(
+                "Terraform: in the trust aws_iam_policy_document statement, actions = [\"sts:AssumeRole\", \"sts:TagSession\"]".to_string(),
+            );
+        }
+    } else {
+        layer_fix(step, e, ev, &["sts:TagSession"]);
+    }
+    if let Some(f) = skip_fix {
+        step.fixes.push(f);
+    }
+}
+
+/// Fixes for a denied `sts:AssumeRoleWithWebIdentity` (IRSA or GitHub OIDC).
+pub(crate) fn for_web_identity(
+    step: &mut Step,
+    e: &Evaluation,
+    role: &crate::model::aws::Role,
+    host: &str,
+    subject: Option<&str>,
+    provider_arn: &str,
+) {
+    let name = &role.arn.name;
+    if e.decision == Decision::ExplicitDeny {
+        return explicit_deny_fix(step, e);
+    }
+    let mut any = false;
+    for m in &e.non_matching {
+        use crate::iam::eval::Miss;
+        match &m.reason {
+            Miss::Condition {
+                key,
+                expected,
+                actual,
+                operator,
+            } if key.to_ascii_lowercase().ends_with(":sub") => {
+                any = true;
+                let got = actual
+                    .as_ref()
+                    .and_then(|a| a.first())
+                    .cloned()
+                    .unwrap_or_default();
+                let mut fix = format!(
+                    "the trust condition {operator} {key} of {name} expects {expected:?}, the token says {got:?}: change the condition to {got:?}"
+                );
+                if let Some(exp) = expected
+                    .first()
+                    .and_then(|e| e.strip_prefix("system:serviceaccount:"))
+                    && let Some((ns, sa)) = exp.split_once(':')
+                {
+                    fix.push_str(&format!(
+                        ", or run the runners with service account {sa} in namespace {ns}"
+                    ));
+                }
+                step.fixes.push(fix);
+            }
+            Miss::Condition {
+                key,
+                expected,
+                actual,
+                operator,
+            } if key.to_ascii_lowercase().ends_with(":aud") => {
+                any = true;
+                step.fixes.push(format!("the trust condition {operator} {key} of {name} expects {expected:?}, the token audience is {actual:?}: align them"));
+            }
+            Miss::Principal { note: Some(n), .. } => {
+                any = true;
+                step.fixes.push(format!(
+                    "the trust policy of {name} {n}: set Principal.Federated to {provider_arn}"
+                ));
+            }
+            _ => {}
+        }
+    }
+    if !any {
+        let sub = subject
+            .map(str::to_string)
+            .unwrap_or_else(|| "<subject>".into());
+        step.fixes.push(format!(
+            "add to the trust policy of {name}: {}",
+            json!({"Effect": "Allow", "Principal": {"Federated": provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {"StringEquals": {format!("{host}:sub"): sub, format!("{host}:aud"): "sts.amazonaws.com"}}})
+        ));
+    }
+}

@@ -1,0 +1,190 @@
+//! The identity chain of a runner: pod → service account → credential source (IRSA, Pod
+//! Identity, static keys, node role) → each `configure-aws-credentials` step of its jobs, with
+//! every STS request simulated by the evaluator and explained.
+
+pub mod fixes;
+mod hop;
+pub mod resolve;
+
+use serde::Serialize;
+
+use crate::iam::eval::{Decision, Evaluation, StatementRef};
+
+pub use resolve::{CheckOptions, resolve_all};
+
+/// What decided a step: an evaluation layer, or a precondition (the `check` contract's list).
+pub type DecidedBy = &'static str;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Allow,
+    Deny,
+    Unknown,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Allow => "allow",
+            Verdict::Deny => "deny",
+            Verdict::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatementOut {
+    pub policy: String,
+    pub layer: String,
+    pub index: usize,
+    pub sid: Option<String>,
+    pub effect: String,
+}
+
+impl From<&StatementRef> for StatementOut {
+    fn from(s: &StatementRef) -> Self {
+        StatementOut {
+            policy: s.policy.clone(),
+            layer: s.layer.as_str().into(),
+            index: s.index,
+            sid: s.sid.clone(),
+            effect: s.effect.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NonMatching {
+    pub policy: String,
+    pub layer: String,
+    pub index: usize,
+    pub sid: Option<String>,
+    pub reason: String,
+}
+
+/// One request the job makes (or a precondition that stops it).
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    /// 1-based hop number: steps of one AssumeRole call share it.
+    pub hop: usize,
+    /// Where the request comes from: `IRSA`, `Pod Identity`, `deploy.yml job push-image step 2 (configure-aws-credentials@v4)`.
+    pub via: String,
+    pub action: String,
+    pub principal: String,
+    pub resource: String,
+    pub decision: Decision,
+    pub decided_by: DecidedBy,
+    pub statements: Vec<StatementOut>,
+    pub non_matching: Vec<NonMatching>,
+    /// The AWS error as STS is likely to print it.
+    pub message: Option<String>,
+    /// The documented form of the same error (differs for trust-side denials; iam-rules §5).
+    pub documented_message: Option<String>,
+    /// The line configure-aws-credentials writes to the job log for this failure.
+    pub log_line: Option<String>,
+    pub fixes: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+impl Step {
+    pub fn new(hop: usize, via: &str, action: &str, principal: &str, resource: &str) -> Step {
+        Step {
+            hop,
+            via: via.to_string(),
+            action: action.to_string(),
+            principal: principal.to_string(),
+            resource: resource.to_string(),
+            decision: Decision::Unknown,
+            decided_by: "unknown",
+            statements: Vec::new(),
+            non_matching: Vec::new(),
+            message: None,
+            documented_message: None,
+            log_line: None,
+            fixes: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// A precondition failure: decision `error`.
+    pub fn error(mut self, decided_by: DecidedBy, message: impl Into<String>) -> Step {
+        self.decision = Decision::Error;
+        self.decided_by = decided_by;
+        self.message = Some(message.into());
+        self
+    }
+
+    pub fn unknown(mut self, why: impl Into<String>) -> Step {
+        self.decision = Decision::Unknown;
+        self.decided_by = "unknown";
+        self.notes.push(why.into());
+        self
+    }
+
+    pub fn apply(&mut self, e: &Evaluation) {
+        self.decision = e.decision;
+        self.decided_by = e.decided_by.as_str();
+        self.statements = e.statements.iter().map(StatementOut::from).collect();
+        self.non_matching = e
+            .non_matching
+            .iter()
+            .map(|m| NonMatching {
+                policy: m.statement.policy.clone(),
+                layer: m.statement.layer.as_str().into(),
+                index: m.statement.index,
+                sid: m.statement.sid.clone(),
+                reason: m.reason.describe(&self.action),
+            })
+            .collect();
+        self.notes.extend(e.notes.iter().cloned());
+    }
+
+    pub fn is_denied(&self) -> bool {
+        matches!(
+            self.decision,
+            Decision::ImplicitDeny | Decision::ExplicitDeny | Decision::Error
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum SubjectKind {
+    Pod,
+    EphemeralRunner,
+    AutoscalingRunnerSet,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Chain {
+    /// `namespace/name` of the pod, EphemeralRunner or scale set.
+    pub subject: String,
+    pub subject_kind: SubjectKind,
+    /// `namespace/name` of the AutoscalingRunnerSet, when known.
+    pub scale_set: Option<String>,
+    pub service_account: String,
+    /// `irsa`, `pod_identity`, `static_keys`, `node_role`, `none`.
+    pub credential_source: String,
+    /// The job this chain simulates: `deploy.yml#push-image`, or how targets were chosen.
+    pub job: Option<String>,
+    pub verdict: Verdict,
+    pub steps: Vec<Step>,
+    pub notes: Vec<String>,
+}
+
+impl Chain {
+    pub fn compute_verdict(&mut self) {
+        self.verdict = if self.steps.iter().any(Step::is_denied) {
+            Verdict::Deny
+        } else if self.steps.iter().all(|s| s.decision == Decision::Allow) {
+            Verdict::Allow
+        } else {
+            Verdict::Unknown
+        };
+    }
+
+    /// The first step that fails, if any.
+    pub fn failing_step(&self) -> Option<&Step> {
+        self.steps.iter().find(|s| s.is_denied())
+    }
+}

@@ -1,0 +1,255 @@
+//! `arcscope check`: every runner's identity chain, as text or as the stable JSON contract.
+
+use serde::Serialize;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use crate::chain::{Chain, CheckOptions, Step, Verdict, resolve_all};
+use crate::iam::eval::Decision;
+use crate::model::workflow;
+
+use super::{SourceArgs, UsageError};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Check one runner: NAMESPACE/NAME of a pod, EphemeralRunner or scale set
+    #[arg(long, value_name = "NAMESPACE/NAME")]
+    pub pod: Option<String>,
+    /// A workflow file whose configure-aws-credentials steps apply to every runner (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub workflow: Vec<PathBuf>,
+    /// Simulate this target role instead of what the workflows say
+    #[arg(long, value_name = "ARN")]
+    pub role_to_assume: Option<String>,
+    /// Simulate `role-skip-session-tagging: true`
+    #[arg(long)]
+    pub skip_session_tagging: bool,
+    /// Simulate `role-duration-seconds`
+    #[arg(long, value_name = "N")]
+    pub duration_seconds: Option<u32>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    chains: &'a [Chain],
+}
+
+/// Run `check`; returns the exit status (0 all allowed, 1 a denial or unknown, 2 unusable input).
+pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, UsageError> {
+    let inv = args.source.load()?;
+    let mut workflows = Vec::new();
+    for path in &args.workflow {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| UsageError(format!("{shown}: cannot read: {e}")))?;
+        let docs = crate::sources::bundle::parse_yaml(&text)
+            .map_err(|e| UsageError(format!("{shown}: malformed YAML: {e}")))?;
+        let doc = docs
+            .into_iter()
+            .find(workflow::is_workflow)
+            .ok_or_else(|| {
+                UsageError(format!("{shown}: not a GitHub workflow (no `jobs:` map)"))
+            })?;
+        workflows.push(workflow::parse(&shown, &doc));
+    }
+    if let Some(pod) = &args.pod
+        && !pod.contains('/')
+    {
+        return Err(UsageError(format!("--pod {pod}: expected NAMESPACE/NAME")));
+    }
+    let opts = CheckOptions {
+        pod: args.pod.clone(),
+        workflows,
+        role_to_assume: args.role_to_assume.clone(),
+        skip_session_tagging: args.skip_session_tagging,
+        duration_seconds: args.duration_seconds,
+    };
+    let chains = resolve_all(&inv, &opts).map_err(UsageError)?;
+    for w in &inv.warnings {
+        let _ = writeln!(err, "warning: {w}");
+    }
+    for f in &inv.unknown_files {
+        let _ = writeln!(
+            err,
+            "note: {f}: valid JSON/YAML of a shape arcscope does not use; kept for browsing"
+        );
+    }
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &Report { chains: &chains })
+                .map_err(|e| UsageError(e.to_string()))?;
+            let _ = writeln!(out);
+        }
+        Format::Text => {
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            write_text(out, &inv.source, &chains, color).map_err(|e| UsageError(e.to_string()))?;
+        }
+    }
+    Ok(
+        if !chains.is_empty() && chains.iter().all(|c| c.verdict == Verdict::Allow)
+            || chains.is_empty()
+        {
+            0
+        } else {
+            1
+        },
+    )
+}
+
+fn mark(d: Decision, color: bool) -> String {
+    let (sym, code) = match d {
+        Decision::Allow => ("✔", "32"),
+        Decision::ImplicitDeny | Decision::ExplicitDeny | Decision::Error => ("✘", "31"),
+        Decision::Unknown => ("?", "33"),
+    };
+    if color {
+        format!("\x1b[{code}m{sym}\x1b[0m")
+    } else {
+        sym.to_string()
+    }
+}
+
+fn verdict_mark(v: Verdict, color: bool) -> String {
+    mark(
+        match v {
+            Verdict::Allow => Decision::Allow,
+            Verdict::Deny => Decision::ImplicitDeny,
+            Verdict::Unknown => Decision::Unknown,
+        },
+        color,
+    )
+}
+
+fn role_name(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+/// The text report: one block per chain, a line per step, the deciding statement, the fix.
+pub fn write_text(
+    out: &mut dyn Write,
+    source: &str,
+    chains: &[Chain],
+    color: bool,
+) -> std::io::Result<()> {
+    writeln!(out, "arcscope check — {source} (read-only)")?;
+    if chains.is_empty() {
+        writeln!(out, "no runner pods, EphemeralRunners or scale sets found")?;
+        return Ok(());
+    }
+    for c in chains {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{} {} {}  [{}]",
+            verdict_mark(c.verdict, color),
+            c.verdict.as_str(),
+            c.subject,
+            kind(c)
+        )?;
+        let mut facts = vec![
+            format!("service account {}", c.service_account),
+            format!("credentials {}", c.credential_source),
+        ];
+        if let Some(s) = &c.scale_set {
+            facts.insert(0, format!("scale set {s}"));
+        }
+        writeln!(out, "  {}", facts.join(" · "))?;
+        if let Some(j) = &c.job {
+            writeln!(out, "  job {j}")?;
+        }
+        for n in &c.notes {
+            writeln!(out, "  note: {n}")?;
+        }
+        for s in &c.steps {
+            write_step(out, s, color)?;
+        }
+    }
+    let count = |v: Verdict| chains.iter().filter(|c| c.verdict == v).count();
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{} chains: {} allow, {} deny, {} unknown",
+        chains.len(),
+        count(Verdict::Allow),
+        count(Verdict::Deny),
+        count(Verdict::Unknown)
+    )?;
+    Ok(())
+}
+
+fn kind(c: &Chain) -> &'static str {
+    match c.subject_kind {
+        crate::chain::SubjectKind::Pod => "pod",
+        crate::chain::SubjectKind::EphemeralRunner => "EphemeralRunner, no pod",
+        crate::chain::SubjectKind::AutoscalingRunnerSet => "scale set, no runner",
+    }
+}
+
+fn write_step(out: &mut dyn Write, s: &Step, color: bool) -> std::io::Result<()> {
+    let decided = match s.decision {
+        Decision::Allow => format!("allowed by {}", s.decided_by),
+        d => format!("{} by {}", d.as_str(), s.decided_by),
+    };
+    writeln!(
+        out,
+        "  {} hop {} {} → {}   {}   via {}",
+        mark(s.decision, color),
+        s.hop,
+        s.action,
+        role_name(&s.resource),
+        decided,
+        s.via
+    )?;
+    for st in &s.statements {
+        let sid = st
+            .sid
+            .as_deref()
+            .map(|x| format!(" (Sid {x})"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "      {} statement {}{} of {}",
+            st.effect, st.index, sid, st.policy
+        )?;
+    }
+    if s.decision != Decision::Allow {
+        for m in &s.non_matching {
+            let sid = m
+                .sid
+                .as_deref()
+                .map(|x| format!(" (Sid {x})"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "      why: {} statement {}{}: {}",
+                m.policy, m.index, sid, m.reason
+            )?;
+        }
+    }
+    if let Some(m) = &s.message {
+        writeln!(out, "      error: {m}")?;
+    }
+    if let (Some(d), Some(m)) = (&s.documented_message, &s.message)
+        && d != m
+    {
+        writeln!(out, "      documented form: {d}")?;
+    }
+    for n in &s.notes {
+        writeln!(out, "      note: {n}")?;
+    }
+    for f in &s.fixes {
+        writeln!(out, "      fix: {f}")?;
+    }
+    Ok(())
+}

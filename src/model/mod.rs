@@ -1,0 +1,180 @@
+//! The one model every source fills and every view reads: Kubernetes objects, IAM, workflows,
+//! logs. Sources (bundle, demo; later live kube and AWS) only ever add to an `Inventory`.
+
+pub mod aws;
+pub mod k8s;
+pub mod workflow;
+
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::iam::arn;
+use aws::{ManagedPolicy, OidcProvider, PodIdentityAssociation, Role, Scp};
+use k8s::*;
+use workflow::Workflow;
+
+/// A Kubernetes object kept for browsing (raw JSON, `managedFields` dropped).
+#[derive(Debug, Clone)]
+pub struct KubeObject {
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub raw: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogKind {
+    /// `logs/<namespace>/<pod>/<container>.log`
+    Container {
+        namespace: String,
+        pod: String,
+        container: String,
+    },
+    /// Any other `*.log`: a GitHub job log.
+    Job,
+}
+
+#[derive(Debug, Clone)]
+pub struct LogFile {
+    pub path: String,
+    pub kind: LogKind,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Inventory {
+    /// Where the data came from: `demo`, a bundle path, a live context.
+    pub source: String,
+    pub pods: Vec<Pod>,
+    pub service_accounts: Vec<ServiceAccount>,
+    pub namespaces: BTreeSet<String>,
+    pub events: Vec<Event>,
+    pub runner_sets: Vec<AutoscalingRunnerSet>,
+    pub ephemeral_runner_sets: Vec<EphemeralRunnerSet>,
+    pub ephemeral_runners: Vec<EphemeralRunner>,
+    pub listeners: Vec<AutoscalingListener>,
+    /// Every object for browsing, unknown kinds included; never Secrets.
+    pub objects: Vec<KubeObject>,
+    /// Secrets seen and skipped (count only; their data is never read).
+    pub secrets_skipped: usize,
+    /// Roles by ARN, across accounts.
+    pub roles: BTreeMap<String, Role>,
+    pub managed_policies: BTreeMap<String, ManagedPolicy>,
+    /// Accounts whose full authorization details were loaded.
+    pub iam_accounts: BTreeSet<String>,
+    pub oidc_providers: Vec<OidcProvider>,
+    /// `get-open-id-connect-provider` outputs by URL (no ARN in that output).
+    pub oidc_client_ids_by_url: BTreeMap<String, Vec<String>>,
+    pub cluster_issuer: Option<String>,
+    pub cluster_name: Option<String>,
+    pub scps: Vec<Scp>,
+    pub pod_identity: Vec<PodIdentityAssociation>,
+    pub workflows: Vec<Workflow>,
+    pub logs: Vec<LogFile>,
+    /// Files of valid JSON/YAML whose shape arcscope does not know (kept, not an error).
+    pub unknown_files: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// What arcscope knows about an OIDC provider for an issuer in an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProviderLookup {
+    Found {
+        arn: String,
+        client_ids: Option<Vec<String>>,
+    },
+    Missing,
+    /// No provider data for that account in the bundle.
+    Unknown,
+}
+
+impl Inventory {
+    pub fn service_account(&self, namespace: &str, name: &str) -> Option<&ServiceAccount> {
+        self.service_accounts
+            .iter()
+            .find(|s| s.metadata.ns() == namespace && s.metadata.name == name)
+    }
+
+    pub fn service_accounts_named(&self, name: &str) -> impl Iterator<Item = &ServiceAccount> {
+        self.service_accounts
+            .iter()
+            .filter(move |s| s.metadata.name == name)
+    }
+
+    /// Do we have the ServiceAccounts of this namespace at all (to tell "missing" from "not in the dump")?
+    pub fn has_service_accounts_in(&self, namespace: &str) -> bool {
+        self.service_accounts
+            .iter()
+            .any(|s| s.metadata.ns() == namespace)
+    }
+
+    pub fn role(&self, arn: &str) -> Option<&Role> {
+        self.roles.get(arn).or_else(|| {
+            // Trust and env may name a role without its path.
+            let r = arn::RoleArn::parse(arn)?;
+            self.roles
+                .values()
+                .find(|x| x.arn.account == r.account && x.arn.name == r.name && r.path == "/")
+        })
+    }
+
+    pub fn iam_loaded(&self, account: &str) -> bool {
+        self.iam_accounts.contains(account)
+    }
+
+    /// Unique IDs of every known role, for R10.
+    pub fn role_ids(&self) -> Vec<(String, String)> {
+        self.roles
+            .values()
+            .filter_map(|r| Some((r.role_id.clone()?, r.arn.arn())))
+            .collect()
+    }
+
+    pub fn provider_for(&self, partition: &str, account: &str, issuer: &str) -> ProviderLookup {
+        let want = arn::oidc_provider_arn(partition, account, issuer);
+        let url = arn::issuer_host_path(issuer);
+        let by_url = self.oidc_client_ids_by_url.get(url).cloned();
+        if let Some(p) = self.oidc_providers.iter().find(|p| p.arn == want) {
+            return ProviderLookup::Found {
+                arn: p.arn.clone(),
+                client_ids: p.client_ids.clone().or(by_url),
+            };
+        }
+        let listed_for_account = self
+            .oidc_providers
+            .iter()
+            .any(|p| arn::parse(&p.arn).is_some_and(|a| a.account == account));
+        if listed_for_account {
+            return ProviderLookup::Missing;
+        }
+        // A `get-open-id-connect-provider` output names no account; accept it for the account
+        // being asked about only when the bundle holds a single account's IAM.
+        if by_url.is_some() && self.iam_accounts.len() <= 1 {
+            return ProviderLookup::Found {
+                arn: want,
+                client_ids: by_url,
+            };
+        }
+        ProviderLookup::Unknown
+    }
+
+    pub fn ephemeral_runner(&self, namespace: &str, name: &str) -> Option<&EphemeralRunner> {
+        self.ephemeral_runners
+            .iter()
+            .find(|e| e.metadata.ns() == namespace && e.metadata.name == name)
+    }
+
+    /// The AutoscalingRunnerSet an object belongs to, by the scale-set labels (arc.md §2.6).
+    pub fn runner_set_for(&self, meta: &ObjectMeta) -> Option<&AutoscalingRunnerSet> {
+        let name = meta.labels.get(SCALE_SET_NAME_LABEL)?;
+        let ns = meta
+            .labels
+            .get(SCALE_SET_NAMESPACE_LABEL)
+            .map(String::as_str)
+            .unwrap_or(meta.ns());
+        self.runner_sets.iter().find(|a| {
+            a.metadata.ns() == ns && (&a.metadata.name == name || a.scale_set_name() == name)
+        })
+    }
+}

@@ -1,0 +1,507 @@
+//! Offline bundles: a directory of files as `kubectl` and the AWS CLI write them, each file
+//! recognised by its content, not its name (issue #2 §5). The embedded demo is such a bundle.
+//!
+//! Every `*.json`/`*.yaml`/`*.yml` must parse; valid JSON or YAML of an unknown shape is kept
+//! and listed, not an error. Secrets are skipped without reading their data. Parsers are depth
+//! limited (serde_json: 128 levels; YAML: 128) so absurd nesting is an error, not a stack overflow.
+
+use serde_json::Value;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::iam::policy::PolicyDocument;
+use crate::model::aws::{self, OidcProvider, PodIdentityAssociation, Scp};
+use crate::model::workflow;
+use crate::model::{Inventory, KubeObject, LogFile, LogKind};
+
+/// A bundle problem, naming the file and what is wrong.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct BundleError {
+    pub file: String,
+    pub message: String,
+}
+
+fn err(file: &str, message: impl Into<String>) -> BundleError {
+    BundleError {
+        file: file.to_string(),
+        message: message.into(),
+    }
+}
+
+const MAX_DIR_DEPTH: usize = 32;
+const YAML_MAX_DEPTH: usize = 128;
+
+/// Load every file below `dir`.
+pub fn load_dir(dir: &Path) -> Result<Inventory, BundleError> {
+    let shown = dir.display().to_string();
+    let meta =
+        fs::metadata(dir).map_err(|e| err(&shown, format!("cannot read bundle directory: {e}")))?;
+    if !meta.is_dir() {
+        return Err(err(
+            &shown,
+            "not a directory (a bundle is a directory of kubectl/AWS CLI outputs)",
+        ));
+    }
+    let mut files = Vec::new();
+    collect(dir, dir, 0, &mut files)?;
+    if files.is_empty() {
+        return Err(err(&shown, "the bundle directory holds no files"));
+    }
+    files.sort();
+    let mut inv = Inventory {
+        source: format!("bundle {shown}"),
+        ..Inventory::default()
+    };
+    for (rel, path) in files {
+        let bytes = fs::read(&path)
+            .map_err(|e| err(&path.display().to_string(), format!("cannot read: {e}")))?;
+        add_file(&mut inv, &rel, &bytes).map_err(|e| BundleError {
+            file: path.display().to_string(),
+            message: e.message,
+        })?;
+    }
+    finish(&mut inv);
+    Ok(inv)
+}
+
+fn collect(
+    root: &Path,
+    dir: &Path,
+    depth: usize,
+    out: &mut Vec<(String, PathBuf)>,
+) -> Result<(), BundleError> {
+    if depth > MAX_DIR_DEPTH {
+        return Err(err(
+            &dir.display().to_string(),
+            "directory nesting deeper than 32 levels",
+        ));
+    }
+    let entries = fs::read_dir(dir)
+        .map_err(|e| err(&dir.display().to_string(), format!("cannot list: {e}")))?;
+    for entry in entries {
+        let entry =
+            entry.map_err(|e| err(&dir.display().to_string(), format!("cannot list: {e}")))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        // Do not follow symlinked directories: no loops.
+        let ft = entry
+            .file_type()
+            .map_err(|e| err(&path.display().to_string(), e.to_string()))?;
+        if ft.is_dir() {
+            collect(root, &path, depth + 1, out)?;
+        } else if ft.is_file() || (ft.is_symlink() && path.is_file()) {
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            out.push((rel, path));
+        }
+    }
+    Ok(())
+}
+
+/// Load a bundle given as `(relative path, bytes)` pairs (the embedded demo).
+pub fn load_files<'a>(
+    source: &str,
+    files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+) -> Result<Inventory, BundleError> {
+    let mut inv = Inventory {
+        source: source.to_string(),
+        ..Inventory::default()
+    };
+    for (name, bytes) in files {
+        add_file(&mut inv, name, bytes)?;
+    }
+    finish(&mut inv);
+    Ok(inv)
+}
+
+fn finish(inv: &mut Inventory) {
+    // Namespaces seen on objects count as existing even without Namespace objects.
+    let seen: Vec<String> = inv
+        .objects
+        .iter()
+        .filter_map(|o| o.namespace.clone())
+        .collect();
+    inv.namespaces.extend(seen);
+}
+
+fn extension(name: &str) -> String {
+    name.rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// Add one file to the inventory.
+pub fn add_file(inv: &mut Inventory, name: &str, bytes: &[u8]) -> Result<(), BundleError> {
+    let ext = extension(name);
+    if ext == "log" {
+        inv.logs.push(LogFile {
+            path: name.to_string(),
+            kind: log_kind(name),
+            text: String::from_utf8_lossy(bytes).into_owned(),
+        });
+        return Ok(());
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        err(name, format!("binary data, not a UTF-8 text file (invalid byte at offset {}); a bundle holds JSON, YAML and .log files", e.valid_up_to()))
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        if matches!(ext.as_str(), "json" | "yaml" | "yml") {
+            return Err(err(name, "empty file"));
+        }
+        return Ok(());
+    }
+    let strict = matches!(ext.as_str(), "json" | "yaml" | "yml");
+    let starts_json = text.trim_start().starts_with(['{', '[']);
+    let docs: Vec<Value> = if ext == "json" || (starts_json && ext != "yaml" && ext != "yml") {
+        match serde_json::from_str::<Value>(text) {
+            Ok(v) => vec![v],
+            Err(e) if strict || starts_json => {
+                return Err(err(name, format!("malformed JSON: {e}")));
+            }
+            Err(_) => return Ok(()),
+        }
+    } else {
+        match parse_yaml(text) {
+            Ok(docs) => docs,
+            Err(e) if strict => return Err(err(name, format!("malformed YAML: {e}"))),
+            Err(_) => {
+                inv.warnings
+                    .push(format!("{name}: skipped, neither JSON nor YAML"));
+                return Ok(());
+            }
+        }
+    };
+    let mut recognised = false;
+    for doc in docs {
+        recognised |= classify(inv, name, doc)?;
+    }
+    if !recognised && strict {
+        inv.unknown_files.push(name.to_string());
+    }
+    Ok(())
+}
+
+/// Multi-document YAML into JSON values. Strict booleans keep a workflow's `on:` a string key.
+pub fn parse_yaml(text: &str) -> Result<Vec<Value>, String> {
+    let options = serde_saphyr::options! {
+        strict_booleans: true,
+        budget: serde_saphyr::budget! {
+            max_depth: YAML_MAX_DEPTH,
+            // A big valid dump is real input: lift the size budgets, keep the depth limit.
+            max_events: 200_000_000,
+            max_nodes: 100_000_000,
+            max_total_scalar_bytes: 1 << 30,
+            max_documents: 1_000_000,
+        },
+    };
+    serde_saphyr::from_multiple_with_options::<Value>(text, options).map_err(|e| {
+        let s = e.to_string();
+        // Keep one line: serde-saphyr may render a multi-line snippet.
+        s.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
+}
+
+fn log_kind(name: &str) -> LogKind {
+    let parts: Vec<&str> = name.split('/').collect();
+    if let Some(i) = parts.iter().position(|p| *p == "logs")
+        && parts.len() == i + 4
+    {
+        let container = parts[i + 3].trim_end_matches(".log");
+        return LogKind::Container {
+            namespace: parts[i + 1].into(),
+            pod: parts[i + 2].into(),
+            container: container.into(),
+        };
+    }
+    LogKind::Job
+}
+
+fn s<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+/// Classify one document. Returns whether its shape was recognised.
+fn classify(inv: &mut Inventory, file: &str, doc: Value) -> Result<bool, BundleError> {
+    if !doc.is_object() {
+        return Ok(false);
+    }
+    if let (Some(kind), true) = (
+        s(&doc, "kind").map(str::to_string),
+        doc.get("apiVersion").is_some() || doc.get("items").is_some(),
+    ) {
+        if let Some(items) = doc.get("items").and_then(Value::as_array)
+            && (kind == "List" || kind.ends_with("List"))
+        {
+            let item_kind = kind
+                .strip_suffix("List")
+                .filter(|k| !k.is_empty())
+                .map(str::to_string);
+            let api_version = s(&doc, "apiVersion").map(str::to_string);
+            let items = items.clone();
+            for mut item in items {
+                if let Some(obj) = item.as_object_mut() {
+                    // Typed lists (`PodList`) from the API omit kind/apiVersion on items.
+                    if !obj.contains_key("kind")
+                        && let Some(k) = &item_kind
+                    {
+                        obj.insert("kind".into(), Value::String(k.clone()));
+                    }
+                    if !obj.contains_key("apiVersion")
+                        && let Some(a) = &api_version
+                    {
+                        obj.insert("apiVersion".into(), Value::String(a.clone()));
+                    }
+                }
+                add_kube_object(inv, file, item)?;
+            }
+            return Ok(true);
+        }
+        add_kube_object(inv, file, doc)?;
+        return Ok(true);
+    }
+    if doc.get("RoleDetailList").is_some()
+        || doc.get("Policies").is_some()
+        || doc.get("UserDetailList").is_some()
+    {
+        add_authorization_details(inv, file, &doc)?;
+        return Ok(true);
+    }
+    if let Some(role) = doc.get("Role").filter(|r| r.get("Arn").is_some()) {
+        // `aws iam get-role`: adds MaxSessionDuration and tags.
+        let parsed = aws::parse_role(role, 0).map_err(|e| err(file, e.to_string()))?;
+        let key = parsed.arn.arn();
+        match inv.roles.get_mut(&key) {
+            Some(existing) => {
+                existing.max_session_duration = parsed
+                    .max_session_duration
+                    .or(existing.max_session_duration);
+                if existing.tags.is_empty() {
+                    existing.tags = parsed.tags;
+                }
+            }
+            None => {
+                inv.roles.insert(key, parsed);
+            }
+        }
+        return Ok(true);
+    }
+    if let Some(list) = doc
+        .get("OpenIDConnectProviderList")
+        .and_then(Value::as_array)
+    {
+        for p in list {
+            if let Some(arn) = s(p, "Arn")
+                && !inv.oidc_providers.iter().any(|x| x.arn == arn)
+            {
+                inv.oidc_providers.push(OidcProvider {
+                    arn: arn.to_string(),
+                    client_ids: None,
+                });
+            }
+        }
+        return Ok(true);
+    }
+    if let (Some(url), Some(ids)) = (
+        s(&doc, "Url"),
+        doc.get("ClientIDList").and_then(Value::as_array),
+    ) {
+        let ids = ids
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect();
+        inv.oidc_client_ids_by_url
+            .insert(crate::iam::arn::issuer_host_path(url).to_string(), ids);
+        return Ok(true);
+    }
+    if let Some(cluster) = doc
+        .get("cluster")
+        .filter(|c| c.get("identity").is_some() || c.get("arn").is_some())
+    {
+        inv.cluster_issuer = cluster
+            .pointer("/identity/oidc/issuer")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or(inv.cluster_issuer.take());
+        inv.cluster_name = s(cluster, "name")
+            .map(str::to_string)
+            .or(inv.cluster_name.take());
+        return Ok(true);
+    }
+    if let (Some(issuer), true) = (s(&doc, "issuer"), doc.get("jwks_uri").is_some()) {
+        inv.cluster_issuer = Some(issuer.to_string());
+        return Ok(true);
+    }
+    if let Some(policy) = doc.get("Policy").filter(|p| p.get("Content").is_some()) {
+        // `aws organizations describe-policy`.
+        let name = policy
+            .pointer("/PolicySummary/Name")
+            .and_then(Value::as_str)
+            .unwrap_or("SCP")
+            .to_string();
+        let kind = policy
+            .pointer("/PolicySummary/Type")
+            .and_then(Value::as_str)
+            .unwrap_or("SERVICE_CONTROL_POLICY");
+        if kind != "SERVICE_CONTROL_POLICY" {
+            inv.warnings.push(format!(
+                "{file}: organizations policy {name} of type {kind} is not an SCP; ignored"
+            ));
+            return Ok(true);
+        }
+        let doc = PolicyDocument::from_value(&policy["Content"])
+            .map_err(|e| err(file, format!("SCP {name}: {e}")))?;
+        inv.scps.push(Scp { name, doc });
+        return Ok(true);
+    }
+    let associations: Vec<&Value> = match (
+        doc.get("association"),
+        doc.get("associations").and_then(Value::as_array),
+    ) {
+        (Some(a), _) => vec![a],
+        (None, Some(list)) => list.iter().collect(),
+        _ => Vec::new(),
+    };
+    if !associations.is_empty() {
+        for a in associations {
+            let (Some(ns), Some(sa)) = (s(a, "namespace"), s(a, "serviceAccount")) else {
+                continue;
+            };
+            let Some(role) = s(a, "roleArn") else {
+                inv.warnings.push(format!("{file}: Pod Identity association {ns}/{sa} has no roleArn (list output); add describe-pod-identity-association output"));
+                continue;
+            };
+            inv.pod_identity.push(PodIdentityAssociation {
+                cluster: s(a, "clusterName").map(str::to_string),
+                namespace: ns.to_string(),
+                service_account: sa.to_string(),
+                role_arn: role.to_string(),
+                target_role_arn: s(a, "targetRoleArn").map(str::to_string),
+                disable_session_tags: a
+                    .get("disableSessionTags")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+            });
+        }
+        return Ok(true);
+    }
+    if workflow::is_workflow(&doc) {
+        inv.workflows.push(workflow::parse(file, &doc));
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+fn add_kube_object(inv: &mut Inventory, file: &str, mut obj: Value) -> Result<(), BundleError> {
+    let kind = s(&obj, "kind").unwrap_or("").to_string();
+    if kind == "Secret" {
+        inv.secrets_skipped += 1;
+        return Ok(());
+    }
+    if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.remove("managedFields");
+    }
+    let api_version = s(&obj, "apiVersion").unwrap_or("").to_string();
+    let name = obj
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let namespace = obj
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let what = format!(
+        "{kind} {}{name}",
+        namespace
+            .as_deref()
+            .map(|n| format!("{n}/"))
+            .unwrap_or_default()
+    );
+    fn typed<T: serde::de::DeserializeOwned>(
+        file: &str,
+        what: &str,
+        v: &Value,
+    ) -> Result<T, BundleError> {
+        T::deserialize(v).map_err(|e| err(file, format!("{what}: {e}")))
+    }
+    let arc = api_version.starts_with("actions.github.com/");
+    match (kind.as_str(), arc) {
+        ("Pod", false) => inv.pods.push(typed(file, &what, &obj)?),
+        ("ServiceAccount", false) => inv.service_accounts.push(typed(file, &what, &obj)?),
+        ("Namespace", false) => {
+            inv.namespaces.insert(name.clone());
+        }
+        ("Event", false) => inv.events.push(typed(file, &what, &obj)?),
+        ("AutoscalingRunnerSet", true) => inv.runner_sets.push(typed(file, &what, &obj)?),
+        ("EphemeralRunnerSet", true) => inv.ephemeral_runner_sets.push(typed(file, &what, &obj)?),
+        ("EphemeralRunner", true) => inv.ephemeral_runners.push(typed(file, &what, &obj)?),
+        ("AutoscalingListener", true) => inv.listeners.push(typed(file, &what, &obj)?),
+        _ => {}
+    }
+    inv.objects.push(KubeObject {
+        api_version,
+        kind,
+        namespace,
+        name,
+        raw: obj,
+    });
+    Ok(())
+}
+
+fn add_authorization_details(
+    inv: &mut Inventory,
+    file: &str,
+    doc: &Value,
+) -> Result<(), BundleError> {
+    let mut roles = Vec::new();
+    for (i, r) in doc
+        .get("RoleDetailList")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        roles.push(aws::parse_role(r, i).map_err(|e| err(file, e.to_string()))?);
+    }
+    let mut policies = Vec::new();
+    for (i, p) in doc
+        .get("Policies")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        policies.push(aws::parse_managed_policy(p, i).map_err(|e| err(file, e.to_string()))?);
+    }
+    match aws::account_of(&roles, &policies) {
+        Some(account) => {
+            inv.iam_accounts.insert(account);
+        }
+        None => inv.warnings.push(format!(
+            "{file}: authorization details name no role or customer policy; account unknown"
+        )),
+    }
+    for r in roles {
+        inv.roles.insert(r.arn.arn(), r);
+    }
+    for p in policies {
+        inv.managed_policies.insert(p.arn.clone(), p);
+    }
+    Ok(())
+}

@@ -1,0 +1,3 @@
+//! Sources turn the world into one `Inventory`: offline bundles and the embedded demo today.
+
+pub mod bundle;
