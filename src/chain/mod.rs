@@ -4,6 +4,7 @@
 
 pub mod fixes;
 mod hop;
+pub mod reach;
 pub mod resolve;
 
 use serde::Serialize;

@@ -5,7 +5,6 @@ pub mod aws;
 pub mod k8s;
 pub mod workflow;
 
-use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::iam::arn;
@@ -13,14 +12,15 @@ use aws::{ManagedPolicy, OidcProvider, PodIdentityAssociation, Role, Scp};
 use k8s::*;
 use workflow::Workflow;
 
-/// A Kubernetes object kept for browsing (raw JSON, `managedFields` dropped).
+/// A Kubernetes object kept for browsing: compact JSON text (`managedFields` dropped), parsed
+/// again only when shown, so a big dump costs about its own size in memory.
 #[derive(Debug, Clone)]
 pub struct KubeObject {
     pub api_version: String,
     pub kind: String,
     pub namespace: Option<String>,
     pub name: String,
-    pub raw: Value,
+    pub raw: Box<str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

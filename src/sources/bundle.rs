@@ -195,6 +195,7 @@ pub fn add_file(inv: &mut Inventory, name: &str, bytes: &[u8]) -> Result<(), Bun
 pub fn parse_yaml(text: &str) -> Result<Vec<Value>, String> {
     let options = serde_saphyr::options! {
         strict_booleans: true,
+        with_snippet: false,
         budget: serde_saphyr::budget! {
             max_depth: YAML_MAX_DEPTH,
             // A big valid dump is real input: lift the size budgets, keep the depth limit.
@@ -236,7 +237,7 @@ fn s<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 }
 
 /// Classify one document. Returns whether its shape was recognised.
-fn classify(inv: &mut Inventory, file: &str, doc: Value) -> Result<bool, BundleError> {
+fn classify(inv: &mut Inventory, file: &str, mut doc: Value) -> Result<bool, BundleError> {
     if !doc.is_object() {
         return Ok(false);
     }
@@ -244,15 +245,14 @@ fn classify(inv: &mut Inventory, file: &str, doc: Value) -> Result<bool, BundleE
         s(&doc, "kind").map(str::to_string),
         doc.get("apiVersion").is_some() || doc.get("items").is_some(),
     ) {
-        if let Some(items) = doc.get("items").and_then(Value::as_array)
-            && (kind == "List" || kind.ends_with("List"))
+        if (kind == "List" || kind.ends_with("List"))
+            && let Some(Value::Array(items)) = doc.as_object_mut().and_then(|o| o.remove("items"))
         {
             let item_kind = kind
                 .strip_suffix("List")
                 .filter(|k| !k.is_empty())
                 .map(str::to_string);
             let api_version = s(&doc, "apiVersion").map(str::to_string);
-            let items = items.clone();
             for mut item in items {
                 if let Some(obj) = item.as_object_mut() {
                     // Typed lists (`PodList`) from the API omit kind/apiVersion on items.
@@ -459,7 +459,7 @@ fn add_kube_object(inv: &mut Inventory, file: &str, mut obj: Value) -> Result<()
         kind,
         namespace,
         name,
-        raw: obj,
+        raw: obj.to_string().into_boxed_str(),
     });
     Ok(())
 }

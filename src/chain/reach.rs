@@ -1,0 +1,134 @@
+//! "Who can assume what": every caller role's `sts:AssumeRole` into every role, for the Roles
+//! view and the scale benchmark. One evaluation per pair, the caller side prepared once.
+
+use crate::iam::arn::RoleArn;
+use crate::iam::context::RequestContext;
+use crate::iam::eval::{Caller, Decision, NamedPolicy, Request, evaluate};
+use crate::model::Inventory;
+
+/// For each caller (a role whose sessions make the request), the targets it may assume.
+#[derive(Debug, Clone)]
+pub struct Reach {
+    pub caller: String,
+    /// `(target role ARN, decision)` for every role except the caller, allowed or unknown.
+    pub targets: Vec<(String, Decision)>,
+}
+
+/// Evaluate `sts:AssumeRole` from a session of each caller into every role in the inventory.
+pub fn who_can_assume(inv: &Inventory, callers: &[RoleArn]) -> Vec<Reach> {
+    let ids = inv.role_ids();
+    let scps: Vec<NamedPolicy<'_>> = inv
+        .scps
+        .iter()
+        .map(|s| NamedPolicy {
+            name: &s.name,
+            doc: &s.doc,
+        })
+        .collect();
+    let targets: Vec<(&crate::model::aws::Role, String, String)> = inv
+        .roles
+        .values()
+        .map(|r| (r, r.arn.arn(), format!("{}/trust", r.arn.name)))
+        .collect();
+    callers
+        .iter()
+        .map(|caller_arn| {
+            let mut out = Reach {
+                caller: caller_arn.arn(),
+                targets: Vec::new(),
+            };
+            let Some(role) = inv.role(&caller_arn.arn()) else {
+                return out;
+            };
+            let inline_names: Vec<String> = role
+                .inline
+                .iter()
+                .map(|(n, _)| format!("{}/inline/{n}", role.arn.name))
+                .collect();
+            let mut identity: Vec<NamedPolicy<'_>> = role
+                .inline
+                .iter()
+                .zip(&inline_names)
+                .map(|((_, d), n)| NamedPolicy { name: n, doc: d })
+                .collect();
+            identity.extend(
+                role.attached
+                    .iter()
+                    .filter_map(|a| inv.managed_policies.get(a))
+                    .map(|p| NamedPolicy {
+                        name: &p.arn,
+                        doc: &p.doc,
+                    }),
+            );
+            let boundary = role
+                .boundary
+                .as_ref()
+                .and_then(|b| inv.managed_policies.get(b))
+                .map(|p| NamedPolicy {
+                    name: &p.arn,
+                    doc: &p.doc,
+                });
+            let caller = Caller::RoleSession {
+                role: role.arn.clone(),
+                role_id: role.role_id.clone(),
+                session_name: "arcscope".into(),
+            };
+            let mut ctx = RequestContext::new();
+            ctx.set("aws:PrincipalArn", role.arn.arn());
+            ctx.set("aws:PrincipalAccount", role.arn.account.clone());
+            for (k, v) in &role.tags {
+                ctx.set(&format!("aws:PrincipalTag/{k}"), v.clone());
+            }
+            for (target, arn, trust_name) in &targets {
+                if target.arn == role.arn {
+                    continue;
+                }
+                let req = Request {
+                    action: "sts:AssumeRole",
+                    target: &target.arn,
+                    caller: &caller,
+                    ctx: &ctx,
+                    trust: NamedPolicy {
+                        name: trust_name,
+                        doc: &target.trust,
+                    },
+                    identity: identity.clone(),
+                    boundary,
+                    session: Vec::new(),
+                    scps: scps.clone(),
+                    known_ids: &ids,
+                };
+                let d = evaluate(&req).decision;
+                if matches!(d, Decision::Allow | Decision::Unknown) {
+                    out.targets.push((arn.clone(), d));
+                }
+            }
+            out
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_base_role_reaches_the_pusher_and_nothing_unrelated() {
+        let inv = crate::demo::load().unwrap();
+        let base = RoleArn::parse("arn:aws:iam::111122223333:role/arc-runner-base-role").unwrap();
+        let reach = who_can_assume(&inv, &[base]);
+        let names: Vec<&str> = reach[0]
+            .targets
+            .iter()
+            .map(|(a, _)| a.rsplit('/').next().unwrap())
+            .collect();
+        // R8: the pusher trusts the account root and the base identity allows arc-runner-*.
+        assert!(
+            names.contains(&"arc-runner-ecr-image-pusher-role"),
+            "{names:?}"
+        );
+        // The docs publisher trusts only the docs base role; the node role trusts EC2.
+        assert!(!names.contains(&"arc-runner-docs-publisher-role"));
+        assert!(!names.contains(&"eks-node-arm64-role"));
+    }
+}

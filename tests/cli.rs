@@ -1,0 +1,355 @@
+//! The `check` contract at the binary level: exit status, JSON shape, and clear errors for bad
+//! input — each naming the file and what is wrong, never a panic.
+
+mod common;
+
+use common::{arcscope, bundle, stderr, stdout};
+use serde_json::Value;
+use std::fs;
+
+fn write(dir: &std::path::Path, name: &str, bytes: &[u8]) {
+    let p = dir.join(name);
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    fs::write(p, bytes).unwrap();
+}
+
+fn assert_clear_error(out: &std::process::Output, needles: &[&str]) {
+    let err = stderr(out);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "stderr: {err}\nstdout: {}",
+        stdout(out)
+    );
+    for n in needles {
+        assert!(err.contains(n), "stderr lacks {n:?}: {err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(stdout(out).is_empty(), "nothing on stdout on error");
+}
+
+#[test]
+fn json_contract_for_the_demo() {
+    let out = arcscope(&["check", "--demo", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "a denial exits 1");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("stdout is only the JSON object");
+    let chains = v["chains"].as_array().unwrap();
+    assert_eq!(chains.len(), 4);
+    for c in chains {
+        for key in ["subject", "service_account", "verdict", "steps"] {
+            assert!(c.get(key).is_some(), "chain lacks {key}: {c}");
+        }
+        assert!(["allow", "deny", "unknown"].contains(&c["verdict"].as_str().unwrap()));
+        for s in c["steps"].as_array().unwrap() {
+            for key in [
+                "action",
+                "principal",
+                "resource",
+                "decision",
+                "decided_by",
+                "statements",
+                "message",
+                "fixes",
+            ] {
+                assert!(s.get(key).is_some(), "step lacks {key}: {s}");
+            }
+            assert!(
+                [
+                    "allow",
+                    "implicit_deny",
+                    "explicit_deny",
+                    "error",
+                    "unknown"
+                ]
+                .contains(&s["decision"].as_str().unwrap())
+            );
+        }
+    }
+    let seed = &chains[0];
+    assert_eq!(
+        seed["subject"],
+        "arc-runners/arc-runner-set-x7c2p-runner-4h9sd"
+    );
+    assert_eq!(seed["service_account"], "arc-runners/arc-runner-irsa");
+    let tag = seed["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["action"] == "sts:TagSession")
+        .unwrap();
+    assert_eq!(tag["decision"], "implicit_deny");
+    assert_eq!(tag["decided_by"], "trust_policy");
+}
+
+#[test]
+fn text_report_and_exit_status() {
+    let out = arcscope(&["check", "--demo"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("✘ hop 2 sts:TagSession → arc-runner-ecr-image-pusher-role   implicit_deny by trust_policy"), "{text}");
+    assert!(text.contains("fix: add \"sts:TagSession\""));
+    assert!(text.contains("4 chains: 1 allow, 3 deny, 0 unknown"));
+    // The bare command is the check report until the TUI lands.
+    let bare = arcscope(&["--demo"]);
+    assert_eq!(stdout(&bare), text);
+
+    let fixed = bundle(Some("fixed"));
+    let out = arcscope(&["check", "--bundle", fixed.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+#[test]
+fn pod_filter_and_flags() {
+    let out = arcscope(&[
+        "check",
+        "--demo",
+        "--pod",
+        "arc-runners/arc-runner-docs-m2k9t-runner-b7xzq",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["chains"].as_array().unwrap().len(), 1);
+
+    let out = arcscope(&[
+        "check",
+        "--demo",
+        "--pod",
+        "arc-runners/arc-runner-set-x7c2p-runner-4h9sd",
+        "--skip-session-tagging",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+
+    assert_clear_error(
+        &arcscope(&["check", "--demo", "--pod", "arc-runners/nope"]),
+        &["no runner pod", "arc-runners/nope"],
+    );
+    assert_clear_error(
+        &arcscope(&["check", "--demo", "--pod", "nope"]),
+        &["NAMESPACE/NAME"],
+    );
+}
+
+#[test]
+fn workflow_flag_applies_to_every_runner() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "wf.yml", b"on: push\njobs:\n  j:\n    runs-on: anything\n    steps:\n      - uses: aws-actions/configure-aws-credentials@v4\n        with:\n          role-to-assume: arn:aws:iam::111122223333:role/arc-runner-ecr-image-pusher-role\n          role-skip-session-tagging: true\n");
+    let out = arcscope(&[
+        "check",
+        "--demo",
+        "--workflow",
+        dir.path().join("wf.yml").to_str().unwrap(),
+        "--pod",
+        "arc-runners/arc-runner-set-x7c2p-runner-4h9sd",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let jobs: Vec<&str> = v["chains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["job"].as_str().unwrap())
+        .collect();
+    assert!(jobs.iter().any(|j| j.ends_with("wf.yml#j")), "{jobs:?}");
+    write(dir.path(), "notwf.yml", b"a: 1\n");
+    assert_clear_error(
+        &arcscope(&[
+            "check",
+            "--demo",
+            "--workflow",
+            dir.path().join("notwf.yml").to_str().unwrap(),
+        ]),
+        &["notwf.yml", "not a GitHub workflow"],
+    );
+}
+
+#[test]
+fn no_source_is_an_error_not_a_silent_demo() {
+    assert_clear_error(&arcscope(&["check"]), &["--demo", "--bundle"]);
+}
+
+#[test]
+fn malformed_json_names_the_file() {
+    let dir = bundle(None);
+    write(
+        dir.path(),
+        "k8s/broken.json",
+        b"{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [}",
+    );
+    assert_clear_error(
+        &arcscope(&["check", "--bundle", dir.path().to_str().unwrap()]),
+        &["broken.json", "malformed JSON", "line 1"],
+    );
+}
+
+#[test]
+fn malformed_yaml_names_the_file() {
+    let dir = bundle(None);
+    write(
+        dir.path(),
+        "k8s/broken.yaml",
+        b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n",
+    );
+    assert_clear_error(
+        &arcscope(&["check", "--bundle", dir.path().to_str().unwrap()]),
+        &["broken.yaml", "malformed YAML"],
+    );
+}
+
+#[test]
+fn a_typo_in_a_condition_operator_names_file_policy_and_path() {
+    let dir = bundle(None);
+    let doc = r#"{"RoleDetailList": [{"RoleName": "r", "Arn": "arn:aws:iam::111122223333:role/r", "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "sts:AssumeRole", "Condition": {"StringEqulas": {"aws:PrincipalTag/x": "y"}}}]}}]}"#;
+    write(dir.path(), "iam/typo.json", doc.as_bytes());
+    assert_clear_error(
+        &arcscope(&["check", "--bundle", dir.path().to_str().unwrap()]),
+        &[
+            "typo.json",
+            "role r, trust policy",
+            "$.Statement[0].Condition.StringEqulas",
+            "did you mean StringEquals",
+        ],
+    );
+}
+
+#[test]
+fn an_empty_directory_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_clear_error(
+        &arcscope(&["check", "--bundle", dir.path().to_str().unwrap()]),
+        &["holds no files"],
+    );
+    assert_clear_error(
+        &arcscope(&["check", "--bundle", "/nonexistent/arcscope"]),
+        &["/nonexistent/arcscope", "cannot read"],
+    );
+}
+
+#[test]
+fn binary_junk_is_an_error() {
+    let dir = bundle(None);
+    write(
+        dir.path(),
+        "junk.bin",
+        &[0x7f, 0x45, 0x4c, 0x46, 0xff, 0xfe, 0x00, 0x01, 0x80],
+    );
+    assert_clear_error(
+        &arcscope(&["check", "--bundle", dir.path().to_str().unwrap()]),
+        &["junk.bin", "binary data"],
+    );
+}
+
+#[test]
+fn absurd_nesting_is_an_error_not_a_stack_overflow() {
+    let dir = bundle(None);
+    let deep = format!("{}{}", "[".repeat(200_000), "]".repeat(200_000));
+    write(dir.path(), "deep.json", deep.as_bytes());
+    assert_clear_error(
+        &arcscope(&["check", "--bundle", dir.path().to_str().unwrap()]),
+        &["deep.json", "recursion limit"],
+    );
+
+    let dir = bundle(None);
+    let deep_yaml = format!("a: {}1{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    write(dir.path(), "deep.yaml", deep_yaml.as_bytes());
+    assert_clear_error(
+        &arcscope(&["check", "--bundle", dir.path().to_str().unwrap()]),
+        &["deep.yaml", "malformed YAML"],
+    );
+
+    let dir = bundle(None);
+    let mut block = String::new();
+    for i in 0..5000 {
+        block.push_str(&" ".repeat(i));
+        block.push_str("k:\n");
+    }
+    write(dir.path(), "deep-block.yml", block.as_bytes());
+    assert_clear_error(
+        &arcscope(&["check", "--bundle", dir.path().to_str().unwrap()]),
+        &["deep-block.yml", "malformed YAML"],
+    );
+}
+
+#[test]
+fn unknown_shapes_are_kept_not_errors() {
+    let dir = bundle(None);
+    write(
+        dir.path(),
+        "misc/values.json",
+        br#"{"some": {"tool": ["output"]}}"#,
+    );
+    write(dir.path(), "misc/notes.yaml", b"- just\n- a list\n");
+    write(dir.path(), "README.md", b"# incident 4711\nnotes");
+    let out = arcscope(&["check", "--bundle", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("misc/values.json"));
+}
+
+#[test]
+fn secret_data_is_never_read_or_printed() {
+    let dir = bundle(None);
+    let secret = r#"{"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "aws-keys", "namespace": "arc-runners"},
+        "data": {"AWS_SECRET_ACCESS_KEY": "d0pzdDFjb25maWRlbnRpYWw="}, "stringData": {"token": "ghp_superSecretValue123"}}]}"#;
+    write(dir.path(), "k8s/secrets.json", secret.as_bytes());
+    for format in ["text", "json"] {
+        let out = arcscope(&[
+            "check",
+            "--bundle",
+            dir.path().to_str().unwrap(),
+            "--format",
+            format,
+        ]);
+        let all = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(!all.contains("d0pzdDFjb25maWRlbnRpYWw="), "{all}");
+        assert!(!all.contains("ghp_superSecretValue123"));
+        assert!(!all.contains("wJst1confidential"));
+    }
+    let inv = arcscope::sources::bundle::load_dir(dir.path()).unwrap();
+    assert_eq!(inv.secrets_skipped, 1);
+    assert!(inv.objects.iter().all(|o| o.kind != "Secret"));
+}
+
+#[test]
+fn a_big_valid_dump_loads_and_is_checked() {
+    // A busy cluster's `kubectl get pods -A -o json`: ~50 MB, managedFields included.
+    let dir = bundle(None);
+    let mut items = Vec::new();
+    let mut size = 0usize;
+    let mut i = 0;
+    while size < 50 * 1024 * 1024 {
+        let pod = serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": format!("web-{i}"), "namespace": format!("team-{}", i % 40), "uid": format!("uid-{i}"),
+                "labels": {"app": "web", "pod-template-hash": "5d8f7c9b6"},
+                "managedFields": [{"manager": "kube-controller-manager", "operation": "Update", "fieldsV1": {"f:metadata": {"f:labels": {"f:app": {}, "f:pod-template-hash": {}}}, "f:spec": {"f:containers": {"k:{\"name\":\"web\"}": {"f:image": {}, "f:env": {}}}}}}]},
+            "spec": {"serviceAccountName": "default", "nodeName": format!("ip-10-0-{}-{}.eu-west-1.compute.internal", i % 250, i % 200),
+                "containers": [{"name": "web", "image": "nginx:1.27", "env": (0..12).map(|e| serde_json::json!({"name": format!("VAR_{e}"), "value": "x".repeat(40)})).collect::<Vec<_>>()}]},
+            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}], "containerStatuses": [{"name": "web", "ready": true, "restartCount": 0}]}
+        });
+        size += pod.to_string().len();
+        items.push(pod);
+        i += 1;
+    }
+    let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
+    write(
+        dir.path(),
+        "k8s/all-pods.json",
+        serde_json::to_string(&list).unwrap().as_bytes(),
+    );
+    let out = arcscope(&[
+        "check",
+        "--bundle",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["chains"].as_array().unwrap().len(),
+        1,
+        "web pods are not runners"
+    );
+}

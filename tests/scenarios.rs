@@ -1,0 +1,380 @@
+//! The fixture scenarios of issue #2, each a bundle in real formats, simulated end to end
+//! through the bundle loader, the chain resolver and the evaluator. Rules cited per case.
+
+mod common;
+
+use arcscope::chain::{Chain, CheckOptions, Step, Verdict, resolve_all};
+use arcscope::iam::eval::Decision;
+use arcscope::sources::bundle::load_dir;
+
+fn chains(variant: Option<&str>) -> Vec<Chain> {
+    chains_with(variant, CheckOptions::default())
+}
+
+fn chains_with(variant: Option<&str>, opts: CheckOptions) -> Vec<Chain> {
+    let dir = common::bundle(variant);
+    let inv = load_dir(dir.path()).expect("fixture loads");
+    resolve_all(&inv, &opts).expect("resolves")
+}
+
+fn only(chains: &[Chain]) -> &Chain {
+    assert_eq!(chains.len(), 1, "{chains:#?}");
+    &chains[0]
+}
+
+fn step<'a>(c: &'a Chain, action: &str) -> &'a Step {
+    c.steps
+        .iter()
+        .rev()
+        .find(|s| s.action == action)
+        .unwrap_or_else(|| panic!("no {action} step in {c:#?}"))
+}
+
+#[test]
+fn seed_tag_session_is_denied_by_the_trust_policy_r12() {
+    let all = chains(None);
+    let c = only(&all);
+    assert_eq!(c.verdict, Verdict::Deny);
+    assert_eq!(c.credential_source, "irsa");
+    assert_eq!(c.job.as_deref(), Some("workflows/deploy.yml#push-image"));
+    let irsa = step(c, "sts:AssumeRoleWithWebIdentity");
+    assert_eq!(irsa.decision, Decision::Allow);
+    // R8: the account-root trust delegates to the base role's identity policy, which allows.
+    let assume = step(c, "sts:AssumeRole");
+    assert_eq!(
+        (assume.decision, assume.decided_by),
+        (Decision::Allow, "identity_policy")
+    );
+    assert_eq!(
+        assume.principal,
+        "arn:aws:sts::111122223333:assumed-role/arc-runner-base-role/aws-sdk-js-session-<ms>"
+    );
+    let tag = step(c, "sts:TagSession");
+    assert_eq!(
+        (tag.decision, tag.decided_by),
+        (Decision::ImplicitDeny, "trust_policy")
+    );
+    assert_eq!(
+        tag.resource,
+        "arn:aws:iam::111122223333:role/arc-runner-ecr-image-pusher-role"
+    );
+    assert_eq!(
+        tag.message.as_deref(),
+        Some(
+            "User: arn:aws:sts::111122223333:assumed-role/arc-runner-base-role/aws-sdk-js-session-<ms> is not authorized to perform: sts:TagSession on resource: arn:aws:iam::111122223333:role/arc-runner-ecr-image-pusher-role"
+        )
+    );
+    assert!(
+        tag.documented_message
+            .as_deref()
+            .unwrap()
+            .ends_with("because no role trust policy allows the sts:TagSession action")
+    );
+    assert!(
+        tag.non_matching
+            .iter()
+            .any(|m| m.reason.contains("does not cover sts:TagSession"))
+    );
+    let fixes = tag.fixes.join("\n");
+    assert!(
+        fixes.contains(r#""Action": ["sts:AssumeRole", "sts:TagSession"]"#),
+        "{fixes}"
+    );
+    assert!(
+        fixes.contains("AccountPrincipal(\"111122223333\").withSessionTags()"),
+        "{fixes}"
+    );
+    assert!(fixes.contains("role-skip-session-tagging: true"), "{fixes}");
+    assert!(
+        tag.log_line
+            .as_deref()
+            .unwrap()
+            .starts_with("Could not assume role with user credentials: User: ")
+    );
+}
+
+#[test]
+fn seed_with_tagging_skipped_is_allowed_and_sends_no_tag_session() {
+    let all = chains(Some("skip-tagging"));
+    let c = only(&all);
+    assert_eq!(c.verdict, Verdict::Allow, "{c:#?}");
+    assert!(c.steps.iter().all(|s| s.action != "sts:TagSession"));
+}
+
+#[test]
+fn the_fix_in_the_trust_policy_makes_the_chain_allow() {
+    let all = chains(Some("fixed"));
+    let c = only(&all);
+    assert_eq!(c.verdict, Verdict::Allow, "{c:#?}");
+    assert_eq!(step(c, "sts:TagSession").decided_by, "identity_policy");
+}
+
+#[test]
+fn sa_in_the_controller_namespace_is_an_error_step_quoting_invalid_pod() {
+    let all = chains(Some("sa-in-controller-namespace"));
+    let c = only(&all);
+    assert_eq!(c.verdict, Verdict::Deny);
+    assert_eq!(c.subject, "arc-runners/arc-runner-set-x7c2p-runner-n5d2c");
+    let s = &c.steps[0];
+    assert_eq!(
+        (s.decision, s.decided_by),
+        (Decision::Error, "service_account_missing")
+    );
+    assert!(
+        s.message
+            .as_deref()
+            .unwrap()
+            .contains(r#"serviceaccount "arc-runner-irsa" not found"#)
+    );
+    assert!(
+        s.notes.iter().any(|n| n.contains("arc-systems")),
+        "{:?}",
+        s.notes
+    );
+    assert!(
+        s.fixes
+            .iter()
+            .any(|f| f.contains("kubectl delete ephemeralrunner"))
+    );
+}
+
+#[test]
+fn sub_naming_the_wrong_namespace_denies_web_identity_r11() {
+    let all = chains(Some("sub-wrong-namespace"));
+    let c = only(&all);
+    let s = step(c, "sts:AssumeRoleWithWebIdentity");
+    assert_eq!(
+        (s.decision, s.decided_by),
+        (Decision::ImplicitDeny, "trust_policy")
+    );
+    assert_eq!(
+        s.message.as_deref(),
+        Some("AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity")
+    );
+    assert!(
+        s.non_matching.iter().any(|m| m.reason.contains(":sub")
+            && m.reason
+                .contains("system:serviceaccount:arc-runners:arc-runner-irsa")),
+        "{:?}",
+        s.non_matching
+    );
+    assert!(
+        s.fixes
+            .iter()
+            .any(|f| f.contains("system:serviceaccount:arc-runners:arc-runner-irsa")),
+        "{:?}",
+        s.fixes
+    );
+    // The job's steps are not reached.
+    assert!(c.steps.iter().all(|s| s.action != "sts:AssumeRole"));
+    assert_eq!(c.verdict, Verdict::Deny);
+}
+
+#[test]
+fn a_permissions_boundary_blocks_the_hop_r6_r8() {
+    let all = chains(Some("boundary-blocks"));
+    let c = only(&all);
+    let s = step(c, "sts:AssumeRole");
+    assert_eq!(
+        (s.decision, s.decided_by),
+        (Decision::ImplicitDeny, "permissions_boundary")
+    );
+    assert!(
+        s.message
+            .as_deref()
+            .unwrap()
+            .ends_with("because no permissions boundary allows the sts:AssumeRole action")
+    );
+    assert!(s.fixes.iter().any(|f| f.contains("arc-runner-boundary")));
+}
+
+#[test]
+fn an_explicit_deny_of_tag_session_wins_r1() {
+    let all = chains(Some("explicit-deny-tagsession"));
+    let c = only(&all);
+    let s = step(c, "sts:TagSession");
+    assert_eq!(
+        (s.decision, s.decided_by),
+        (Decision::ExplicitDeny, "identity_policy")
+    );
+    assert_eq!(s.statements[0].sid.as_deref(), Some("DenyTagSession"));
+    assert!(
+        s.message
+            .as_deref()
+            .unwrap()
+            .ends_with("with an explicit deny in an identity-based policy")
+    );
+    assert_eq!(step(c, "sts:AssumeRole").decision, Decision::Allow);
+}
+
+#[test]
+fn a_cross_account_target_needs_the_callers_identity_policy_r9() {
+    let all = chains(Some("cross-account"));
+    let c = only(&all);
+    let s = step(c, "sts:AssumeRole");
+    assert_eq!(
+        s.resource,
+        "arn:aws:iam::444455556666:role/arc-runner-deployer-role"
+    );
+    assert_eq!(
+        (s.decision, s.decided_by),
+        (Decision::ImplicitDeny, "identity_policy")
+    );
+    assert!(s.notes.iter().any(|n| n.contains("R9")));
+    assert!(
+        s.fixes
+            .iter()
+            .any(|f| f.contains("arn:aws:iam::444455556666:role/arc-runner-deployer-role"))
+    );
+}
+
+#[test]
+fn role_chaining_over_one_hour_fails_validation_r18() {
+    let all = chains(Some("chaining-over-one-hour"));
+    let c = only(&all);
+    let s = step(c, "sts:AssumeRole");
+    assert_eq!(
+        (s.decision, s.decided_by),
+        (Decision::Error, "session_duration")
+    );
+    assert!(
+        s.message
+            .as_deref()
+            .unwrap()
+            .contains("exceeds the 1 hour session limit for roles assumed by role chaining")
+    );
+    assert!(s.fixes[0].contains("3600"));
+    // --duration-seconds overrides the workflow.
+    let all = chains_with(
+        Some("chaining-over-one-hour"),
+        CheckOptions {
+            duration_seconds: Some(3600),
+            ..Default::default()
+        },
+    );
+    assert_eq!(only(&all).verdict, Verdict::Allow);
+}
+
+#[test]
+fn pod_identity_transitive_tags_still_need_tag_session_r17() {
+    let all = chains(Some("pod-identity"));
+    let c = only(&all);
+    assert_eq!(c.credential_source, "pod_identity");
+    assert_eq!(c.steps[0].via, "EKS Pod Identity");
+    assert_eq!(c.steps[0].decision, Decision::Allow);
+    assert_eq!(c.steps[1].action, "sts:TagSession");
+    assert_eq!(c.steps[1].decision, Decision::Allow);
+    let tag = step(c, "sts:TagSession");
+    assert_eq!(
+        (tag.decision, tag.decided_by),
+        (Decision::ImplicitDeny, "trust_policy")
+    );
+    assert!(tag.notes.iter().any(|n| n.contains("R17")));
+    assert!(tag.fixes.iter().any(|f| f.contains("disableSessionTags")));
+}
+
+#[test]
+fn irsa_annotation_without_pod_env_means_the_pod_predates_it() {
+    let all = chains(Some("env-missing"));
+    let s = &only(&all).steps[0];
+    assert_eq!(
+        (s.decision, s.decided_by),
+        (Decision::Error, "web_identity_env_missing")
+    );
+    assert!(s.fixes[0].contains("kubectl delete pod"));
+}
+
+#[test]
+fn missing_oidc_provider_fails_before_the_trust_policy_r22() {
+    let all = chains(Some("provider-missing"));
+    let s = &only(&all).steps[0];
+    assert_eq!(
+        (s.decision, s.decided_by),
+        (Decision::Error, "oidc_provider_missing")
+    );
+    assert!(s.message.as_deref().unwrap().starts_with("InvalidIdentityToken: No OpenIDConnect provider found in your account for https://oidc.eks."));
+}
+
+#[test]
+fn id_token_write_makes_the_action_use_github_oidc_not_irsa() {
+    let all = chains(Some("oidc-path"));
+    let c = only(&all);
+    let s = c.steps.last().unwrap();
+    assert_eq!(s.action, "sts:AssumeRoleWithWebIdentity");
+    assert_eq!(
+        s.principal,
+        "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+    );
+    assert!(s.is_denied(), "{s:#?}");
+    assert!(s.notes.iter().any(|n| n.contains("id-token: write")));
+    assert!(s.fixes.iter().any(|f| f.contains("role-chaining: true")));
+}
+
+#[test]
+fn overrides_replace_what_the_workflow_says() {
+    let all = chains_with(
+        None,
+        CheckOptions {
+            skip_session_tagging: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!(only(&all).verdict, Verdict::Allow);
+    let all = chains_with(
+        None,
+        CheckOptions {
+            role_to_assume: Some("arn:aws:iam::111122223333:role/does-not-exist".into()),
+            ..Default::default()
+        },
+    );
+    let s = step(only(&all), "sts:AssumeRole");
+    assert_eq!(
+        (s.decision, s.decided_by),
+        (Decision::Error, "role_missing")
+    );
+}
+
+#[test]
+fn the_demo_explains_the_seed_beside_a_healthy_and_a_broken_scale_set() {
+    let inv = arcscope::demo::load().unwrap();
+    assert_eq!(
+        inv.secrets_skipped, 1,
+        "the demo's Secret is skipped unread"
+    );
+    let all = resolve_all(&inv, &CheckOptions::default()).unwrap();
+    let by_set = |s: &str| {
+        all.iter()
+            .filter(|c| c.scale_set.as_deref() == Some(s))
+            .collect::<Vec<_>>()
+    };
+    let seed = by_set("arc-runners/arc-runner-set");
+    assert_eq!(seed.len(), 2);
+    for c in &seed {
+        assert_eq!(c.verdict, Verdict::Deny);
+        assert_eq!(c.failing_step().unwrap().action, "sts:TagSession");
+    }
+    assert!(
+        by_set("arc-runners/arc-runner-docs")
+            .iter()
+            .all(|c| c.verdict == Verdict::Allow)
+    );
+    let gpu = by_set("arc-gpu-runners/arc-runner-gpu");
+    assert_eq!(gpu.len(), 1);
+    assert_eq!(
+        gpu[0].failing_step().unwrap().decided_by,
+        "service_account_missing"
+    );
+}
+
+#[test]
+fn no_workflow_simulates_every_role_the_base_policy_lets_it_try() {
+    let dir = common::bundle(None);
+    std::fs::remove_file(dir.path().join("workflows/deploy.yml")).unwrap();
+    let inv = load_dir(dir.path()).unwrap();
+    let all = resolve_all(&inv, &CheckOptions::default()).unwrap();
+    let c = only(&all);
+    assert!(c.job.as_deref().unwrap().starts_with(
+        "candidate target arn:aws:iam::111122223333:role/arc-runner-ecr-image-pusher-role"
+    ));
+    assert_eq!(step(c, "sts:TagSession").decision, Decision::ImplicitDeny);
+}
