@@ -20,17 +20,14 @@ const A: &str = "111122223333";
 const HOST: &str = "oidc.eks.eu-west-1.amazonaws.com/id/AB12CD34EF56AB12CD34EF56AB12CD34";
 
 fn encode(v: &serde_json::Value) -> String {
-    percent_encoding::utf8_percent_encode(&v.to_string(), percent_encoding::NON_ALPHANUMERIC)
-        .to_string()
+    percent_encoding::utf8_percent_encode(&v.to_string(), percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 fn three_hop(c: &mut Criterion) {
     // As IAM returns them: URL-encoded.
-    let base_trust = encode(
-        &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+    let base_trust = encode(&json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
         "Principal": {"Federated": format!("arn:aws:iam::{A}:oidc-provider/{HOST}")}, "Action": "sts:AssumeRoleWithWebIdentity",
-        "Condition": {"StringEquals": {format!("{HOST}:sub"): "system:serviceaccount:arc-runners:arc-runner-irsa", format!("{HOST}:aud"): "sts.amazonaws.com"}}}]}),
-    );
+        "Condition": {"StringEquals": {format!("{HOST}:sub"): "system:serviceaccount:arc-runners:arc-runner-irsa", format!("{HOST}:aud"): "sts.amazonaws.com"}}}]}));
     let base_identity = encode(
         &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"], "Resource": format!("arn:aws:iam::{A}:role/arc-runner-*")}]}),
     );
@@ -38,44 +35,29 @@ fn three_hop(c: &mut Criterion) {
         &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{A}:root")}, "Action": "sts:AssumeRole"}]}),
     );
     let base = RoleArn::parse(&format!("arn:aws:iam::{A}:role/arc-runner-base-role")).unwrap();
-    let target = RoleArn::parse(&format!(
-        "arn:aws:iam::{A}:role/arc-runner-ecr-image-pusher-role"
-    ))
-    .unwrap();
+    let target = RoleArn::parse(&format!("arn:aws:iam::{A}:role/arc-runner-ecr-image-pusher-role")).unwrap();
     c.bench_function("parse + evaluate 3-hop chain", |b| {
         b.iter(|| {
             let bt = PolicyDocument::from_text(black_box(&base_trust)).unwrap();
             let bi = PolicyDocument::from_text(black_box(&base_identity)).unwrap();
             let tt = PolicyDocument::from_text(black_box(&target_trust)).unwrap();
             let mut ctx = RequestContext::new();
-            ctx.set(
-                &format!("{HOST}:sub"),
-                "system:serviceaccount:arc-runners:arc-runner-irsa",
-            );
+            ctx.set(&format!("{HOST}:sub"), "system:serviceaccount:arc-runners:arc-runner-irsa");
             ctx.set(&format!("{HOST}:aud"), "sts.amazonaws.com");
-            let web = Caller::WebIdentity {
-                provider_arn: format!("arn:aws:iam::{A}:oidc-provider/{HOST}"),
-            };
+            let web = Caller::WebIdentity { provider_arn: format!("arn:aws:iam::{A}:oidc-provider/{HOST}") };
             let hop1 = evaluate(&Request {
                 action: "sts:AssumeRoleWithWebIdentity",
                 target: &base,
                 caller: &web,
                 ctx: &ctx,
-                trust: NamedPolicy {
-                    name: "base/trust",
-                    doc: &bt,
-                },
+                trust: NamedPolicy { name: "base/trust", doc: &bt },
                 identity: vec![],
                 boundary: None,
                 session: vec![],
                 scps: vec![],
                 known_ids: &[],
             });
-            let session = Caller::RoleSession {
-                role: base.clone(),
-                role_id: None,
-                session_name: "s".into(),
-            };
+            let session = Caller::RoleSession { role: base.clone(), role_id: None, session_name: "s".into() };
             let mut ctx = RequestContext::new();
             ctx.set("aws:PrincipalArn", base.arn());
             ctx.set("aws:RequestTag/GitHub", "Actions");
@@ -87,14 +69,8 @@ fn three_hop(c: &mut Criterion) {
                     target: &target,
                     caller: &session,
                     ctx: &ctx,
-                    trust: NamedPolicy {
-                        name: "target/trust",
-                        doc: &tt,
-                    },
-                    identity: vec![NamedPolicy {
-                        name: "base/inline",
-                        doc: &bi,
-                    }],
+                    trust: NamedPolicy { name: "target/trust", doc: &tt },
+                    identity: vec![NamedPolicy { name: "base/inline", doc: &bi }],
                     boundary: None,
                     session: vec![],
                     scps: vec![],
@@ -109,10 +85,7 @@ fn three_hop(c: &mut Criterion) {
 
 fn seed_chain(c: &mut Criterion) {
     let inv = arcscope::demo::load().unwrap();
-    let opts = CheckOptions {
-        pod: Some("arc-runners/arc-runner-set-x7c2p-runner-4h9sd".into()),
-        ..Default::default()
-    };
+    let opts = CheckOptions { pod: Some("arc-runners/arc-runner-set-x7c2p-runner-4h9sd".into()), ..Default::default() };
     c.bench_function("resolve the seed chain (demo pod, fixes included)", |b| {
         b.iter(|| black_box(resolve_all(&inv, &opts).unwrap()))
     });
@@ -184,9 +157,7 @@ fn who_can_assume_matrix(c: &mut Criterion) {
     let (inv, callers) = synthetic_account(1000, 100);
     let mut group = c.benchmark_group("who can assume what");
     group.sample_size(10);
-    group.bench_function("100 pods x 1,000 roles", |b| {
-        b.iter(|| black_box(who_can_assume(&inv, &callers)))
-    });
+    group.bench_function("100 pods x 1,000 roles", |b| b.iter(|| black_box(who_can_assume(&inv, &callers))));
     group.finish();
 }
 

@@ -43,11 +43,7 @@ fn main() {
     // Generation runs in a child process so its memory does not count in the peak RSS.
     if let Some(i) = args.iter().position(|a| a == "--generate-into") {
         let full = args.iter().any(|a| a == "--full");
-        let (dump_bytes, roles) = if full {
-            (50 * 1024 * 1024, 1000)
-        } else {
-            (1024 * 1024, 50)
-        };
+        let (dump_bytes, roles) = if full { (50 * 1024 * 1024, 1000) } else { (1024 * 1024, 50) };
         generate(std::path::Path::new(&args[i + 1]), dump_bytes, roles);
         return;
     }
@@ -61,10 +57,7 @@ fn main() {
     }
     assert!(child.status().expect("generator runs").success());
     let generated = t.elapsed();
-    let file_mb = std::fs::metadata(dir.path().join("pods.json"))
-        .unwrap()
-        .len() as f64
-        / 1_048_576.0;
+    let file_mb = std::fs::metadata(dir.path().join("pods.json")).unwrap().len() as f64 / 1_048_576.0;
 
     let t = Instant::now();
     let inv = arcscope::sources::bundle::load_dir(dir.path()).expect("bundle loads");

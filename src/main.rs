@@ -32,10 +32,7 @@ fn main() -> ExitCode {
             a
         }
         // Until the TUI lands (#4), the bare command prints the check report.
-        None => CheckArgs {
-            source: cli.source,
-            ..CheckArgs::default()
-        },
+        None => CheckArgs { source: cli.source, ..CheckArgs::default() },
     };
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();

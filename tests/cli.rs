@@ -15,12 +15,7 @@ fn write(dir: &std::path::Path, name: &str, bytes: &[u8]) {
 
 fn assert_clear_error(out: &std::process::Output, needles: &[&str]) {
     let err = stderr(out);
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "stderr: {err}\nstdout: {}",
-        stdout(out)
-    );
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}\nstdout: {}", stdout(out));
     for n in needles {
         assert!(err.contains(n), "stderr lacks {n:?}: {err}");
     }
@@ -41,42 +36,19 @@ fn json_contract_for_the_demo() {
         }
         assert!(["allow", "deny", "unknown"].contains(&c["verdict"].as_str().unwrap()));
         for s in c["steps"].as_array().unwrap() {
-            for key in [
-                "action",
-                "principal",
-                "resource",
-                "decision",
-                "decided_by",
-                "statements",
-                "message",
-                "fixes",
-            ] {
+            for key in ["action", "principal", "resource", "decision", "decided_by", "statements", "message", "fixes"] {
                 assert!(s.get(key).is_some(), "step lacks {key}: {s}");
             }
             assert!(
-                [
-                    "allow",
-                    "implicit_deny",
-                    "explicit_deny",
-                    "error",
-                    "unknown"
-                ]
-                .contains(&s["decision"].as_str().unwrap())
+                ["allow", "implicit_deny", "explicit_deny", "error", "unknown"]
+                    .contains(&s["decision"].as_str().unwrap())
             );
         }
     }
     let seed = &chains[0];
-    assert_eq!(
-        seed["subject"],
-        "arc-runners/arc-runner-set-x7c2p-runner-4h9sd"
-    );
+    assert_eq!(seed["subject"], "arc-runners/arc-runner-set-x7c2p-runner-4h9sd");
     assert_eq!(seed["service_account"], "arc-runners/arc-runner-irsa");
-    let tag = seed["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["action"] == "sts:TagSession")
-        .unwrap();
+    let tag = seed["steps"].as_array().unwrap().iter().find(|s| s["action"] == "sts:TagSession").unwrap();
     assert_eq!(tag["decision"], "implicit_deny");
     assert_eq!(tag["decided_by"], "trust_policy");
 }
@@ -86,7 +58,10 @@ fn text_report_and_exit_status() {
     let out = arcscope(&["check", "--demo"]);
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
-    assert!(text.contains("✘ hop 2 sts:TagSession → arc-runner-ecr-image-pusher-role   implicit_deny by trust_policy"), "{text}");
+    assert!(
+        text.contains("✘ hop 2 sts:TagSession → arc-runner-ecr-image-pusher-role   implicit_deny by trust_policy"),
+        "{text}"
+    );
     assert!(text.contains("fix: add \"sts:TagSession\""));
     assert!(text.contains("4 chains: 1 allow, 3 deny, 0 unknown"));
     // The bare command is the check report until the TUI lands.
@@ -100,14 +75,8 @@ fn text_report_and_exit_status() {
 
 #[test]
 fn pod_filter_and_flags() {
-    let out = arcscope(&[
-        "check",
-        "--demo",
-        "--pod",
-        "arc-runners/arc-runner-docs-m2k9t-runner-b7xzq",
-        "--format",
-        "json",
-    ]);
+    let out =
+        arcscope(&["check", "--demo", "--pod", "arc-runners/arc-runner-docs-m2k9t-runner-b7xzq", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["chains"].as_array().unwrap().len(), 1);
@@ -125,10 +94,7 @@ fn pod_filter_and_flags() {
         &arcscope(&["check", "--demo", "--pod", "arc-runners/nope"]),
         &["no runner pod", "arc-runners/nope"],
     );
-    assert_clear_error(
-        &arcscope(&["check", "--demo", "--pod", "nope"]),
-        &["NAMESPACE/NAME"],
-    );
+    assert_clear_error(&arcscope(&["check", "--demo", "--pod", "nope"]), &["NAMESPACE/NAME"]);
 }
 
 #[test]
@@ -146,21 +112,11 @@ fn workflow_flag_applies_to_every_runner() {
         "json",
     ]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let jobs: Vec<&str> = v["chains"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["job"].as_str().unwrap())
-        .collect();
+    let jobs: Vec<&str> = v["chains"].as_array().unwrap().iter().map(|c| c["job"].as_str().unwrap()).collect();
     assert!(jobs.iter().any(|j| j.ends_with("wf.yml#j")), "{jobs:?}");
     write(dir.path(), "notwf.yml", b"a: 1\n");
     assert_clear_error(
-        &arcscope(&[
-            "check",
-            "--demo",
-            "--workflow",
-            dir.path().join("notwf.yml").to_str().unwrap(),
-        ]),
+        &arcscope(&["check", "--demo", "--workflow", dir.path().join("notwf.yml").to_str().unwrap()]),
         &["notwf.yml", "not a GitHub workflow"],
     );
 }
@@ -173,11 +129,7 @@ fn no_source_is_an_error_not_a_silent_demo() {
 #[test]
 fn malformed_json_names_the_file() {
     let dir = bundle(None);
-    write(
-        dir.path(),
-        "k8s/broken.json",
-        b"{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [}",
-    );
+    write(dir.path(), "k8s/broken.json", b"{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [}");
     assert_clear_error(
         &arcscope(&["check", "--bundle", dir.path().to_str().unwrap()]),
         &["broken.json", "malformed JSON", "line 1"],
@@ -187,11 +139,7 @@ fn malformed_json_names_the_file() {
 #[test]
 fn malformed_yaml_names_the_file() {
     let dir = bundle(None);
-    write(
-        dir.path(),
-        "k8s/broken.yaml",
-        b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n",
-    );
+    write(dir.path(), "k8s/broken.yaml", b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n");
     assert_clear_error(
         &arcscope(&["check", "--bundle", dir.path().to_str().unwrap()]),
         &["broken.yaml", "malformed YAML"],
@@ -205,22 +153,14 @@ fn a_typo_in_a_condition_operator_names_file_policy_and_path() {
     write(dir.path(), "iam/typo.json", doc.as_bytes());
     assert_clear_error(
         &arcscope(&["check", "--bundle", dir.path().to_str().unwrap()]),
-        &[
-            "typo.json",
-            "role r, trust policy",
-            "$.Statement[0].Condition.StringEqulas",
-            "did you mean StringEquals",
-        ],
+        &["typo.json", "role r, trust policy", "$.Statement[0].Condition.StringEqulas", "did you mean StringEquals"],
     );
 }
 
 #[test]
 fn an_empty_directory_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
-    assert_clear_error(
-        &arcscope(&["check", "--bundle", dir.path().to_str().unwrap()]),
-        &["holds no files"],
-    );
+    assert_clear_error(&arcscope(&["check", "--bundle", dir.path().to_str().unwrap()]), &["holds no files"]);
     assert_clear_error(
         &arcscope(&["check", "--bundle", "/nonexistent/arcscope"]),
         &["/nonexistent/arcscope", "cannot read"],
@@ -230,15 +170,8 @@ fn an_empty_directory_is_an_error() {
 #[test]
 fn binary_junk_is_an_error() {
     let dir = bundle(None);
-    write(
-        dir.path(),
-        "junk.bin",
-        &[0x7f, 0x45, 0x4c, 0x46, 0xff, 0xfe, 0x00, 0x01, 0x80],
-    );
-    assert_clear_error(
-        &arcscope(&["check", "--bundle", dir.path().to_str().unwrap()]),
-        &["junk.bin", "binary data"],
-    );
+    write(dir.path(), "junk.bin", &[0x7f, 0x45, 0x4c, 0x46, 0xff, 0xfe, 0x00, 0x01, 0x80]);
+    assert_clear_error(&arcscope(&["check", "--bundle", dir.path().to_str().unwrap()]), &["junk.bin", "binary data"]);
 }
 
 #[test]
@@ -275,11 +208,7 @@ fn absurd_nesting_is_an_error_not_a_stack_overflow() {
 #[test]
 fn unknown_shapes_are_kept_not_errors() {
     let dir = bundle(None);
-    write(
-        dir.path(),
-        "misc/values.json",
-        br#"{"some": {"tool": ["output"]}}"#,
-    );
+    write(dir.path(), "misc/values.json", br#"{"some": {"tool": ["output"]}}"#);
     write(dir.path(), "misc/notes.yaml", b"- just\n- a list\n");
     write(dir.path(), "README.md", b"# incident 4711\nnotes");
     let out = arcscope(&["check", "--bundle", dir.path().to_str().unwrap()]);
@@ -294,13 +223,7 @@ fn secret_data_is_never_read_or_printed() {
         "data": {"AWS_SECRET_ACCESS_KEY": "d0pzdDFjb25maWRlbnRpYWw="}, "stringData": {"token": "ghp_superSecretValue123"}}]}"#;
     write(dir.path(), "k8s/secrets.json", secret.as_bytes());
     for format in ["text", "json"] {
-        let out = arcscope(&[
-            "check",
-            "--bundle",
-            dir.path().to_str().unwrap(),
-            "--format",
-            format,
-        ]);
+        let out = arcscope(&["check", "--bundle", dir.path().to_str().unwrap(), "--format", format]);
         let all = format!("{}{}", stdout(&out), stderr(&out));
         assert!(!all.contains("d0pzdDFjb25maWRlbnRpYWw="), "{all}");
         assert!(!all.contains("ghp_superSecretValue123"));
@@ -333,23 +256,9 @@ fn a_big_valid_dump_loads_and_is_checked() {
         i += 1;
     }
     let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
-    write(
-        dir.path(),
-        "k8s/all-pods.json",
-        serde_json::to_string(&list).unwrap().as_bytes(),
-    );
-    let out = arcscope(&[
-        "check",
-        "--bundle",
-        dir.path().to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    write(dir.path(), "k8s/all-pods.json", serde_json::to_string(&list).unwrap().as_bytes());
+    let out = arcscope(&["check", "--bundle", dir.path().to_str().unwrap(), "--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(
-        v["chains"].as_array().unwrap().len(),
-        1,
-        "web pods are not runners"
-    );
+    assert_eq!(v["chains"].as_array().unwrap().len(), 1, "web pods are not runners");
 }

@@ -23,11 +23,7 @@ fn only(chains: &[Chain]) -> &Chain {
 }
 
 fn step<'a>(c: &'a Chain, action: &str) -> &'a Step {
-    c.steps
-        .iter()
-        .rev()
-        .find(|s| s.action == action)
-        .unwrap_or_else(|| panic!("no {action} step in {c:#?}"))
+    c.steps.iter().rev().find(|s| s.action == action).unwrap_or_else(|| panic!("no {action} step in {c:#?}"))
 }
 
 #[test]
@@ -41,23 +37,11 @@ fn seed_tag_session_is_denied_by_the_trust_policy_r12() {
     assert_eq!(irsa.decision, Decision::Allow);
     // R8: the account-root trust delegates to the base role's identity policy, which allows.
     let assume = step(c, "sts:AssumeRole");
-    assert_eq!(
-        (assume.decision, assume.decided_by),
-        (Decision::Allow, "identity_policy")
-    );
-    assert_eq!(
-        assume.principal,
-        "arn:aws:sts::111122223333:assumed-role/arc-runner-base-role/aws-sdk-js-session-<ms>"
-    );
+    assert_eq!((assume.decision, assume.decided_by), (Decision::Allow, "identity_policy"));
+    assert_eq!(assume.principal, "arn:aws:sts::111122223333:assumed-role/arc-runner-base-role/aws-sdk-js-session-<ms>");
     let tag = step(c, "sts:TagSession");
-    assert_eq!(
-        (tag.decision, tag.decided_by),
-        (Decision::ImplicitDeny, "trust_policy")
-    );
-    assert_eq!(
-        tag.resource,
-        "arn:aws:iam::111122223333:role/arc-runner-ecr-image-pusher-role"
-    );
+    assert_eq!((tag.decision, tag.decided_by), (Decision::ImplicitDeny, "trust_policy"));
+    assert_eq!(tag.resource, "arn:aws:iam::111122223333:role/arc-runner-ecr-image-pusher-role");
     assert_eq!(
         tag.message.as_deref(),
         Some(
@@ -70,27 +54,12 @@ fn seed_tag_session_is_denied_by_the_trust_policy_r12() {
             .unwrap()
             .ends_with("because no role trust policy allows the sts:TagSession action")
     );
-    assert!(
-        tag.non_matching
-            .iter()
-            .any(|m| m.reason.contains("does not cover sts:TagSession"))
-    );
+    assert!(tag.non_matching.iter().any(|m| m.reason.contains("does not cover sts:TagSession")));
     let fixes = tag.fixes.join("\n");
-    assert!(
-        fixes.contains(r#""Action": ["sts:AssumeRole", "sts:TagSession"]"#),
-        "{fixes}"
-    );
-    assert!(
-        fixes.contains("AccountPrincipal(\"111122223333\").withSessionTags()"),
-        "{fixes}"
-    );
+    assert!(fixes.contains(r#""Action": ["sts:AssumeRole", "sts:TagSession"]"#), "{fixes}");
+    assert!(fixes.contains("AccountPrincipal(\"111122223333\").withSessionTags()"), "{fixes}");
     assert!(fixes.contains("role-skip-session-tagging: true"), "{fixes}");
-    assert!(
-        tag.log_line
-            .as_deref()
-            .unwrap()
-            .starts_with("Could not assume role with user credentials: User: ")
-    );
+    assert!(tag.log_line.as_deref().unwrap().starts_with("Could not assume role with user credentials: User: "));
 }
 
 #[test]
@@ -116,26 +85,10 @@ fn sa_in_the_controller_namespace_is_an_error_step_quoting_invalid_pod() {
     assert_eq!(c.verdict, Verdict::Deny);
     assert_eq!(c.subject, "arc-runners/arc-runner-set-x7c2p-runner-n5d2c");
     let s = &c.steps[0];
-    assert_eq!(
-        (s.decision, s.decided_by),
-        (Decision::Error, "service_account_missing")
-    );
-    assert!(
-        s.message
-            .as_deref()
-            .unwrap()
-            .contains(r#"serviceaccount "arc-runner-irsa" not found"#)
-    );
-    assert!(
-        s.notes.iter().any(|n| n.contains("arc-systems")),
-        "{:?}",
-        s.notes
-    );
-    assert!(
-        s.fixes
-            .iter()
-            .any(|f| f.contains("kubectl delete ephemeralrunner"))
-    );
+    assert_eq!((s.decision, s.decided_by), (Decision::Error, "service_account_missing"));
+    assert!(s.message.as_deref().unwrap().contains(r#"serviceaccount "arc-runner-irsa" not found"#));
+    assert!(s.notes.iter().any(|n| n.contains("arc-systems")), "{:?}", s.notes);
+    assert!(s.fixes.iter().any(|f| f.contains("kubectl delete ephemeralrunner")));
 }
 
 #[test]
@@ -143,28 +96,16 @@ fn sub_naming_the_wrong_namespace_denies_web_identity_r11() {
     let all = chains(Some("sub-wrong-namespace"));
     let c = only(&all);
     let s = step(c, "sts:AssumeRoleWithWebIdentity");
-    assert_eq!(
-        (s.decision, s.decided_by),
-        (Decision::ImplicitDeny, "trust_policy")
-    );
-    assert_eq!(
-        s.message.as_deref(),
-        Some("AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity")
-    );
+    assert_eq!((s.decision, s.decided_by), (Decision::ImplicitDeny, "trust_policy"));
+    assert_eq!(s.message.as_deref(), Some("AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity"));
     assert!(
-        s.non_matching.iter().any(|m| m.reason.contains(":sub")
-            && m.reason
-                .contains("system:serviceaccount:arc-runners:arc-runner-irsa")),
+        s.non_matching.iter().any(
+            |m| m.reason.contains(":sub") && m.reason.contains("system:serviceaccount:arc-runners:arc-runner-irsa")
+        ),
         "{:?}",
         s.non_matching
     );
-    assert!(
-        s.fixes
-            .iter()
-            .any(|f| f.contains("system:serviceaccount:arc-runners:arc-runner-irsa")),
-        "{:?}",
-        s.fixes
-    );
+    assert!(s.fixes.iter().any(|f| f.contains("system:serviceaccount:arc-runners:arc-runner-irsa")), "{:?}", s.fixes);
     // The job's steps are not reached.
     assert!(c.steps.iter().all(|s| s.action != "sts:AssumeRole"));
     assert_eq!(c.verdict, Verdict::Deny);
@@ -175,15 +116,9 @@ fn a_permissions_boundary_blocks_the_hop_r6_r8() {
     let all = chains(Some("boundary-blocks"));
     let c = only(&all);
     let s = step(c, "sts:AssumeRole");
-    assert_eq!(
-        (s.decision, s.decided_by),
-        (Decision::ImplicitDeny, "permissions_boundary")
-    );
+    assert_eq!((s.decision, s.decided_by), (Decision::ImplicitDeny, "permissions_boundary"));
     assert!(
-        s.message
-            .as_deref()
-            .unwrap()
-            .ends_with("because no permissions boundary allows the sts:AssumeRole action")
+        s.message.as_deref().unwrap().ends_with("because no permissions boundary allows the sts:AssumeRole action")
     );
     assert!(s.fixes.iter().any(|f| f.contains("arc-runner-boundary")));
 }
@@ -193,17 +128,9 @@ fn an_explicit_deny_of_tag_session_wins_r1() {
     let all = chains(Some("explicit-deny-tagsession"));
     let c = only(&all);
     let s = step(c, "sts:TagSession");
-    assert_eq!(
-        (s.decision, s.decided_by),
-        (Decision::ExplicitDeny, "identity_policy")
-    );
+    assert_eq!((s.decision, s.decided_by), (Decision::ExplicitDeny, "identity_policy"));
     assert_eq!(s.statements[0].sid.as_deref(), Some("DenyTagSession"));
-    assert!(
-        s.message
-            .as_deref()
-            .unwrap()
-            .ends_with("with an explicit deny in an identity-based policy")
-    );
+    assert!(s.message.as_deref().unwrap().ends_with("with an explicit deny in an identity-based policy"));
     assert_eq!(step(c, "sts:AssumeRole").decision, Decision::Allow);
 }
 
@@ -212,20 +139,10 @@ fn a_cross_account_target_needs_the_callers_identity_policy_r9() {
     let all = chains(Some("cross-account"));
     let c = only(&all);
     let s = step(c, "sts:AssumeRole");
-    assert_eq!(
-        s.resource,
-        "arn:aws:iam::444455556666:role/arc-runner-deployer-role"
-    );
-    assert_eq!(
-        (s.decision, s.decided_by),
-        (Decision::ImplicitDeny, "identity_policy")
-    );
+    assert_eq!(s.resource, "arn:aws:iam::444455556666:role/arc-runner-deployer-role");
+    assert_eq!((s.decision, s.decided_by), (Decision::ImplicitDeny, "identity_policy"));
     assert!(s.notes.iter().any(|n| n.contains("R9")));
-    assert!(
-        s.fixes
-            .iter()
-            .any(|f| f.contains("arn:aws:iam::444455556666:role/arc-runner-deployer-role"))
-    );
+    assert!(s.fixes.iter().any(|f| f.contains("arn:aws:iam::444455556666:role/arc-runner-deployer-role")));
 }
 
 #[test]
@@ -233,24 +150,15 @@ fn role_chaining_over_one_hour_fails_validation_r18() {
     let all = chains(Some("chaining-over-one-hour"));
     let c = only(&all);
     let s = step(c, "sts:AssumeRole");
-    assert_eq!(
-        (s.decision, s.decided_by),
-        (Decision::Error, "session_duration")
-    );
+    assert_eq!((s.decision, s.decided_by), (Decision::Error, "session_duration"));
     assert!(
-        s.message
-            .as_deref()
-            .unwrap()
-            .contains("exceeds the 1 hour session limit for roles assumed by role chaining")
+        s.message.as_deref().unwrap().contains("exceeds the 1 hour session limit for roles assumed by role chaining")
     );
     assert!(s.fixes[0].contains("3600"));
     // --duration-seconds overrides the workflow.
     let all = chains_with(
         Some("chaining-over-one-hour"),
-        CheckOptions {
-            duration_seconds: Some(3600),
-            ..Default::default()
-        },
+        CheckOptions { duration_seconds: Some(3600), ..Default::default() },
     );
     assert_eq!(only(&all).verdict, Verdict::Allow);
 }
@@ -265,10 +173,7 @@ fn pod_identity_transitive_tags_still_need_tag_session_r17() {
     assert_eq!(c.steps[1].action, "sts:TagSession");
     assert_eq!(c.steps[1].decision, Decision::Allow);
     let tag = step(c, "sts:TagSession");
-    assert_eq!(
-        (tag.decision, tag.decided_by),
-        (Decision::ImplicitDeny, "trust_policy")
-    );
+    assert_eq!((tag.decision, tag.decided_by), (Decision::ImplicitDeny, "trust_policy"));
     assert!(tag.notes.iter().any(|n| n.contains("R17")));
     assert!(tag.fixes.iter().any(|f| f.contains("disableSessionTags")));
 }
@@ -277,10 +182,7 @@ fn pod_identity_transitive_tags_still_need_tag_session_r17() {
 fn irsa_annotation_without_pod_env_means_the_pod_predates_it() {
     let all = chains(Some("env-missing"));
     let s = &only(&all).steps[0];
-    assert_eq!(
-        (s.decision, s.decided_by),
-        (Decision::Error, "web_identity_env_missing")
-    );
+    assert_eq!((s.decision, s.decided_by), (Decision::Error, "web_identity_env_missing"));
     assert!(s.fixes[0].contains("kubectl delete pod"));
 }
 
@@ -288,11 +190,13 @@ fn irsa_annotation_without_pod_env_means_the_pod_predates_it() {
 fn missing_oidc_provider_fails_before_the_trust_policy_r22() {
     let all = chains(Some("provider-missing"));
     let s = &only(&all).steps[0];
-    assert_eq!(
-        (s.decision, s.decided_by),
-        (Decision::Error, "oidc_provider_missing")
+    assert_eq!((s.decision, s.decided_by), (Decision::Error, "oidc_provider_missing"));
+    assert!(
+        s.message
+            .as_deref()
+            .unwrap()
+            .starts_with("InvalidIdentityToken: No OpenIDConnect provider found in your account for https://oidc.eks.")
     );
-    assert!(s.message.as_deref().unwrap().starts_with("InvalidIdentityToken: No OpenIDConnect provider found in your account for https://oidc.eks."));
 }
 
 #[test]
@@ -301,10 +205,7 @@ fn id_token_write_makes_the_action_use_github_oidc_not_irsa() {
     let c = only(&all);
     let s = c.steps.last().unwrap();
     assert_eq!(s.action, "sts:AssumeRoleWithWebIdentity");
-    assert_eq!(
-        s.principal,
-        "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
-    );
+    assert_eq!(s.principal, "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com");
     assert!(s.is_denied(), "{s:#?}");
     assert!(s.notes.iter().any(|n| n.contains("id-token: write")));
     assert!(s.fixes.iter().any(|f| f.contains("role-chaining: true")));
@@ -312,13 +213,7 @@ fn id_token_write_makes_the_action_use_github_oidc_not_irsa() {
 
 #[test]
 fn overrides_replace_what_the_workflow_says() {
-    let all = chains_with(
-        None,
-        CheckOptions {
-            skip_session_tagging: true,
-            ..Default::default()
-        },
-    );
+    let all = chains_with(None, CheckOptions { skip_session_tagging: true, ..Default::default() });
     assert_eq!(only(&all).verdict, Verdict::Allow);
     let all = chains_with(
         None,
@@ -328,42 +223,25 @@ fn overrides_replace_what_the_workflow_says() {
         },
     );
     let s = step(only(&all), "sts:AssumeRole");
-    assert_eq!(
-        (s.decision, s.decided_by),
-        (Decision::Error, "role_missing")
-    );
+    assert_eq!((s.decision, s.decided_by), (Decision::Error, "role_missing"));
 }
 
 #[test]
 fn the_demo_explains_the_seed_beside_a_healthy_and_a_broken_scale_set() {
     let inv = arcscope::demo::load().unwrap();
-    assert_eq!(
-        inv.secrets_skipped, 1,
-        "the demo's Secret is skipped unread"
-    );
+    assert_eq!(inv.secrets_skipped, 1, "the demo's Secret is skipped unread");
     let all = resolve_all(&inv, &CheckOptions::default()).unwrap();
-    let by_set = |s: &str| {
-        all.iter()
-            .filter(|c| c.scale_set.as_deref() == Some(s))
-            .collect::<Vec<_>>()
-    };
+    let by_set = |s: &str| all.iter().filter(|c| c.scale_set.as_deref() == Some(s)).collect::<Vec<_>>();
     let seed = by_set("arc-runners/arc-runner-set");
     assert_eq!(seed.len(), 2);
     for c in &seed {
         assert_eq!(c.verdict, Verdict::Deny);
         assert_eq!(c.failing_step().unwrap().action, "sts:TagSession");
     }
-    assert!(
-        by_set("arc-runners/arc-runner-docs")
-            .iter()
-            .all(|c| c.verdict == Verdict::Allow)
-    );
+    assert!(by_set("arc-runners/arc-runner-docs").iter().all(|c| c.verdict == Verdict::Allow));
     let gpu = by_set("arc-gpu-runners/arc-runner-gpu");
     assert_eq!(gpu.len(), 1);
-    assert_eq!(
-        gpu[0].failing_step().unwrap().decided_by,
-        "service_account_missing"
-    );
+    assert_eq!(gpu[0].failing_step().unwrap().decided_by, "service_account_missing");
 }
 
 #[test]
@@ -373,8 +251,11 @@ fn no_workflow_simulates_every_role_the_base_policy_lets_it_try() {
     let inv = load_dir(dir.path()).unwrap();
     let all = resolve_all(&inv, &CheckOptions::default()).unwrap();
     let c = only(&all);
-    assert!(c.job.as_deref().unwrap().starts_with(
-        "candidate target arn:aws:iam::111122223333:role/arc-runner-ecr-image-pusher-role"
-    ));
+    assert!(
+        c.job
+            .as_deref()
+            .unwrap()
+            .starts_with("candidate target arn:aws:iam::111122223333:role/arc-runner-ecr-image-pusher-role")
+    );
     assert_eq!(step(c, "sts:TagSession").decision, Decision::ImplicitDeny);
 }

@@ -16,6 +16,34 @@ fn stmt_name(index: usize, sid: &Option<String>) -> String {
     }
 }
 
+/// A policy statement as JSON text with its elements in the conventional order
+/// (Effect, Principal, Action, Resource, Condition), as people write and review them.
+fn statement(
+    principal: Option<(&str, &str)>,
+    actions: &[&str],
+    resource: Option<&str>,
+    condition: Option<serde_json::Value>,
+) -> String {
+    let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let mut out = String::from(r#"{"Effect": "Allow""#);
+    if let Some((ty, who)) = principal {
+        out.push_str(&format!(r#", "Principal": {{{}: {}}}"#, q(ty), q(who)));
+    }
+    let actions = match actions {
+        [one] => q(one),
+        many => format!("[{}]", many.iter().map(|a| q(a)).collect::<Vec<_>>().join(", ")),
+    };
+    out.push_str(&format!(r#", "Action": {actions}"#));
+    if let Some(r) = resource {
+        out.push_str(&format!(r#", "Resource": {}"#, q(r)));
+    }
+    if let Some(c) = condition {
+        out.push_str(&format!(r#", "Condition": {c}"#));
+    }
+    out.push('}');
+    out
+}
+
 fn explicit_deny_fix(step: &mut Step, e: &Evaluation) {
     for s in &e.statements {
         step.fixes.push(format!(
@@ -34,7 +62,7 @@ fn layer_fix(step: &mut Step, e: &Evaluation, ev: &HopEvaluator<'_>, actions: &[
     match e.decided_by {
         Layer::IdentityPolicy => step.fixes.push(format!(
             "allow it in an identity policy of {caller_role}: {}",
-            json!({"Effect": "Allow", "Action": actions, "Resource": target})
+            statement(None, actions, Some(&target), None)
         )),
         Layer::PermissionsBoundary => step.fixes.push(format!(
             "the permissions boundary {} of {caller_role} must allow {actions_json} on {target}",
@@ -60,25 +88,17 @@ pub(crate) fn for_assume(step: &mut Step, e: &Evaluation, ev: &HopEvaluator<'_>)
         return explicit_deny_fix(step, e);
     }
     let tags = ev.p.tagging != super::hop::Tagging::NotSent;
-    let actions: &[&str] = if tags {
-        &["sts:AssumeRole", "sts:TagSession"]
-    } else {
-        &["sts:AssumeRole"]
-    };
+    let actions: &[&str] = if tags { &["sts:AssumeRole", "sts:TagSession"] } else { &["sts:AssumeRole"] };
     if e.decided_by == Layer::TrustPolicy {
         let caller = ev.caller.role.arn();
-        let stmt = json!({"Effect": "Allow", "Principal": {"AWS": caller}, "Action": actions});
-        step.fixes.push(format!(
-            "add to the trust policy of {}: {stmt}",
-            ev.target.arn.name
-        ));
+        let stmt = statement(Some(("AWS", &caller)), actions, None, None);
+        step.fixes.push(format!("add to the trust policy of {}: {stmt}", ev.target.arn.name));
         let cdk = if tags {
             format!("new iam.ArnPrincipal(\"{caller}\").withSessionTags()")
         } else {
             format!("new iam.ArnPrincipal(\"{caller}\")")
         };
-        step.fixes
-            .push(format!("CDK: assumedBy / grantAssumeRole with {cdk}"));
+        step.fixes.push(format!("CDK: assumedBy / grantAssumeRole with {cdk}"));
         step.fixes.push(format!(
             "Terraform: a statement in the trust aws_iam_policy_document with actions = {} and principals {{ type = \"AWS\", identifiers = [\"{caller}\"] }}",
             serde_json::to_string(actions).unwrap_or_default()
@@ -111,12 +131,7 @@ fn with_tag_session(trust: &PolicyDocument, allowing: &[usize]) -> PolicyDocumen
 }
 
 /// Fixes for a denied `sts:TagSession` — the seed's failure (R12).
-pub(crate) fn for_tag_session(
-    step: &mut Step,
-    e: &Evaluation,
-    ev: &HopEvaluator<'_>,
-    inherited: bool,
-) {
+pub(crate) fn for_tag_session(step: &mut Step, e: &Evaluation, ev: &HopEvaluator<'_>, inherited: bool) {
     if !matches!(e.decision, Decision::ImplicitDeny | Decision::ExplicitDeny) {
         return;
     }
@@ -138,12 +153,8 @@ pub(crate) fn for_tag_session(
     if e.decided_by == Layer::TrustPolicy {
         // Which trust statements grant AssumeRole to this caller? Extend those.
         let assume = ev.run("sts:AssumeRole", true, None);
-        let allowing: Vec<usize> = assume
-            .statements
-            .iter()
-            .filter(|s| s.layer == Layer::TrustPolicy)
-            .map(|s| s.index)
-            .collect();
+        let allowing: Vec<usize> =
+            assume.statements.iter().filter(|s| s.layer == Layer::TrustPolicy).map(|s| s.index).collect();
         if allowing.is_empty() {
             step.fixes.push(format!("the trust policy of {target} allows neither sts:AssumeRole nor sts:TagSession for this caller: see the sts:AssumeRole step"));
         } else {
@@ -158,9 +169,7 @@ pub(crate) fn for_tag_session(
                 "add \"sts:TagSession\" to the Action of {stmts} in the trust policy of {target}: \"Action\": [\"sts:AssumeRole\", \"sts:TagSession\"]"
             );
             let mut also_identity = false;
-            if what_if.decision == Decision::ImplicitDeny
-                && what_if.decided_by == Layer::IdentityPolicy
-            {
+            if what_if.decision == Decision::ImplicitDeny && what_if.decided_by == Layer::IdentityPolicy {
                 also_identity = true;
                 fix.push_str(&format!(
                     "; because the trust names the account{}, the caller's identity policy must allow it too: add \"sts:TagSession\" next to \"sts:AssumeRole\" for {} in {}'s policy (R12)",
@@ -168,25 +177,15 @@ pub(crate) fn for_tag_session(
                     ev.target.arn.arn(),
                     ev.caller_role.arn.name
                 ));
-            } else if matches!(
-                what_if.decision,
-                Decision::ImplicitDeny | Decision::ExplicitDeny
-            ) {
-                fix.push_str(&format!(
-                    "; then {} still denies it",
-                    what_if.decided_by.as_str()
-                ));
+            } else if matches!(what_if.decision, Decision::ImplicitDeny | Decision::ExplicitDeny) {
+                fix.push_str(&format!("; then {} still denies it", what_if.decided_by.as_str()));
             }
             step.fixes.push(fix);
             let cdk = match assume.trust_grant {
-                Some(Grant::Account) => format!(
-                    "new iam.AccountPrincipal(\"{}\").withSessionTags()",
-                    ev.target.arn.account
-                ),
-                Some(Grant::RoleArn) => format!(
-                    "new iam.ArnPrincipal(\"{}\").withSessionTags()",
-                    ev.caller.role.arn()
-                ),
+                Some(Grant::Account) => {
+                    format!("new iam.AccountPrincipal(\"{}\").withSessionTags()", ev.target.arn.account)
+                }
+                Some(Grant::RoleArn) => format!("new iam.ArnPrincipal(\"{}\").withSessionTags()", ev.caller.role.arn()),
                 _ => "new iam.SessionTagsPrincipal(<principal>)".to_string(),
             };
             step.fixes.push(format!(
@@ -222,58 +221,40 @@ pub(crate) fn for_web_identity(
     for m in &e.non_matching {
         use crate::iam::eval::Miss;
         match &m.reason {
-            Miss::Condition {
-                key,
-                expected,
-                actual,
-                operator,
-            } if key.to_ascii_lowercase().ends_with(":sub") => {
+            Miss::Condition { key, expected, actual, operator } if key.to_ascii_lowercase().ends_with(":sub") => {
                 any = true;
-                let got = actual
-                    .as_ref()
-                    .and_then(|a| a.first())
-                    .cloned()
-                    .unwrap_or_default();
+                let got = actual.as_ref().and_then(|a| a.first()).cloned().unwrap_or_default();
                 let mut fix = format!(
                     "the trust condition {operator} {key} of {name} expects {expected:?}, the token says {got:?}: change the condition to {got:?}"
                 );
-                if let Some(exp) = expected
-                    .first()
-                    .and_then(|e| e.strip_prefix("system:serviceaccount:"))
+                if let Some(exp) = expected.first().and_then(|e| e.strip_prefix("system:serviceaccount:"))
                     && let Some((ns, sa)) = exp.split_once(':')
                 {
-                    fix.push_str(&format!(
-                        ", or run the runners with service account {sa} in namespace {ns}"
-                    ));
+                    fix.push_str(&format!(", or run the runners with service account {sa} in namespace {ns}"));
                 }
                 step.fixes.push(fix);
             }
-            Miss::Condition {
-                key,
-                expected,
-                actual,
-                operator,
-            } if key.to_ascii_lowercase().ends_with(":aud") => {
+            Miss::Condition { key, expected, actual, operator } if key.to_ascii_lowercase().ends_with(":aud") => {
                 any = true;
                 step.fixes.push(format!("the trust condition {operator} {key} of {name} expects {expected:?}, the token audience is {actual:?}: align them"));
             }
             Miss::Principal { note: Some(n), .. } => {
                 any = true;
-                step.fixes.push(format!(
-                    "the trust policy of {name} {n}: set Principal.Federated to {provider_arn}"
-                ));
+                step.fixes.push(format!("the trust policy of {name} {n}: set Principal.Federated to {provider_arn}"));
             }
             _ => {}
         }
     }
     if !any {
-        let sub = subject
-            .map(str::to_string)
-            .unwrap_or_else(|| "<subject>".into());
+        let sub = subject.map(str::to_string).unwrap_or_else(|| "<subject>".into());
         step.fixes.push(format!(
             "add to the trust policy of {name}: {}",
-            json!({"Effect": "Allow", "Principal": {"Federated": provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity",
-                "Condition": {"StringEquals": {format!("{host}:sub"): sub, format!("{host}:aud"): "sts.amazonaws.com"}}})
+            statement(
+                Some(("Federated", provider_arn)),
+                &["sts:AssumeRoleWithWebIdentity"],
+                None,
+                Some(json!({"StringEquals": {format!("{host}:sub"): sub, format!("{host}:aud"): "sts.amazonaws.com"}}))
+            )
         ));
     }
 }

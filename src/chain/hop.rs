@@ -58,11 +58,7 @@ struct CallerPolicies<'a> {
     missing: Vec<String>,
 }
 
-fn caller_policies<'a>(
-    inv: &'a Inventory,
-    role: &'a Role,
-    names: &'a mut Vec<String>,
-) -> CallerPolicies<'a> {
+fn caller_policies<'a>(inv: &'a Inventory, role: &'a Role, names: &'a mut Vec<String>) -> CallerPolicies<'a> {
     names.clear();
     for (n, _) in &role.inline {
         names.push(format!("{}/inline/{n}", role.arn.name));
@@ -75,34 +71,18 @@ fn caller_policies<'a>(
     let mut missing = Vec::new();
     for arn in &role.attached {
         match inv.managed_policies.get(arn) {
-            Some(p) => identity.push(NamedPolicy {
-                name: &p.arn,
-                doc: &p.doc,
-            }),
-            None => missing.push(format!(
-                "managed policy {arn} attached to {}",
-                role.arn.name
-            )),
+            Some(p) => identity.push(NamedPolicy { name: &p.arn, doc: &p.doc }),
+            None => missing.push(format!("managed policy {arn} attached to {}", role.arn.name)),
         }
     }
-    let boundary = role
-        .boundary
-        .as_ref()
-        .and_then(|arn| match inv.managed_policies.get(arn) {
-            Some(p) => Some(NamedPolicy {
-                name: &p.arn,
-                doc: &p.doc,
-            }),
-            None => {
-                missing.push(format!("permissions boundary {arn} of {}", role.arn.name));
-                None
-            }
-        });
-    CallerPolicies {
-        identity,
-        boundary,
-        missing,
-    }
+    let boundary = role.boundary.as_ref().and_then(|arn| match inv.managed_policies.get(arn) {
+        Some(p) => Some(NamedPolicy { name: &p.arn, doc: &p.doc }),
+        None => {
+            missing.push(format!("permissions boundary {arn} of {}", role.arn.name));
+            None
+        }
+    });
+    CallerPolicies { identity, boundary, missing }
 }
 
 /// Request context for an AssumeRole-family call from a role session (R13, R20, R36).
@@ -206,7 +186,10 @@ pub(crate) fn assume_role(inv: &Inventory, caller: &Session, p: &AssumeParams<'_
             );
             let mut s = assume.error("role_missing", likely);
             s.documented_message = Some(documented);
-            s.notes.push(format!("no role {} in account {}'s IAM data: STS answers AccessDenied for a role that does not exist", p.target.name, p.target.account));
+            s.notes.push(format!(
+                "no role {} in account {}'s IAM data: STS answers AccessDenied for a role that does not exist",
+                p.target.name, p.target.account
+            ));
             s.fixes.push(format!("check the role name in role-to-assume: {resource} does not exist (roles in the account: see `arcscope` Roles view or `aws iam list-roles`)"));
             s
         } else {
@@ -215,10 +198,7 @@ pub(crate) fn assume_role(inv: &Inventory, caller: &Session, p: &AssumeParams<'_
         return vec![step];
     };
     let Some(caller_role) = caller_role else {
-        return vec![assume.unknown(format!(
-            "the caller role {} is not in the IAM data",
-            caller.role.arn()
-        ))];
+        return vec![assume.unknown(format!("the caller role {} is not in the IAM data", caller.role.arn()))];
     };
 
     // R18: role chaining caps the session at one hour; otherwise MaxSessionDuration.
@@ -249,19 +229,8 @@ pub(crate) fn assume_role(inv: &Inventory, caller: &Session, p: &AssumeParams<'_
         target,
         p,
         cp: caller_policies(inv, caller_role, &mut names),
-        session: caller
-            .session_policies
-            .iter()
-            .map(|(n, d)| NamedPolicy { name: n, doc: d })
-            .collect(),
-        scps: inv
-            .scps
-            .iter()
-            .map(|s| NamedPolicy {
-                name: &s.name,
-                doc: &s.doc,
-            })
-            .collect(),
+        session: caller.session_policies.iter().map(|(n, d)| NamedPolicy { name: n, doc: d }).collect(),
+        scps: inv.scps.iter().map(|s| NamedPolicy { name: &s.name, doc: &s.doc }).collect(),
         caller_id: Caller::RoleSession {
             role: caller.role.clone(),
             role_id: caller_role.role_id.clone(),
@@ -278,18 +247,12 @@ pub(crate) fn assume_role(inv: &Inventory, caller: &Session, p: &AssumeParams<'_
     finish_step(&mut assume, &e, p.log_prefix);
     fixes::for_assume(&mut assume, &e, &ev);
     if let Some((msg, fix)) = &duration_error {
-        assume
-            .notes
-            .push(format!("policy evaluation alone: {}", e.decision.as_str()));
+        assume.notes.push(format!("policy evaluation alone: {}", e.decision.as_str()));
         assume.decision = Decision::Error;
         assume.decided_by = "session_duration";
         assume.message = Some(msg.clone());
         assume.documented_message = None;
-        assume.log_line = Some(format!(
-            "{}{}",
-            p.log_prefix,
-            msg.trim_start_matches("ValidationError: ")
-        ));
+        assume.log_line = Some(format!("{}{}", p.log_prefix, msg.trim_start_matches("ValidationError: ")));
         assume.fixes.insert(0, fix.clone());
     } else if let Some(max) = target.max_session_duration
         && p.duration > max
@@ -299,10 +262,7 @@ pub(crate) fn assume_role(inv: &Inventory, caller: &Session, p: &AssumeParams<'_
         assume.message = Some(messages::MAX_SESSION_DURATION.into());
         assume.fixes.insert(
             0,
-            format!(
-                "lower role-duration-seconds to {max} or raise MaxSessionDuration of {}",
-                target.arn.name
-            ),
+            format!("lower role-duration-seconds to {max} or raise MaxSessionDuration of {}", target.arn.name),
         );
     }
     let mut steps = vec![assume];
@@ -315,7 +275,9 @@ pub(crate) fn assume_role(inv: &Inventory, caller: &Session, p: &AssumeParams<'_
             tag.notes.push("the session carries transitive tags inherited from EKS Pod Identity; users report the next AssumeRole then needs sts:TagSession even with role-skip-session-tagging (R17, reported behaviour)".into());
         }
         if p.tagging == Tagging::Unknown && e.decision != Decision::Allow {
-            tag.notes.push("role-skip-session-tagging is an expression: whether tags are sent is not knowable offline".into());
+            tag.notes.push(
+                "role-skip-session-tagging is an expression: whether tags are sent is not knowable offline".into(),
+            );
             tag.decision = Decision::Unknown;
             tag.decided_by = "unknown";
         }
@@ -343,22 +305,13 @@ pub(crate) struct HopEvaluator<'a> {
 impl HopEvaluator<'_> {
     /// Evaluate `action`; `trust` replaces the target's trust policy for a what-if.
     pub fn run(&self, action: &str, tags_sent: bool, trust: Option<&PolicyDocument>) -> Evaluation {
-        let ctx = assume_context(
-            self.caller,
-            Some(self.caller_role),
-            Some(self.target),
-            self.p,
-            tags_sent,
-        );
+        let ctx = assume_context(self.caller, Some(self.caller_role), Some(self.target), self.p, tags_sent);
         let req = Request {
             action,
             target: &self.target.arn,
             caller: &self.caller_id,
             ctx: &ctx,
-            trust: NamedPolicy {
-                name: &self.trust_name,
-                doc: trust.unwrap_or(&self.target.trust),
-            },
+            trust: NamedPolicy { name: &self.trust_name, doc: trust.unwrap_or(&self.target.trust) },
             identity: self.cp.identity.clone(),
             boundary: self.cp.boundary,
             session: self.session.clone(),
@@ -367,16 +320,12 @@ impl HopEvaluator<'_> {
         };
         let mut e = evaluate(&req);
         // A referenced policy missing from the data could hold an allow or a deny.
-        let trust_denied =
-            e.decision == Decision::ImplicitDeny && e.decided_by == Layer::TrustPolicy;
+        let trust_denied = e.decision == Decision::ImplicitDeny && e.decided_by == Layer::TrustPolicy;
         if !self.cp.missing.is_empty() && e.decision != Decision::ExplicitDeny && !trust_denied {
-            let caller_side = e.decided_by != Layer::TrustPolicy
-                || e.trust_grant == Some(crate::iam::eval::Grant::Account);
+            let caller_side =
+                e.decided_by != Layer::TrustPolicy || e.trust_grant == Some(crate::iam::eval::Grant::Account);
             if caller_side || e.decision == Decision::Allow {
-                e.notes.push(format!(
-                    "missing from the data: {}",
-                    self.cp.missing.join(", ")
-                ));
+                e.notes.push(format!("missing from the data: {}", self.cp.missing.join(", ")));
                 e.decision = Decision::Unknown;
             }
         }
@@ -385,16 +334,9 @@ impl HopEvaluator<'_> {
 }
 
 fn finish_step(step: &mut Step, e: &Evaluation, log_prefix: &str) {
-    if matches!(e.decision, Decision::ImplicitDeny | Decision::ExplicitDeny)
-        && step.decision != Decision::Unknown
-    {
-        let (likely, documented) = messages::access_denied(
-            &step.principal,
-            &step.action,
-            &step.resource,
-            e.decision,
-            e.decided_by,
-        );
+    if matches!(e.decision, Decision::ImplicitDeny | Decision::ExplicitDeny) && step.decision != Decision::Unknown {
+        let (likely, documented) =
+            messages::access_denied(&step.principal, &step.action, &step.resource, e.decision, e.decided_by);
         step.log_line = Some(format!("{log_prefix}{likely}"));
         step.message = Some(likely);
         step.documented_message = Some(documented);
@@ -418,34 +360,31 @@ pub(crate) fn web_identity(inv: &Inventory, p: &WebIdentityParams<'_>) -> Step {
     use crate::model::ProviderLookup;
     let resource = p.role.arn();
     let provider_arn = oidc_provider_arn(&p.role.partition, &p.role.account, p.issuer);
-    let mut step = Step::new(
-        p.hop,
-        p.via,
-        "sts:AssumeRoleWithWebIdentity",
-        &provider_arn,
-        &resource,
-    );
+    let mut step = Step::new(p.hop, p.via, "sts:AssumeRoleWithWebIdentity", &provider_arn, &resource);
     let lookup = inv.provider_for(&p.role.partition, &p.role.account, p.issuer);
     if lookup == ProviderLookup::Missing {
         let msg = messages::no_oidc_provider(p.issuer);
         step.log_line = Some(format!("{}{msg}", p.log_prefix));
         let mut s = step.error("oidc_provider_missing", msg);
-        s.fixes.push(format!("create the IAM OIDC provider for https://{} in account {} with client ID {} (eksctl utils associate-iam-oidc-provider --cluster <cluster> --approve, or aws iam create-open-id-connect-provider --url https://{} --client-id-list {})", issuer_host_path(p.issuer), p.role.account, p.audience, issuer_host_path(p.issuer), p.audience));
+        let url = format!("https://{}", issuer_host_path(p.issuer));
+        let eksctl = if url.contains(".eks.") {
+            "eksctl utils associate-iam-oidc-provider --cluster <cluster> --approve, or "
+        } else {
+            ""
+        };
+        s.fixes.push(format!(
+            "create the IAM OIDC provider for {url} in account {} with client ID {} ({eksctl}aws iam create-open-id-connect-provider --url {url} --client-id-list {})",
+            p.role.account, p.audience, p.audience
+        ));
         return s;
     }
-    if let ProviderLookup::Found {
-        client_ids: Some(ids),
-        ..
-    } = &lookup
+    if let ProviderLookup::Found { client_ids: Some(ids), .. } = &lookup
         && !ids.iter().any(|c| c == p.audience)
     {
         let msg = messages::INCORRECT_AUDIENCE.to_string();
         step.log_line = Some(format!("{}{msg}", p.log_prefix));
         let mut s = step.error("audience_mismatch", msg);
-        s.notes.push(format!(
-            "token audience {:?}; provider client IDs {ids:?}",
-            p.audience
-        ));
+        s.notes.push(format!("token audience {:?}; provider client IDs {ids:?}", p.audience));
         s.fixes.push(format!("add {:?} to the client IDs of the OIDC provider (aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn {provider_arn} --client-id {}), or set the eks.amazonaws.com/audience annotation to one of {ids:?}", p.audience, p.audience));
         return s;
     }
@@ -459,10 +398,7 @@ pub(crate) fn web_identity(inv: &Inventory, p: &WebIdentityParams<'_>) -> Step {
             ));
             s
         } else {
-            step.unknown(format!(
-                "IAM data of account {} is not in the bundle",
-                p.role.account
-            ))
+            step.unknown(format!("IAM data of account {} is not in the bundle", p.role.account))
         };
     };
     let host = issuer_host_path(p.issuer);
@@ -473,20 +409,13 @@ pub(crate) fn web_identity(inv: &Inventory, p: &WebIdentityParams<'_>) -> Step {
     };
     ctx.set(&format!("{host}:aud"), p.audience);
     ctx.set("aws:FederatedProvider", provider_arn.clone());
-    for key in [
-        "aws:SourceIp",
-        "aws:CurrentTime",
-        "aws:EpochTime",
-        "aws:RequestedRegion",
-    ] {
+    for key in ["aws:SourceIp", "aws:CurrentTime", "aws:EpochTime", "aws:RequestedRegion"] {
         ctx.set_unknown(key);
     }
     for (k, v) in &role.tags {
         ctx.set(&format!("aws:ResourceTag/{k}"), v.clone());
     }
-    let caller = Caller::WebIdentity {
-        provider_arn: provider_arn.clone(),
-    };
+    let caller = Caller::WebIdentity { provider_arn: provider_arn.clone() };
     let trust_name = format!("{}/trust", role.arn.name);
     let ids = inv.role_ids();
     let req = Request {
@@ -494,10 +423,7 @@ pub(crate) fn web_identity(inv: &Inventory, p: &WebIdentityParams<'_>) -> Step {
         target: &role.arn,
         caller: &caller,
         ctx: &ctx,
-        trust: NamedPolicy {
-            name: &trust_name,
-            doc: &role.trust,
-        },
+        trust: NamedPolicy { name: &trust_name, doc: &role.trust },
         identity: Vec::new(),
         boundary: None,
         session: Vec::new(),
@@ -530,27 +456,14 @@ pub(crate) fn pod_identity(
     const SERVICE: &str = "pods.eks.amazonaws.com";
     let resource = role_arn.arn();
     let Some(role) = inv.role(&resource) else {
-        let s = Step::new(
-            hop,
-            "EKS Pod Identity",
-            "sts:AssumeRole",
-            SERVICE,
-            &resource,
-        );
+        let s = Step::new(hop, "EKS Pod Identity", "sts:AssumeRole", SERVICE, &resource);
         return vec![if inv.iam_loaded(&role_arn.account) {
-            let mut s = s.error(
-                "role_missing",
-                format!("role {resource} of the Pod Identity association does not exist"),
-            );
-            s.fixes.push(
-                "fix the association's roleArn (aws eks update-pod-identity-association)".into(),
-            );
+            let mut s =
+                s.error("role_missing", format!("role {resource} of the Pod Identity association does not exist"));
+            s.fixes.push("fix the association's roleArn (aws eks update-pod-identity-association)".into());
             s
         } else {
-            s.unknown(format!(
-                "IAM data of account {} is not in the bundle",
-                role_arn.account
-            ))
+            s.unknown(format!("IAM data of account {} is not in the bundle", role_arn.account))
         }];
     };
     let caller = Caller::Service(SERVICE.into());

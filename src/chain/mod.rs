@@ -4,8 +4,10 @@
 
 pub mod fixes;
 mod hop;
+mod job;
 pub mod reach;
 pub mod resolve;
+mod source;
 
 use serde::Serialize;
 
@@ -142,10 +144,7 @@ impl Step {
     }
 
     pub fn is_denied(&self) -> bool {
-        matches!(
-            self.decision,
-            Decision::ImplicitDeny | Decision::ExplicitDeny | Decision::Error
-        )
+        matches!(self.decision, Decision::ImplicitDeny | Decision::ExplicitDeny | Decision::Error)
     }
 }
 

@@ -17,57 +17,31 @@ pub struct Reach {
 /// Evaluate `sts:AssumeRole` from a session of each caller into every role in the inventory.
 pub fn who_can_assume(inv: &Inventory, callers: &[RoleArn]) -> Vec<Reach> {
     let ids = inv.role_ids();
-    let scps: Vec<NamedPolicy<'_>> = inv
-        .scps
-        .iter()
-        .map(|s| NamedPolicy {
-            name: &s.name,
-            doc: &s.doc,
-        })
-        .collect();
-    let targets: Vec<(&crate::model::aws::Role, String, String)> = inv
-        .roles
-        .values()
-        .map(|r| (r, r.arn.arn(), format!("{}/trust", r.arn.name)))
-        .collect();
+    let scps: Vec<NamedPolicy<'_>> = inv.scps.iter().map(|s| NamedPolicy { name: &s.name, doc: &s.doc }).collect();
+    let targets: Vec<(&crate::model::aws::Role, String, String)> =
+        inv.roles.values().map(|r| (r, r.arn.arn(), format!("{}/trust", r.arn.name))).collect();
     callers
         .iter()
         .map(|caller_arn| {
-            let mut out = Reach {
-                caller: caller_arn.arn(),
-                targets: Vec::new(),
-            };
+            let mut out = Reach { caller: caller_arn.arn(), targets: Vec::new() };
             let Some(role) = inv.role(&caller_arn.arn()) else {
                 return out;
             };
-            let inline_names: Vec<String> = role
-                .inline
-                .iter()
-                .map(|(n, _)| format!("{}/inline/{n}", role.arn.name))
-                .collect();
-            let mut identity: Vec<NamedPolicy<'_>> = role
-                .inline
-                .iter()
-                .zip(&inline_names)
-                .map(|((_, d), n)| NamedPolicy { name: n, doc: d })
-                .collect();
+            let inline_names: Vec<String> =
+                role.inline.iter().map(|(n, _)| format!("{}/inline/{n}", role.arn.name)).collect();
+            let mut identity: Vec<NamedPolicy<'_>> =
+                role.inline.iter().zip(&inline_names).map(|((_, d), n)| NamedPolicy { name: n, doc: d }).collect();
             identity.extend(
                 role.attached
                     .iter()
                     .filter_map(|a| inv.managed_policies.get(a))
-                    .map(|p| NamedPolicy {
-                        name: &p.arn,
-                        doc: &p.doc,
-                    }),
+                    .map(|p| NamedPolicy { name: &p.arn, doc: &p.doc }),
             );
             let boundary = role
                 .boundary
                 .as_ref()
                 .and_then(|b| inv.managed_policies.get(b))
-                .map(|p| NamedPolicy {
-                    name: &p.arn,
-                    doc: &p.doc,
-                });
+                .map(|p| NamedPolicy { name: &p.arn, doc: &p.doc });
             let caller = Caller::RoleSession {
                 role: role.arn.clone(),
                 role_id: role.role_id.clone(),
@@ -88,10 +62,7 @@ pub fn who_can_assume(inv: &Inventory, callers: &[RoleArn]) -> Vec<Reach> {
                     target: &target.arn,
                     caller: &caller,
                     ctx: &ctx,
-                    trust: NamedPolicy {
-                        name: trust_name,
-                        doc: &target.trust,
-                    },
+                    trust: NamedPolicy { name: trust_name, doc: &target.trust },
                     identity: identity.clone(),
                     boundary,
                     session: Vec::new(),
@@ -117,16 +88,9 @@ mod tests {
         let inv = crate::demo::load().unwrap();
         let base = RoleArn::parse("arn:aws:iam::111122223333:role/arc-runner-base-role").unwrap();
         let reach = who_can_assume(&inv, &[base]);
-        let names: Vec<&str> = reach[0]
-            .targets
-            .iter()
-            .map(|(a, _)| a.rsplit('/').next().unwrap())
-            .collect();
+        let names: Vec<&str> = reach[0].targets.iter().map(|(a, _)| a.rsplit('/').next().unwrap()).collect();
         // R8: the pusher trusts the account root and the base identity allows arc-runner-*.
-        assert!(
-            names.contains(&"arc-runner-ecr-image-pusher-role"),
-            "{names:?}"
-        );
+        assert!(names.contains(&"arc-runner-ecr-image-pusher-role"), "{names:?}");
         // The docs publisher trusts only the docs base role; the node role trusts EC2.
         assert!(!names.contains(&"arc-runner-docs-publisher-role"));
         assert!(!names.contains(&"eks-node-arm64-role"));

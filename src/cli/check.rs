@@ -51,16 +51,13 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     let mut workflows = Vec::new();
     for path in &args.workflow {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| UsageError(format!("{shown}: cannot read: {e}")))?;
+        let text = std::fs::read_to_string(path).map_err(|e| UsageError(format!("{shown}: cannot read: {e}")))?;
         let docs = crate::sources::bundle::parse_yaml(&text)
             .map_err(|e| UsageError(format!("{shown}: malformed YAML: {e}")))?;
         let doc = docs
             .into_iter()
             .find(workflow::is_workflow)
-            .ok_or_else(|| {
-                UsageError(format!("{shown}: not a GitHub workflow (no `jobs:` map)"))
-            })?;
+            .ok_or_else(|| UsageError(format!("{shown}: not a GitHub workflow (no `jobs:` map)")))?;
         workflows.push(workflow::parse(&shown, &doc));
     }
     if let Some(pod) = &args.pod
@@ -80,10 +77,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         let _ = writeln!(err, "warning: {w}");
     }
     for f in &inv.unknown_files {
-        let _ = writeln!(
-            err,
-            "note: {f}: valid JSON/YAML of a shape arcscope does not use; kept for browsing"
-        );
+        let _ = writeln!(err, "note: {f}: valid JSON/YAML of a shape arcscope does not use; kept for browsing");
     }
     match args.format {
         Format::Json => {
@@ -96,15 +90,11 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
             write_text(out, &inv.source, &chains, color).map_err(|e| UsageError(e.to_string()))?;
         }
     }
-    Ok(
-        if !chains.is_empty() && chains.iter().all(|c| c.verdict == Verdict::Allow)
-            || chains.is_empty()
-        {
-            0
-        } else {
-            1
-        },
-    )
+    Ok(if !chains.is_empty() && chains.iter().all(|c| c.verdict == Verdict::Allow) || chains.is_empty() {
+        0
+    } else {
+        1
+    })
 }
 
 fn mark(d: Decision, color: bool) -> String {
@@ -113,11 +103,7 @@ fn mark(d: Decision, color: bool) -> String {
         Decision::ImplicitDeny | Decision::ExplicitDeny | Decision::Error => ("✘", "31"),
         Decision::Unknown => ("?", "33"),
     };
-    if color {
-        format!("\x1b[{code}m{sym}\x1b[0m")
-    } else {
-        sym.to_string()
-    }
+    if color { format!("\x1b[{code}m{sym}\x1b[0m") } else { sym.to_string() }
 }
 
 fn verdict_mark(v: Verdict, color: bool) -> String {
@@ -136,12 +122,7 @@ fn role_name(arn: &str) -> &str {
 }
 
 /// The text report: one block per chain, a line per step, the deciding statement, the fix.
-pub fn write_text(
-    out: &mut dyn Write,
-    source: &str,
-    chains: &[Chain],
-    color: bool,
-) -> std::io::Result<()> {
+pub fn write_text(out: &mut dyn Write, source: &str, chains: &[Chain], color: bool) -> std::io::Result<()> {
     writeln!(out, "arcscope check — {source} (read-only)")?;
     if chains.is_empty() {
         writeln!(out, "no runner pods, EphemeralRunners or scale sets found")?;
@@ -149,18 +130,9 @@ pub fn write_text(
     }
     for c in chains {
         writeln!(out)?;
-        writeln!(
-            out,
-            "{} {} {}  [{}]",
-            verdict_mark(c.verdict, color),
-            c.verdict.as_str(),
-            c.subject,
-            kind(c)
-        )?;
-        let mut facts = vec![
-            format!("service account {}", c.service_account),
-            format!("credentials {}", c.credential_source),
-        ];
+        writeln!(out, "{} {} {}  [{}]", verdict_mark(c.verdict, color), c.verdict.as_str(), c.subject, kind(c))?;
+        let mut facts =
+            vec![format!("service account {}", c.service_account), format!("credentials {}", c.credential_source)];
         if let Some(s) = &c.scale_set {
             facts.insert(0, format!("scale set {s}"));
         }
@@ -179,8 +151,9 @@ pub fn write_text(
     writeln!(out)?;
     writeln!(
         out,
-        "{} chains: {} allow, {} deny, {} unknown",
+        "{} {}: {} allow, {} deny, {} unknown",
         chains.len(),
+        if chains.len() == 1 { "chain" } else { "chains" },
         count(Verdict::Allow),
         count(Verdict::Deny),
         count(Verdict::Unknown)
@@ -212,29 +185,13 @@ fn write_step(out: &mut dyn Write, s: &Step, color: bool) -> std::io::Result<()>
         s.via
     )?;
     for st in &s.statements {
-        let sid = st
-            .sid
-            .as_deref()
-            .map(|x| format!(" (Sid {x})"))
-            .unwrap_or_default();
-        writeln!(
-            out,
-            "      {} statement {}{} of {}",
-            st.effect, st.index, sid, st.policy
-        )?;
+        let sid = st.sid.as_deref().map(|x| format!(" (Sid {x})")).unwrap_or_default();
+        writeln!(out, "      {} statement {}{} of {}", st.effect, st.index, sid, st.policy)?;
     }
     if s.decision != Decision::Allow {
         for m in &s.non_matching {
-            let sid = m
-                .sid
-                .as_deref()
-                .map(|x| format!(" (Sid {x})"))
-                .unwrap_or_default();
-            writeln!(
-                out,
-                "      why: {} statement {}{}: {}",
-                m.policy, m.index, sid, m.reason
-            )?;
+            let sid = m.sid.as_deref().map(|x| format!(" (Sid {x})")).unwrap_or_default();
+            writeln!(out, "      why: {} statement {}{}: {}", m.policy, m.index, sid, m.reason)?;
         }
     }
     if let Some(m) = &s.message {

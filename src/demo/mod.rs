@@ -11,38 +11,17 @@ use crate::sources::bundle::{self, BundleError};
 
 /// `(path inside the bundle, bytes)` of every demo file.
 pub const FILES: &[(&str, &[u8])] = &[
-    (
-        "eks/describe-cluster.json",
-        include_bytes!("bundle/eks/describe-cluster.json"),
-    ),
-    (
-        "iam/get-account-authorization-details.json",
-        include_bytes!("bundle/iam/get-account-authorization-details.json"),
-    ),
-    (
-        "iam/get-open-id-connect-provider.json",
-        include_bytes!("bundle/iam/get-open-id-connect-provider.json"),
-    ),
-    (
-        "iam/list-open-id-connect-providers.json",
-        include_bytes!("bundle/iam/list-open-id-connect-providers.json"),
-    ),
+    ("eks/describe-cluster.json", include_bytes!("bundle/eks/describe-cluster.json")),
+    ("iam/get-account-authorization-details.json", include_bytes!("bundle/iam/get-account-authorization-details.json")),
+    ("iam/get-open-id-connect-provider.json", include_bytes!("bundle/iam/get-open-id-connect-provider.json")),
+    ("iam/list-open-id-connect-providers.json", include_bytes!("bundle/iam/list-open-id-connect-providers.json")),
     (
         "jobs/my-org_payments-api_15230098877_push-image.log",
         include_bytes!("bundle/jobs/my-org_payments-api_15230098877_push-image.log"),
     ),
-    (
-        "k8s/arc-gpu-runners.yaml",
-        include_bytes!("bundle/k8s/arc-gpu-runners.yaml"),
-    ),
-    (
-        "k8s/arc-runners.json",
-        include_bytes!("bundle/k8s/arc-runners.json"),
-    ),
-    (
-        "k8s/arc-systems.yaml",
-        include_bytes!("bundle/k8s/arc-systems.yaml"),
-    ),
+    ("k8s/arc-gpu-runners.yaml", include_bytes!("bundle/k8s/arc-gpu-runners.yaml")),
+    ("k8s/arc-runners.json", include_bytes!("bundle/k8s/arc-runners.json")),
+    ("k8s/arc-systems.yaml", include_bytes!("bundle/k8s/arc-systems.yaml")),
     (
         "logs/arc-runners/arc-runner-set-x7c2p-runner-4h9sd/dind.log",
         include_bytes!("bundle/logs/arc-runners/arc-runner-set-x7c2p-runner-4h9sd/dind.log"),
@@ -59,18 +38,9 @@ pub const FILES: &[(&str, &[u8])] = &[
         "logs/arc-systems/arc-runner-set-56b4bcfc-listener/listener.log",
         include_bytes!("bundle/logs/arc-systems/arc-runner-set-56b4bcfc-listener/listener.log"),
     ),
-    (
-        "workflows/deploy.yml",
-        include_bytes!("bundle/workflows/deploy.yml"),
-    ),
-    (
-        "workflows/docs.yml",
-        include_bytes!("bundle/workflows/docs.yml"),
-    ),
-    (
-        "workflows/train.yml",
-        include_bytes!("bundle/workflows/train.yml"),
-    ),
+    ("workflows/deploy.yml", include_bytes!("bundle/workflows/deploy.yml")),
+    ("workflows/docs.yml", include_bytes!("bundle/workflows/docs.yml")),
+    ("workflows/train.yml", include_bytes!("bundle/workflows/train.yml")),
 ];
 
 /// Load the demo bundle.
@@ -91,12 +61,7 @@ mod tests {
                 if p.is_dir() {
                     stack.push(p);
                 } else {
-                    on_disk.push(
-                        p.strip_prefix(&dir)
-                            .unwrap()
-                            .to_string_lossy()
-                            .replace('\\', "/"),
-                    );
+                    on_disk.push(p.strip_prefix(&dir).unwrap().to_string_lossy().replace('\\', "/"));
                 }
             }
         }

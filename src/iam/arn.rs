@@ -23,13 +23,7 @@ pub fn parse(arn: &str) -> Option<Arn<'_>> {
     if partition.is_empty() || service.is_empty() {
         return None;
     }
-    Some(Arn {
-        partition,
-        service,
-        region,
-        account,
-        resource,
-    })
+    Some(Arn { partition, service, region, account, resource })
 }
 
 /// An IAM role named by its ARN: `arn:aws:iam::A:role/path/NAME`.
@@ -65,18 +59,12 @@ impl RoleArn {
     }
 
     pub fn arn(&self) -> String {
-        format!(
-            "arn:{}:iam::{}:role{}{}",
-            self.partition, self.account, self.path, self.name
-        )
+        format!("arn:{}:iam::{}:role{}{}", self.partition, self.account, self.path, self.name)
     }
 
     /// The ARN an assumed-role session of this role has (no path; R36).
     pub fn session_arn(&self, session: &str) -> String {
-        format!(
-            "arn:{}:sts::{}:assumed-role/{}/{}",
-            self.partition, self.account, self.name, session
-        )
+        format!("arn:{}:sts::{}:assumed-role/{}/{}", self.partition, self.account, self.name, session)
     }
 }
 
@@ -91,24 +79,17 @@ pub fn is_service_linked(role_name: &str) -> bool {
 
 /// A raw unique ID in a trust policy (`AROA…` role, `AIDA…` user) means the entity was deleted (R10).
 pub fn looks_like_unique_id(s: &str) -> bool {
-    (s.starts_with("AROA") || s.starts_with("AIDA"))
-        && s.len() >= 16
-        && s.bytes().all(|b| b.is_ascii_alphanumeric())
+    (s.starts_with("AROA") || s.starts_with("AIDA")) && s.len() >= 16 && s.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// `https://oidc.eks.eu-west-1.amazonaws.com/id/X` → `oidc.eks.eu-west-1.amazonaws.com/id/X`.
 pub fn issuer_host_path(issuer: &str) -> &str {
     let s = issuer.trim().trim_end_matches('/');
-    s.strip_prefix("https://")
-        .or_else(|| s.strip_prefix("http://"))
-        .unwrap_or(s)
+    s.strip_prefix("https://").or_else(|| s.strip_prefix("http://")).unwrap_or(s)
 }
 
 pub fn oidc_provider_arn(partition: &str, account: &str, issuer: &str) -> String {
-    format!(
-        "arn:{partition}:iam::{account}:oidc-provider/{}",
-        issuer_host_path(issuer)
-    )
+    format!("arn:{partition}:iam::{account}:oidc-provider/{}", issuer_host_path(issuer))
 }
 
 #[cfg(test)]
@@ -121,10 +102,7 @@ mod tests {
         assert_eq!(r.path, "/ci/");
         assert_eq!(r.name, "arc-runner-base");
         assert_eq!(r.arn(), "arn:aws:iam::111122223333:role/ci/arc-runner-base");
-        assert_eq!(
-            r.session_arn("s"),
-            "arn:aws:sts::111122223333:assumed-role/arc-runner-base/s"
-        );
+        assert_eq!(r.session_arn("s"), "arn:aws:sts::111122223333:assumed-role/arc-runner-base/s");
         assert!(RoleArn::parse("arn:aws:iam::111122223333:oidc-provider/x").is_none());
         assert!(RoleArn::parse("arn:aws:iam::***:role/x").is_none());
         assert!(RoleArn::parse("not an arn").is_none());
@@ -139,11 +117,7 @@ mod tests {
     #[test]
     fn issuers() {
         assert_eq!(
-            oidc_provider_arn(
-                "aws",
-                "111122223333",
-                "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC/"
-            ),
+            oidc_provider_arn("aws", "111122223333", "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC/"),
             "arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC"
         );
     }

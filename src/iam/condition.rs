@@ -47,10 +47,7 @@ const OPERATORS: &[(&str, OpKind)] = &[
     ("StringEquals", OpKind::StringEquals),
     ("StringNotEquals", OpKind::StringNotEquals),
     ("StringEqualsIgnoreCase", OpKind::StringEqualsIgnoreCase),
-    (
-        "StringNotEqualsIgnoreCase",
-        OpKind::StringNotEqualsIgnoreCase,
-    ),
+    ("StringNotEqualsIgnoreCase", OpKind::StringNotEqualsIgnoreCase),
     ("StringLike", OpKind::StringLike),
     ("StringNotLike", OpKind::StringNotLike),
     ("NumericEquals", OpKind::NumericEquals),
@@ -136,19 +133,11 @@ impl Operator {
             Some(b) => (true, b),
             None => (false, rest),
         };
-        let kind = OPERATORS
-            .iter()
-            .find(|(n, _)| *n == base)
-            .map(|(_, k)| *k)?;
+        let kind = OPERATORS.iter().find(|(n, _)| *n == base).map(|(_, k)| *k)?;
         if kind == OpKind::Null && (if_exists || set.is_some()) {
             return None; // `Null` takes no IfExists (§4.2) and no set qualifier.
         }
-        Some(Operator {
-            name: name.to_string(),
-            kind,
-            if_exists,
-            set,
-        })
+        Some(Operator { name: name.to_string(), kind, if_exists, set })
     }
 }
 
@@ -171,27 +160,17 @@ pub struct ConditionMiss {
 }
 
 pub fn parse_condition_block(v: &Value, path: &str) -> Result<Vec<ConditionClause>, PolicyError> {
-    let obj = v
-        .as_object()
-        .ok_or_else(|| PolicyError::new(path, format!("expected an object, found {}", kind(v))))?;
+    let obj = v.as_object().ok_or_else(|| PolicyError::new(path, format!("expected an object, found {}", kind(v))))?;
     let mut out = Vec::new();
     for (op_name, keys) in obj {
         let op_path = format!("{path}.{op_name}");
         let operator = Operator::parse(op_name).ok_or_else(|| {
-            let hint = closest_operator(op_name)
-                .map(|c| format!(" (did you mean {c}?)"))
-                .unwrap_or_default();
-            PolicyError::new(
-                &op_path,
-                format!("unknown condition operator {op_name:?}{hint}"),
-            )
+            let hint = closest_operator(op_name).map(|c| format!(" (did you mean {c}?)")).unwrap_or_default();
+            PolicyError::new(&op_path, format!("unknown condition operator {op_name:?}{hint}"))
         })?;
-        let keys = keys.as_object().ok_or_else(|| {
-            PolicyError::new(
-                &op_path,
-                format!("expected an object of keys, found {}", kind(keys)),
-            )
-        })?;
+        let keys = keys
+            .as_object()
+            .ok_or_else(|| PolicyError::new(&op_path, format!("expected an object of keys, found {}", kind(keys))))?;
         for (key, values) in keys {
             let key_path = format!("{op_path}.{key}");
             let values: Vec<String> = match values {
@@ -202,35 +181,22 @@ pub fn parse_condition_block(v: &Value, path: &str) -> Result<Vec<ConditionClaus
                         scalar(item).ok_or_else(|| {
                             PolicyError::new(
                                 format!("{key_path}[{i}]"),
-                                format!(
-                                    "expected a string, number or boolean, found {}",
-                                    kind(item)
-                                ),
+                                format!("expected a string, number or boolean, found {}", kind(item)),
                             )
                         })
                     })
                     .collect::<Result<_, _>>()?,
                 other => vec![scalar(other).ok_or_else(|| {
-                    PolicyError::new(
-                        &key_path,
-                        format!("expected a value or list, found {}", kind(other)),
-                    )
+                    PolicyError::new(&key_path, format!("expected a value or list, found {}", kind(other)))
                 })?],
             };
             if values.is_empty() {
                 return Err(PolicyError::new(&key_path, "empty value list"));
             }
             if operator.kind == OpKind::Null && values.iter().any(|v| v != "true" && v != "false") {
-                return Err(PolicyError::new(
-                    &key_path,
-                    "Null takes \"true\" or \"false\"",
-                ));
+                return Err(PolicyError::new(&key_path, "Null takes \"true\" or \"false\""));
             }
-            out.push(ConditionClause {
-                operator: operator.clone(),
-                key: key.clone(),
-                values,
-            });
+            out.push(ConditionClause { operator: operator.clone(), key: key.clone(), values });
         }
     }
     Ok(out)
@@ -247,18 +213,10 @@ fn scalar(v: &Value) -> Option<String> {
 
 /// Suggest the operator with the smallest edit distance, for typo'd operators.
 fn closest_operator(name: &str) -> Option<&'static str> {
-    let base = name
-        .trim_start_matches("ForAllValues:")
-        .trim_start_matches("ForAnyValue:")
-        .trim_end_matches("IfExists");
+    let base = name.trim_start_matches("ForAllValues:").trim_start_matches("ForAnyValue:").trim_end_matches("IfExists");
     OPERATORS
         .iter()
-        .map(|(n, _)| {
-            (
-                *n,
-                edit_distance(&base.to_ascii_lowercase(), &n.to_ascii_lowercase()),
-            )
-        })
+        .map(|(n, _)| (*n, edit_distance(&base.to_ascii_lowercase(), &n.to_ascii_lowercase())))
         .filter(|(_, d)| *d <= 3)
         .min_by_key(|(_, d)| *d)
         .map(|(n, _)| n)
@@ -270,9 +228,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -280,11 +236,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Evaluate one clause. `variables`: whether policy variables are substituted (R30).
-pub fn eval_clause(
-    clause: &ConditionClause,
-    ctx: &RequestContext,
-    variables: bool,
-) -> (Tri, Option<ConditionMiss>) {
+pub fn eval_clause(clause: &ConditionClause, ctx: &RequestContext, variables: bool) -> (Tri, Option<ConditionMiss>) {
     let op = &clause.operator;
     let actual = ctx.get(&clause.key);
     let miss = |actual: Option<Vec<String>>| ConditionMiss {
@@ -303,11 +255,7 @@ pub fn eval_clause(
         };
         let ok = (want_absent && !present) || (want_present && present);
         let shown = actual.map(describe);
-        return if ok {
-            (Tri::True, None)
-        } else {
-            (Tri::False, Some(miss(shown)))
-        };
+        return if ok { (Tri::True, None) } else { (Tri::False, Some(miss(shown))) };
     }
     let request_values: Vec<String> = match actual {
         None => {
@@ -321,11 +269,7 @@ pub fn eval_clause(
                     None => op.kind.is_negated(),
                 }
             };
-            return if result {
-                (Tri::True, None)
-            } else {
-                (Tri::False, Some(miss(None)))
-            };
+            return if result { (Tri::True, None) } else { (Tri::False, Some(miss(None))) };
         }
         Some(CtxValue::Unknown) => {
             return (Tri::Unknown, Some(miss(Some(vec!["<unknown>".into()]))));
@@ -339,11 +283,7 @@ pub fn eval_clause(
             Some(SetOp::ForAnyValue) => false,
             None => op.kind.is_negated() || op.if_exists,
         };
-        return if result {
-            (Tri::True, None)
-        } else {
-            (Tri::False, Some(miss(Some(Vec::new()))))
-        };
+        return if result { (Tri::True, None) } else { (Tri::False, Some(miss(Some(Vec::new())))) };
     }
     // Resolve policy values (variables).
     let mut policy_values = Vec::with_capacity(clause.values.len());
@@ -361,9 +301,7 @@ pub fn eval_clause(
     }
     // Per request value: does it match any policy value (positive form)?
     let positive = |rv: &str| -> Tri {
-        let hit = policy_values
-            .iter()
-            .any(|pv| positive_match(op.kind, pv, rv));
+        let hit = policy_values.iter().any(|pv| positive_match(op.kind, pv, rv));
         if hit {
             Tri::True
         } else if unknown_var {
@@ -377,22 +315,14 @@ pub fn eval_clause(
         if op.kind.is_negated() { p.negate() } else { p }
     };
     let result = match op.set {
-        Some(SetOp::ForAllValues) => request_values
-            .iter()
-            .fold(Tri::True, |acc, rv| acc.and(per_value(rv))),
-        Some(SetOp::ForAnyValue) => request_values
-            .iter()
-            .fold(Tri::False, |acc, rv| acc.or(per_value(rv))),
+        Some(SetOp::ForAllValues) => request_values.iter().fold(Tri::True, |acc, rv| acc.and(per_value(rv))),
+        Some(SetOp::ForAnyValue) => request_values.iter().fold(Tri::False, |acc, rv| acc.or(per_value(rv))),
         None => {
             if op.kind.is_negated() {
                 // R32: negated operators must match none of the values.
-                request_values
-                    .iter()
-                    .fold(Tri::True, |acc, rv| acc.and(per_value(rv)))
+                request_values.iter().fold(Tri::True, |acc, rv| acc.and(per_value(rv)))
             } else {
-                request_values
-                    .iter()
-                    .fold(Tri::False, |acc, rv| acc.or(per_value(rv)))
+                request_values.iter().fold(Tri::False, |acc, rv| acc.or(per_value(rv)))
             }
         }
     };
@@ -415,9 +345,7 @@ fn positive_match(kind: OpKind, policy: &str, request: &str) -> bool {
     use OpKind::*;
     match kind {
         StringEquals | StringNotEquals => policy == request,
-        StringEqualsIgnoreCase | StringNotEqualsIgnoreCase => {
-            policy.to_lowercase() == request.to_lowercase()
-        }
+        StringEqualsIgnoreCase | StringNotEqualsIgnoreCase => policy.to_lowercase() == request.to_lowercase(),
         StringLike | StringNotLike => glob::matches(policy, request, false),
         NumericEquals | NumericNotEquals => num_cmp(policy, request, |a, b| a == b),
         NumericLessThan => num_cmp(policy, request, |p, r| r < p),
@@ -492,17 +420,9 @@ pub fn parse_date(s: &str) -> Option<i64> {
         None | Some(b'Z') | Some(b'z') => Some(secs),
         Some(sign @ (b'+' | b'-')) => {
             let oh = num(i + 1..i + 3)?;
-            let om = if b.get(i + 3) == Some(&b':') {
-                num(i + 4..i + 6)?
-            } else {
-                num(i + 3..i + 5).unwrap_or(0)
-            };
+            let om = if b.get(i + 3) == Some(&b':') { num(i + 4..i + 6)? } else { num(i + 3..i + 5).unwrap_or(0) };
             let off = oh * 3600 + om * 60;
-            Some(if *sign == b'+' {
-                secs - off
-            } else {
-                secs + off
-            })
+            Some(if *sign == b'+' { secs - off } else { secs + off })
         }
         _ => None,
     }
@@ -534,11 +454,7 @@ fn ip_in_cidr(cidr: &str, ip: &str) -> bool {
         }
         (IpAddr::V6(n), IpAddr::V6(i)) => {
             let len = len.unwrap_or(128).min(128);
-            let mask = if len == 0 {
-                0
-            } else {
-                u128::MAX << (128 - len)
-            };
+            let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
             (u128::from(n) & mask) == (u128::from(i) & mask)
         }
         _ => false,
@@ -552,9 +468,7 @@ pub fn arn_like(pattern: &str, arn: &str) -> bool {
     if p.len() != 6 || a.len() != 6 {
         return glob::matches(pattern, arn, false);
     }
-    p.iter()
-        .zip(a.iter())
-        .all(|(ps, as_)| glob::matches(ps, as_, false))
+    p.iter().zip(a.iter()).all(|(ps, as_)| glob::matches(ps, as_, false))
 }
 
 #[cfg(test)]
@@ -576,24 +490,12 @@ mod tests {
     #[test]
     fn missing_key_r31() {
         let ctx = RequestContext::new();
-        assert_eq!(
-            eval("StringEquals", "sts:ExternalId", &["x"], &ctx),
-            Tri::False
-        );
+        assert_eq!(eval("StringEquals", "sts:ExternalId", &["x"], &ctx), Tri::False);
         // Worked verdict: `StringNotLike`, key absent → condition true.
-        assert_eq!(
-            eval("StringNotLike", "aws:PrincipalArn", &["arn:*"], &ctx),
-            Tri::True
-        );
-        assert_eq!(
-            eval("StringEqualsIfExists", "aws:PrincipalArn", &["x"], &ctx),
-            Tri::True
-        );
+        assert_eq!(eval("StringNotLike", "aws:PrincipalArn", &["arn:*"], &ctx), Tri::True);
+        assert_eq!(eval("StringEqualsIfExists", "aws:PrincipalArn", &["x"], &ctx), Tri::True);
         assert_eq!(eval("Null", "aws:PrincipalArn", &["true"], &ctx), Tri::True);
-        assert_eq!(
-            eval("Null", "aws:PrincipalArn", &["false"], &ctx),
-            Tri::False
-        );
+        assert_eq!(eval("Null", "aws:PrincipalArn", &["false"], &ctx), Tri::False);
     }
 
     #[test]
@@ -608,77 +510,23 @@ mod tests {
     #[test]
     fn set_operators_r33() {
         let mut ctx = RequestContext::new();
-        assert_eq!(
-            eval(
-                "ForAllValues:StringEquals",
-                "aws:TagKeys",
-                &["GitHub"],
-                &ctx
-            ),
-            Tri::True
-        );
-        assert_eq!(
-            eval("ForAnyValue:StringEquals", "aws:TagKeys", &["GitHub"], &ctx),
-            Tri::False
-        );
+        assert_eq!(eval("ForAllValues:StringEquals", "aws:TagKeys", &["GitHub"], &ctx), Tri::True);
+        assert_eq!(eval("ForAnyValue:StringEquals", "aws:TagKeys", &["GitHub"], &ctx), Tri::False);
         ctx.set_multi("aws:TagKeys", vec!["GitHub".into(), "Repository".into()]);
-        assert_eq!(
-            eval(
-                "ForAllValues:StringEquals",
-                "aws:TagKeys",
-                &["GitHub"],
-                &ctx
-            ),
-            Tri::False
-        );
-        assert_eq!(
-            eval(
-                "ForAllValues:StringEquals",
-                "aws:TagKeys",
-                &["GitHub", "Repository", "x"],
-                &ctx
-            ),
-            Tri::True
-        );
-        assert_eq!(
-            eval(
-                "ForAnyValue:StringEquals",
-                "aws:TagKeys",
-                &["Repository"],
-                &ctx
-            ),
-            Tri::True
-        );
-        assert_eq!(
-            eval("ForAnyValue:StringLike", "aws:TagKeys", &["Rep*"], &ctx),
-            Tri::True
-        );
+        assert_eq!(eval("ForAllValues:StringEquals", "aws:TagKeys", &["GitHub"], &ctx), Tri::False);
+        assert_eq!(eval("ForAllValues:StringEquals", "aws:TagKeys", &["GitHub", "Repository", "x"], &ctx), Tri::True);
+        assert_eq!(eval("ForAnyValue:StringEquals", "aws:TagKeys", &["Repository"], &ctx), Tri::True);
+        assert_eq!(eval("ForAnyValue:StringLike", "aws:TagKeys", &["Rep*"], &ctx), Tri::True);
     }
 
     #[test]
     fn key_names_case_insensitive_r34_and_variables_r35() {
         let mut ctx = RequestContext::new();
-        ctx.set("aws:PrincipalTag/Team", "pay")
-            .set("s3:prefix", "home/pay/x");
-        assert_eq!(
-            eval("StringEquals", "AWS:principaltag/team", &["pay"], &ctx),
-            Tri::True
-        );
-        assert_eq!(
-            eval(
-                "StringLike",
-                "s3:prefix",
-                &["home/${aws:PrincipalTag/Team}/*"],
-                &ctx
-            ),
-            Tri::True
-        );
+        ctx.set("aws:PrincipalTag/Team", "pay").set("s3:prefix", "home/pay/x");
+        assert_eq!(eval("StringEquals", "AWS:principaltag/team", &["pay"], &ctx), Tri::True);
+        assert_eq!(eval("StringLike", "s3:prefix", &["home/${aws:PrincipalTag/Team}/*"], &ctx), Tri::True);
         // R30: without a 2012-10-17 version the variable is literal.
-        let c = clause(
-            "StringLike",
-            "s3:prefix",
-            &["home/${aws:PrincipalTag/Team}/*"],
-        );
+        let c = clause("StringLike", "s3:prefix", &["home/${aws:PrincipalTag/Team}/*"]);
         assert_eq!(eval_clause(&c, &ctx, false).0, Tri::False);
     }
 
@@ -686,55 +534,24 @@ mod tests {
     fn unknown_values_stay_unknown() {
         let mut ctx = RequestContext::new();
         ctx.set_unknown("token.actions.githubusercontent.com:sub");
-        assert_eq!(
-            eval(
-                "StringLike",
-                "token.actions.githubusercontent.com:sub",
-                &["repo:o/r:*"],
-                &ctx
-            ),
-            Tri::Unknown
-        );
+        assert_eq!(eval("StringLike", "token.actions.githubusercontent.com:sub", &["repo:o/r:*"], &ctx), Tri::Unknown);
     }
 
     #[test]
     fn numeric_date_bool_ip_arn() {
         let mut ctx = RequestContext::new();
-        ctx.set("n", "3600")
-            .set("d", "2026-06-20T10:15:32Z")
-            .set("b", "true")
-            .set("ip", "10.1.2.3");
+        ctx.set("n", "3600").set("d", "2026-06-20T10:15:32Z").set("b", "true").set("ip", "10.1.2.3");
         ctx.set("arn", "arn:aws:iam::111122223333:role/path/x");
-        assert_eq!(
-            eval("NumericLessThanEquals", "n", &["3600"], &ctx),
-            Tri::True
-        );
+        assert_eq!(eval("NumericLessThanEquals", "n", &["3600"], &ctx), Tri::True);
         assert_eq!(eval("NumericGreaterThan", "n", &["3600"], &ctx), Tri::False);
         assert_eq!(eval("DateLessThan", "d", &["2026-06-21"], &ctx), Tri::True);
-        assert_eq!(
-            eval("DateGreaterThan", "d", &["2026-06-20T12:15:32+02:00"], &ctx),
-            Tri::False
-        );
+        assert_eq!(eval("DateGreaterThan", "d", &["2026-06-20T12:15:32+02:00"], &ctx), Tri::False);
         assert_eq!(eval("Bool", "b", &["True"], &ctx), Tri::True);
         assert_eq!(eval("IpAddress", "ip", &["10.0.0.0/8"], &ctx), Tri::True);
         assert_eq!(eval("NotIpAddress", "ip", &["10.1.2.3"], &ctx), Tri::False);
-        assert_eq!(
-            eval("ArnLike", "arn", &["arn:aws:iam::*:role/*"], &ctx),
-            Tri::True
-        );
-        assert_eq!(
-            eval("ArnLike", "arn", &["arn:aws:iam::*:user/*"], &ctx),
-            Tri::False
-        );
-        assert_eq!(
-            eval(
-                "ArnNotEquals",
-                "arn",
-                &["arn:aws:iam::111122223333:role/path/x"],
-                &ctx
-            ),
-            Tri::False
-        );
+        assert_eq!(eval("ArnLike", "arn", &["arn:aws:iam::*:role/*"], &ctx), Tri::True);
+        assert_eq!(eval("ArnLike", "arn", &["arn:aws:iam::*:user/*"], &ctx), Tri::False);
+        assert_eq!(eval("ArnNotEquals", "arn", &["arn:aws:iam::111122223333:role/path/x"], &ctx), Tri::False);
     }
 
     #[test]

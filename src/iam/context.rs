@@ -25,20 +25,17 @@ impl RequestContext {
     }
 
     pub fn set(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
-        self.keys
-            .insert(key.to_ascii_lowercase(), CtxValue::Single(value.into()));
+        self.keys.insert(key.to_ascii_lowercase(), CtxValue::Single(value.into()));
         self
     }
 
     pub fn set_multi(&mut self, key: &str, values: Vec<String>) -> &mut Self {
-        self.keys
-            .insert(key.to_ascii_lowercase(), CtxValue::Multi(values));
+        self.keys.insert(key.to_ascii_lowercase(), CtxValue::Multi(values));
         self
     }
 
     pub fn set_unknown(&mut self, key: &str) -> &mut Self {
-        self.keys
-            .insert(key.to_ascii_lowercase(), CtxValue::Unknown);
+        self.keys.insert(key.to_ascii_lowercase(), CtxValue::Unknown);
         self
     }
 
@@ -126,10 +123,7 @@ pub fn substitute(text: &str, ctx: &RequestContext) -> Substituted {
                 let (key, default) = match inner.split_once(',') {
                     Some((k, d)) => {
                         let d = d.trim();
-                        let d = d
-                            .strip_prefix('\'')
-                            .and_then(|d| d.strip_suffix('\''))
-                            .unwrap_or(d);
+                        let d = d.strip_prefix('\'').and_then(|d| d.strip_suffix('\'')).unwrap_or(d);
                         (k.trim(), Some(d))
                     }
                     None => (inner, None),
@@ -159,17 +153,13 @@ mod tests {
     fn key_names_are_case_insensitive_r34() {
         let mut c = RequestContext::new();
         c.set("aws:SourceIp", "10.0.0.1");
-        assert_eq!(
-            c.get("AWS:SOURCEIP"),
-            Some(&CtxValue::Single("10.0.0.1".into()))
-        );
+        assert_eq!(c.get("AWS:SOURCEIP"), Some(&CtxValue::Single("10.0.0.1".into())));
     }
 
     #[test]
     fn variables_defaults_and_escapes_r35() {
         let mut c = RequestContext::new();
-        c.set("aws:PrincipalTag/team", "payments")
-            .set_unknown("aws:RequestTag/Branch");
+        c.set("aws:PrincipalTag/team", "payments").set_unknown("aws:RequestTag/Branch");
         assert_eq!(
             substitute("arn:aws:s3:::b/${aws:PrincipalTag/team}/*", &c),
             Substituted::Value("arn:aws:s3:::b/payments/*".into())
@@ -178,18 +168,9 @@ mod tests {
             substitute("${aws:PrincipalTag/dept, 'company-wide'}", &c),
             Substituted::Value("company-wide".into())
         );
-        assert_eq!(
-            substitute("a${*}b${$}", &c),
-            Substituted::Value("a*b$".into())
-        );
-        assert!(matches!(
-            substitute("${aws:username}", &c),
-            Substituted::Unresolvable(_)
-        ));
-        assert!(matches!(
-            substitute("${aws:RequestTag/Branch}", &c),
-            Substituted::Unknown(_)
-        ));
+        assert_eq!(substitute("a${*}b${$}", &c), Substituted::Value("a*b$".into()));
+        assert!(matches!(substitute("${aws:username}", &c), Substituted::Unresolvable(_)));
+        assert!(matches!(substitute("${aws:RequestTag/Branch}", &c), Substituted::Unknown(_)));
     }
 
     #[test]

@@ -73,17 +73,9 @@ pub struct NamedPolicy<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Caller {
     /// A session of an IAM role (IRSA, Pod Identity, a previous configure-aws-credentials step).
-    RoleSession {
-        role: RoleArn,
-        role_id: Option<String>,
-        session_name: String,
-    },
+    RoleSession { role: RoleArn, role_id: Option<String>, session_name: String },
     /// An IAM user (static keys).
-    User {
-        arn: String,
-        account: String,
-        user_id: Option<String>,
-    },
+    User { arn: String, account: String, user_id: Option<String> },
     /// An AWS service principal (EKS Pod Identity: `pods.eks.amazonaws.com`).
     Service(String),
     /// A web-identity token holder, identified by the IAM OIDC provider ARN (R11).
@@ -102,9 +94,7 @@ impl Caller {
     /// How AWS names the caller in an AccessDenied message.
     pub fn display_arn(&self) -> String {
         match self {
-            Caller::RoleSession {
-                role, session_name, ..
-            } => role.session_arn(session_name),
+            Caller::RoleSession { role, session_name, .. } => role.session_arn(session_name),
             Caller::User { arn, .. } => arn.clone(),
             Caller::Service(s) => s.clone(),
             Caller::WebIdentity { provider_arn } => provider_arn.clone(),
@@ -161,25 +151,10 @@ pub struct StatementRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "element", rename_all = "snake_case")]
 pub enum Miss {
-    Action {
-        patterns: Vec<String>,
-        negated: bool,
-    },
-    Resource {
-        patterns: Vec<String>,
-        negated: bool,
-    },
-    Principal {
-        principals: Vec<String>,
-        negated: bool,
-        note: Option<String>,
-    },
-    Condition {
-        operator: String,
-        key: String,
-        expected: Vec<String>,
-        actual: Option<Vec<String>>,
-    },
+    Action { patterns: Vec<String>, negated: bool },
+    Resource { patterns: Vec<String>, negated: bool },
+    Principal { principals: Vec<String>, negated: bool, note: Option<String> },
+    Condition { operator: String, key: String, expected: Vec<String>, actual: Option<Vec<String>> },
 }
 
 impl Miss {
@@ -193,16 +168,8 @@ impl Miss {
                 let el = if *negated { "NotResource" } else { "Resource" };
                 format!("{el} {} does not cover the target role", list(patterns))
             }
-            Miss::Principal {
-                principals,
-                negated,
-                note,
-            } => {
-                let el = if *negated {
-                    "NotPrincipal"
-                } else {
-                    "Principal"
-                };
+            Miss::Principal { principals, negated, note } => {
+                let el = if *negated { "NotPrincipal" } else { "Principal" };
                 let mut s = format!("{el} {} does not name the caller", list(principals));
                 if let Some(n) = note {
                     s.push_str(" (");
@@ -211,32 +178,16 @@ impl Miss {
                 }
                 s
             }
-            Miss::Condition {
-                operator,
-                key,
-                expected,
-                actual,
-            } => match actual {
-                None => format!(
-                    "Condition {operator} {key} {} fails: the request has no {key}",
-                    list(expected)
-                ),
-                Some(a) => format!(
-                    "Condition {operator} {key} {} fails: request has {}",
-                    list(expected),
-                    list(a)
-                ),
+            Miss::Condition { operator, key, expected, actual } => match actual {
+                None => format!("Condition {operator} {key} {} fails: the request has no {key}", list(expected)),
+                Some(a) => format!("Condition {operator} {key} {} fails: request has {}", list(expected), list(a)),
             },
         }
     }
 }
 
 fn list(v: &[String]) -> String {
-    if v.len() == 1 {
-        format!("{:?}", v[0])
-    } else {
-        format!("{v:?}")
-    }
+    if v.len() == 1 { format!("{:?}", v[0]) } else { format!("{v:?}") }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -296,12 +247,7 @@ struct LayerScan {
     present: bool,
 }
 
-fn scan(
-    layer: Layer,
-    policies: &[NamedPolicy<'_>],
-    req: &Request<'_>,
-    notes: &mut Vec<String>,
-) -> LayerScan {
+fn scan(layer: Layer, policies: &[NamedPolicy<'_>], req: &Request<'_>, notes: &mut Vec<String>) -> LayerScan {
     let mut out = LayerScan {
         layer,
         allows: Vec::new(),
@@ -320,30 +266,19 @@ fn scan(
                 sid: stmt.sid.clone(),
                 effect: stmt.effect.to_string(),
             };
-            let outcome =
-                match_statement(stmt, layer, p.doc.variables_enabled(), req, notes, &sref);
+            let outcome = match_statement(stmt, layer, p.doc.variables_enabled(), req, notes, &sref);
             match (outcome, stmt.effect) {
                 (Outcome::Match(g), Effect::Allow) => out.allows.push((sref, g)),
                 (Outcome::Match(_), Effect::Deny) => out.denies.push(sref),
                 (Outcome::Unknown(reason), Effect::Allow) => {
-                    out.unknown_allows.push(StatementMiss {
-                        statement: sref,
-                        reason,
-                        unknown: true,
-                    })
+                    out.unknown_allows.push(StatementMiss { statement: sref, reason, unknown: true })
                 }
                 (Outcome::Unknown(reason), Effect::Deny) => {
-                    out.unknown_denies.push(StatementMiss {
-                        statement: sref,
-                        reason,
-                        unknown: true,
-                    })
+                    out.unknown_denies.push(StatementMiss { statement: sref, reason, unknown: true })
                 }
-                (Outcome::NoMatch(reason), _) => out.misses.push(StatementMiss {
-                    statement: sref,
-                    reason,
-                    unknown: false,
-                }),
+                (Outcome::NoMatch(reason), _) => {
+                    out.misses.push(StatementMiss { statement: sref, reason, unknown: false })
+                }
             }
         }
     }
@@ -359,10 +294,7 @@ fn match_statement(
     sref: &StatementRef,
 ) -> Outcome {
     if !action_matches(&stmt.action, req.action) {
-        return Outcome::NoMatch(Miss::Action {
-            patterns: stmt.action.patterns.clone(),
-            negated: stmt.action.negated,
-        });
+        return Outcome::NoMatch(Miss::Action { patterns: stmt.action.patterns.clone(), negated: stmt.action.negated });
     }
     let mut unknown: Option<Miss> = None;
     let mut grant = None;
@@ -413,25 +345,14 @@ fn match_statement(
     } else {
         match &stmt.resource {
             None => {
-                return Outcome::NoMatch(Miss::Resource {
-                    patterns: vec![],
-                    negated: false,
-                });
+                return Outcome::NoMatch(Miss::Resource { patterns: vec![], negated: false });
             }
             Some(r) => match resource_matches(r, &req.target.arn(), req.ctx, variables) {
                 Tri::True => {}
                 Tri::False => {
-                    return Outcome::NoMatch(Miss::Resource {
-                        patterns: r.patterns.clone(),
-                        negated: r.negated,
-                    });
+                    return Outcome::NoMatch(Miss::Resource { patterns: r.patterns.clone(), negated: r.negated });
                 }
-                Tri::Unknown => {
-                    unknown = Some(Miss::Resource {
-                        patterns: r.patterns.clone(),
-                        negated: r.negated,
-                    })
-                }
+                Tri::Unknown => unknown = Some(Miss::Resource { patterns: r.patterns.clone(), negated: r.negated }),
             },
         }
     }
@@ -501,21 +422,14 @@ fn resource_matches(list: &PatternList, arn: &str, ctx: &RequestContext, variabl
     } else {
         Tri::False
     };
-    if list.negated {
-        positive.negate()
-    } else {
-        positive
-    }
+    if list.negated { positive.negate() } else { positive }
 }
 
 fn principal_strings(p: &PrincipalSpec) -> Vec<String> {
     if p.any {
         return vec!["*".into()];
     }
-    p.entries
-        .iter()
-        .map(|(t, v)| format!("{}:{v}", t.as_str()))
-        .collect()
+    p.entries.iter().map(|(t, v)| format!("{}:{v}", t.as_str())).collect()
 }
 
 /// Does a trust statement's principal name the caller, and how (R8, R10, R28)?
@@ -531,9 +445,7 @@ fn principal_grant(p: &PrincipalSpec, req: &Request<'_>) -> Result<Grant, Option
             (PrincipalType::Aws, caller) if looks_like_unique_id(value) => {
                 match req.known_ids.iter().find(|(id, _)| id == value) {
                     Some((_, arn)) => match caller {
-                        Caller::RoleSession { role, .. } if &role.arn() == arn => {
-                            Some(Grant::RoleArn)
-                        }
+                        Caller::RoleSession { role, .. } if &role.arn() == arn => Some(Grant::RoleArn),
                         _ => None,
                     },
                     None => {
@@ -544,17 +456,8 @@ fn principal_grant(p: &PrincipalSpec, req: &Request<'_>) -> Result<Grant, Option
                     }
                 }
             }
-            (
-                PrincipalType::Aws,
-                Caller::RoleSession {
-                    role,
-                    role_id,
-                    session_name,
-                },
-            ) => {
-                if value == &role.account
-                    || value == &format!("arn:{}:iam::{}:root", role.partition, role.account)
-                {
+            (PrincipalType::Aws, Caller::RoleSession { role, role_id, session_name }) => {
+                if value == &role.account || value == &format!("arn:{}:iam::{}:root", role.partition, role.account) {
                     Some(Grant::Account)
                 } else if value == &role.arn() || role_id.as_deref() == Some(value.as_str()) {
                     Some(Grant::RoleArn)
@@ -574,14 +477,7 @@ fn principal_grant(p: &PrincipalSpec, req: &Request<'_>) -> Result<Grant, Option
                     None
                 }
             }
-            (
-                PrincipalType::Aws,
-                Caller::User {
-                    arn,
-                    account,
-                    user_id,
-                },
-            ) => {
+            (PrincipalType::Aws, Caller::User { arn, account, user_id }) => {
                 if value == account || value == &format!("arn:aws:iam::{account}:root") {
                     Some(Grant::Account)
                 } else if value == arn || user_id.as_deref() == Some(value.as_str()) {
@@ -591,18 +487,15 @@ fn principal_grant(p: &PrincipalSpec, req: &Request<'_>) -> Result<Grant, Option
                 }
             }
             (PrincipalType::Service, Caller::Service(s)) if value == s => Some(Grant::Service),
-            (PrincipalType::Federated, Caller::WebIdentity { provider_arn })
-                if value == provider_arn =>
-            {
+            (PrincipalType::Federated, Caller::WebIdentity { provider_arn }) if value == provider_arn => {
                 Some(Grant::Federated)
             }
             (PrincipalType::Federated, Caller::WebIdentity { provider_arn }) => {
                 if value.eq_ignore_ascii_case(provider_arn) {
                     note = Some("provider ARN differs only in case".into());
-                } else if let (Some(a), Some(b)) = (
-                    value.split("oidc-provider/").nth(1),
-                    provider_arn.split("oidc-provider/").nth(1),
-                ) && a != b
+                } else if let (Some(a), Some(b)) =
+                    (value.split("oidc-provider/").nth(1), provider_arn.split("oidc-provider/").nth(1))
+                    && a != b
                 {
                     note = Some(format!("trusts provider {a}, the token comes from {b}"));
                 }
@@ -621,40 +514,17 @@ fn principal_grant(p: &PrincipalSpec, req: &Request<'_>) -> Result<Grant, Option
 pub fn evaluate(req: &Request<'_>) -> Evaluation {
     let mut notes = Vec::new();
     let with_identity = req.caller.has_identity();
-    let service_linked = matches!(req.caller, Caller::RoleSession { role, .. } if super::arn::is_service_linked(&role.name));
-    let scp_policies: &[NamedPolicy<'_>] = if with_identity && !service_linked {
-        &req.scps
-    } else {
-        &[]
-    };
+    let service_linked =
+        matches!(req.caller, Caller::RoleSession { role, .. } if super::arn::is_service_linked(&role.name));
+    let scp_policies: &[NamedPolicy<'_>] = if with_identity && !service_linked { &req.scps } else { &[] };
     let empty: Vec<NamedPolicy<'_>> = Vec::new();
     let boundary: Vec<NamedPolicy<'_>> = req.boundary.into_iter().collect();
     let scans = [
         scan(Layer::Scp, scp_policies, req, &mut notes),
-        scan(
-            Layer::TrustPolicy,
-            std::slice::from_ref(&req.trust),
-            req,
-            &mut notes,
-        ),
-        scan(
-            Layer::IdentityPolicy,
-            if with_identity { &req.identity } else { &empty },
-            req,
-            &mut notes,
-        ),
-        scan(
-            Layer::PermissionsBoundary,
-            if with_identity { &boundary } else { &empty },
-            req,
-            &mut notes,
-        ),
-        scan(
-            Layer::SessionPolicy,
-            if with_identity { &req.session } else { &empty },
-            req,
-            &mut notes,
-        ),
+        scan(Layer::TrustPolicy, std::slice::from_ref(&req.trust), req, &mut notes),
+        scan(Layer::IdentityPolicy, if with_identity { &req.identity } else { &empty }, req, &mut notes),
+        scan(Layer::PermissionsBoundary, if with_identity { &boundary } else { &empty }, req, &mut notes),
+        scan(Layer::SessionPolicy, if with_identity { &req.session } else { &empty }, req, &mut notes),
     ];
     let [scp, trust, identity, bound, session] = &scans;
 
@@ -687,39 +557,20 @@ pub fn evaluate(req: &Request<'_>) -> Evaluation {
         }
         return deny(trust, notes);
     }
-    let grant = trust
-        .allows
-        .iter()
-        .filter_map(|(_, g)| *g)
-        .min()
-        .unwrap_or(Grant::Account);
-    let cross_account = req
-        .caller
-        .account()
-        .is_some_and(|a| a != req.target.account);
+    let grant = trust.allows.iter().filter_map(|(_, g)| *g).min().unwrap_or(Grant::Account);
+    let cross_account = req.caller.account().is_some_and(|a| a != req.target.account);
     // R9: cross-account needs both sides whatever the principal form. R11: web identity and
     // service principals have no identity side.
     let (need_identity, need_boundary, need_session) = if !with_identity {
         (false, false, false)
     } else if cross_account {
-        notes.push(format!(
-            "cross-account: the caller's account must also allow {} on the target (R9)",
-            req.action
-        ));
+        notes.push(format!("cross-account: the caller's account must also allow {} on the target (R9)", req.action));
         (true, true, true)
     } else {
-        (
-            grant.needs_identity(),
-            grant.needs_boundary(),
-            grant.needs_session(),
-        )
+        (grant.needs_identity(), grant.needs_boundary(), grant.needs_session())
     };
     let mut statements: Vec<StatementRef> = trust.allows.iter().map(|(s, _)| s.clone()).collect();
-    for (needed, s) in [
-        (need_identity, identity),
-        (need_boundary, bound),
-        (need_session, session),
-    ] {
+    for (needed, s) in [(need_identity, identity), (need_boundary, bound), (need_session, session)] {
         // Identity policies are required even when absent; boundary/session only when present.
         let required = needed && (s.layer == Layer::IdentityPolicy || s.present);
         if !required {
@@ -733,11 +584,7 @@ pub fn evaluate(req: &Request<'_>) -> Evaluation {
         }
         statements.extend(s.allows.iter().map(|(r, _)| r.clone()));
     }
-    let decided_by = if need_identity {
-        Layer::IdentityPolicy
-    } else {
-        Layer::TrustPolicy
-    };
+    let decided_by = if need_identity { Layer::IdentityPolicy } else { Layer::TrustPolicy };
     Evaluation {
         decision: Decision::Allow,
         decided_by,
@@ -753,12 +600,7 @@ fn deny(s: &LayerScan, notes: Vec<String>) -> Evaluation {
         decision: Decision::ImplicitDeny,
         decided_by: s.layer,
         statements: Vec::new(),
-        non_matching: s
-            .misses
-            .iter()
-            .filter(|m| m.statement.effect == "Allow")
-            .cloned()
-            .collect(),
+        non_matching: s.misses.iter().filter(|m| m.statement.effect == "Allow").cloned().collect(),
         trust_grant: None,
         notes,
     }

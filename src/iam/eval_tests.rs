@@ -59,45 +59,17 @@ impl Case {
         }
     }
     fn run(&self, action: &str) -> Evaluation {
-        let target =
-            RoleArn::parse(&format!("arn:aws:iam::{}:role/target", self.target_account)).unwrap();
+        let target = RoleArn::parse(&format!("arn:aws:iam::{}:role/target", self.target_account)).unwrap();
         let req = Request {
             action,
             target: &target,
             caller: &self.caller,
             ctx: &self.ctx,
-            trust: NamedPolicy {
-                name: "target/trust",
-                doc: &self.trust,
-            },
-            identity: self
-                .identity
-                .iter()
-                .map(|d| NamedPolicy {
-                    name: "base/inline",
-                    doc: d,
-                })
-                .collect(),
-            boundary: self.boundary.as_ref().map(|d| NamedPolicy {
-                name: "boundary",
-                doc: d,
-            }),
-            session: self
-                .session
-                .iter()
-                .map(|d| NamedPolicy {
-                    name: "session",
-                    doc: d,
-                })
-                .collect(),
-            scps: self
-                .scps
-                .iter()
-                .map(|d| NamedPolicy {
-                    name: "scp",
-                    doc: d,
-                })
-                .collect(),
+            trust: NamedPolicy { name: "target/trust", doc: &self.trust },
+            identity: self.identity.iter().map(|d| NamedPolicy { name: "base/inline", doc: d }).collect(),
+            boundary: self.boundary.as_ref().map(|d| NamedPolicy { name: "boundary", doc: d }),
+            session: self.session.iter().map(|d| NamedPolicy { name: "session", doc: d }).collect(),
+            scps: self.scps.iter().map(|d| NamedPolicy { name: "scp", doc: d }).collect(),
             known_ids: &[],
         };
         evaluate(&req)
@@ -119,56 +91,35 @@ fn r8_root_trust_assume_role_identity_allows() {
     assert_eq!(e.decision, Decision::Allow);
     assert_eq!(e.decided_by, Layer::IdentityPolicy);
     assert_eq!(e.trust_grant, Some(Grant::Account));
-    assert_eq!(
-        e.statements.len(),
-        2,
-        "trust and identity statements both decide"
-    );
+    assert_eq!(e.statements.len(), 2, "trust and identity statements both decide");
 }
 
 #[test]
 fn r8_root_trust_no_identity_is_implicit_deny() {
     let c = Case::new(trust(root(), &["sts:AssumeRole"]));
     let e = c.run("sts:AssumeRole");
-    assert_eq!(
-        (e.decision, e.decided_by),
-        (Decision::ImplicitDeny, Layer::IdentityPolicy)
-    );
+    assert_eq!((e.decision, e.decided_by), (Decision::ImplicitDeny, Layer::IdentityPolicy));
 }
 
 #[test]
 fn r12_root_trust_without_tag_session_denies_tag_session_even_if_identity_allows() {
     // The seed: CDK AccountPrincipal allows only sts:AssumeRole.
     let mut c = Case::new(trust(root(), &["sts:AssumeRole"]));
-    c.identity.push(allow(
-        &["sts:AssumeRole", "sts:TagSession"],
-        "arn:aws:iam::*:role/*",
-    ));
+    c.identity.push(allow(&["sts:AssumeRole", "sts:TagSession"], "arn:aws:iam::*:role/*"));
     assert_eq!(c.run("sts:AssumeRole").decision, Decision::Allow);
     let e = c.run("sts:TagSession");
-    assert_eq!(
-        (e.decision, e.decided_by),
-        (Decision::ImplicitDeny, Layer::TrustPolicy)
-    );
+    assert_eq!((e.decision, e.decided_by), (Decision::ImplicitDeny, Layer::TrustPolicy));
     assert_eq!(e.non_matching.len(), 1);
     assert_eq!(e.non_matching[0].statement.sid.as_deref(), Some("Trust"));
     assert!(matches!(e.non_matching[0].reason, Miss::Action { .. }));
-    assert!(
-        e.non_matching[0]
-            .reason
-            .describe("sts:TagSession")
-            .contains("does not cover sts:TagSession")
-    );
+    assert!(e.non_matching[0].reason.describe("sts:TagSession").contains("does not cover sts:TagSession"));
 }
 
 #[test]
 fn r8_role_arn_trust_no_identity_allows() {
     let c = Case::new(trust(role_arn(), &["sts:AssumeRole"]));
     let e = c.run("sts:AssumeRole");
-    assert_eq!(
-        (e.decision, e.decided_by),
-        (Decision::Allow, Layer::TrustPolicy)
-    );
+    assert_eq!((e.decision, e.decided_by), (Decision::Allow, Layer::TrustPolicy));
     assert_eq!(e.trust_grant, Some(Grant::RoleArn));
 }
 
@@ -183,10 +134,7 @@ fn r12_role_arn_trust_assume_only_denies_tag_session_whatever_identity_says() {
     let mut c = Case::new(trust(role_arn(), &["sts:AssumeRole"]));
     c.identity.push(allow(&["sts:TagSession"], "*"));
     let e = c.run("sts:TagSession");
-    assert_eq!(
-        (e.decision, e.decided_by),
-        (Decision::ImplicitDeny, Layer::TrustPolicy)
-    );
+    assert_eq!((e.decision, e.decided_by), (Decision::ImplicitDeny, Layer::TrustPolicy));
 }
 
 #[test]
@@ -194,36 +142,20 @@ fn r12_root_trust_both_identity_assume_only_denies_tag_session() {
     let mut c = Case::new(trust(root(), &["sts:AssumeRole", "sts:TagSession"]));
     c.identity.push(allow(&["sts:AssumeRole"], "*"));
     let e = c.run("sts:TagSession");
-    assert_eq!(
-        (e.decision, e.decided_by),
-        (Decision::ImplicitDeny, Layer::IdentityPolicy)
-    );
+    assert_eq!((e.decision, e.decided_by), (Decision::ImplicitDeny, Layer::IdentityPolicy));
     assert_eq!(c.run("sts:AssumeRole").decision, Decision::Allow);
 }
 
 #[test]
 fn r9_cross_account_role_arn_trust_without_identity_denies() {
-    let mut c = Case::new(trust(
-        json!({"AWS": format!("arn:aws:iam::{B}:role/arc-runner-base-role")}),
-        &["sts:AssumeRole"],
-    ));
+    let mut c =
+        Case::new(trust(json!({"AWS": format!("arn:aws:iam::{B}:role/arc-runner-base-role")}), &["sts:AssumeRole"]));
     c.caller = base_caller(B);
     let e = c.run("sts:AssumeRole");
-    assert_eq!(
-        (e.decision, e.decided_by),
-        (Decision::ImplicitDeny, Layer::IdentityPolicy)
-    );
-    c.identity.push(allow(
-        &["sts:AssumeRole"],
-        &format!("arn:aws:iam::{A}:role/target"),
-    ));
+    assert_eq!((e.decision, e.decided_by), (Decision::ImplicitDeny, Layer::IdentityPolicy));
+    c.identity.push(allow(&["sts:AssumeRole"], &format!("arn:aws:iam::{A}:role/target")));
     assert_eq!(c.run("sts:AssumeRole").decision, Decision::Allow);
-    assert!(
-        c.run("sts:AssumeRole")
-            .notes
-            .iter()
-            .any(|n| n.contains("R9"))
-    );
+    assert!(c.run("sts:AssumeRole").notes.iter().any(|n| n.contains("R9")));
 }
 
 #[test]
@@ -234,10 +166,7 @@ fn r8_session_arn_trust_needs_nothing_else() {
     ));
     c.boundary = Some(allow(&["s3:*"], "*"));
     let e = c.run("sts:AssumeRole");
-    assert_eq!(
-        (e.decision, e.trust_grant),
-        (Decision::Allow, Some(Grant::SessionArn))
-    );
+    assert_eq!((e.decision, e.trust_grant), (Decision::Allow, Some(Grant::SessionArn)));
 }
 
 #[test]
@@ -245,10 +174,7 @@ fn r6_r8_role_arn_trust_limited_by_boundary() {
     let mut c = Case::new(trust(role_arn(), &["sts:AssumeRole"]));
     c.boundary = Some(allow(&["s3:*"], "*"));
     let e = c.run("sts:AssumeRole");
-    assert_eq!(
-        (e.decision, e.decided_by),
-        (Decision::ImplicitDeny, Layer::PermissionsBoundary)
-    );
+    assert_eq!((e.decision, e.decided_by), (Decision::ImplicitDeny, Layer::PermissionsBoundary));
 }
 
 #[test]
@@ -257,21 +183,17 @@ fn r7_session_policy_limits_account_grant() {
     c.identity.push(allow(&["sts:AssumeRole"], "*"));
     c.session.push(allow(&["s3:GetObject"], "*"));
     let e = c.run("sts:AssumeRole");
-    assert_eq!(
-        (e.decision, e.decided_by),
-        (Decision::ImplicitDeny, Layer::SessionPolicy)
-    );
+    assert_eq!((e.decision, e.decided_by), (Decision::ImplicitDeny, Layer::SessionPolicy));
 }
 
 #[test]
 fn r1_explicit_deny_in_identity_beats_trust_allow() {
     let mut c = Case::new(trust(role_arn(), &["sts:AssumeRole", "sts:TagSession"]));
-    c.identity.push(doc(json!({"Statement": [{"Sid": "NoTags", "Effect": "Deny", "Action": "sts:TagSession", "Resource": "*"}]})));
+    c.identity.push(doc(
+        json!({"Statement": [{"Sid": "NoTags", "Effect": "Deny", "Action": "sts:TagSession", "Resource": "*"}]}),
+    ));
     let e = c.run("sts:TagSession");
-    assert_eq!(
-        (e.decision, e.decided_by),
-        (Decision::ExplicitDeny, Layer::IdentityPolicy)
-    );
+    assert_eq!((e.decision, e.decided_by), (Decision::ExplicitDeny, Layer::IdentityPolicy));
     assert_eq!(e.statements[0].sid.as_deref(), Some("NoTags"));
     assert_eq!(c.run("sts:AssumeRole").decision, Decision::Allow);
 }
@@ -286,31 +208,21 @@ fn r3_scp_must_allow_and_can_deny() {
         doc(json!({"Statement": {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "*"}})),
     ];
     let e = c.run("sts:AssumeRole");
-    assert_eq!(
-        (e.decision, e.decided_by),
-        (Decision::ExplicitDeny, Layer::Scp)
-    );
+    assert_eq!((e.decision, e.decided_by), (Decision::ExplicitDeny, Layer::Scp));
 }
 
 #[test]
 fn r10_raw_unique_id_in_trust_means_deleted_principal() {
-    let c = Case::new(trust(
-        json!({"AWS": "AROA3XFRBF535PLBIFPI4"}),
-        &["sts:AssumeRole"],
-    ));
+    let c = Case::new(trust(json!({"AWS": "AROA3XFRBF535PLBIFPI4"}), &["sts:AssumeRole"]));
     let e = c.run("sts:AssumeRole");
-    assert_eq!(
-        (e.decision, e.decided_by),
-        (Decision::ImplicitDeny, Layer::TrustPolicy)
-    );
+    assert_eq!((e.decision, e.decided_by), (Decision::ImplicitDeny, Layer::TrustPolicy));
     let why = e.non_matching[0].reason.describe("sts:AssumeRole");
     assert!(why.contains("was deleted"), "{why}");
 }
 
 #[test]
 fn r11_web_identity_is_trust_only_and_checks_sub_condition() {
-    let provider =
-        format!("arn:aws:iam::{A}:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC");
+    let provider = format!("arn:aws:iam::{A}:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC");
     let t = doc(
         json!({"Statement": [{"Effect": "Allow", "Principal": {"Federated": provider}, "Action": "sts:AssumeRoleWithWebIdentity",
         "Condition": {"StringEquals": {
@@ -318,41 +230,19 @@ fn r11_web_identity_is_trust_only_and_checks_sub_condition() {
             "oidc.eks.eu-west-1.amazonaws.com/id/ABC:aud": "sts.amazonaws.com"}}}]}),
     );
     let mut c = Case::new(t);
-    c.caller = Caller::WebIdentity {
-        provider_arn: provider.clone(),
-    };
-    c.ctx.set(
-        "oidc.eks.eu-west-1.amazonaws.com/id/ABC:sub",
-        "system:serviceaccount:arc-runners:arc-runner-irsa",
-    );
-    c.ctx.set(
-        "oidc.eks.eu-west-1.amazonaws.com/id/ABC:aud",
-        "sts.amazonaws.com",
-    );
+    c.caller = Caller::WebIdentity { provider_arn: provider.clone() };
+    c.ctx.set("oidc.eks.eu-west-1.amazonaws.com/id/ABC:sub", "system:serviceaccount:arc-runners:arc-runner-irsa");
+    c.ctx.set("oidc.eks.eu-west-1.amazonaws.com/id/ABC:aud", "sts.amazonaws.com");
     // An SCP that would deny everything does not apply: there is no AWS principal (R11).
-    c.scps.push(doc(
-        json!({"Statement": {"Effect": "Deny", "Action": "*", "Resource": "*"}}),
-    ));
-    assert_eq!(
-        c.run("sts:AssumeRoleWithWebIdentity").decision,
-        Decision::Allow
-    );
-    c.ctx.set(
-        "oidc.eks.eu-west-1.amazonaws.com/id/ABC:sub",
-        "system:serviceaccount:arc-systems:arc-runner-irsa",
-    );
+    c.scps.push(doc(json!({"Statement": {"Effect": "Deny", "Action": "*", "Resource": "*"}})));
+    assert_eq!(c.run("sts:AssumeRoleWithWebIdentity").decision, Decision::Allow);
+    c.ctx.set("oidc.eks.eu-west-1.amazonaws.com/id/ABC:sub", "system:serviceaccount:arc-systems:arc-runner-irsa");
     let e = c.run("sts:AssumeRoleWithWebIdentity");
-    assert_eq!(
-        (e.decision, e.decided_by),
-        (Decision::ImplicitDeny, Layer::TrustPolicy)
-    );
+    assert_eq!((e.decision, e.decided_by), (Decision::ImplicitDeny, Layer::TrustPolicy));
     match &e.non_matching[0].reason {
         Miss::Condition { key, actual, .. } => {
             assert!(key.ends_with(":sub"));
-            assert_eq!(
-                actual.as_deref(),
-                Some(&["system:serviceaccount:arc-systems:arc-runner-irsa".to_string()][..])
-            );
+            assert_eq!(actual.as_deref(), Some(&["system:serviceaccount:arc-systems:arc-runner-irsa".to_string()][..]));
         }
         other => panic!("expected a condition miss, got {other:?}"),
     }
@@ -362,10 +252,7 @@ fn r11_web_identity_is_trust_only_and_checks_sub_condition() {
 fn r28_wildcard_and_service_principals() {
     let c = Case::new(trust(json!("*"), &["sts:AssumeRole"]));
     assert_eq!(c.run("sts:AssumeRole").trust_grant, Some(Grant::Wildcard));
-    let mut c = Case::new(trust(
-        json!({"Service": "pods.eks.amazonaws.com"}),
-        &["sts:AssumeRole", "sts:TagSession"],
-    ));
+    let mut c = Case::new(trust(json!({"Service": "pods.eks.amazonaws.com"}), &["sts:AssumeRole", "sts:TagSession"]));
     c.caller = Caller::Service("pods.eks.amazonaws.com".into());
     assert_eq!(c.run("sts:TagSession").decision, Decision::Allow);
     c.caller = Caller::Service("ec2.amazonaws.com".into());
@@ -392,18 +279,11 @@ fn r29_not_principal_in_trust_is_rejected() {
 
 #[test]
 fn r20_external_id_condition_fails_when_not_passed() {
-    let t = doc(
-        json!({"Statement": [{"Effect": "Allow", "Principal": role_arn(), "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"sts:ExternalId": "abc"}}}]}),
-    );
+    let t = doc(json!({"Statement": [{"Effect": "Allow", "Principal": role_arn(), "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"sts:ExternalId": "abc"}}}]}));
     let e = Case::new(t).run("sts:AssumeRole");
     assert_eq!(e.decision, Decision::ImplicitDeny);
-    assert!(
-        e.non_matching[0]
-            .reason
-            .describe("sts:AssumeRole")
-            .contains("has no sts:ExternalId")
-    );
+    assert!(e.non_matching[0].reason.describe("sts:AssumeRole").contains("has no sts:ExternalId"));
 }
 
 #[test]
@@ -415,37 +295,24 @@ fn r13_unknown_tag_values_give_unknown_not_a_guess() {
     let mut c = Case::new(t);
     c.ctx.set_unknown("aws:RequestTag/Repository");
     let e = c.run("sts:TagSession");
-    assert_eq!(
-        (e.decision, e.decided_by),
-        (Decision::Unknown, Layer::TrustPolicy)
-    );
-    c.ctx
-        .set("aws:RequestTag/Repository", "my-org/payments-api");
+    assert_eq!((e.decision, e.decided_by), (Decision::Unknown, Layer::TrustPolicy));
+    c.ctx.set("aws:RequestTag/Repository", "my-org/payments-api");
     assert_eq!(c.run("sts:TagSession").decision, Decision::Allow);
 }
 
 #[test]
 fn r26_r27_action_case_and_resource_case() {
     let mut c = Case::new(trust(root(), &["STS:assumerole"]));
-    c.identity.push(allow(
-        &["sts:AssumeRole"],
-        &format!("arn:aws:iam::{A}:role/Target"),
-    ));
+    c.identity.push(allow(&["sts:AssumeRole"], &format!("arn:aws:iam::{A}:role/Target")));
     let e = c.run("sts:AssumeRole");
-    assert_eq!(
-        (e.decision, e.decided_by),
-        (Decision::ImplicitDeny, Layer::IdentityPolicy)
-    );
+    assert_eq!((e.decision, e.decided_by), (Decision::ImplicitDeny, Layer::IdentityPolicy));
     assert!(matches!(e.non_matching[0].reason, Miss::Resource { .. }));
 }
 
 #[test]
 fn r35_resource_variable_unresolvable_matches_nothing() {
     let mut c = Case::new(trust(root(), &["sts:AssumeRole"]));
-    c.identity.push(allow(
-        &["sts:AssumeRole"],
-        "arn:aws:iam::*:role/${aws:PrincipalTag/team}",
-    ));
+    c.identity.push(allow(&["sts:AssumeRole"], "arn:aws:iam::*:role/${aws:PrincipalTag/team}"));
     assert_eq!(c.run("sts:AssumeRole").decision, Decision::ImplicitDeny);
     c.ctx.set("aws:PrincipalTag/team", "target");
     assert_eq!(c.run("sts:AssumeRole").decision, Decision::Allow);
@@ -453,19 +320,11 @@ fn r35_resource_variable_unresolvable_matches_nothing() {
 
 #[test]
 fn r36_principal_arn_condition_uses_role_arn_with_path() {
-    let t = doc(
-        json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
-        "Condition": {"ArnLike": {"aws:PrincipalArn": format!("arn:aws:iam::{A}:role/arc-runner-*")}}}]}),
-    );
+    let t = doc(json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
+        "Condition": {"ArnLike": {"aws:PrincipalArn": format!("arn:aws:iam::{A}:role/arc-runner-*")}}}]}));
     let mut c = Case::new(t);
-    c.ctx.set(
-        "aws:PrincipalArn",
-        format!("arn:aws:iam::{A}:role/arc-runner-base-role"),
-    );
+    c.ctx.set("aws:PrincipalArn", format!("arn:aws:iam::{A}:role/arc-runner-base-role"));
     assert_eq!(c.run("sts:AssumeRole").decision, Decision::Allow);
-    c.ctx.set(
-        "aws:PrincipalArn",
-        format!("arn:aws:sts::{A}:assumed-role/arc-runner-base-role/s1"),
-    );
+    c.ctx.set("aws:PrincipalArn", format!("arn:aws:sts::{A}:assumed-role/arc-runner-base-role/s1"));
     assert_eq!(c.run("sts:AssumeRole").decision, Decision::ImplicitDeny);
 }

@@ -8,11 +8,7 @@ pub fn matches(pattern: &str, text: &str, ignore_case: bool) -> bool {
     let p = pattern.as_bytes();
     let t = text.as_bytes();
     let eq = |a: u8, b: u8| {
-        if ignore_case {
-            a.eq_ignore_ascii_case(&b)
-        } else {
-            a == b
-        }
+        if ignore_case { a.eq_ignore_ascii_case(&b) } else { a == b }
     };
     let (mut pi, mut ti) = (0usize, 0usize);
     let mut star: Option<usize> = None;
@@ -64,16 +60,8 @@ mod tests {
 
     #[test]
     fn star_spans_slashes_and_colons_r27() {
-        assert!(matches(
-            "arn:aws:iam::*:role/arc-runner-*",
-            "arn:aws:iam::111122223333:role/arc-runner-x",
-            false
-        ));
-        assert!(matches(
-            "arn:aws:iam::1:role/*",
-            "arn:aws:iam::1:role/path/to/r",
-            false
-        ));
+        assert!(matches("arn:aws:iam::*:role/arc-runner-*", "arn:aws:iam::111122223333:role/arc-runner-x", false));
+        assert!(matches("arn:aws:iam::1:role/*", "arn:aws:iam::1:role/path/to/r", false));
         assert!(matches("*", "", false));
         assert!(!matches("a*b", "a/c", false));
     }
@@ -90,11 +78,7 @@ mod tests {
         // Actions are case-insensitive (R26) …
         assert!(matches("STS:assumerole", "sts:AssumeRole", true));
         // … resources are not: `Bucket/*` does not match `bucket/x` (R27 worked verdict).
-        assert!(!matches(
-            "arn:aws:s3:::Bucket/*",
-            "arn:aws:s3:::bucket/x",
-            false
-        ));
+        assert!(!matches("arn:aws:s3:::Bucket/*", "arn:aws:s3:::bucket/x", false));
     }
 
     #[test]

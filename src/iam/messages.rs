@@ -4,15 +4,8 @@
 use super::eval::{Decision, Layer};
 
 /// `(message as STS likely prints it, message in the documented form)`.
-pub fn access_denied(
-    caller: &str,
-    action: &str,
-    resource: &str,
-    decision: Decision,
-    layer: Layer,
-) -> (String, String) {
-    let head =
-        format!("User: {caller} is not authorized to perform: {action} on resource: {resource}");
+pub fn access_denied(caller: &str, action: &str, resource: &str, decision: Decision, layer: Layer) -> (String, String) {
+    let head = format!("User: {caller} is not authorized to perform: {action} on resource: {resource}");
     let documented = match (decision, layer) {
         (Decision::ExplicitDeny, Layer::TrustPolicy) => {
             format!("{head} with an explicit deny in the role trust policy")
@@ -42,17 +35,12 @@ pub fn access_denied(
         }
     };
     // [obs] trust-side denials are frequently bare (§5).
-    let likely = if layer == Layer::TrustPolicy {
-        head
-    } else {
-        documented.clone()
-    };
+    let likely = if layer == Layer::TrustPolicy { head } else { documented.clone() };
     (likely, documented)
 }
 
 /// AssumeRoleWithWebIdentity denied by the trust policy [obs].
-pub const WEB_IDENTITY_DENIED: &str =
-    "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity";
+pub const WEB_IDENTITY_DENIED: &str = "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity";
 /// R22 token pre-check: no IAM OIDC provider for the issuer in the role's account [obs].
 pub fn no_oidc_provider(issuer: &str) -> String {
     format!(
@@ -67,7 +55,8 @@ pub const INCORRECT_AUDIENCE: &str = "InvalidIdentityToken: Incorrect token audi
 /// R18 [obs text].
 pub const CHAINING_DURATION: &str = "ValidationError: The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.";
 
-pub const MAX_SESSION_DURATION: &str = "ValidationError: The requested DurationSeconds exceeds the MaxSessionDuration set for this role.";
+pub const MAX_SESSION_DURATION: &str =
+    "ValidationError: The requested DurationSeconds exceeds the MaxSessionDuration set for this role.";
 
 #[cfg(test)]
 mod tests {
@@ -87,16 +76,8 @@ mod tests {
             "User: arn:aws:sts::1:assumed-role/b/s is not authorized to perform: sts:TagSession on resource: arn:aws:iam::1:role/t"
         );
         assert!(doc.ends_with("because no role trust policy allows the sts:TagSession action"));
-        let (likely, _) = access_denied(
-            "u",
-            "sts:AssumeRole",
-            "r",
-            Decision::ImplicitDeny,
-            Layer::IdentityPolicy,
-        );
-        assert!(
-            likely.ends_with("because no identity-based policy allows the sts:AssumeRole action")
-        );
+        let (likely, _) = access_denied("u", "sts:AssumeRole", "r", Decision::ImplicitDeny, Layer::IdentityPolicy);
+        assert!(likely.ends_with("because no identity-based policy allows the sts:AssumeRole action"));
         let (_, doc) = access_denied("u", "a", "r", Decision::ImplicitDeny, Layer::Scp);
         assert!(doc.ends_with("with an explicit deny in a service control policy"));
     }

@@ -21,10 +21,7 @@ pub struct PolicyError {
 
 impl PolicyError {
     pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        PolicyError {
-            path: path.into(),
-            message: message.into(),
-        }
+        PolicyError { path: path.into(), message: message.into() }
     }
 }
 
@@ -106,10 +103,7 @@ impl PolicyDocument {
         match value {
             Value::String(s) => Self::from_text(s),
             Value::Object(_) => parse_document(value),
-            other => Err(PolicyError::new(
-                "$",
-                format!("expected a policy object or string, found {}", kind(other)),
-            )),
+            other => Err(PolicyError::new("$", format!("expected a policy object or string, found {}", kind(other)))),
         }
     }
 
@@ -123,13 +117,11 @@ impl PolicyDocument {
             // `+` is not a space in IAM's encoding (BUILD-NOTES: moto gap notes).
             decoded = percent_encoding::percent_decode_str(trimmed)
                 .decode_utf8()
-                .map_err(|e| {
-                    PolicyError::new("$", format!("URL-encoded policy is not UTF-8: {e}"))
-                })?;
+                .map_err(|e| PolicyError::new("$", format!("URL-encoded policy is not UTF-8: {e}")))?;
             decoded.trim()
         };
-        let value: Value = serde_json::from_str(json)
-            .map_err(|e| PolicyError::new("$", format!("not valid JSON: {e}")))?;
+        let value: Value =
+            serde_json::from_str(json).map_err(|e| PolicyError::new("$", format!("not valid JSON: {e}")))?;
         parse_document(&value)
     }
 }
@@ -148,35 +140,18 @@ pub(crate) fn kind(v: &Value) -> &'static str {
 /// Look a key up case-insensitively (IAM element names are case-sensitive in theory, but real
 /// documents written by tools are consistent; we accept any case and reject duplicates).
 fn get<'a>(obj: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
-    obj.get(key).or_else(|| {
-        obj.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
-    })
+    obj.get(key).or_else(|| obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
 }
 
 const KNOWN_DOC_KEYS: &[&str] = &["Version", "Id", "Statement"];
-const KNOWN_STMT_KEYS: &[&str] = &[
-    "Sid",
-    "Effect",
-    "Principal",
-    "NotPrincipal",
-    "Action",
-    "NotAction",
-    "Resource",
-    "NotResource",
-    "Condition",
-];
+const KNOWN_STMT_KEYS: &[&str] =
+    &["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"];
 
 fn parse_document(value: &Value) -> Result<PolicyDocument, PolicyError> {
-    let obj = value.as_object().ok_or_else(|| {
-        PolicyError::new("$", format!("expected an object, found {}", kind(value)))
-    })?;
+    let obj =
+        value.as_object().ok_or_else(|| PolicyError::new("$", format!("expected an object, found {}", kind(value))))?;
     for k in obj.keys() {
-        if !KNOWN_DOC_KEYS
-            .iter()
-            .any(|known| known.eq_ignore_ascii_case(k))
-        {
+        if !KNOWN_DOC_KEYS.iter().any(|known| known.eq_ignore_ascii_case(k)) {
             return Err(PolicyError::new(format!("$.{k}"), "unknown policy element"));
         }
     }
@@ -184,16 +159,10 @@ fn parse_document(value: &Value) -> Result<PolicyDocument, PolicyError> {
         None => None,
         Some(Value::String(s)) if s == "2012-10-17" || s == "2008-10-17" => Some(s.clone()),
         Some(Value::String(s)) => {
-            return Err(PolicyError::new(
-                "$.Version",
-                format!("unsupported version {s:?} (use \"2012-10-17\")"),
-            ));
+            return Err(PolicyError::new("$.Version", format!("unsupported version {s:?} (use \"2012-10-17\")")));
         }
         Some(other) => {
-            return Err(PolicyError::new(
-                "$.Version",
-                format!("expected a string, found {}", kind(other)),
-            ));
+            return Err(PolicyError::new("$.Version", format!("expected a string, found {}", kind(other))));
         }
     };
     let statements = match get(obj, "Statement") {
@@ -205,41 +174,26 @@ fn parse_document(value: &Value) -> Result<PolicyDocument, PolicyError> {
             .collect::<Result<Vec<_>, _>>()?,
         Some(single @ Value::Object(_)) => vec![parse_statement(single, "$.Statement")?],
         Some(other) => {
-            return Err(PolicyError::new(
-                "$.Statement",
-                format!("expected an object or array, found {}", kind(other)),
-            ));
+            return Err(PolicyError::new("$.Statement", format!("expected an object or array, found {}", kind(other))));
         }
     };
-    Ok(PolicyDocument {
-        version,
-        statements,
-    })
+    Ok(PolicyDocument { version, statements })
 }
 
 fn parse_statement(value: &Value, path: &str) -> Result<Statement, PolicyError> {
-    let obj = value.as_object().ok_or_else(|| {
-        PolicyError::new(path, format!("expected an object, found {}", kind(value)))
-    })?;
+    let obj = value
+        .as_object()
+        .ok_or_else(|| PolicyError::new(path, format!("expected an object, found {}", kind(value))))?;
     for k in obj.keys() {
-        if !KNOWN_STMT_KEYS
-            .iter()
-            .any(|known| known.eq_ignore_ascii_case(k))
-        {
-            return Err(PolicyError::new(
-                format!("{path}.{k}"),
-                "unknown statement element",
-            ));
+        if !KNOWN_STMT_KEYS.iter().any(|known| known.eq_ignore_ascii_case(k)) {
+            return Err(PolicyError::new(format!("{path}.{k}"), "unknown statement element"));
         }
     }
     let sid = match get(obj, "Sid") {
         None => None,
         Some(Value::String(s)) => Some(s.clone()),
         Some(other) => {
-            return Err(PolicyError::new(
-                format!("{path}.Sid"),
-                format!("expected a string, found {}", kind(other)),
-            ));
+            return Err(PolicyError::new(format!("{path}.Sid"), format!("expected a string, found {}", kind(other))));
         }
     };
     let effect = match get(obj, "Effect") {
@@ -264,10 +218,7 @@ fn parse_statement(value: &Value, path: &str) -> Result<Statement, PolicyError> 
     let resource = exclusive_patterns(obj, path, "Resource", "NotResource")?;
     let principal = match (get(obj, "Principal"), get(obj, "NotPrincipal")) {
         (Some(_), Some(_)) => {
-            return Err(PolicyError::new(
-                path,
-                "both \"Principal\" and \"NotPrincipal\" given",
-            ));
+            return Err(PolicyError::new(path, "both \"Principal\" and \"NotPrincipal\" given"));
         }
         (Some(p), None) => Some(parse_principal(p, &format!("{path}.Principal"), false)?),
         (None, Some(p)) => Some(parse_principal(p, &format!("{path}.NotPrincipal"), true)?),
@@ -277,14 +228,7 @@ fn parse_statement(value: &Value, path: &str) -> Result<Statement, PolicyError> 
         None => Vec::new(),
         Some(c) => parse_condition_block(c, &format!("{path}.Condition"))?,
     };
-    Ok(Statement {
-        sid,
-        effect,
-        principal,
-        action,
-        resource,
-        conditions,
-    })
+    Ok(Statement { sid, effect, principal, action, resource, conditions })
 }
 
 fn exclusive_patterns(
@@ -294,18 +238,13 @@ fn exclusive_patterns(
     not_name: &str,
 ) -> Result<Option<PatternList>, PolicyError> {
     match (get(obj, name), get(obj, not_name)) {
-        (Some(_), Some(_)) => Err(PolicyError::new(
-            path,
-            format!("both \"{name}\" and \"{not_name}\" given"),
-        )),
-        (Some(v), None) => Ok(Some(PatternList {
-            negated: false,
-            patterns: string_list(v, &format!("{path}.{name}"))?,
-        })),
-        (None, Some(v)) => Ok(Some(PatternList {
-            negated: true,
-            patterns: string_list(v, &format!("{path}.{not_name}"))?,
-        })),
+        (Some(_), Some(_)) => Err(PolicyError::new(path, format!("both \"{name}\" and \"{not_name}\" given"))),
+        (Some(v), None) => {
+            Ok(Some(PatternList { negated: false, patterns: string_list(v, &format!("{path}.{name}"))? }))
+        }
+        (None, Some(v)) => {
+            Ok(Some(PatternList { negated: true, patterns: string_list(v, &format!("{path}.{not_name}"))? }))
+        }
         (None, None) => Ok(None),
     }
 }
@@ -330,27 +269,14 @@ pub(crate) fn string_list(v: &Value, path: &str) -> Result<Vec<String>, PolicyEr
                 })
                 .collect()
         }
-        other => Err(PolicyError::new(
-            path,
-            format!(
-                "expected a string or list of strings, found {}",
-                kind(other)
-            ),
-        )),
+        other => Err(PolicyError::new(path, format!("expected a string or list of strings, found {}", kind(other)))),
     }
 }
 
 fn parse_principal(v: &Value, path: &str, negated: bool) -> Result<PrincipalSpec, PolicyError> {
     match v {
-        Value::String(s) if s == "*" => Ok(PrincipalSpec {
-            negated,
-            any: true,
-            entries: Vec::new(),
-        }),
-        Value::String(s) => Err(PolicyError::new(
-            path,
-            format!("a bare string principal must be \"*\", found {s:?}"),
-        )),
+        Value::String(s) if s == "*" => Ok(PrincipalSpec { negated, any: true, entries: Vec::new() }),
+        Value::String(s) => Err(PolicyError::new(path, format!("a bare string principal must be \"*\", found {s:?}"))),
         Value::Object(map) => {
             let mut entries = Vec::new();
             for (k, val) in map {
@@ -373,16 +299,9 @@ fn parse_principal(v: &Value, path: &str, negated: bool) -> Result<PrincipalSpec
             if entries.is_empty() {
                 return Err(PolicyError::new(path, "empty principal"));
             }
-            Ok(PrincipalSpec {
-                negated,
-                any: false,
-                entries,
-            })
+            Ok(PrincipalSpec { negated, any: false, entries })
         }
-        other => Err(PolicyError::new(
-            path,
-            format!("expected \"*\" or an object, found {}", kind(other)),
-        )),
+        other => Err(PolicyError::new(path, format!("expected \"*\" or an object, found {}", kind(other)))),
     }
 }
 
@@ -408,7 +327,10 @@ mod tests {
         let enc = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Sid%22%3A%22a%2Bb%22%2C%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3A*%22%2C%22Resource%22%3A%22*%22%7D%5D%7D";
         let doc = PolicyDocument::from_text(enc).unwrap();
         assert_eq!(doc.statements[0].sid.as_deref(), Some("a+b"));
-        let doc = PolicyDocument::from_value(&json!("{\"Statement\":[{\"Effect\":\"Deny\",\"NotAction\":[\"iam:*\"],\"NotResource\":\"x\"}]}")).unwrap();
+        let doc = PolicyDocument::from_value(&json!(
+            "{\"Statement\":[{\"Effect\":\"Deny\",\"NotAction\":[\"iam:*\"],\"NotResource\":\"x\"}]}"
+        ))
+        .unwrap();
         assert!(doc.statements[0].action.negated);
         assert!(doc.statements[0].resource.as_ref().unwrap().negated);
         assert!(!doc.variables_enabled());
@@ -423,10 +345,7 @@ mod tests {
         ]}))
         .unwrap();
         assert!(doc.statements[0].principal.as_ref().unwrap().any);
-        assert_eq!(
-            doc.statements[1].principal.as_ref().unwrap().entries.len(),
-            3
-        );
+        assert_eq!(doc.statements[1].principal.as_ref().unwrap().entries.len(), 3);
         assert!(doc.statements[2].principal.as_ref().unwrap().negated);
     }
 
@@ -440,22 +359,17 @@ mod tests {
         assert_eq!(err.path, "$.Statement[1].Condition.StringEqulas");
         assert!(err.message.contains("unknown condition operator"), "{err}");
 
-        let err =
-            PolicyDocument::from_value(&json!({"Statement": [{"Effect": "allow", "Action": "x"}]}))
-                .unwrap_err();
+        let err = PolicyDocument::from_value(&json!({"Statement": [{"Effect": "allow", "Action": "x"}]})).unwrap_err();
         assert_eq!(err.path, "$.Statement[0].Effect");
-        let err =
-            PolicyDocument::from_value(&json!({"Statement": [{"Effect": "Allow"}]})).unwrap_err();
+        let err = PolicyDocument::from_value(&json!({"Statement": [{"Effect": "Allow"}]})).unwrap_err();
         assert!(err.message.contains("Action"));
-        let err = PolicyDocument::from_value(&json!({"Version": "2020-01-01", "Statement": []}))
-            .unwrap_err();
+        let err = PolicyDocument::from_value(&json!({"Version": "2020-01-01", "Statement": []})).unwrap_err();
         assert_eq!(err.path, "$.Version");
         let err = PolicyDocument::from_text("%7Bnot json").unwrap_err();
         assert!(err.message.contains("not valid JSON"));
-        let err = PolicyDocument::from_value(
-            &json!({"Statement": [{"Effect": "Allow", "Action": [], "Resource": "*"}]}),
-        )
-        .unwrap_err();
+        let err =
+            PolicyDocument::from_value(&json!({"Statement": [{"Effect": "Allow", "Action": [], "Resource": "*"}]}))
+                .unwrap_err();
         assert_eq!(err.path, "$.Statement[0].Action");
         let err = PolicyDocument::from_value(
             &json!({"Statement": [{"Effect": "Allow", "Principal": {"Aws": "x"}, "Action": "a"}]}),

@@ -62,10 +62,7 @@ pub struct IamDataError {
 }
 
 fn field_err(entity: &str, path: &str, message: &str) -> IamDataError {
-    IamDataError {
-        entity: entity.to_string(),
-        source: PolicyError::new(path, message),
-    }
+    IamDataError { entity: entity.to_string(), source: PolicyError::new(path, message) }
 }
 
 fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
@@ -74,10 +71,7 @@ fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 
 fn policy_doc(entity: &str, v: Option<&Value>) -> Result<PolicyDocument, IamDataError> {
     let v = v.ok_or_else(|| field_err(entity, "$", "document missing"))?;
-    PolicyDocument::from_value(v).map_err(|source| IamDataError {
-        entity: entity.to_string(),
-        source,
-    })
+    PolicyDocument::from_value(v).map_err(|source| IamDataError { entity: entity.to_string(), source })
 }
 
 fn tags(v: &Value) -> BTreeMap<String, String> {
@@ -86,10 +80,7 @@ fn tags(v: &Value) -> BTreeMap<String, String> {
         .map(|tags| {
             tags.iter()
                 .filter_map(|t| {
-                    Some((
-                        str_field(t, "Key")?.to_string(),
-                        str_field(t, "Value").unwrap_or("").to_string(),
-                    ))
+                    Some((str_field(t, "Key")?.to_string(), str_field(t, "Value").unwrap_or("").to_string()))
                 })
                 .collect()
         })
@@ -108,13 +99,7 @@ pub fn parse_role(v: &Value, index: usize) -> Result<Role, IamDataError> {
         v.get("AssumeRolePolicyDocument"),
     )?;
     let mut inline = Vec::new();
-    for (i, p) in v
-        .get("RolePolicyList")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, p) in v.get("RolePolicyList").and_then(Value::as_array).into_iter().flatten().enumerate() {
         let pname = str_field(p, "PolicyName").unwrap_or("?").to_string();
         let doc = policy_doc(
             &format!("role {name}, inline policy {pname:?} (RolePolicyList[{i}])"),
@@ -129,14 +114,9 @@ pub fn parse_role(v: &Value, index: usize) -> Result<Role, IamDataError> {
         .flatten()
         .filter_map(|p| str_field(p, "PolicyArn").map(str::to_string))
         .collect();
-    let boundary = v
-        .get("PermissionsBoundary")
-        .and_then(|b| str_field(b, "PermissionsBoundaryArn"))
-        .map(str::to_string);
-    let max_session_duration = v
-        .get("MaxSessionDuration")
-        .and_then(Value::as_u64)
-        .map(|d| d as u32);
+    let boundary =
+        v.get("PermissionsBoundary").and_then(|b| str_field(b, "PermissionsBoundaryArn")).map(str::to_string);
+    let max_session_duration = v.get("MaxSessionDuration").and_then(Value::as_u64).map(|d| d as u32);
     Ok(Role {
         arn,
         role_id: str_field(v, "RoleId").map(str::to_string),
@@ -151,28 +131,19 @@ pub fn parse_role(v: &Value, index: usize) -> Result<Role, IamDataError> {
 
 /// Parse one `Policies` item: the default version's document.
 pub fn parse_managed_policy(v: &Value, index: usize) -> Result<ManagedPolicy, IamDataError> {
-    let arn = str_field(v, "Arn")
-        .ok_or_else(|| field_err(&format!("Policies[{index}]"), "$.Arn", "missing"))?
-        .to_string();
+    let arn =
+        str_field(v, "Arn").ok_or_else(|| field_err(&format!("Policies[{index}]"), "$.Arn", "missing"))?.to_string();
     // moto omits PolicyName: fall back to the ARN's last segment (BUILD-NOTES).
     let name = str_field(v, "PolicyName")
         .map(str::to_string)
         .unwrap_or_else(|| arn.rsplit('/').next().unwrap_or(&arn).to_string());
     let entity = format!("managed policy {name}");
-    let versions = v
-        .get("PolicyVersionList")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let versions = v.get("PolicyVersionList").and_then(Value::as_array).cloned().unwrap_or_default();
     let default_id = str_field(v, "DefaultVersionId");
     let version = versions
         .iter()
         .find(|pv| pv.get("IsDefaultVersion").and_then(Value::as_bool) == Some(true))
-        .or_else(|| {
-            versions
-                .iter()
-                .find(|pv| default_id.is_some() && str_field(pv, "VersionId") == default_id)
-        })
+        .or_else(|| versions.iter().find(|pv| default_id.is_some() && str_field(pv, "VersionId") == default_id))
         .or(versions.first())
         .ok_or_else(|| field_err(&entity, "$.PolicyVersionList", "no policy version"))?;
     let doc = policy_doc(&entity, version.get("Document"))?;

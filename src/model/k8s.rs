@@ -28,10 +28,7 @@ impl ObjectMeta {
         format!("{}/{}", self.ns(), self.name)
     }
     pub fn controller_owner(&self) -> Option<&OwnerReference> {
-        self.owner_references
-            .iter()
-            .find(|o| o.controller == Some(true))
-            .or(self.owner_references.first())
+        self.owner_references.iter().find(|o| o.controller == Some(true)).or(self.owner_references.first())
     }
 }
 
@@ -69,10 +66,7 @@ impl PodSpec {
 
     /// The container that runs the job: ARC's `runner` (EphemeralRunnerContainerName), else the first.
     pub fn runner_container(&self) -> Option<&Container> {
-        self.containers
-            .iter()
-            .find(|c| c.name == "runner")
-            .or(self.containers.first())
+        self.containers.iter().find(|c| c.name == "runner").or(self.containers.first())
     }
 
     /// The audience of the projected IRSA token volume, when the webhook added one.
@@ -172,22 +166,11 @@ pub const RUNNER_POD_LABEL: &str = "actions-ephemeral-runner";
 impl Pod {
     /// Runner pod recognition (arc.md §2.6): the label, or an EphemeralRunner controller owner.
     pub fn is_runner(&self) -> bool {
-        self.metadata
-            .labels
-            .get(RUNNER_POD_LABEL)
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
-            || self
-                .metadata
-                .owner_references
-                .iter()
-                .any(|o| o.kind == "EphemeralRunner")
+        self.metadata.labels.get(RUNNER_POD_LABEL).is_some_and(|v| v.eq_ignore_ascii_case("true"))
+            || self.metadata.owner_references.iter().any(|o| o.kind == "EphemeralRunner")
     }
     pub fn owner_ephemeral_runner(&self) -> Option<&str> {
-        self.metadata
-            .owner_references
-            .iter()
-            .find(|o| o.kind == "EphemeralRunner")
-            .map(|o| o.name.as_str())
+        self.metadata.owner_references.iter().find(|o| o.kind == "EphemeralRunner").map(|o| o.name.as_str())
     }
 }
 
@@ -202,18 +185,10 @@ pub const IRSA_AUDIENCE_ANNOTATION: &str = "eks.amazonaws.com/audience";
 
 impl ServiceAccount {
     pub fn irsa_role(&self) -> Option<&str> {
-        self.metadata
-            .annotations
-            .get(IRSA_ROLE_ANNOTATION)
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
+        self.metadata.annotations.get(IRSA_ROLE_ANNOTATION).map(|s| s.trim()).filter(|s| !s.is_empty())
     }
     pub fn irsa_audience(&self) -> &str {
-        self.metadata
-            .annotations
-            .get(IRSA_AUDIENCE_ANNOTATION)
-            .map(String::as_str)
-            .unwrap_or("sts.amazonaws.com")
+        self.metadata.annotations.get(IRSA_AUDIENCE_ANNOTATION).map(String::as_str).unwrap_or("sts.amazonaws.com")
     }
 }
 
@@ -245,11 +220,7 @@ pub struct AutoscalingRunnerSet {
 impl AutoscalingRunnerSet {
     /// The name `runs-on` uses: `runnerScaleSetName`, else the object name (arc.md §2.2).
     pub fn scale_set_name(&self) -> &str {
-        self.spec
-            .runner_scale_set_name
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .unwrap_or(&self.metadata.name)
+        self.spec.runner_scale_set_name.as_deref().filter(|s| !s.is_empty()).unwrap_or(&self.metadata.name)
     }
 }
 

@@ -26,11 +26,7 @@ pub struct KubeObject {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LogKind {
     /// `logs/<namespace>/<pod>/<container>.log`
-    Container {
-        namespace: String,
-        pod: String,
-        container: String,
-    },
+    Container { namespace: String, pod: String, container: String },
     /// Any other `*.log`: a GitHub job log.
     Job,
 }
@@ -91,31 +87,23 @@ pub enum ProviderLookup {
 
 impl Inventory {
     pub fn service_account(&self, namespace: &str, name: &str) -> Option<&ServiceAccount> {
-        self.service_accounts
-            .iter()
-            .find(|s| s.metadata.ns() == namespace && s.metadata.name == name)
+        self.service_accounts.iter().find(|s| s.metadata.ns() == namespace && s.metadata.name == name)
     }
 
     pub fn service_accounts_named(&self, name: &str) -> impl Iterator<Item = &ServiceAccount> {
-        self.service_accounts
-            .iter()
-            .filter(move |s| s.metadata.name == name)
+        self.service_accounts.iter().filter(move |s| s.metadata.name == name)
     }
 
     /// Do we have the ServiceAccounts of this namespace at all (to tell "missing" from "not in the dump")?
     pub fn has_service_accounts_in(&self, namespace: &str) -> bool {
-        self.service_accounts
-            .iter()
-            .any(|s| s.metadata.ns() == namespace)
+        self.service_accounts.iter().any(|s| s.metadata.ns() == namespace)
     }
 
     pub fn role(&self, arn: &str) -> Option<&Role> {
         self.roles.get(arn).or_else(|| {
             // Trust and env may name a role without its path.
             let r = arn::RoleArn::parse(arn)?;
-            self.roles
-                .values()
-                .find(|x| x.arn.account == r.account && x.arn.name == r.name && r.path == "/")
+            self.roles.values().find(|x| x.arn.account == r.account && x.arn.name == r.name && r.path == "/")
         })
     }
 
@@ -125,10 +113,7 @@ impl Inventory {
 
     /// Unique IDs of every known role, for R10.
     pub fn role_ids(&self) -> Vec<(String, String)> {
-        self.roles
-            .values()
-            .filter_map(|r| Some((r.role_id.clone()?, r.arn.arn())))
-            .collect()
+        self.roles.values().filter_map(|r| Some((r.role_id.clone()?, r.arn.arn()))).collect()
     }
 
     pub fn provider_for(&self, partition: &str, account: &str, issuer: &str) -> ProviderLookup {
@@ -136,45 +121,31 @@ impl Inventory {
         let url = arn::issuer_host_path(issuer);
         let by_url = self.oidc_client_ids_by_url.get(url).cloned();
         if let Some(p) = self.oidc_providers.iter().find(|p| p.arn == want) {
-            return ProviderLookup::Found {
-                arn: p.arn.clone(),
-                client_ids: p.client_ids.clone().or(by_url),
-            };
+            return ProviderLookup::Found { arn: p.arn.clone(), client_ids: p.client_ids.clone().or(by_url) };
         }
-        let listed_for_account = self
-            .oidc_providers
-            .iter()
-            .any(|p| arn::parse(&p.arn).is_some_and(|a| a.account == account));
+        let listed_for_account =
+            self.oidc_providers.iter().any(|p| arn::parse(&p.arn).is_some_and(|a| a.account == account));
         if listed_for_account {
             return ProviderLookup::Missing;
         }
         // A `get-open-id-connect-provider` output names no account; accept it for the account
         // being asked about only when the bundle holds a single account's IAM.
         if by_url.is_some() && self.iam_accounts.len() <= 1 {
-            return ProviderLookup::Found {
-                arn: want,
-                client_ids: by_url,
-            };
+            return ProviderLookup::Found { arn: want, client_ids: by_url };
         }
         ProviderLookup::Unknown
     }
 
     pub fn ephemeral_runner(&self, namespace: &str, name: &str) -> Option<&EphemeralRunner> {
-        self.ephemeral_runners
-            .iter()
-            .find(|e| e.metadata.ns() == namespace && e.metadata.name == name)
+        self.ephemeral_runners.iter().find(|e| e.metadata.ns() == namespace && e.metadata.name == name)
     }
 
     /// The AutoscalingRunnerSet an object belongs to, by the scale-set labels (arc.md §2.6).
     pub fn runner_set_for(&self, meta: &ObjectMeta) -> Option<&AutoscalingRunnerSet> {
         let name = meta.labels.get(SCALE_SET_NAME_LABEL)?;
-        let ns = meta
-            .labels
-            .get(SCALE_SET_NAMESPACE_LABEL)
-            .map(String::as_str)
-            .unwrap_or(meta.ns());
-        self.runner_sets.iter().find(|a| {
-            a.metadata.ns() == ns && (&a.metadata.name == name || a.scale_set_name() == name)
-        })
+        let ns = meta.labels.get(SCALE_SET_NAMESPACE_LABEL).map(String::as_str).unwrap_or(meta.ns());
+        self.runner_sets
+            .iter()
+            .find(|a| a.metadata.ns() == ns && (&a.metadata.name == name || a.scale_set_name() == name))
     }
 }

@@ -89,9 +89,7 @@ pub fn major_version(reference: &str) -> Option<u32> {
     if r == "main" || r == "master" {
         return Some(6);
     }
-    SHAS.iter()
-        .find(|(sha, _)| r.len() >= 7 && r.starts_with(sha))
-        .map(|(_, m)| *m)
+    SHAS.iter().find(|(sha, _)| r.len() >= 7 && r.starts_with(sha)).map(|(_, m)| *m)
 }
 
 pub fn parse(file: &str, v: &Value) -> Workflow {
@@ -113,13 +111,7 @@ pub fn parse(file: &str, v: &Value) -> Workflow {
             };
             let perms = job.get("permissions").or(workflow_perms);
             let mut aws_steps = Vec::new();
-            for (i, step) in job
-                .get("steps")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
+            for (i, step) in job.get("steps").and_then(Value::as_array).into_iter().flatten().enumerate() {
                 let Some(uses) = step.get("uses").and_then(Value::as_str) else {
                     continue;
                 };
@@ -130,11 +122,7 @@ pub fn parse(file: &str, v: &Value) -> Workflow {
                 let inputs = step
                     .get("with")
                     .and_then(Value::as_object)
-                    .map(|m| {
-                        m.iter()
-                            .filter_map(|(k, v)| Some((k.clone(), scalar(v)?)))
-                            .collect()
-                    })
+                    .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), scalar(v)?))).collect())
                     .unwrap_or_default();
                 aws_steps.push(AwsStep {
                     position: i + 1,
@@ -153,11 +141,7 @@ pub fn parse(file: &str, v: &Value) -> Workflow {
             });
         }
     }
-    Workflow {
-        file: file.to_string(),
-        name: v.get("name").and_then(Value::as_str).map(str::to_string),
-        jobs,
-    }
+    Workflow { file: file.to_string(), name: v.get("name").and_then(Value::as_str).map(str::to_string), jobs }
 }
 
 /// Is the text a GitHub expression (`${{ … }}`) anywhere? Its value is unknown offline.
@@ -174,10 +158,7 @@ mod tests {
     fn versions() {
         assert_eq!(major_version("v4"), Some(4));
         assert_eq!(major_version("v6.2.3"), Some(6));
-        assert_eq!(
-            major_version("7474bc4690e29a8392af63c5b98e7449536d5c3a"),
-            Some(4)
-        );
+        assert_eq!(major_version("7474bc4690e29a8392af63c5b98e7449536d5c3a"), Some(4));
         assert_eq!(major_version("deadbeef"), None);
     }
 
@@ -197,17 +178,8 @@ mod tests {
         let j = w.jobs.iter().find(|j| j.id == "push-image").unwrap();
         assert!(j.id_token_write);
         assert_eq!(j.aws_steps[0].position, 2);
-        assert_eq!(
-            j.aws_steps[0].input("role-skip-session-tagging"),
-            Some("true")
-        );
+        assert_eq!(j.aws_steps[0].input("role-skip-session-tagging"), Some("true"));
         assert_eq!(j.aws_steps[0].major, Some(4));
-        assert!(
-            !w.jobs
-                .iter()
-                .find(|j| j.id == "other")
-                .unwrap()
-                .id_token_write
-        );
+        assert!(!w.jobs.iter().find(|j| j.id == "other").unwrap().id_token_write);
     }
 }

@@ -23,10 +23,7 @@ pub struct BundleError {
 }
 
 fn err(file: &str, message: impl Into<String>) -> BundleError {
-    BundleError {
-        file: file.to_string(),
-        message: message.into(),
-    }
+    BundleError { file: file.to_string(), message: message.into() }
 }
 
 const MAX_DIR_DEPTH: usize = 32;
@@ -35,13 +32,9 @@ const YAML_MAX_DEPTH: usize = 128;
 /// Load every file below `dir`.
 pub fn load_dir(dir: &Path) -> Result<Inventory, BundleError> {
     let shown = dir.display().to_string();
-    let meta =
-        fs::metadata(dir).map_err(|e| err(&shown, format!("cannot read bundle directory: {e}")))?;
+    let meta = fs::metadata(dir).map_err(|e| err(&shown, format!("cannot read bundle directory: {e}")))?;
     if !meta.is_dir() {
-        return Err(err(
-            &shown,
-            "not a directory (a bundle is a directory of kubectl/AWS CLI outputs)",
-        ));
+        return Err(err(&shown, "not a directory (a bundle is a directory of kubectl/AWS CLI outputs)"));
     }
     let mut files = Vec::new();
     collect(dir, dir, 0, &mut files)?;
@@ -49,48 +42,30 @@ pub fn load_dir(dir: &Path) -> Result<Inventory, BundleError> {
         return Err(err(&shown, "the bundle directory holds no files"));
     }
     files.sort();
-    let mut inv = Inventory {
-        source: format!("bundle {shown}"),
-        ..Inventory::default()
-    };
+    let mut inv = Inventory { source: format!("bundle {shown}"), ..Inventory::default() };
     for (rel, path) in files {
-        let bytes = fs::read(&path)
-            .map_err(|e| err(&path.display().to_string(), format!("cannot read: {e}")))?;
-        add_file(&mut inv, &rel, &bytes).map_err(|e| BundleError {
-            file: path.display().to_string(),
-            message: e.message,
-        })?;
+        let bytes = fs::read(&path).map_err(|e| err(&path.display().to_string(), format!("cannot read: {e}")))?;
+        add_file(&mut inv, &rel, &bytes)
+            .map_err(|e| BundleError { file: path.display().to_string(), message: e.message })?;
     }
     finish(&mut inv);
     Ok(inv)
 }
 
-fn collect(
-    root: &Path,
-    dir: &Path,
-    depth: usize,
-    out: &mut Vec<(String, PathBuf)>,
-) -> Result<(), BundleError> {
+fn collect(root: &Path, dir: &Path, depth: usize, out: &mut Vec<(String, PathBuf)>) -> Result<(), BundleError> {
     if depth > MAX_DIR_DEPTH {
-        return Err(err(
-            &dir.display().to_string(),
-            "directory nesting deeper than 32 levels",
-        ));
+        return Err(err(&dir.display().to_string(), "directory nesting deeper than 32 levels"));
     }
-    let entries = fs::read_dir(dir)
-        .map_err(|e| err(&dir.display().to_string(), format!("cannot list: {e}")))?;
+    let entries = fs::read_dir(dir).map_err(|e| err(&dir.display().to_string(), format!("cannot list: {e}")))?;
     for entry in entries {
-        let entry =
-            entry.map_err(|e| err(&dir.display().to_string(), format!("cannot list: {e}")))?;
+        let entry = entry.map_err(|e| err(&dir.display().to_string(), format!("cannot list: {e}")))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with('.') {
             continue;
         }
         let path = entry.path();
         // Do not follow symlinked directories: no loops.
-        let ft = entry
-            .file_type()
-            .map_err(|e| err(&path.display().to_string(), e.to_string()))?;
+        let ft = entry.file_type().map_err(|e| err(&path.display().to_string(), e.to_string()))?;
         if ft.is_dir() {
             collect(root, &path, depth + 1, out)?;
         } else if ft.is_file() || (ft.is_symlink() && path.is_file()) {
@@ -112,10 +87,7 @@ pub fn load_files<'a>(
     source: &str,
     files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
 ) -> Result<Inventory, BundleError> {
-    let mut inv = Inventory {
-        source: source.to_string(),
-        ..Inventory::default()
-    };
+    let mut inv = Inventory { source: source.to_string(), ..Inventory::default() };
     for (name, bytes) in files {
         add_file(&mut inv, name, bytes)?;
     }
@@ -125,18 +97,12 @@ pub fn load_files<'a>(
 
 fn finish(inv: &mut Inventory) {
     // Namespaces seen on objects count as existing even without Namespace objects.
-    let seen: Vec<String> = inv
-        .objects
-        .iter()
-        .filter_map(|o| o.namespace.clone())
-        .collect();
+    let seen: Vec<String> = inv.objects.iter().filter_map(|o| o.namespace.clone()).collect();
     inv.namespaces.extend(seen);
 }
 
 fn extension(name: &str) -> String {
-    name.rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default()
+    name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default()
 }
 
 /// Add one file to the inventory.
@@ -175,8 +141,7 @@ pub fn add_file(inv: &mut Inventory, name: &str, bytes: &[u8]) -> Result<(), Bun
             Ok(docs) => docs,
             Err(e) if strict => return Err(err(name, format!("malformed YAML: {e}"))),
             Err(_) => {
-                inv.warnings
-                    .push(format!("{name}: skipped, neither JSON nor YAML"));
+                inv.warnings.push(format!("{name}: skipped, neither JSON nor YAML"));
                 return Ok(());
             }
         }
@@ -208,12 +173,7 @@ pub fn parse_yaml(text: &str) -> Result<Vec<Value>, String> {
     serde_saphyr::from_multiple_with_options::<Value>(text, options).map_err(|e| {
         let s = e.to_string();
         // Keep one line: serde-saphyr may render a multi-line snippet.
-        s.lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
+        s.lines().map(str::trim).filter(|l| !l.is_empty()).take(3).collect::<Vec<_>>().join(" ")
     })
 }
 
@@ -241,17 +201,13 @@ fn classify(inv: &mut Inventory, file: &str, mut doc: Value) -> Result<bool, Bun
     if !doc.is_object() {
         return Ok(false);
     }
-    if let (Some(kind), true) = (
-        s(&doc, "kind").map(str::to_string),
-        doc.get("apiVersion").is_some() || doc.get("items").is_some(),
-    ) {
+    if let (Some(kind), true) =
+        (s(&doc, "kind").map(str::to_string), doc.get("apiVersion").is_some() || doc.get("items").is_some())
+    {
         if (kind == "List" || kind.ends_with("List"))
             && let Some(Value::Array(items)) = doc.as_object_mut().and_then(|o| o.remove("items"))
         {
-            let item_kind = kind
-                .strip_suffix("List")
-                .filter(|k| !k.is_empty())
-                .map(str::to_string);
+            let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty()).map(str::to_string);
             let api_version = s(&doc, "apiVersion").map(str::to_string);
             for mut item in items {
                 if let Some(obj) = item.as_object_mut() {
@@ -274,10 +230,7 @@ fn classify(inv: &mut Inventory, file: &str, mut doc: Value) -> Result<bool, Bun
         add_kube_object(inv, file, doc)?;
         return Ok(true);
     }
-    if doc.get("RoleDetailList").is_some()
-        || doc.get("Policies").is_some()
-        || doc.get("UserDetailList").is_some()
-    {
+    if doc.get("RoleDetailList").is_some() || doc.get("Policies").is_some() || doc.get("UserDetailList").is_some() {
         add_authorization_details(inv, file, &doc)?;
         return Ok(true);
     }
@@ -287,9 +240,7 @@ fn classify(inv: &mut Inventory, file: &str, mut doc: Value) -> Result<bool, Bun
         let key = parsed.arn.arn();
         match inv.roles.get_mut(&key) {
             Some(existing) => {
-                existing.max_session_duration = parsed
-                    .max_session_duration
-                    .or(existing.max_session_duration);
+                existing.max_session_duration = parsed.max_session_duration.or(existing.max_session_duration);
                 if existing.tags.is_empty() {
                     existing.tags = parsed.tags;
                 }
@@ -300,47 +251,28 @@ fn classify(inv: &mut Inventory, file: &str, mut doc: Value) -> Result<bool, Bun
         }
         return Ok(true);
     }
-    if let Some(list) = doc
-        .get("OpenIDConnectProviderList")
-        .and_then(Value::as_array)
-    {
+    if let Some(list) = doc.get("OpenIDConnectProviderList").and_then(Value::as_array) {
         for p in list {
             if let Some(arn) = s(p, "Arn")
                 && !inv.oidc_providers.iter().any(|x| x.arn == arn)
             {
-                inv.oidc_providers.push(OidcProvider {
-                    arn: arn.to_string(),
-                    client_ids: None,
-                });
+                inv.oidc_providers.push(OidcProvider { arn: arn.to_string(), client_ids: None });
             }
         }
         return Ok(true);
     }
-    if let (Some(url), Some(ids)) = (
-        s(&doc, "Url"),
-        doc.get("ClientIDList").and_then(Value::as_array),
-    ) {
-        let ids = ids
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect();
-        inv.oidc_client_ids_by_url
-            .insert(crate::iam::arn::issuer_host_path(url).to_string(), ids);
+    if let (Some(url), Some(ids)) = (s(&doc, "Url"), doc.get("ClientIDList").and_then(Value::as_array)) {
+        let ids = ids.iter().filter_map(Value::as_str).map(str::to_string).collect();
+        inv.oidc_client_ids_by_url.insert(crate::iam::arn::issuer_host_path(url).to_string(), ids);
         return Ok(true);
     }
-    if let Some(cluster) = doc
-        .get("cluster")
-        .filter(|c| c.get("identity").is_some() || c.get("arn").is_some())
-    {
+    if let Some(cluster) = doc.get("cluster").filter(|c| c.get("identity").is_some() || c.get("arn").is_some()) {
         inv.cluster_issuer = cluster
             .pointer("/identity/oidc/issuer")
             .and_then(Value::as_str)
             .map(str::to_string)
             .or(inv.cluster_issuer.take());
-        inv.cluster_name = s(cluster, "name")
-            .map(str::to_string)
-            .or(inv.cluster_name.take());
+        inv.cluster_name = s(cluster, "name").map(str::to_string).or(inv.cluster_name.take());
         return Ok(true);
     }
     if let (Some(issuer), true) = (s(&doc, "issuer"), doc.get("jwks_uri").is_some()) {
@@ -349,30 +281,17 @@ fn classify(inv: &mut Inventory, file: &str, mut doc: Value) -> Result<bool, Bun
     }
     if let Some(policy) = doc.get("Policy").filter(|p| p.get("Content").is_some()) {
         // `aws organizations describe-policy`.
-        let name = policy
-            .pointer("/PolicySummary/Name")
-            .and_then(Value::as_str)
-            .unwrap_or("SCP")
-            .to_string();
-        let kind = policy
-            .pointer("/PolicySummary/Type")
-            .and_then(Value::as_str)
-            .unwrap_or("SERVICE_CONTROL_POLICY");
+        let name = policy.pointer("/PolicySummary/Name").and_then(Value::as_str).unwrap_or("SCP").to_string();
+        let kind = policy.pointer("/PolicySummary/Type").and_then(Value::as_str).unwrap_or("SERVICE_CONTROL_POLICY");
         if kind != "SERVICE_CONTROL_POLICY" {
-            inv.warnings.push(format!(
-                "{file}: organizations policy {name} of type {kind} is not an SCP; ignored"
-            ));
+            inv.warnings.push(format!("{file}: organizations policy {name} of type {kind} is not an SCP; ignored"));
             return Ok(true);
         }
-        let doc = PolicyDocument::from_value(&policy["Content"])
-            .map_err(|e| err(file, format!("SCP {name}: {e}")))?;
+        let doc = PolicyDocument::from_value(&policy["Content"]).map_err(|e| err(file, format!("SCP {name}: {e}")))?;
         inv.scps.push(Scp { name, doc });
         return Ok(true);
     }
-    let associations: Vec<&Value> = match (
-        doc.get("association"),
-        doc.get("associations").and_then(Value::as_array),
-    ) {
+    let associations: Vec<&Value> = match (doc.get("association"), doc.get("associations").and_then(Value::as_array)) {
         (Some(a), _) => vec![a],
         (None, Some(list)) => list.iter().collect(),
         _ => Vec::new(),
@@ -392,10 +311,7 @@ fn classify(inv: &mut Inventory, file: &str, mut doc: Value) -> Result<bool, Bun
                 service_account: sa.to_string(),
                 role_arn: role.to_string(),
                 target_role_arn: s(a, "targetRoleArn").map(str::to_string),
-                disable_session_tags: a
-                    .get("disableSessionTags")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false),
+                disable_session_tags: a.get("disableSessionTags").and_then(Value::as_bool).unwrap_or(false),
             });
         }
         return Ok(true);
@@ -417,27 +333,10 @@ fn add_kube_object(inv: &mut Inventory, file: &str, mut obj: Value) -> Result<()
         meta.remove("managedFields");
     }
     let api_version = s(&obj, "apiVersion").unwrap_or("").to_string();
-    let name = obj
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    let namespace = obj
-        .pointer("/metadata/namespace")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let what = format!(
-        "{kind} {}{name}",
-        namespace
-            .as_deref()
-            .map(|n| format!("{n}/"))
-            .unwrap_or_default()
-    );
-    fn typed<T: serde::de::DeserializeOwned>(
-        file: &str,
-        what: &str,
-        v: &Value,
-    ) -> Result<T, BundleError> {
+    let name = obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("").to_string();
+    let namespace = obj.pointer("/metadata/namespace").and_then(Value::as_str).map(str::to_string);
+    let what = format!("{kind} {}{name}", namespace.as_deref().map(|n| format!("{n}/")).unwrap_or_default());
+    fn typed<T: serde::de::DeserializeOwned>(file: &str, what: &str, v: &Value) -> Result<T, BundleError> {
         T::deserialize(v).map_err(|e| err(file, format!("{what}: {e}")))
     }
     let arc = api_version.starts_with("actions.github.com/");
@@ -454,48 +353,26 @@ fn add_kube_object(inv: &mut Inventory, file: &str, mut obj: Value) -> Result<()
         ("AutoscalingListener", true) => inv.listeners.push(typed(file, &what, &obj)?),
         _ => {}
     }
-    inv.objects.push(KubeObject {
-        api_version,
-        kind,
-        namespace,
-        name,
-        raw: obj.to_string().into_boxed_str(),
-    });
+    inv.objects.push(KubeObject { api_version, kind, namespace, name, raw: obj.to_string().into_boxed_str() });
     Ok(())
 }
 
-fn add_authorization_details(
-    inv: &mut Inventory,
-    file: &str,
-    doc: &Value,
-) -> Result<(), BundleError> {
+fn add_authorization_details(inv: &mut Inventory, file: &str, doc: &Value) -> Result<(), BundleError> {
     let mut roles = Vec::new();
-    for (i, r) in doc
-        .get("RoleDetailList")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, r) in doc.get("RoleDetailList").and_then(Value::as_array).into_iter().flatten().enumerate() {
         roles.push(aws::parse_role(r, i).map_err(|e| err(file, e.to_string()))?);
     }
     let mut policies = Vec::new();
-    for (i, p) in doc
-        .get("Policies")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, p) in doc.get("Policies").and_then(Value::as_array).into_iter().flatten().enumerate() {
         policies.push(aws::parse_managed_policy(p, i).map_err(|e| err(file, e.to_string()))?);
     }
     match aws::account_of(&roles, &policies) {
         Some(account) => {
             inv.iam_accounts.insert(account);
         }
-        None => inv.warnings.push(format!(
-            "{file}: authorization details name no role or customer policy; account unknown"
-        )),
+        None => {
+            inv.warnings.push(format!("{file}: authorization details name no role or customer policy; account unknown"))
+        }
     }
     for r in roles {
         inv.roles.insert(r.arn.arn(), r);

@@ -34,11 +34,7 @@ pub fn bundle(variant: Option<&str>) -> tempfile::TempDir {
 }
 
 pub fn arcscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_arcscope"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run arcscope")
+    Command::new(env!("CARGO_BIN_EXE_arcscope")).args(args).env("NO_COLOR", "1").output().expect("run arcscope")
 }
 
 pub fn stdout(o: &Output) -> String {

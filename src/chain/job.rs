@@ -1,0 +1,399 @@
+//! One job's `aws-actions/configure-aws-credentials` steps, simulated in order as the action
+//! runs them: which path (GitHub OIDC, token file, ambient credentials), which role, which tags,
+//! which duration (configure-aws-credentials.md §1–§6).
+
+use crate::iam::arn::RoleArn;
+use crate::iam::eval::Decision;
+use crate::iam::policy::PolicyDocument;
+use crate::model::Inventory;
+use crate::model::workflow::{AwsStep, Job, Workflow, has_expression};
+
+use super::hop::{self, AssumeParams, Session, Tagging, WebIdentityParams};
+use super::resolve::{Base, CheckOptions};
+use super::{Chain, Step};
+
+const IRSA_TOKEN_PATH: &str = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token";
+const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
+
+/// Parse `role-skip-session-tagging` as the action version does (configure-aws-credentials.md §1.4).
+fn tagging(step: &AwsStep, opts: &CheckOptions) -> Result<Tagging, String> {
+    if opts.skip_session_tagging {
+        return Ok(Tagging::NotSent);
+    }
+    let Some(v) = step.input("role-skip-session-tagging") else {
+        return Ok(Tagging::Sent);
+    };
+    if has_expression(v) {
+        return Ok(Tagging::Unknown);
+    }
+    match step.major {
+        Some(m) if m >= 5 => match v {
+            "true" | "True" | "TRUE" => Ok(Tagging::NotSent),
+            "false" | "False" | "FALSE" => Ok(Tagging::Sent),
+            _ => Err(format!(
+                "Input does not meet YAML 1.2 \"Core Schema\" specification: role-skip-session-tagging (value {v:?}; v5+ accepts only true | True | TRUE | false | False | FALSE)"
+            )),
+        },
+        _ => Ok(if v.to_lowercase() == "true" { Tagging::NotSent } else { Tagging::Sent }),
+    }
+}
+
+/// The default session tags (§1.1), with values known from the EphemeralRunner and workflow.
+fn session_tags(b: &Base<'_>, w: &Workflow, step: &AwsStep) -> Vec<(String, Option<String>)> {
+    let status = b.er.map(|e| &e.status);
+    let repo = status.and_then(|s| s.job_repository_name.clone());
+    let branch =
+        status.and_then(|s| s.job_workflow_ref.as_deref()).and_then(|r| r.split_once('@')).map(|(_, r)| sanitize(r));
+    let workflow = w.name.clone().map(|n| sanitize(&n));
+    let mut tags = vec![
+        ("GitHub".to_string(), Some("Actions".to_string())),
+        ("Repository".into(), repo),
+        ("Workflow".into(), workflow),
+        ("Action".into(), None),
+        ("Actor".into(), None),
+        ("Commit".into(), None),
+        ("Branch".into(), branch),
+    ];
+    if step.major.is_some_and(|m| m >= 6) {
+        for k in ["EventName", "RunId", "Job", "TriggeringActor"] {
+            tags.push((k.into(), None));
+        }
+    }
+    if let Some(custom) = step
+        .input("custom-tags")
+        .and_then(|c| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(c).ok())
+    {
+        for (k, v) in custom {
+            tags.push((k, v.as_str().map(str::to_string)));
+        }
+    }
+    tags
+}
+
+/// `sanitizeGitHubVariables` (§1.2): keep letters, separators, digits and `_ . : / = + - @`.
+fn sanitize(s: &str) -> String {
+    let out: String = s
+        .chars()
+        .map(|c| if c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c) { c } else { '_' })
+        .collect();
+    out.chars().take(256).collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn simulate_job(
+    inv: &Inventory,
+    chain: &mut Chain,
+    b: &Base<'_>,
+    w: &Workflow,
+    job: &Job,
+    base: Option<Session>,
+    first_hop: usize,
+    opts: &CheckOptions,
+) {
+    let mut current: Option<Session> = None; // credentials exported by an earlier step
+    let mut hop_no = first_hop;
+    let mut stopped = false;
+    for step in &job.aws_steps {
+        let version = step.uses.split_once('@').map(|(_, r)| r).unwrap_or("?");
+        let via = if step.position == 0 {
+            step.name.clone().unwrap_or_else(|| w.file.clone())
+        } else {
+            format!("{} job {} step {} (configure-aws-credentials@{version})", w.file, job.id, step.position)
+        };
+        if stopped {
+            chain.notes.push(format!("{via}: not reached, an earlier step fails"));
+            continue;
+        }
+        let Some(role_input) = opts.role_to_assume.clone().or_else(|| step.input("role-to-assume").map(str::to_string))
+        else {
+            chain.notes.push(format!("{via}: no role-to-assume; the step only exports the credentials it has"));
+            continue;
+        };
+        let keys = step.input("aws-access-key-id").is_some();
+        let token_file = step.input("web-identity-token-file");
+        let chaining = step.input("role-chaining").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let force_skip = step.input("force-skip-oidc").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let oidc = job.id_token_write && !keys && token_file.is_none() && !chaining && !force_skip;
+        let caller = current.clone().or_else(|| base.clone());
+        let source_account = caller.as_ref().map(|s| s.role.account.clone());
+
+        let (target, role_note) = match resolve_role(&role_input, source_account.as_deref(), oidc) {
+            Ok(t) => t,
+            Err(RoleInput::Unknown(why)) => {
+                chain.steps.push(Step::new(hop_no, &via, "sts:AssumeRole", "-", &role_input).unknown(why));
+                stopped = true;
+                continue;
+            }
+            Err(RoleInput::Invalid(msg)) => {
+                let mut s =
+                    Step::new(hop_no, &via, "sts:AssumeRole", "-", &role_input).error("role_missing", msg.clone());
+                s.log_line = Some(format!("Could not assume role with user credentials: {msg}"));
+                s.fixes.push("pass the role's full ARN in role-to-assume (arn:aws:iam::<account>:role/<name>)".into());
+                chain.steps.push(s);
+                stopped = true;
+                continue;
+            }
+        };
+        let mut step_notes: Vec<String> = role_note.into_iter().collect();
+
+        if keys {
+            chain.steps.push(
+                Step::new(hop_no, &via, "sts:AssumeRole", "<IAM user of aws-access-key-id>", &target.arn())
+                    .unknown("the step uses access keys from secrets: their IAM user is not knowable offline"),
+            );
+            stopped = true;
+            continue;
+        }
+        if oidc || token_file.is_some() {
+            // AssumeRoleWithWebIdentity: no session tags on these paths (§1.3).
+            let (issuer, subject, audience, prefix) = if oidc {
+                step_notes.push("the job has `permissions: id-token: write` and no `role-chaining: true`: the action uses GitHub OIDC and ignores the runner's IRSA credentials (configure-aws-credentials.md §3.1)".into());
+                (
+                    GITHUB_ISSUER.to_string(),
+                    None,
+                    step.input("audience").unwrap_or("sts.amazonaws.com").to_string(),
+                    "Could not assume role with OIDC: ",
+                )
+            } else if token_file == Some(IRSA_TOKEN_PATH) && inv.cluster_issuer.is_some() {
+                let aud = b.spec.irsa_token_audience().unwrap_or("sts.amazonaws.com").to_string();
+                (
+                    inv.cluster_issuer.clone().unwrap_or_default(),
+                    Some(format!("system:serviceaccount:{}:{}", b.ns, b.spec.service_account())),
+                    aud,
+                    "Could not assume role with web identity token file: ",
+                )
+            } else {
+                chain.steps.push(
+                    Step::new(hop_no, &via, "sts:AssumeRoleWithWebIdentity", "-", &target.arn())
+                        .unknown("web-identity-token-file names a token arcscope cannot see"),
+                );
+                stopped = true;
+                continue;
+            };
+            let mut s = hop::web_identity(
+                inv,
+                &WebIdentityParams {
+                    hop: hop_no,
+                    via: &via,
+                    role: &target,
+                    issuer: &issuer,
+                    subject: subject.as_deref(),
+                    audience: &audience,
+                    log_prefix: prefix,
+                },
+            );
+            if oidc && s.is_denied() {
+                s.fixes.insert(0, format!("to chain from the runner's IRSA role instead, add `role-chaining: true` to {via} (or drop `id-token: write`)"));
+            }
+            s.notes.extend(step_notes);
+            let ok = !s.is_denied() && s.decision != Decision::Unknown;
+            chain.steps.push(s);
+            if ok {
+                current = Some(Session {
+                    role: target,
+                    session_name: step.input("role-session-name").unwrap_or("GitHubActions").to_string(),
+                    session_policies: Vec::new(),
+                    transitive_tags: Vec::new(),
+                });
+            } else {
+                stopped = true;
+            }
+            hop_no += 1;
+            continue;
+        }
+        // Ambient credentials (IRSA / Pod Identity / earlier step) → AssumeRole with tags.
+        let Some(mut caller) = caller else {
+            chain.notes.push(format!("{via}: not simulated, the runner's own credentials are denied or unknown"));
+            stopped = true;
+            continue;
+        };
+        if current.is_none() && caller.session_name.is_empty() {
+            // IRSA session names as the action's JS SDK makes them (§3.3).
+            caller.session_name = if step.major.is_some_and(|m| m <= 2) {
+                "token-file-web-identity".into()
+            } else {
+                "aws-sdk-js-session-<ms>".into()
+            };
+        }
+        if let Some(name) = step.input("role-session-name").filter(|n| !has_expression(n))
+            && let Some(msg) = invalid_session_name(name, step.major)
+        {
+            let principal = caller.role.session_arn(&caller.session_name);
+            let mut s =
+                Step::new(hop_no, &via, "sts:AssumeRole", &principal, &target.arn()).error("unknown", msg.clone());
+            s.log_line = Some(format!("Could not assume role with user credentials: {msg}"));
+            s.fixes.push(format!(
+                "use a role-session-name of 2 to 64 characters from [A-Za-z0-9_+=,.@-] (now {name:?}); the action does not sanitise it (configure-aws-credentials.md §6)"
+            ));
+            chain.steps.push(s);
+            stopped = true;
+            continue;
+        }
+        let tag_mode = match tagging(step, opts) {
+            Ok(t) => t,
+            Err(msg) => {
+                let mut s = Step::new(
+                    hop_no,
+                    &via,
+                    "sts:AssumeRole",
+                    &caller.role.session_arn(&caller.session_name),
+                    &target.arn(),
+                )
+                .error("unknown", msg);
+                s.fixes.push("write role-skip-session-tagging: true (a YAML 1.2 boolean)".into());
+                chain.steps.push(s);
+                stopped = true;
+                continue;
+            }
+        };
+        let (duration, duration_source) = match (opts.duration_seconds, step.input("role-duration-seconds")) {
+            (Some(d), _) => (d, "--duration-seconds".to_string()),
+            (None, Some(v)) if !has_expression(v) => match v.trim().parse::<u32>() {
+                Ok(d) => (d, "role-duration-seconds".into()),
+                Err(_) => (3600, "default (role-duration-seconds unparsable)".into()),
+            },
+            (None, Some(_)) => {
+                step_notes.push("role-duration-seconds is an expression: duration limits not checked".into());
+                (3600, "expression".into())
+            }
+            (None, None) if step.major.is_some_and(|m| m <= 2) && step.input("aws-session-token").is_none() => {
+                (21600, "the v1/v2 default of 6 hours".into())
+            }
+            (None, None) => (3600, "default".into()),
+        };
+        let tags = session_tags(b, w, step);
+        let transitive: Vec<String> = step
+            .input("transitive-tag-keys")
+            .map(|v| v.split([',', '\n']).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+            .unwrap_or_default();
+        let skip_hint = Some(if opts.skip_session_tagging {
+            "tags are already skipped (--skip-session-tagging)".to_string()
+        } else {
+            format!(
+                "or add `role-skip-session-tagging: true` to {via}: the action then sends no session tags (IRSA adds none of its own)"
+            )
+        });
+        let session_name = step.input("role-session-name").unwrap_or("GitHubActions");
+        let params = AssumeParams {
+            hop: hop_no,
+            via: &via,
+            target: &target,
+            tagging: tag_mode,
+            tags: &tags,
+            duration,
+            duration_source: &duration_source,
+            log_prefix: "Could not assume role with user credentials: ",
+            external_id: step.input("role-external-id"),
+            session_name: if has_expression(session_name) { None } else { Some(session_name) },
+            transitive_tag_keys: &transitive,
+            skip_input_hint: skip_hint,
+        };
+        let mut steps = hop::assume_role(inv, &caller, &params);
+        if let Some(first) = steps.first_mut() {
+            first.notes.extend(step_notes);
+        }
+        let ok = steps.iter().all(|s| s.decision == Decision::Allow);
+        let denied = steps.iter().any(Step::is_denied);
+        chain.steps.extend(steps);
+        hop_no += 1;
+        if ok {
+            let mut policies = Vec::new();
+            if let Some(inline) = step.input("inline-session-policy").filter(|p| !has_expression(p)) {
+                match PolicyDocument::from_text(inline) {
+                    Ok(d) => policies.push((format!("{via} inline-session-policy"), d)),
+                    Err(e) => chain.notes.push(format!("{via}: inline-session-policy does not parse: {e}")),
+                }
+            }
+            current = Some(Session {
+                role: target,
+                session_name: if has_expression(session_name) { "<session>".into() } else { session_name.to_string() },
+                session_policies: policies,
+                transitive_tags: caller.transitive_tags.clone(),
+            });
+        } else {
+            stopped = true;
+            if !denied {
+                current = None;
+            }
+        }
+    }
+}
+
+/// A literal `role-session-name` STS (or the action, v6.2.0+) rejects (configure-aws-credentials.md §6).
+fn invalid_session_name(name: &str, major: Option<u32>) -> Option<String> {
+    let len = name.chars().count();
+    let valid_chars = name.chars().all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
+    let v6 = major.is_some_and(|m| m >= 6);
+    let sts = |constraint: &str| {
+        format!(
+            "1 validation error detected: Value '{name}' at 'roleSessionName' failed to satisfy constraint: {constraint}"
+        )
+    };
+    if !(2..=64).contains(&len) {
+        return Some(if v6 {
+            format!("Role session name must be between 2 and 64 characters, got {len}: '{name}'")
+        } else if len > 64 {
+            sts("Member must have length less than or equal to 64")
+        } else {
+            sts("Member must have length greater than or equal to 2")
+        });
+    }
+    if !valid_chars {
+        return Some(if v6 {
+            format!("Role session name is not valid: '{name}'. Must satisfy regular expression pattern: [\\w+=,.@-]*")
+        } else {
+            sts("Member must satisfy regular expression pattern: [\\w+=,.@-]*")
+        });
+    }
+    None
+}
+
+enum RoleInput {
+    Unknown(String),
+    Invalid(String),
+}
+
+/// Resolve `role-to-assume` to an ARN (configure-aws-credentials.md §3.1).
+fn resolve_role(input: &str, source_account: Option<&str>, oidc: bool) -> Result<(RoleArn, Option<String>), RoleInput> {
+    let input = input.trim();
+    if has_expression(input) {
+        // `arn:aws:iam::${{ secrets.ACCOUNT }}:role/NAME`: the account is a placeholder.
+        if let Some(rest) = input.strip_prefix("arn:aws:iam::")
+            && let Some((account_expr, role_part)) = rest.split_once(":role/")
+            && has_expression(account_expr)
+            && !has_expression(role_part)
+            && let Some(account) = source_account
+        {
+            let arn = format!("arn:aws:iam::{account}:role/{role_part}");
+            if let Some(r) = RoleArn::parse(&arn) {
+                return Ok((
+                    r,
+                    Some(format!(
+                        "role-to-assume {input:?}: the account placeholder {account_expr} is assumed to be the base role's account {account}; pass --role-to-assume to override"
+                    )),
+                ));
+            }
+        }
+        return Err(RoleInput::Unknown(format!(
+            "role-to-assume is the expression {input:?}, not knowable offline: pass --role-to-assume ARN"
+        )));
+    }
+    if input.starts_with("arn:") {
+        return RoleArn::parse(input)
+            .map(|r| (r, None))
+            .ok_or_else(|| RoleInput::Invalid("ValidationError: Request ARN is invalid".into()));
+    }
+    match (source_account, oidc) {
+        (Some(account), false) => {
+            let arn = format!("arn:aws:iam::{account}:role/{input}");
+            RoleArn::parse(&arn)
+                .map(|r| {
+                    (r, Some(format!("role-to-assume is a bare name: the action builds {arn} from the source account")))
+                })
+                .ok_or_else(|| RoleInput::Invalid("ValidationError: Request ARN is invalid".into()))
+        }
+        _ => Err(RoleInput::Invalid(
+            "Source Account ID is needed if the Role Name is provided and not the Role Arn.".into(),
+        )),
+    }
+}

@@ -1,0 +1,240 @@
+//! The runner container's own credentials: static keys, IRSA, EKS Pod Identity or the node
+//! role, in SDK precedence (R23–R25), and the first hop they make.
+
+use crate::iam::arn::RoleArn;
+use crate::iam::eval::Decision;
+use crate::model::Inventory;
+use crate::model::k8s::{Container, ServiceAccount};
+
+use super::hop::{self, Session, WebIdentityParams};
+use super::resolve::Base;
+use super::{Chain, Step};
+
+/// The credential source of the runner container (R23–R25).
+enum Source {
+    StaticKeys,
+    Irsa {
+        role: String,
+        audience: String,
+        predicted: bool,
+    },
+    PodIdentity {
+        role: Option<String>,
+        disable_tags: bool,
+        predicted: bool,
+    },
+    /// The SA says IRSA/Pod Identity but the pod env lacks it.
+    EnvMissing {
+        what: String,
+    },
+    NodeRole,
+}
+
+fn credential_source(inv: &Inventory, b: &Base<'_>, sa: Option<&ServiceAccount>) -> (Source, Vec<String>) {
+    let mut notes = Vec::new();
+    let container: Option<&Container> = b.spec.runner_container();
+    let env = |name: &str| container.and_then(|c| c.env_var(name));
+    let sa_name = b.spec.service_account();
+    let association = inv.pod_identity.iter().find(|a| a.namespace == b.ns && a.service_account == sa_name);
+    if env("AWS_ACCESS_KEY_ID").is_some() {
+        notes.push("static AWS_ACCESS_KEY_ID in the runner container env: static keys come first in every SDK chain and win over IRSA and Pod Identity (R25)".into());
+        return (Source::StaticKeys, notes);
+    }
+    let audience = b
+        .spec
+        .irsa_token_audience()
+        .map(str::to_string)
+        .unwrap_or_else(|| sa.map(|s| s.irsa_audience().to_string()).unwrap_or_else(|| "sts.amazonaws.com".into()));
+    if b.pod.is_some() {
+        if let (Some(role), Some(_)) =
+            (env("AWS_ROLE_ARN").and_then(|e| e.value.clone()), env("AWS_WEB_IDENTITY_TOKEN_FILE"))
+        {
+            if let Some(annotated) = sa.and_then(|s| s.irsa_role())
+                && annotated != role
+            {
+                notes.push(format!("the pod uses {role} but the service account now says {annotated}: the EKS webhook sets env only at pod creation; new pods will use the annotation"));
+            }
+            return (Source::Irsa { role, audience, predicted: false }, notes);
+        }
+        if env("AWS_CONTAINER_CREDENTIALS_FULL_URI").is_some() {
+            return (
+                Source::PodIdentity {
+                    role: association.map(|a| a.role_arn.clone()),
+                    disable_tags: association.is_some_and(|a| a.disable_session_tags),
+                    predicted: false,
+                },
+                notes,
+            );
+        }
+        if let Some(role) = sa.and_then(|s| s.irsa_role()) {
+            return (
+                Source::EnvMissing {
+                    what: format!(
+                        "service account {}/{sa_name} has eks.amazonaws.com/role-arn {role}, but the runner container has no AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE",
+                        b.ns
+                    ),
+                },
+                notes,
+            );
+        }
+        if let Some(a) = association {
+            return (
+                Source::EnvMissing {
+                    what: format!(
+                        "a Pod Identity association maps {}/{sa_name} to {}, but the runner container has no AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                        b.ns, a.role_arn
+                    ),
+                },
+                notes,
+            );
+        }
+        return (Source::NodeRole, notes);
+    }
+    // No pod yet: predict what the EKS webhook would inject (R24: Pod Identity takes precedence).
+    if let Some(a) = association {
+        return (
+            Source::PodIdentity {
+                role: Some(a.role_arn.clone()),
+                disable_tags: a.disable_session_tags,
+                predicted: true,
+            },
+            notes,
+        );
+    }
+    if let Some(role) = sa.and_then(|s| s.irsa_role()) {
+        return (Source::Irsa { role: role.to_string(), audience, predicted: true }, notes);
+    }
+    (Source::NodeRole, notes)
+}
+
+/// Add the base hop — how the runner container itself gets AWS credentials — to `chain`.
+/// Returns the session the job's steps start from when that hop can succeed.
+pub(super) fn base_hop(
+    inv: &Inventory,
+    b: &Base<'_>,
+    sa: Option<&ServiceAccount>,
+    chain: &mut Chain,
+) -> Option<Session> {
+    let sa_name = b.spec.service_account().to_string();
+    let (source, notes) = credential_source(inv, b, sa);
+    chain.notes.extend(notes);
+    let mut base_session: Option<Session> = None;
+    match source {
+        Source::StaticKeys => {
+            chain.credential_source = "static_keys".into();
+            chain.steps.push(
+                Step::new(1, "static keys", "sts:GetCallerIdentity", "<IAM user of AWS_ACCESS_KEY_ID>", "-")
+                    .unknown("the IAM user behind static keys is not knowable offline"),
+            );
+        }
+        Source::NodeRole => {
+            chain.credential_source = "node_role".into();
+            let mut step = Step::new(1, "node instance profile (IMDS)", "sts:AssumeRole", "<node role>", "-")
+                .unknown("no IRSA or Pod Identity on this runner: AWS calls use the node's instance role, which is not in the data");
+            step.fixes.push(format!(
+                "annotate service account {}/{sa_name} with eks.amazonaws.com/role-arn, then recreate the runner pods",
+                b.ns
+            ));
+            chain.steps.push(step);
+        }
+        Source::EnvMissing { what } => {
+            chain.credential_source = "none".into();
+            let mut step = Step::new(1, "IRSA", "sts:AssumeRoleWithWebIdentity", &format!("system:serviceaccount:{}:{sa_name}", b.ns), "-").error(
+                "web_identity_env_missing",
+                format!("{what}: the pod was created before the annotation (the EKS webhook mutates pods only at creation), or the webhook skipped it"),
+            );
+            step.fixes.push(format!("recreate the runner pods (kubectl delete pod -n {} {}; ARC creates a new one) so the webhook injects the credentials", b.ns, b.pod_name));
+            step.log_line = Some("Credentials could not be loaded, please check your action inputs: Could not load credentials from any providers".into());
+            chain.steps.push(step);
+        }
+        Source::Irsa { role, audience, predicted } => {
+            chain.credential_source = "irsa".into();
+            if predicted {
+                chain.notes.push(
+                    "no pod yet: IRSA env predicted from the service account annotation (EKS webhook, R23)".into(),
+                );
+            }
+            match (RoleArn::parse(&role), inv.cluster_issuer.as_deref()) {
+                (None, _) => {
+                    let step = Step::new(1, "IRSA", "sts:AssumeRoleWithWebIdentity", "-", &role)
+                        .error("role_missing", "ValidationError: Request ARN is invalid");
+                    chain.steps.push(step);
+                }
+                (Some(r), None) => {
+                    chain.steps.push(
+                        Step::new(1, "IRSA", "sts:AssumeRoleWithWebIdentity", "-", &r.arn())
+                            .unknown("the cluster's OIDC issuer is unknown: add `aws eks describe-cluster` output or /.well-known/openid-configuration to the bundle"),
+                    );
+                    base_session = Some(Session {
+                        role: r,
+                        session_name: String::new(),
+                        session_policies: Vec::new(),
+                        transitive_tags: Vec::new(),
+                    });
+                }
+                (Some(r), Some(issuer)) => {
+                    let subject = format!("system:serviceaccount:{}:{sa_name}", b.ns);
+                    let step = hop::web_identity(
+                        inv,
+                        &WebIdentityParams {
+                            hop: 1,
+                            via: "IRSA",
+                            role: &r,
+                            issuer,
+                            subject: Some(&subject),
+                            audience: &audience,
+                            log_prefix: "Credentials could not be loaded, please check your action inputs: ",
+                        },
+                    );
+                    let ok = step.decision != Decision::ImplicitDeny
+                        && step.decision != Decision::ExplicitDeny
+                        && step.decision != Decision::Error;
+                    chain.steps.push(step);
+                    if ok {
+                        base_session = Some(Session {
+                            role: r,
+                            session_name: String::new(),
+                            session_policies: Vec::new(),
+                            transitive_tags: Vec::new(),
+                        });
+                    }
+                }
+            }
+        }
+        Source::PodIdentity { role, disable_tags, predicted } => {
+            chain.credential_source = "pod_identity".into();
+            if predicted {
+                chain.notes.push("no pod yet: Pod Identity predicted from the association (R24)".into());
+            }
+            match role.as_deref().and_then(RoleArn::parse) {
+                None => chain.steps.push(
+                    Step::new(1, "EKS Pod Identity", "sts:AssumeRole", "pods.eks.amazonaws.com", "-")
+                        .unknown("the Pod Identity association's role is not in the data: add `aws eks describe-pod-identity-association` output"),
+                ),
+                Some(r) => {
+                    let tags: Vec<(String, String)> = [
+                        ("eks-cluster-name", inv.cluster_name.clone().unwrap_or_default()),
+                        ("kubernetes-namespace", b.ns.clone()),
+                        ("kubernetes-service-account", sa_name.clone()),
+                        ("kubernetes-pod-name", b.pod_name.clone()),
+                    ]
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect();
+                    let steps = hop::pod_identity(inv, 1, &r, &tags, !disable_tags);
+                    let ok = steps.iter().all(|s| !s.is_denied());
+                    chain.steps.extend(steps);
+                    if ok {
+                        let session_name = format!(
+                            "eks-{}-{}-<uuid>",
+                            inv.cluster_name.as_deref().unwrap_or("cluster"),
+                            b.pod_name
+                        );
+                        base_session = Some(Session { role: r, session_name, session_policies: Vec::new(), transitive_tags: if disable_tags { Vec::new() } else { tags } });
+                    }
+                }
+            }
+        }
+    }
+    base_session
+}
