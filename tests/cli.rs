@@ -262,3 +262,12 @@ fn a_big_valid_dump_loads_and_is_checked() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["chains"].as_array().unwrap().len(), 1, "web pods are not runners");
 }
+
+#[test]
+fn listener_pods_are_never_chains() {
+    let out = arcscope(&["check", "--demo", "--pod", "arc-systems/arc-runner-set-56b4bcfc-listener"]);
+    assert_clear_error(&out, &["not a runner pod"]);
+    let out = arcscope(&["check", "--demo", "--format", "json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["chains"].as_array().unwrap().iter().all(|c| !c["subject"].as_str().unwrap().starts_with("arc-systems/")));
+}

@@ -259,3 +259,53 @@ fn no_workflow_simulates_every_role_the_base_policy_lets_it_try() {
     );
     assert_eq!(step(c, "sts:TagSession").decision, Decision::ImplicitDeny);
 }
+
+#[test]
+fn token_audience_not_in_the_provider_client_ids_r22() {
+    let all = chains(Some("audience-mismatch"));
+    let s = &only(&all).steps[0];
+    assert_eq!((s.decision, s.decided_by), (Decision::Error, "audience_mismatch"));
+    assert_eq!(s.message.as_deref(), Some("InvalidIdentityToken: Incorrect token audience"));
+    assert!(s.fixes[0].contains("sts.amazonaws.com"));
+}
+
+#[test]
+fn static_keys_win_over_irsa_r25() {
+    let all = chains(Some("static-keys"));
+    let c = only(&all);
+    assert_eq!(c.credential_source, "static_keys");
+    assert_eq!(c.verdict, Verdict::Unknown, "the IAM user behind keys is not knowable offline");
+    assert!(c.notes.iter().any(|n| n.contains("R25")));
+}
+
+#[test]
+fn pod_identity_association_takes_precedence_for_a_pod_not_yet_created_r24() {
+    let all = chains(Some("pod-identity-no-pod"));
+    let c = only(&all);
+    assert_eq!(c.subject, "arc-runners/arc-runner-set-x7c2p-runner-zz9kq");
+    assert_eq!(c.credential_source, "pod_identity");
+    assert!(c.notes.iter().any(|n| n.contains("R24")));
+    // disableSessionTags: no kubernetes-namespace principal tag reaches the target's ABAC trust.
+    assert_eq!(c.steps.iter().filter(|s| s.via == "EKS Pod Identity").count(), 1, "no TagSession when tags are disabled");
+    let s = step(c, "sts:AssumeRole");
+    assert_eq!((s.decision, s.decided_by), (Decision::ImplicitDeny, "trust_policy"));
+    assert!(s.non_matching[0].reason.contains("the request has no aws:PrincipalTag/kubernetes-namespace"), "{:?}", s.non_matching);
+}
+
+#[test]
+fn pod_identity_session_tags_become_principal_tags_of_the_next_hop_r15() {
+    let all = chains(Some("pod-identity-abac"));
+    let c = only(&all);
+    assert_eq!(c.verdict, Verdict::Allow, "{c:#?}");
+}
+
+#[test]
+fn an_invalid_literal_session_name_is_rejected_with_the_sts_text() {
+    let all = chains(Some("session-name"));
+    let s = step(only(&all), "sts:AssumeRole");
+    assert_eq!(s.decision, Decision::Error);
+    assert_eq!(
+        s.message.as_deref(),
+        Some("1 validation error detected: Value 'dependabot[bot]' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*")
+    );
+}
