@@ -269,5 +269,7 @@ fn listener_pods_are_never_chains() {
     assert_clear_error(&out, &["not a runner pod"]);
     let out = arcscope(&["check", "--demo", "--format", "json"]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(v["chains"].as_array().unwrap().iter().all(|c| !c["subject"].as_str().unwrap().starts_with("arc-systems/")));
+    assert!(
+        v["chains"].as_array().unwrap().iter().all(|c| !c["subject"].as_str().unwrap().starts_with("arc-systems/"))
+    );
 }

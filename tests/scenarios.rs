@@ -286,10 +286,18 @@ fn pod_identity_association_takes_precedence_for_a_pod_not_yet_created_r24() {
     assert_eq!(c.credential_source, "pod_identity");
     assert!(c.notes.iter().any(|n| n.contains("R24")));
     // disableSessionTags: no kubernetes-namespace principal tag reaches the target's ABAC trust.
-    assert_eq!(c.steps.iter().filter(|s| s.via == "EKS Pod Identity").count(), 1, "no TagSession when tags are disabled");
+    assert_eq!(
+        c.steps.iter().filter(|s| s.via == "EKS Pod Identity").count(),
+        1,
+        "no TagSession when tags are disabled"
+    );
     let s = step(c, "sts:AssumeRole");
     assert_eq!((s.decision, s.decided_by), (Decision::ImplicitDeny, "trust_policy"));
-    assert!(s.non_matching[0].reason.contains("the request has no aws:PrincipalTag/kubernetes-namespace"), "{:?}", s.non_matching);
+    assert!(
+        s.non_matching[0].reason.contains("the request has no aws:PrincipalTag/kubernetes-namespace"),
+        "{:?}",
+        s.non_matching
+    );
 }
 
 #[test]
@@ -306,6 +314,20 @@ fn an_invalid_literal_session_name_is_rejected_with_the_sts_text() {
     assert_eq!(s.decision, Decision::Error);
     assert_eq!(
         s.message.as_deref(),
-        Some("1 validation error detected: Value 'dependabot[bot]' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*")
+        Some(
+            "1 validation error detected: Value 'dependabot[bot]' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"
+        )
     );
+}
+
+#[test]
+fn github_oidc_claims_are_unknown_offline_not_absent() {
+    // The target trusts GitHub's provider with a :sub pattern: the token's sub depends on the
+    // run, so the verdict is unknown — never a guessed allow or deny.
+    let all = chains(Some("oidc-trusted"));
+    let c = only(&all);
+    let s = c.steps.last().unwrap();
+    assert_eq!(s.action, "sts:AssumeRoleWithWebIdentity");
+    assert_eq!(s.decision, Decision::Unknown, "{s:#?}");
+    assert_eq!(c.verdict, Verdict::Unknown);
 }

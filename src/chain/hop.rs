@@ -405,7 +405,9 @@ pub(crate) fn web_identity(inv: &Inventory, p: &WebIdentityParams<'_>) -> Step {
     let mut ctx = RequestContext::new();
     match p.subject {
         Some(sub) => ctx.set(&format!("{host}:sub"), sub),
-        None => ctx.set_unknown(&format!("{host}:sub")),
+        // A GitHub OIDC token carries many claims (repository, ref, job_workflow_ref, …) whose
+        // values depend on the run: every unset claim is present but unknown.
+        None => ctx.set_unknown_prefix(&format!("{host}:")),
     };
     ctx.set(&format!("{host}:aud"), p.audience);
     ctx.set("aws:FederatedProvider", provider_arn.clone());

@@ -17,7 +17,12 @@ pub enum CtxValue {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RequestContext {
     keys: HashMap<String, CtxValue>,
+    /// Key prefixes (lowercased) whose unset keys are present but unknown, e.g. every claim of
+    /// a GitHub OIDC token (`token.actions.githubusercontent.com:`).
+    unknown_prefixes: Vec<String>,
 }
+
+static UNKNOWN: CtxValue = CtxValue::Unknown;
 
 impl RequestContext {
     pub fn new() -> Self {
@@ -39,16 +44,27 @@ impl RequestContext {
         self
     }
 
+    /// Every key with this prefix that is not set explicitly is present with an unknown value.
+    pub fn set_unknown_prefix(&mut self, prefix: &str) -> &mut Self {
+        self.unknown_prefixes.push(prefix.to_ascii_lowercase());
+        self
+    }
+
     pub fn remove(&mut self, key: &str) {
         self.keys.remove(&key.to_ascii_lowercase());
     }
 
     pub fn get(&self, key: &str) -> Option<&CtxValue> {
         if key.bytes().any(|b| b.is_ascii_uppercase()) {
-            self.keys.get(&key.to_ascii_lowercase())
+            let lower = key.to_ascii_lowercase();
+            self.keys.get(&lower).or_else(|| self.prefix_unknown(&lower))
         } else {
-            self.keys.get(key)
+            self.keys.get(key).or_else(|| self.prefix_unknown(key))
         }
+    }
+
+    fn prefix_unknown(&self, lower_key: &str) -> Option<&CtxValue> {
+        self.unknown_prefixes.iter().any(|p| lower_key.starts_with(p.as_str())).then_some(&UNKNOWN)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&String, &CtxValue)> {
@@ -171,6 +187,19 @@ mod tests {
         assert_eq!(substitute("a${*}b${$}", &c), Substituted::Value("a*b$".into()));
         assert!(matches!(substitute("${aws:username}", &c), Substituted::Unresolvable(_)));
         assert!(matches!(substitute("${aws:RequestTag/Branch}", &c), Substituted::Unknown(_)));
+    }
+
+    #[test]
+    fn unknown_prefix_covers_unset_claims_only() {
+        let mut c = RequestContext::new();
+        c.set_unknown_prefix("token.actions.githubusercontent.com:")
+            .set("token.actions.githubusercontent.com:aud", "sts.amazonaws.com");
+        assert_eq!(c.get("token.actions.githubusercontent.com:job_workflow_ref"), Some(&CtxValue::Unknown));
+        assert_eq!(
+            c.get("token.actions.githubusercontent.com:aud"),
+            Some(&CtxValue::Single("sts.amazonaws.com".into()))
+        );
+        assert_eq!(c.get("aws:SourceIp"), None);
     }
 
     #[test]

@@ -331,14 +331,19 @@ fn r36_principal_arn_condition_uses_role_arn_with_path() {
 
 #[test]
 fn r21_trust_policy_with_resource_is_flagged() {
-    let t = doc(json!({"Statement": [{"Effect": "Allow", "Principal": role_arn(), "Action": "sts:AssumeRole", "Resource": "*"}]}));
+    let t = doc(
+        json!({"Statement": [{"Effect": "Allow", "Principal": role_arn(), "Action": "sts:AssumeRole", "Resource": "*"}]}),
+    );
     let e = Case::new(t).run("sts:AssumeRole");
     assert!(e.notes.iter().any(|n| n.contains("R21")), "{:?}", e.notes);
 }
 
 #[test]
 fn r3_service_linked_roles_are_exempt_from_scps() {
-    let mut c = Case::new(trust(json!({"AWS": format!("arn:aws:iam::{A}:role/aws-service-role/AWSServiceRoleForX")}), &["sts:AssumeRole"]));
+    let mut c = Case::new(trust(
+        json!({"AWS": format!("arn:aws:iam::{A}:role/aws-service-role/AWSServiceRoleForX")}),
+        &["sts:AssumeRole"],
+    ));
     c.caller = Caller::RoleSession {
         role: RoleArn::parse(&format!("arn:aws:iam::{A}:role/aws-service-role/AWSServiceRoleForX")).unwrap(),
         role_id: None,
