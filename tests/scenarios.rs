@@ -331,3 +331,25 @@ fn github_oidc_claims_are_unknown_offline_not_absent() {
     assert_eq!(s.decision, Decision::Unknown, "{s:#?}");
     assert_eq!(c.verdict, Verdict::Unknown);
 }
+
+#[test]
+fn an_scp_from_describe_policy_denies_tag_session_r3() {
+    let all = chains(Some("scp-deny"));
+    let s = step(only(&all), "sts:TagSession");
+    assert_eq!((s.decision, s.decided_by), (Decision::ExplicitDeny, "scp"));
+    assert_eq!(s.statements[0].policy, "DenySessionTagging");
+    assert!(s.message.as_deref().unwrap().ends_with("with an explicit deny in a service control policy"));
+    // FullAWSAccess allows the rest.
+    assert_eq!(step(only(&all), "sts:AssumeRole").decision, Decision::Allow);
+}
+
+#[test]
+fn an_inline_session_policy_of_step_one_limits_step_two_r7() {
+    let all = chains(Some("session-policy"));
+    let c = only(&all);
+    let hop2: Vec<&Step> = c.steps.iter().filter(|s| s.hop == 2).collect();
+    assert!(hop2.iter().all(|s| s.decision == Decision::Allow), "{hop2:#?}");
+    let s = c.steps.iter().find(|s| s.hop == 3 && s.action == "sts:AssumeRole").expect("step 2 simulated");
+    assert_eq!(s.principal, "arn:aws:sts::111122223333:assumed-role/arc-runner-ecr-image-pusher-role/GitHubActions");
+    assert_eq!((s.decision, s.decided_by), (Decision::ImplicitDeny, "session_policy"));
+}
