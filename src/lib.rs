@@ -7,5 +7,6 @@ pub mod chain;
 pub mod cli;
 pub mod demo;
 pub mod iam;
+pub mod logs;
 pub mod model;
 pub mod sources;

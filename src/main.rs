@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use arcscope::cli::SourceArgs;
 use arcscope::cli::check::{self, CheckArgs};
+use arcscope::cli::explain::{self, ExplainArgs};
 
 /// Why can't my ARC runner get its AWS role? Joins runner scale sets, pods, service accounts and
 /// IAM roles, and simulates every assume-role hop. Read-only.
@@ -21,22 +22,33 @@ struct Cli {
 enum Command {
     /// Simulate every runner's identity chain and explain each denial (exit 0 all allowed, 1 denied, 2 bad input)
     Check(CheckArgs),
+    /// Fold a log's repeated lines, recognise known failures and link them to the failing hop (exit 0 none, 1 an error, 2 bad input)
+    Explain(ExplainArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let args = match cli.command {
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let result = match cli.command {
+        Some(Command::Explain(mut a)) => {
+            a.source.demo |= cli.source.demo;
+            a.source.bundle = a.source.bundle.or(cli.source.bundle);
+            explain::run(&a, &mut std::io::stdin().lock(), &mut stdout.lock())
+        }
         Some(Command::Check(mut a)) => {
             a.source.demo |= cli.source.demo;
             a.source.bundle = a.source.bundle.or(cli.source.bundle);
-            a
+            check::run(&a, &mut stdout.lock(), &mut stderr.lock())
         }
         // Until the TUI lands (#4), the bare command prints the check report.
-        None => CheckArgs { source: cli.source, ..CheckArgs::default() },
+        None => check::run(
+            &CheckArgs { source: cli.source, ..CheckArgs::default() },
+            &mut stdout.lock(),
+            &mut stderr.lock(),
+        ),
     };
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    match check::run(&args, &mut stdout.lock(), &mut stderr.lock()) {
+    match result {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
             eprintln!("arcscope: {e}");

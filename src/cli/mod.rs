@@ -1,6 +1,7 @@
 //! The command line: flags, sources, and the `check` report. The binary is a thin wrapper.
 
 pub mod check;
+pub mod explain;
 
 use std::path::PathBuf;
 

@@ -428,6 +428,19 @@ pub fn parse_date(s: &str) -> Option<i64> {
     }
 }
 
+/// Like [`parse_date`], keeping the fraction of a second (for log rates).
+pub fn parse_date_fraction(s: &str) -> Option<f64> {
+    let whole = parse_date(s)? as f64;
+    let frac = s
+        .get(19..)
+        .and_then(|rest| rest.strip_prefix('.'))
+        .map(|rest| rest.bytes().take_while(u8::is_ascii_digit).collect::<Vec<u8>>())
+        .filter(|d| !d.is_empty())
+        .and_then(|d| format!("0.{}", String::from_utf8_lossy(&d)).parse::<f64>().ok())
+        .unwrap_or(0.0);
+    Some(whole + frac)
+}
+
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);

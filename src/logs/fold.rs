@@ -1,0 +1,222 @@
+//! Folding: repeats of a message within a window of lines become one entry with a count.
+//!
+//! The window is counted in lines, not time (timestamps can be missing or out of order). Memory
+//! is bounded: at most `max_entries` entries and `max_bytes` of kept samples; when either bound
+//! is reached the oldest entries are evicted (and counted), so a flood cannot grow it.
+
+use std::collections::{HashMap, VecDeque};
+
+use super::fingerprint::{clean, fingerprint, leading_timestamp};
+
+/// Bounds of a [`Folder`]. The defaults are documented here and in the README.
+#[derive(Debug, Clone, Copy)]
+pub struct FoldLimits {
+    /// A repeat folds into an entry last seen at most this many lines earlier. Default 1,000.
+    pub window: u64,
+    /// Entries kept. Default 10,000.
+    pub max_entries: usize,
+    /// Bytes of samples kept. Default 8 MiB.
+    pub max_bytes: usize,
+    /// A sample longer than this is cut (on a character boundary). Default 4 KiB.
+    pub max_sample: usize,
+}
+
+impl Default for FoldLimits {
+    fn default() -> Self {
+        FoldLimits { window: 1_000, max_entries: 10_000, max_bytes: 8 << 20, max_sample: 4 << 10 }
+    }
+}
+
+/// One folded message.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Entry {
+    /// The first occurrence, verbatim (cleaned of ANSI codes and `\r`, cut at `max_sample`).
+    pub sample: String,
+    pub count: u64,
+    /// 1-based line numbers of the first and last occurrence.
+    pub first_line: u64,
+    pub last_line: u64,
+    /// Timestamps as written on the first and last occurrence, when the lines carry them.
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    #[serde(skip)]
+    pub fingerprint: u64,
+    #[serde(skip)]
+    id: u64,
+}
+
+impl Entry {
+    /// Repeats per second between first and last occurrence, when both carry a parseable time.
+    pub fn rate_per_sec(&self) -> Option<f64> {
+        let first = crate::iam::condition::parse_date_fraction(self.first_seen.as_deref()?)?;
+        let last = crate::iam::condition::parse_date_fraction(self.last_seen.as_deref()?)?;
+        let span = last - first;
+        (self.count > 1 && span > 0.0).then(|| (self.count - 1) as f64 / span)
+    }
+}
+
+#[derive(Debug)]
+pub struct Folder {
+    limits: FoldLimits,
+    entries: VecDeque<Entry>,
+    /// fingerprint → entry id (ids grow monotonically; id - front id = index).
+    index: HashMap<u64, u64>,
+    next_id: u64,
+    bytes: usize,
+    lines: u64,
+    /// Lines whose entries were evicted to stay within the bounds.
+    pub evicted_lines: u64,
+}
+
+impl Default for Folder {
+    fn default() -> Self {
+        Folder::new(FoldLimits::default())
+    }
+}
+
+impl Folder {
+    pub fn new(limits: FoldLimits) -> Self {
+        Folder {
+            limits,
+            entries: VecDeque::new(),
+            index: HashMap::new(),
+            next_id: 0,
+            bytes: 0,
+            lines: 0,
+            evicted_lines: 0,
+        }
+    }
+
+    pub fn lines(&self) -> u64 {
+        self.lines
+    }
+
+    /// Add one line (without its newline). Returns the entry it folded into, and whether it is new.
+    pub fn push(&mut self, raw: &str) -> (&Entry, bool) {
+        self.lines += 1;
+        let line = clean(raw);
+        let fp = fingerprint(&line);
+        let ts = leading_timestamp(&line).map(str::to_string);
+        if let Some(&id) = self.index.get(&fp) {
+            let front = self.entries.front().map_or(0, |e| e.id);
+            if id >= front {
+                let idx = (id - front) as usize;
+                let window = self.limits.window;
+                let e = &mut self.entries[idx];
+                if self.lines - e.last_line <= window {
+                    e.count += 1;
+                    e.last_line = self.lines;
+                    if ts.is_some() {
+                        e.last_seen = ts;
+                    }
+                    return (&self.entries[idx], false);
+                }
+            }
+        }
+        let mut sample = line.into_owned();
+        if sample.len() > self.limits.max_sample {
+            let mut cut = self.limits.max_sample;
+            while !sample.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            sample.truncate(cut);
+            sample.push('…');
+        }
+        self.bytes += sample.len();
+        let id = self.next_id;
+        self.next_id += 1;
+        self.index.insert(fp, id);
+        self.entries.push_back(Entry {
+            sample,
+            count: 1,
+            first_line: self.lines,
+            last_line: self.lines,
+            first_seen: ts.clone(),
+            last_seen: ts,
+            fingerprint: fp,
+            id,
+        });
+        while self.entries.len() > self.limits.max_entries
+            || (self.bytes > self.limits.max_bytes && self.entries.len() > 1)
+        {
+            let old = self.entries.pop_front().expect("non-empty");
+            self.bytes -= old.sample.len();
+            self.evicted_lines += old.count;
+            if self.index.get(&old.fingerprint) == Some(&old.id) {
+                self.index.remove(&old.fingerprint);
+            }
+        }
+        (self.entries.back().expect("just pushed"), true)
+    }
+
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter()
+    }
+
+    /// Bytes of samples currently held (for the memory bound).
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn twelve_attempts_fold_to_one_entry() {
+        let mut f = Folder::default();
+        for i in 0..12 {
+            f.push(&format!("2026-06-20T10:15:{:02}.0000000Z Assuming role with user credentials", 43 + i));
+        }
+        let e: Vec<&Entry> = f.entries().collect();
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].count, 12);
+        assert_eq!(e[0].first_seen.as_deref(), Some("2026-06-20T10:15:43.0000000Z"));
+        assert_eq!(e[0].last_seen.as_deref(), Some("2026-06-20T10:15:54.0000000Z"));
+        assert_eq!(e[0].rate_per_sec(), Some(1.0));
+    }
+
+    #[test]
+    fn interleaved_repeats_fold_within_the_window_only() {
+        let mut f = Folder::new(FoldLimits { window: 3, ..FoldLimits::default() });
+        for line in ["a 1", "b", "a 2", "c", "d", "e", "a 3"] {
+            f.push(line);
+        }
+        let counts: Vec<(String, u64)> = f.entries().map(|e| (e.sample.clone(), e.count)).collect();
+        assert_eq!(
+            counts,
+            vec![
+                ("a 1".into(), 2),
+                ("b".into(), 1),
+                ("c".into(), 1),
+                ("d".into(), 1),
+                ("e".into(), 1),
+                ("a 3".into(), 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_flood_of_distinct_lines_stays_bounded() {
+        let limits = FoldLimits { max_entries: 100, max_bytes: 10_000, max_sample: 50, window: 10 };
+        let mut f = Folder::new(limits);
+        for i in 0..100_000 {
+            f.push(
+                &format!("unique message {} {}", "x".repeat(i % 300), char::from(b'a' + (i % 26) as u8))
+                    .replace(' ', &"y".repeat(i % 7)),
+            );
+        }
+        assert!(f.entries().count() <= 100);
+        assert!(f.bytes() <= 10_000 + 60);
+        assert!(f.entries().all(|e| e.sample.len() <= 50 + '…'.len_utf8()));
+        assert_eq!(f.evicted_lines + f.entries().map(|e| e.count).sum::<u64>(), 100_000);
+    }
+
+    #[test]
+    fn long_lines_are_cut_on_a_char_boundary() {
+        let mut f = Folder::new(FoldLimits { max_sample: 5, ..FoldLimits::default() });
+        let (e, _) = f.push("ééééééé");
+        assert_eq!(e.sample, "éé…");
+    }
+}
