@@ -55,7 +55,7 @@ fn three_hop(c: &mut Criterion) {
                 boundary: None,
                 session: vec![],
                 scps: vec![],
-                known_ids: &[],
+                known_ids: &(),
             });
             let session = Caller::RoleSession { role: base.clone(), role_id: None, session_name: "s".into() };
             let mut ctx = RequestContext::new();
@@ -74,7 +74,7 @@ fn three_hop(c: &mut Criterion) {
                     boundary: None,
                     session: vec![],
                     scps: vec![],
-                    known_ids: &[],
+                    known_ids: &(),
                 });
                 results.push(e.decision);
             }

@@ -48,6 +48,16 @@ fn main() {
         return;
     }
     let full = args.iter().any(|a| a == "--bench");
+    if args.iter().any(|a| a == "--log-flood") {
+        return log_flood(args.iter().any(|a| a == "--full"));
+    }
+    // The log flood runs in its own process so its peak RSS is its own.
+    let mut flood = std::process::Command::new(std::env::current_exe().unwrap());
+    flood.arg("--log-flood");
+    if full {
+        flood.arg("--full");
+    }
+    assert!(flood.status().expect("log flood runs").success());
     let dir = tempfile::tempdir().expect("temp dir");
     let t = Instant::now();
     let mut child = std::process::Command::new(std::env::current_exe().unwrap());
@@ -74,6 +84,90 @@ fn main() {
         load.as_secs_f64(),
         chains.len(),
         check.as_secs_f64(),
+        peak_rss_mb().unwrap_or(f64::NAN)
+    );
+}
+
+fn letters(mut i: u64) -> String {
+    let mut s = String::new();
+    loop {
+        s.push(char::from(b'a' + (i % 26) as u8));
+        i /= 26;
+        if i == 0 {
+            return s;
+        }
+    }
+}
+
+/// Stream 1 GB (50 MB under `cargo test`) of job-log lines through fold + classify.
+fn log_flood(full: bool) {
+    use arcscope::logs::Analysis;
+    use arcscope::logs::fold::FoldLimits;
+    use arcscope::logs::reader::{MAX_LINE, for_each_line};
+    struct Gen {
+        i: u64,
+        left: usize,
+        buf: Vec<u8>,
+        pos: usize,
+    }
+    impl std::io::Read for Gen {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            if self.pos == self.buf.len() {
+                if self.left == 0 {
+                    return Ok(0);
+                }
+                self.buf.clear();
+                self.pos = 0;
+                for _ in 0..1024 {
+                    self.i += 1;
+                    let i = self.i;
+                    let line = match i % 4 {
+                        0 => {
+                            format!("2026-06-20T10:15:43.{:07}Z Assuming role with user credentials\n", i % 10_000_000)
+                        }
+                        1 => format!(
+                            "2026-06-20T10:15:43.{:07}Z Retry AssumeRole: attempt {} of 12 failed: Could not assume role with user credentials: User: arn:aws:sts::***:assumed-role/b/aws-sdk-js-session-{} is not authorized to perform: sts:TagSession on resource: arn:aws:iam::***:role/x. Retrying after {}ms.\n",
+                            i % 10_000_000,
+                            i % 12 + 1,
+                            1_781_950_000_000u64 + i,
+                            i % 997
+                        ),
+                        2 => format!(
+                            "2026-06-20T10:15:43.{:07}Z #12 [builder 3/7] RUN npm ci --omit=dev\n",
+                            i % 10_000_000
+                        ),
+                        // Distinct in every fingerprint: the id spelled in letters, not digits.
+                        _ => format!("distinct message {}\n", letters(i)),
+                    };
+                    self.buf.extend_from_slice(line.as_bytes());
+                }
+                let take = self.buf.len().min(self.left);
+                self.buf.truncate(take);
+                self.left -= take;
+            }
+            let n = out.len().min(self.buf.len() - self.pos);
+            out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+            self.pos += n;
+            Ok(n)
+        }
+    }
+    let bytes = if full { 1 << 30 } else { 50 << 20 };
+    let t = Instant::now();
+    let mut a = Analysis::new(FoldLimits::default());
+    for_each_line(
+        std::io::BufReader::with_capacity(1 << 16, Gen { i: 0, left: bytes, buf: Vec::new(), pos: 0 }),
+        MAX_LINE,
+        |l| a.push(l),
+    )
+    .unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "logs: {} MB streamed, {} lines in {secs:.2}s ({:.2} M lines/s), {} folded entries, {} evicted lines, peak RSS {:.0} MB",
+        bytes >> 20,
+        a.lines(),
+        a.lines() as f64 / secs / 1e6,
+        a.folded().count(),
+        a.evicted_lines(),
         peak_rss_mb().unwrap_or(f64::NAN)
     );
 }

@@ -34,7 +34,7 @@ fn main() -> ExitCode {
         Some(Command::Explain(mut a)) => {
             a.source.demo |= cli.source.demo;
             a.source.bundle = a.source.bundle.or(cli.source.bundle);
-            explain::run(&a, &mut std::io::stdin().lock(), &mut stdout.lock())
+            explain::run(&a, &mut std::io::stdin().lock(), &mut stdout.lock(), &mut stderr.lock())
         }
         Some(Command::Check(mut a)) => {
             a.source.demo |= cli.source.demo;

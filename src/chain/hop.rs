@@ -221,7 +221,6 @@ pub(crate) fn assume_role(inv: &Inventory, caller: &Session, p: &AssumeParams<'_
         ));
     }
 
-    let ids = inv.role_ids();
     let mut names = Vec::new();
     let ev = HopEvaluator {
         caller,
@@ -237,7 +236,7 @@ pub(crate) fn assume_role(inv: &Inventory, caller: &Session, p: &AssumeParams<'_
             session_name: caller.session_name.clone(),
         },
         trust_name: format!("{}/trust", target.arn.name),
-        ids: &ids,
+        inv,
     };
     let run = |action: &str, tags_sent: bool| ev.run(action, tags_sent, None);
 
@@ -299,7 +298,7 @@ pub(crate) struct HopEvaluator<'a> {
     scps: Vec<NamedPolicy<'a>>,
     caller_id: Caller,
     trust_name: String,
-    ids: &'a [(String, String)],
+    inv: &'a Inventory,
 }
 
 impl HopEvaluator<'_> {
@@ -316,7 +315,7 @@ impl HopEvaluator<'_> {
             boundary: self.cp.boundary,
             session: self.session.clone(),
             scps: self.scps.clone(),
-            known_ids: self.ids,
+            known_ids: self.inv,
         };
         let mut e = evaluate(&req);
         // A referenced policy missing from the data could hold an allow or a deny.
@@ -419,7 +418,6 @@ pub(crate) fn web_identity(inv: &Inventory, p: &WebIdentityParams<'_>) -> Step {
     }
     let caller = Caller::WebIdentity { provider_arn: provider_arn.clone() };
     let trust_name = format!("{}/trust", role.arn.name);
-    let ids = inv.role_ids();
     let req = Request {
         action: "sts:AssumeRoleWithWebIdentity",
         target: &role.arn,
@@ -430,7 +428,7 @@ pub(crate) fn web_identity(inv: &Inventory, p: &WebIdentityParams<'_>) -> Step {
         boundary: None,
         session: Vec::new(),
         scps: Vec::new(),
-        known_ids: &ids,
+        known_ids: inv,
     };
     let e = evaluate(&req);
     step.apply(&e);
@@ -470,7 +468,6 @@ pub(crate) fn pod_identity(
     };
     let caller = Caller::Service(SERVICE.into());
     let trust_name = format!("{}/trust", role.arn.name);
-    let ids = inv.role_ids();
     let mut ctx = RequestContext::new();
     if tags_enabled {
         for (k, v) in tags {
@@ -495,7 +492,7 @@ pub(crate) fn pod_identity(
                 boundary: None,
                 session: Vec::new(),
                 scps: Vec::new(),
-                known_ids: &ids,
+                known_ids: inv,
             };
             let e = evaluate(&req);
             let mut s = Step::new(hop, "EKS Pod Identity", action, SERVICE, &resource);

@@ -16,7 +16,6 @@ pub struct Reach {
 
 /// Evaluate `sts:AssumeRole` from a session of each caller into every role in the inventory.
 pub fn who_can_assume(inv: &Inventory, callers: &[RoleArn]) -> Vec<Reach> {
-    let ids = inv.role_ids();
     let scps: Vec<NamedPolicy<'_>> = inv.scps.iter().map(|s| NamedPolicy { name: &s.name, doc: &s.doc }).collect();
     let targets: Vec<(&crate::model::aws::Role, String, String)> =
         inv.roles.values().map(|r| (r, r.arn.arn(), format!("{}/trust", r.arn.name))).collect();
@@ -67,7 +66,7 @@ pub fn who_can_assume(inv: &Inventory, callers: &[RoleArn]) -> Vec<Reach> {
                     boundary,
                     session: Vec::new(),
                     scps: scps.clone(),
-                    known_ids: &ids,
+                    known_ids: inv,
                 };
                 let d = evaluate(&req).decision;
                 if matches!(d, Decision::Allow | Decision::Unknown) {

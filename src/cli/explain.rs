@@ -22,8 +22,39 @@ pub struct ExplainArgs {
     pub file: Option<PathBuf>,
     #[command(flatten)]
     pub source: SourceArgs,
+    /// Fetch and explain the GitHub job log of this runner (NAMESPACE/NAME of an EphemeralRunner
+    /// or its pod; needs --bundle or --demo for the runner's job fields, and a GitHub token)
+    #[arg(long, value_name = "NAMESPACE/NAME")]
+    pub runner: Option<String>,
+    /// GitHub API base URL (GitHub Enterprise Server: https://HOST/api/v3)
+    #[arg(long, env = "GITHUB_API_URL", default_value = crate::sources::github::DEFAULT_API)]
+    pub github_api_url: String,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+/// Where `--runner`'s job log is: repository, run id, runner name (from the EphemeralRunner).
+fn runner_job(inv: &crate::model::Inventory, key: &str) -> Result<(String, i64, String), UsageError> {
+    let (ns, name) =
+        key.split_once('/').ok_or_else(|| UsageError(format!("--runner {key}: expected NAMESPACE/NAME")))?;
+    let er_name = inv
+        .pods
+        .iter()
+        .find(|p| p.metadata.ns() == ns && p.metadata.name == name)
+        .and_then(|p| p.owner_ephemeral_runner())
+        .unwrap_or(name);
+    let er = inv
+        .ephemeral_runner(ns, er_name)
+        .ok_or_else(|| UsageError(format!("--runner {key}: no EphemeralRunner {ns}/{er_name} in {}", inv.source)))?;
+    let st = &er.status;
+    match (&st.job_repository_name, st.workflow_run_id) {
+        (Some(repo), Some(run)) => {
+            Ok((repo.clone(), run, st.runner_name.clone().unwrap_or_else(|| er.metadata.name.clone())))
+        }
+        _ => Err(UsageError(format!(
+            "--runner {key}: the EphemeralRunner has no job (status.jobRepositoryName / workflowRunId are set only while it runs one)"
+        ))),
+    }
 }
 
 #[derive(Serialize)]
@@ -47,12 +78,51 @@ struct Report<'a> {
 }
 
 /// Run `explain`; returns the exit status (0 no error finding, 1 an error finding, 2 unusable input).
-pub fn run(args: &ExplainArgs, stdin: &mut dyn Read, out: &mut dyn Write) -> Result<i32, UsageError> {
+pub fn run(
+    args: &ExplainArgs,
+    stdin: &mut dyn Read,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, UsageError> {
     let has_source = args.source.demo || args.source.bundle.is_some();
     let inv = if has_source { Some(args.source.load()?) } else { None };
     let mut analysis = Analysis::new(FoldLimits::default());
     let read_err = |what: &str, e: std::io::Error| UsageError(format!("{what}: cannot read: {e}"));
+    if let Some(key) = &args.runner {
+        let inv = inv.as_ref().ok_or_else(|| {
+            UsageError("--runner needs --bundle DIR or --demo: the EphemeralRunner's status names the job".into())
+        })?;
+        let (repo, run_id, runner) = runner_job(inv, key)?;
+        let gh = crate::sources::github::GitHub::new(
+            &args.github_api_url,
+            crate::sources::github::token_from_env(&args.github_api_url),
+        );
+        let fetched = gh.find_job(&repo, run_id, &runner).and_then(|job| {
+            let label = format!("github:{repo}/actions/runs/{run_id}/job/{} ({})", job.id, job.name);
+            gh.job_log(&repo, job.id).map(|reader| (label, reader))
+        });
+        match fetched {
+            Ok((label, reader)) => {
+                analysis.begin_source(&label);
+                for_each_line(BufReader::with_capacity(1 << 16, reader), MAX_LINE, |l| analysis.push(l))
+                    .map_err(|e| read_err(&label, e))?;
+            }
+            Err(crate::sources::github::GitHubError::NoToken) => {
+                // Nothing else breaks: say how to get a token and explain the runner's own logs.
+                let _ =
+                    writeln!(err, "note: cannot fetch the job log: {}", crate::sources::github::GitHubError::NoToken);
+                let prefix = format!("logs/{key}/");
+                for log in inv.logs.iter().filter(|l| l.path.contains(&prefix)) {
+                    analysis.begin_source(&log.path);
+                    for_each_line(log.text.as_bytes(), MAX_LINE, |l| analysis.push(l))
+                        .map_err(|e| read_err(&log.path, e))?;
+                }
+            }
+            Err(e) => return Err(UsageError(e.to_string())),
+        }
+    }
     match (&args.file, &inv) {
+        _ if args.runner.is_some() => {}
         (Some(p), _) if p.as_os_str() == "-" => {
             analysis.begin_source("stdin");
             for_each_line(BufReader::new(stdin), MAX_LINE, |l| analysis.push(l)).map_err(|e| read_err("stdin", e))?;

@@ -213,8 +213,27 @@ pub struct Evaluation {
     pub notes: Vec<String>,
 }
 
+/// Resolves a role's unique ID (`AROA…`) to its ARN (R10).
+pub trait KnownIds {
+    fn arn_of(&self, unique_id: &str) -> Option<String>;
+}
+
+/// No unique IDs known.
+impl KnownIds for () {
+    fn arn_of(&self, _: &str) -> Option<String> {
+        None
+    }
+}
+
+/// `(RoleId, role ARN)` pairs.
+impl KnownIds for Vec<(String, String)> {
+    fn arn_of(&self, unique_id: &str) -> Option<String> {
+        self.iter().find(|(id, _)| id == unique_id).map(|(_, arn)| arn.clone())
+    }
+}
+
 /// Everything the evaluator needs for one request.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Request<'a> {
     pub action: &'a str,
     pub target: &'a RoleArn,
@@ -226,9 +245,9 @@ pub struct Request<'a> {
     pub session: Vec<NamedPolicy<'a>>,
     /// SCPs of the caller's account (R3). Empty: not an org member, or unknown.
     pub scps: Vec<NamedPolicy<'a>>,
-    /// Role unique IDs known from the account dump: `(RoleId, role ARN)` — to tell a stale
-    /// `AROA…` principal from a live one (R10).
-    pub known_ids: &'a [(String, String)],
+    /// Role unique IDs known from the account dump — to tell a stale `AROA…` principal from a
+    /// live one (R10). Consulted only when a trust policy names a raw unique ID.
+    pub known_ids: &'a dyn KnownIds,
 }
 
 enum Outcome {
@@ -442,20 +461,18 @@ fn principal_grant(p: &PrincipalSpec, req: &Request<'_>) -> Result<Grant, Option
     for (ty, value) in &p.entries {
         let g = match (ty, req.caller) {
             (PrincipalType::Aws, _) if value == "*" => Some(Grant::Wildcard),
-            (PrincipalType::Aws, caller) if looks_like_unique_id(value) => {
-                match req.known_ids.iter().find(|(id, _)| id == value) {
-                    Some((_, arn)) => match caller {
-                        Caller::RoleSession { role, .. } if &role.arn() == arn => Some(Grant::RoleArn),
-                        _ => None,
-                    },
-                    None => {
-                        note = Some(format!(
-                            "{value} is a raw unique ID: the principal it named was deleted; recreating a same-named role does not restore trust (R10)"
-                        ));
-                        None
-                    }
+            (PrincipalType::Aws, caller) if looks_like_unique_id(value) => match req.known_ids.arn_of(value) {
+                Some(arn) => match caller {
+                    Caller::RoleSession { role, .. } if role.arn() == arn => Some(Grant::RoleArn),
+                    _ => None,
+                },
+                None => {
+                    note = Some(format!(
+                        "{value} is a raw unique ID: the principal it named was deleted; recreating a same-named role does not restore trust (R10)"
+                    ));
+                    None
                 }
-            }
+            },
             (PrincipalType::Aws, Caller::RoleSession { role, role_id, session_name }) => {
                 if value == &role.account || value == &format!("arn:{}:iam::{}:root", role.partition, role.account) {
                     Some(Grant::Account)

@@ -70,7 +70,7 @@ impl Case {
             boundary: self.boundary.as_ref().map(|d| NamedPolicy { name: "boundary", doc: d }),
             session: self.session.iter().map(|d| NamedPolicy { name: "session", doc: d }).collect(),
             scps: self.scps.iter().map(|d| NamedPolicy { name: "scp", doc: d }).collect(),
-            known_ids: &[],
+            known_ids: &(),
         };
         evaluate(&req)
     }

@@ -9,6 +9,8 @@ use std::hash::Hasher;
 /// Strip ANSI escape sequences (CSI `ESC [ … final`, OSC `ESC ] … BEL/ST`) and a trailing `\r`.
 pub fn clean(line: &str) -> std::borrow::Cow<'_, str> {
     let line = line.strip_suffix('\r').unwrap_or(line);
+    // GitHub's downloaded job logs start with a byte-order mark.
+    let line = line.strip_prefix('\u{feff}').unwrap_or(line);
     if !line.contains('\x1b') {
         return std::borrow::Cow::Borrowed(line);
     }
@@ -66,15 +68,28 @@ fn is_uuid(b: &[u8]) -> bool {
 
 /// Hash of the normalised line. Equal for lines that differ only in variable parts.
 pub fn fingerprint(line: &str) -> u64 {
-    let b = line.as_bytes();
+    fingerprint_with(line, &mut Vec::new())
+}
+
+/// [`fingerprint`] reusing `buf` for the normalised bytes (no allocation per line).
+pub fn fingerprint_with(line: &str, buf: &mut Vec<u8>) -> u64 {
+    buf.clear();
+    normalise(line, buf);
     let mut h = std::collections::hash_map::DefaultHasher::new();
+    h.write(buf);
+    h.finish()
+}
+
+/// Append the normalised form of `line` to `h`: variable parts become `#`.
+fn normalise(line: &str, h: &mut Vec<u8>) {
+    let b = line.as_bytes();
     let mut i = 0;
     let n = b.len();
     while i < n {
         let c = b[i];
         // `***` (masked values) and runs of digits fold to one placeholder.
         if c == b'*' && b.get(i + 1) == Some(&b'*') && b.get(i + 2) == Some(&b'*') {
-            h.write_u8(b'#');
+            h.push(b'#');
             i += 3;
             while i < n && b[i] == b'*' {
                 i += 1;
@@ -82,7 +97,7 @@ pub fn fingerprint(line: &str) -> u64 {
             continue;
         }
         if is_word(c) && (i == 0 || !is_word(b[i - 1])) && is_uuid(&b[i..]) {
-            h.write_u8(b'#');
+            h.push(b'#');
             i += 36;
             continue;
         }
@@ -103,32 +118,31 @@ pub fn fingerprint(line: &str) -> u64 {
                 || (hex && digits > 0 && len >= 8) // hex id, UUID part, commit sha
                 || (prev_dash && safe && (len == 5 || len == 8 || len == 10)); // ARC name suffix, pod-template-hash
             if variable {
-                h.write_u8(b'#');
+                h.push(b'#');
             } else if digits > 0 {
                 // Words with embedded numbers (`aws-sdk-js-session-1718…` splits at `-`; `12ms`):
                 // keep letters, fold digit runs.
                 let mut k = start;
                 while k < j {
                     if b[k].is_ascii_digit() {
-                        h.write_u8(b'#');
+                        h.push(b'#');
                         while k < j && b[k].is_ascii_digit() {
                             k += 1;
                         }
                     } else {
-                        h.write_u8(b[k]);
+                        h.push(b[k]);
                         k += 1;
                     }
                 }
             } else {
-                h.write(&b[start..j]);
+                h.extend_from_slice(&b[start..j]);
             }
             i = j;
             continue;
         }
-        h.write_u8(c);
+        h.push(c);
         i += 1;
     }
-    h.finish()
 }
 
 /// A timestamp at the start of the line, in the formats runners, kubelet, GitHub and Go/JSON

@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use super::fingerprint::{clean, fingerprint, leading_timestamp};
+use super::fingerprint::{clean, fingerprint_with, leading_timestamp};
 
 /// Bounds of a [`Folder`]. The defaults are documented here and in the README.
 #[derive(Debug, Clone, Copy)]
@@ -64,6 +64,8 @@ pub struct Folder {
     next_id: u64,
     bytes: usize,
     lines: u64,
+    /// Scratch buffer for the normalised line.
+    scratch: Vec<u8>,
     /// Lines whose entries were evicted to stay within the bounds.
     pub evicted_lines: u64,
 }
@@ -83,6 +85,7 @@ impl Folder {
             next_id: 0,
             bytes: 0,
             lines: 0,
+            scratch: Vec::new(),
             evicted_lines: 0,
         }
     }
@@ -95,8 +98,8 @@ impl Folder {
     pub fn push(&mut self, raw: &str) -> (&Entry, bool) {
         self.lines += 1;
         let line = clean(raw);
-        let fp = fingerprint(&line);
-        let ts = leading_timestamp(&line).map(str::to_string);
+        let fp = fingerprint_with(&line, &mut self.scratch);
+        let ts = leading_timestamp(&line);
         if let Some(&id) = self.index.get(&fp) {
             let front = self.entries.front().map_or(0, |e| e.id);
             if id >= front {
@@ -106,13 +109,20 @@ impl Folder {
                 if self.lines - e.last_line <= window {
                     e.count += 1;
                     e.last_line = self.lines;
-                    if ts.is_some() {
-                        e.last_seen = ts;
+                    if let Some(ts) = ts {
+                        match &mut e.last_seen {
+                            Some(s) => {
+                                s.clear();
+                                s.push_str(ts);
+                            }
+                            None => e.last_seen = Some(ts.to_string()),
+                        }
                     }
                     return (&self.entries[idx], false);
                 }
             }
         }
+        let ts = ts.map(str::to_string);
         let mut sample = line.into_owned();
         if sample.len() > self.limits.max_sample {
             let mut cut = self.limits.max_sample;
@@ -136,21 +146,36 @@ impl Folder {
             fingerprint: fp,
             id,
         });
+        // Evict the oldest entries; one still repeating within the window (a live loop) is moved
+        // to the back instead, at most once per entry per eviction round.
+        let mut rotations = self.entries.len();
         while self.entries.len() > self.limits.max_entries
             || (self.bytes > self.limits.max_bytes && self.entries.len() > 1)
         {
-            let old = self.entries.pop_front().expect("non-empty");
+            let mut old = self.entries.pop_front().expect("non-empty");
+            if rotations > 0 && self.lines - old.last_line <= self.limits.window && old.count > 1 {
+                rotations -= 1;
+                old.id = self.next_id;
+                self.next_id += 1;
+                self.index.insert(old.fingerprint, old.id);
+                self.entries.push_back(old);
+                continue;
+            }
             self.bytes -= old.sample.len();
             self.evicted_lines += old.count;
             if self.index.get(&old.fingerprint) == Some(&old.id) {
                 self.index.remove(&old.fingerprint);
             }
         }
-        (self.entries.back().expect("just pushed"), true)
+        let new = self.entries.iter().rposition(|e| e.id == id).expect("just pushed");
+        (&self.entries[new], true)
     }
 
+    /// Entries in order of first appearance.
     pub fn entries(&self) -> impl Iterator<Item = &Entry> {
-        self.entries.iter()
+        let mut v: Vec<&Entry> = self.entries.iter().collect();
+        v.sort_by_key(|e| e.first_line);
+        v.into_iter()
     }
 
     /// Bytes of samples currently held (for the memory bound).
@@ -211,6 +236,24 @@ mod tests {
         assert!(f.bytes() <= 10_000 + 60);
         assert!(f.entries().all(|e| e.sample.len() <= 50 + '…'.len_utf8()));
         assert_eq!(f.evicted_lines + f.entries().map(|e| e.count).sum::<u64>(), 100_000);
+    }
+
+    #[test]
+    fn a_live_loop_survives_a_flood_of_distinct_lines() {
+        let mut f = Folder::new(FoldLimits { max_entries: 50, window: 100, ..FoldLimits::default() });
+        let mut n = 0u64;
+        for i in 0..10_000u32 {
+            if i % 10 == 0 {
+                f.push("Assuming role with user credentials");
+                n += 1;
+            } else {
+                let word: String = i.to_string().chars().map(|c| char::from(b'a' + c as u8 - b'0')).collect();
+                f.push(&format!("distinct {word}"));
+            }
+        }
+        let counts: Vec<u64> = f.entries().filter(|e| e.sample.starts_with("Assuming")).map(|e| e.count).collect();
+        assert_eq!(counts, vec![n]);
+        assert!(f.entries().count() <= 50);
     }
 
     #[test]

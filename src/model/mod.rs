@@ -73,6 +73,13 @@ pub struct Inventory {
     pub warnings: Vec<String>,
 }
 
+/// Unique role IDs resolve against the loaded roles (R10).
+impl crate::iam::eval::KnownIds for Inventory {
+    fn arn_of(&self, unique_id: &str) -> Option<String> {
+        self.roles.values().find(|r| r.role_id.as_deref() == Some(unique_id)).map(|r| r.arn.arn())
+    }
+}
+
 /// What arcscope knows about an OIDC provider for an issuer in an account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProviderLookup {
@@ -109,11 +116,6 @@ impl Inventory {
 
     pub fn iam_loaded(&self, account: &str) -> bool {
         self.iam_accounts.contains(account)
-    }
-
-    /// Unique IDs of every known role, for R10.
-    pub fn role_ids(&self) -> Vec<(String, String)> {
-        self.roles.values().filter_map(|r| Some((r.role_id.clone()?, r.arn.arn()))).collect()
     }
 
     pub fn provider_for(&self, partition: &str, account: &str, issuer: &str) -> ProviderLookup {

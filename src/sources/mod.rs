@@ -1,3 +1,4 @@
 //! Sources turn the world into one `Inventory`: offline bundles and the embedded demo today.
 
 pub mod bundle;
+pub mod github;
