@@ -81,13 +81,11 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     }
     match args.format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, &Report { chains: &chains })
-                .map_err(|e| UsageError(e.to_string()))?;
-            let _ = writeln!(out);
+            super::write_json(out, &Report { chains: &chains })?;
         }
         Format::Text => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            write_text(out, &inv.source, &chains, color).map_err(|e| UsageError(e.to_string()))?;
+            super::output_result(write_text(out, &inv.source, &chains, color))?;
         }
     }
     Ok(if !chains.is_empty() && chains.iter().all(|c| c.verdict == Verdict::Allow) || chains.is_empty() {

@@ -166,12 +166,11 @@ pub fn run(
                 lines: analysis.lines(),
                 evicted_lines: analysis.evicted_lines(),
             };
-            serde_json::to_writer_pretty(&mut *out, &report).map_err(|e| UsageError(e.to_string()))?;
-            let _ = writeln!(out);
+            super::write_json(out, &report)?;
         }
         Format::Text => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            write_text(out, &analysis, source.as_deref(), color).map_err(|e| UsageError(e.to_string()))?;
+            super::output_result(write_text(out, &analysis, source.as_deref(), color))?;
         }
     }
     Ok(if analysis.has_error() { 1 } else { 0 })

@@ -23,6 +23,20 @@ pub struct SourceArgs {
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+/// Output errors: a closed pipe (`arcscope check | head`) ends the output quietly.
+pub(crate) fn output_result(r: std::io::Result<()>) -> Result<(), UsageError> {
+    match r {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(UsageError(format!("cannot write the report: {e}"))),
+        Ok(()) => Ok(()),
+    }
+}
+
+/// The JSON report, then a newline.
+pub(crate) fn write_json(out: &mut dyn std::io::Write, value: &impl serde::Serialize) -> Result<(), UsageError> {
+    output_result(serde_json::to_writer_pretty(&mut *out, value).map_err(std::io::Error::from).and_then(|()| writeln!(out)))
+}
+
 impl SourceArgs {
     pub fn load(&self) -> Result<Inventory, UsageError> {
         if self.demo {

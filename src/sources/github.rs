@@ -91,7 +91,6 @@ pub struct Job {
 
 #[derive(Deserialize)]
 struct JobsPage {
-    total_count: i64,
     jobs: Vec<Job>,
 }
 
@@ -191,7 +190,6 @@ impl GitHub {
                 what: what.clone(),
                 message: format!("unexpected response: {e}"),
             })?;
-            let _ = page.total_count;
             out.extend(page.jobs);
         }
         Ok(out)
