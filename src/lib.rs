@@ -3,6 +3,7 @@
 //! The library is the pure core (IAM policy language and evaluator, chain resolver) plus the
 //! sources that turn files into one model. The binary only parses flags and prints.
 
+pub mod app;
 pub mod chain;
 pub mod cli;
 pub mod demo;
@@ -10,3 +11,5 @@ pub mod iam;
 pub mod logs;
 pub mod model;
 pub mod sources;
+pub mod tui;
+pub mod ui;

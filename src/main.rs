@@ -3,7 +3,16 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-use arcscope::cli::SourceArgs;
+use arcscope::cli::{SourceArgs, UsageError, config};
+use std::io::IsTerminal;
+
+fn tui(source: &SourceArgs, theme: Option<&str>) -> Result<i32, UsageError> {
+    let inv = source.load()?;
+    let theme = config::load_theme(theme)?;
+    let app = arcscope::app::App::new(inv, theme, config::load_keymap(), config::now_hms());
+    arcscope::tui::run(app).map_err(|e| UsageError(format!("terminal: {e}")))?;
+    Ok(0)
+}
 use arcscope::cli::check::{self, CheckArgs};
 use arcscope::cli::explain::{self, ExplainArgs};
 
@@ -16,12 +25,17 @@ struct Cli {
     command: Option<Command>,
     #[command(flatten)]
     source: SourceArgs,
+    /// Theme: dark (default), light, mono, or a TOML file (partial files merge over dark)
+    #[arg(long, value_name = "NAME|FILE", global = true)]
+    theme: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Simulate every runner's identity chain and explain each denial (exit 0 all allowed, 1 denied, 2 bad input)
     Check(CheckArgs),
+    /// Print the version and every path arcscope reads (config, keymap, theme)
+    Info,
     /// Fold a log's repeated lines, recognise known failures and link them to the failing hop (exit 0 none, 1 an error, 2 bad input)
     Explain(ExplainArgs),
 }
@@ -41,7 +55,12 @@ fn main() -> ExitCode {
             a.source.bundle = a.source.bundle.or(cli.source.bundle);
             check::run(&a, &mut stdout.lock(), &mut stderr.lock())
         }
-        // Until the TUI lands (#4), the bare command prints the check report.
+        Some(Command::Info) => {
+            print!("{}", config::info());
+            Ok(0)
+        }
+        // The TUI; when stdout is not a terminal (a pipe, CI), the check report instead.
+        None if std::io::stdout().is_terminal() => tui(&cli.source, cli.theme.as_deref()),
         None => check::run(
             &CheckArgs { source: cli.source, ..CheckArgs::default() },
             &mut stdout.lock(),

@@ -1,6 +1,7 @@
 //! The command line: flags, sources, and the `check` report. The binary is a thin wrapper.
 
 pub mod check;
+pub mod config;
 pub mod explain;
 
 use std::path::PathBuf;
@@ -34,7 +35,9 @@ pub(crate) fn output_result(r: std::io::Result<()>) -> Result<(), UsageError> {
 
 /// The JSON report, then a newline.
 pub(crate) fn write_json(out: &mut dyn std::io::Write, value: &impl serde::Serialize) -> Result<(), UsageError> {
-    output_result(serde_json::to_writer_pretty(&mut *out, value).map_err(std::io::Error::from).and_then(|()| writeln!(out)))
+    output_result(
+        serde_json::to_writer_pretty(&mut *out, value).map_err(std::io::Error::from).and_then(|()| writeln!(out)),
+    )
 }
 
 impl SourceArgs {

@@ -126,6 +126,92 @@ impl PolicyDocument {
     }
 }
 
+impl PatternList {
+    fn to_json(&self) -> Value {
+        match self.patterns.as_slice() {
+            [one] => Value::String(one.clone()),
+            many => Value::Array(many.iter().cloned().map(Value::String).collect()),
+        }
+    }
+}
+
+impl Statement {
+    /// The statement as JSON, elements in the conventional order.
+    pub fn to_json(&self) -> Value {
+        let mut m = serde_json::Map::new();
+        if let Some(sid) = &self.sid {
+            m.insert("Sid".into(), Value::String(sid.clone()));
+        }
+        m.insert("Effect".into(), Value::String(self.effect.to_string()));
+        if let Some(p) = &self.principal {
+            let v = if p.any {
+                Value::String("*".into())
+            } else {
+                let mut pm = serde_json::Map::new();
+                for (t, v) in &p.entries {
+                    let e = pm.entry(t.as_str()).or_insert_with(|| Value::Array(Vec::new()));
+                    if let Value::Array(a) = e {
+                        a.push(Value::String(v.clone()));
+                    }
+                }
+                for v in pm.values_mut() {
+                    if let Value::Array(a) = v
+                        && a.len() == 1
+                    {
+                        *v = a.remove(0);
+                    }
+                }
+                Value::Object(pm)
+            };
+            m.insert(if p.negated { "NotPrincipal" } else { "Principal" }.into(), v);
+        }
+        m.insert(if self.action.negated { "NotAction" } else { "Action" }.into(), self.action.to_json());
+        if let Some(r) = &self.resource {
+            m.insert(if r.negated { "NotResource" } else { "Resource" }.into(), r.to_json());
+        }
+        if !self.conditions.is_empty() {
+            let mut cm = serde_json::Map::new();
+            for c in &self.conditions {
+                let op = cm.entry(c.operator.name.clone()).or_insert_with(|| Value::Object(serde_json::Map::new()));
+                if let Value::Object(keys) = op {
+                    let v = match c.values.as_slice() {
+                        [one] => Value::String(one.clone()),
+                        many => Value::Array(many.iter().cloned().map(Value::String).collect()),
+                    };
+                    keys.insert(c.key.clone(), v);
+                }
+            }
+            m.insert("Condition".into(), Value::Object(cm));
+        }
+        Value::Object(m)
+    }
+}
+
+impl PolicyDocument {
+    /// Pretty JSON, one statement per block, for display.
+    pub fn to_pretty(&self) -> String {
+        let mut out = String::from("{\n");
+        if let Some(v) = &self.version {
+            out.push_str(&format!("  \"Version\": \"{v}\",\n"));
+        }
+        out.push_str("  \"Statement\": [\n");
+        for (i, s) in self.statements.iter().enumerate() {
+            let text = serde_json::to_string_pretty(&s.to_json()).unwrap_or_default();
+            for line in text.lines() {
+                out.push_str("    ");
+                out.push_str(line);
+                out.push('\n');
+            }
+            if i + 1 < self.statements.len() {
+                out.pop();
+                out.push_str(",\n");
+            }
+        }
+        out.push_str("  ]\n}");
+        out
+    }
+}
+
 pub(crate) fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",

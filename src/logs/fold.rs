@@ -66,6 +66,8 @@ pub struct Folder {
     lines: u64,
     /// Scratch buffer for the normalised line.
     scratch: Vec<u8>,
+    /// Mixed into every fingerprint: lines of different logs never fold together.
+    salt: u64,
     /// Lines whose entries were evicted to stay within the bounds.
     pub evicted_lines: u64,
 }
@@ -86,6 +88,7 @@ impl Folder {
             bytes: 0,
             lines: 0,
             scratch: Vec::new(),
+            salt: 0,
             evicted_lines: 0,
         }
     }
@@ -94,11 +97,16 @@ impl Folder {
         self.lines
     }
 
+    /// Start another log: its lines fold only with each other.
+    pub fn next_source(&mut self) {
+        self.salt += 1;
+    }
+
     /// Add one line (without its newline). Returns the entry it folded into, and whether it is new.
     pub fn push(&mut self, raw: &str) -> (&Entry, bool) {
         self.lines += 1;
         let line = clean(raw);
-        let fp = fingerprint_with(&line, &mut self.scratch);
+        let fp = fingerprint_with(&line, &mut self.scratch) ^ self.salt.wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let ts = leading_timestamp(&line);
         if let Some(&id) = self.index.get(&fp) {
             let front = self.entries.front().map_or(0, |e| e.id);

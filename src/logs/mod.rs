@@ -67,6 +67,9 @@ impl Analysis {
 
     /// Start reading another log; its entries and findings carry `label`.
     pub fn begin_source(&mut self, label: &str) {
+        if !self.sources.is_empty() {
+            self.folder.next_source();
+        }
         self.sources.push((self.folder.lines() + 1, label.to_string()));
     }
 

@@ -1,0 +1,268 @@
+//! Keys as data: one list of bindings (key, action, description, context). The `?` overlay and
+//! the hint bar are generated from it, so help cannot drift from the keys. Users remap keys in
+//! `keymap.toml`; an unknown action or an unparsable key is a warning shown in the UI.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+use super::Action;
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    Global,
+    Table,
+    Chain,
+    Logs,
+}
+
+impl Context {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Context::Global => "global",
+            Context::Table => "tables",
+            Context::Chain => "chain",
+            Context::Logs => "logs",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+impl Key {
+    pub fn from_event(e: &KeyEvent) -> Key {
+        // Shifted letters arrive as the upper-case char; SHIFT itself is redundant then.
+        let mut mods = e.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        if let KeyCode::Char(c) = e.code
+            && (c.is_uppercase() || !c.is_alphabetic())
+        {
+            mods.remove(KeyModifiers::SHIFT);
+        }
+        Key { code: e.code, mods }
+    }
+
+    /// `j`, `G`, `ctrl-c`, `enter`, `esc`, `pgup`, `pgdn`, `up`, `down`, `tab`, `?`, `/`, `:`.
+    pub fn parse(s: &str) -> Option<Key> {
+        let mut mods = KeyModifiers::NONE;
+        let mut rest = s;
+        loop {
+            if let Some(r) = rest.strip_prefix("ctrl-") {
+                mods |= KeyModifiers::CONTROL;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("alt-") {
+                mods |= KeyModifiers::ALT;
+                rest = r;
+            } else {
+                break;
+            }
+        }
+        let code = match rest {
+            "enter" => KeyCode::Enter,
+            "esc" => KeyCode::Esc,
+            "tab" => KeyCode::Tab,
+            "backtab" => KeyCode::BackTab,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "pgup" => KeyCode::PageUp,
+            "pgdn" => KeyCode::PageDown,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "space" => KeyCode::Char(' '),
+            s if s.chars().count() == 1 => KeyCode::Char(s.chars().next()?),
+            _ => return None,
+        };
+        Some(Key { code, mods })
+    }
+
+    pub fn label(&self) -> String {
+        let base = match self.code {
+            KeyCode::Enter => "enter".to_string(),
+            KeyCode::Esc => "esc".into(),
+            KeyCode::Tab => "tab".into(),
+            KeyCode::BackTab => "backtab".into(),
+            KeyCode::Up => "↑".into(),
+            KeyCode::Down => "↓".into(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
+            KeyCode::PageUp => "pgup".into(),
+            KeyCode::PageDown => "pgdn".into(),
+            KeyCode::Home => "home".into(),
+            KeyCode::End => "end".into(),
+            KeyCode::Char(' ') => "space".into(),
+            KeyCode::Char(c) => c.to_string(),
+            _ => "?".into(),
+        };
+        let mut s = String::new();
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            s.push_str("ctrl-");
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            s.push_str("alt-");
+        }
+        s + &base
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Binding {
+    pub key: Key,
+    pub action: Action,
+    pub context: Context,
+    pub desc: &'static str,
+    /// Shown in the hint bar.
+    pub hint: bool,
+}
+
+/// The default keymap, k9s conventions.
+const DEFAULTS: &[(&str, &str, Context, &str, bool)] = &[
+    ("q", "quit", Context::Global, "quit", true),
+    ("ctrl-c", "quit", Context::Global, "quit", false),
+    (":", "command", Context::Global, "command", true),
+    ("/", "filter", Context::Global, "filter", true),
+    ("?", "help", Context::Global, "help", true),
+    ("esc", "back", Context::Global, "back", true),
+    ("-", "back", Context::Global, "back", false),
+    ("j", "down", Context::Global, "down", false),
+    ("down", "down", Context::Global, "down", false),
+    ("k", "up", Context::Global, "up", false),
+    ("up", "up", Context::Global, "up", false),
+    ("g", "top", Context::Global, "top", false),
+    ("home", "top", Context::Global, "top", false),
+    ("G", "bottom", Context::Global, "bottom", false),
+    ("end", "bottom", Context::Global, "bottom", false),
+    ("pgdn", "page_down", Context::Global, "page down", false),
+    ("ctrl-f", "page_down", Context::Global, "page down", false),
+    ("pgup", "page_up", Context::Global, "page up", false),
+    ("ctrl-b", "page_up", Context::Global, "page up", false),
+    ("enter", "open", Context::Table, "open", true),
+    ("o", "sort", Context::Table, "sort by next column", false),
+    ("O", "sort_reverse", Context::Table, "reverse sort", false),
+    ("y", "yaml", Context::Table, "yaml", true),
+    ("l", "logs", Context::Table, "logs", true),
+    ("a", "service_account", Context::Table, "service account", false),
+    ("l", "logs", Context::Chain, "logs", false),
+    ("a", "service_account", Context::Chain, "service account", false),
+    ("enter", "open", Context::Chain, "open the step's role", false),
+    ("y", "yaml", Context::Chain, "chain as JSON", false),
+    ("F", "freeze", Context::Global, "freeze updates", false),
+    ("T", "toggle_tags", Context::Chain, "toggle session tags", true),
+    ("R", "next_target", Context::Chain, "next target role", true),
+    ("D", "next_duration", Context::Chain, "next duration", false),
+    ("c", "copy_fix", Context::Chain, "copy the fix (OSC 52)", true),
+    ("tab", "focus", Context::Chain, "focus chain / logs", true),
+    ("s", "autoscroll", Context::Logs, "autoscroll", false),
+    ("w", "wrap", Context::Logs, "wrap", false),
+    ("t", "timestamps", Context::Logs, "timestamps", false),
+    ("f", "fullscreen", Context::Logs, "fullscreen", false),
+    ("n", "search_next", Context::Logs, "next match", false),
+    ("N", "search_prev", Context::Logs, "previous match", false),
+];
+
+pub struct Keymap {
+    pub bindings: Vec<Binding>,
+    /// Problems in the user's keymap, shown in the UI.
+    pub warnings: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct KeymapFile {
+    #[serde(default)]
+    keys: BTreeMap<String, String>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        let bindings = DEFAULTS
+            .iter()
+            .map(|(k, a, ctx, desc, hint)| Binding {
+                key: Key::parse(k).expect("default keys parse"),
+                action: Action::from_name(a).expect("default actions exist"),
+                context: *ctx,
+                desc,
+                hint: *hint,
+            })
+            .collect();
+        Keymap { bindings, warnings: Vec::new() }
+    }
+}
+
+impl Keymap {
+    /// Defaults with the user's `[keys]` table (`"ctrl-t" = "toggle_tags"`) laid over them.
+    pub fn with_overrides(text: &str, file: &str) -> Keymap {
+        let mut km = Keymap::default();
+        let parsed: KeymapFile = match toml::from_str(text) {
+            Ok(f) => f,
+            Err(e) => {
+                km.warnings.push(format!("{file}: {}; using the default keys", e.message().trim()));
+                return km;
+            }
+        };
+        for (key, action) in parsed.keys {
+            let Some(k) = Key::parse(&key) else {
+                km.warnings.push(format!("{file}: keys.{key:?}: not a key (e.g. \"j\", \"ctrl-t\", \"pgdn\")"));
+                continue;
+            };
+            let Some(a) = Action::from_name(&action) else {
+                km.warnings.push(format!("{file}: keys.{key:?}: unknown action {action:?}"));
+                continue;
+            };
+            let template = km.bindings.iter().find(|b| b.action == a).cloned();
+            km.bindings.retain(|b| b.key != k);
+            let (context, desc, hint) =
+                template.map(|t| (t.context, t.desc, t.hint)).unwrap_or((Context::Global, "", false));
+            km.bindings.insert(0, Binding { key: k, action: a, context, desc, hint });
+        }
+        km
+    }
+
+    /// The action bound to `key` in the given contexts (first match wins).
+    pub fn lookup(&self, key: Key, contexts: &[Context]) -> Option<Action> {
+        self.bindings.iter().find(|b| b.key == key && contexts.contains(&b.context)).map(|b| b.action)
+    }
+
+    /// `(keys, description)` pairs for the hint bar in these contexts.
+    pub fn hints(&self, contexts: &[Context]) -> Vec<(String, &'static str)> {
+        let mut out: Vec<(String, &'static str)> = Vec::new();
+        for b in self.bindings.iter().filter(|b| b.hint && contexts.contains(&b.context)) {
+            if !out.iter().any(|(_, d)| *d == b.desc) {
+                out.push((b.key.label(), b.desc));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_round_trip() {
+        for k in ["j", "G", "ctrl-c", "enter", "pgdn", "?", ":", "alt-x"] {
+            assert_eq!(Key::parse(k).unwrap().label(), k);
+        }
+        assert!(Key::parse("ctrl-").is_none());
+        assert!(Key::parse("hyper-x").is_none());
+    }
+
+    #[test]
+    fn overrides_and_warnings() {
+        let km = Keymap::with_overrides(
+            "[keys]\n\"ctrl-t\" = \"toggle_tags\"\n\"x\" = \"launch_rockets\"\n\"ctrl-\" = \"quit\"\n",
+            "keymap.toml",
+        );
+        assert_eq!(km.lookup(Key::parse("ctrl-t").unwrap(), &[Context::Chain]), Some(Action::ToggleTags));
+        assert_eq!(km.warnings.len(), 2, "{:?}", km.warnings);
+        assert!(km.warnings.iter().any(|w| w.contains("launch_rockets")));
+        let km = Keymap::with_overrides("[keys\n", "keymap.toml");
+        assert!(km.warnings[0].starts_with("keymap.toml"));
+        assert_eq!(km.lookup(Key::parse("q").unwrap(), &[Context::Global]), Some(Action::Quit));
+    }
+}

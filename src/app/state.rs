@@ -1,0 +1,795 @@
+//! Application state and `update`: the only place state changes, one `Action` at a time.
+
+use regex::Regex;
+use std::collections::HashMap;
+use tui_input::Input;
+
+use crate::chain::{Chain, CheckOptions, SubjectKind, Verdict, resolve_all};
+use crate::logs::fold::FoldLimits;
+use crate::logs::reader::{MAX_LINE, for_each_line};
+use crate::logs::{Analysis, link};
+use crate::model::Inventory;
+use crate::ui::theme::Theme;
+
+use super::Action;
+use super::keymap::{Context, Keymap};
+
+/// The list views and the chain view (k9s "resources").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum View {
+    Pulse,
+    /// Runners, optionally of one scale set (`namespace/name`).
+    Runners {
+        scale_set: Option<String>,
+    },
+    ServiceAccounts,
+    Roles,
+    Chain {
+        subject: String,
+    },
+    Logs {
+        subject: String,
+    },
+}
+
+impl View {
+    pub fn title(&self) -> String {
+        match self {
+            View::Pulse => "pulse".into(),
+            View::Runners { scale_set: None } => "runners".into(),
+            View::Runners { scale_set: Some(s) } => format!("runners({s})"),
+            View::ServiceAccounts => "serviceaccounts".into(),
+            View::Roles => "roles".into(),
+            View::Chain { subject } => format!("chain({subject})"),
+            View::Logs { subject } => format!("logs({subject})"),
+        }
+    }
+    fn kind(&self) -> &'static str {
+        match self {
+            View::Pulse => "pulse",
+            View::Runners { .. } => "runners",
+            View::ServiceAccounts => "sa",
+            View::Roles => "roles",
+            View::Chain { .. } => "chain",
+            View::Logs { .. } => "logs",
+        }
+    }
+    pub fn is_table(&self) -> bool {
+        matches!(self, View::Pulse | View::Runners { .. } | View::ServiceAccounts | View::Roles)
+    }
+}
+
+pub enum Mode {
+    Normal,
+    Command(Input),
+    Filter(Input),
+    Help,
+    Text { title: String, text: String, scroll: usize },
+}
+
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub cells: Vec<String>,
+    /// What the row stands for: a subject, SA `ns/name`, role ARN, scale set key.
+    pub key: String,
+    pub verdict: Option<Verdict>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TableData {
+    pub columns: Vec<&'static str>,
+    pub rows: Vec<Row>,
+    /// Indexes of rows that pass the filter, in display (sorted) order.
+    pub visible: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TableState {
+    pub selected: usize,
+    pub sort: Option<(usize, bool)>,
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Focus {
+    #[default]
+    Steps,
+    Logs,
+}
+
+/// What-ifs in the chain view, re-simulated instantly.
+#[derive(Debug, Clone, Default)]
+pub struct Sim {
+    pub skip_tags: bool,
+    pub target: Option<String>,
+    pub duration: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ChainState {
+    pub chains: Vec<Chain>,
+    pub selected_step: usize,
+    pub sim: Sim,
+    pub focus: Focus,
+    pub log_scroll: usize,
+    pub autoscroll: bool,
+    pub wrap: bool,
+    pub timestamps: bool,
+    pub fullscreen: bool,
+    pub search_hit: Option<usize>,
+}
+
+pub struct App {
+    pub inv: Inventory,
+    pub chains: Vec<Chain>,
+    pub analysis: Analysis,
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub stack: Vec<View>,
+    pub mode: Mode,
+    pub tables: HashMap<&'static str, TableState>,
+    pub table: TableData,
+    pub chain: ChainState,
+    pub namespace: Option<String>,
+    pub frozen: bool,
+    pub status: Option<String>,
+    pub warnings: Vec<String>,
+    pub quit: bool,
+    /// Text to put on the clipboard (OSC 52); the terminal layer takes it.
+    pub clipboard: Option<String>,
+    pub loaded_at: String,
+    /// Rows a page moves (set by the renderer from the visible height).
+    pub page: usize,
+}
+
+pub const COMMANDS: &[(&str, &str)] = &[
+    ("pulse", "scale sets at a glance"),
+    ("runners", "runner pods and EphemeralRunners (alias pods, po)"),
+    ("sa", "service accounts (alias serviceaccounts)"),
+    ("roles", "IAM roles"),
+    ("chain", "the identity chain of the selected runner, else the worst one"),
+    ("logs", "logs of the selected runner"),
+    ("ns", "namespace: ns NAME, ns all"),
+    ("help", "keys"),
+    ("q", "quit"),
+];
+
+fn canonical_command(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "pulse" | "p" => "pulse",
+        "runners" | "runner" | "pods" | "pod" | "po" => "runners",
+        "sa" | "serviceaccounts" | "serviceaccount" => "sa",
+        "roles" | "role" => "roles",
+        "chain" | "chains" => "chain",
+        "logs" | "log" => "logs",
+        "ns" | "namespace" | "namespaces" => "ns",
+        "help" | "?" => "help",
+        "q" | "q!" | "quit" | "exit" => "q",
+        _ => return None,
+    })
+}
+
+impl App {
+    pub fn new(inv: Inventory, theme: Theme, keymap: Keymap, loaded_at: String) -> App {
+        let chains = resolve_all(&inv, &CheckOptions::default()).unwrap_or_default();
+        let mut analysis = Analysis::new(FoldLimits::default());
+        for log in &inv.logs {
+            analysis.begin_source(&log.path);
+            let _ = for_each_line(log.text.as_bytes(), MAX_LINE, |l| analysis.push(l));
+        }
+        link::link(&mut analysis, &chains);
+        let warnings = keymap.warnings.clone();
+        let mut app = App {
+            inv,
+            chains,
+            analysis,
+            theme,
+            keymap,
+            stack: vec![View::Pulse],
+            mode: Mode::Normal,
+            tables: HashMap::new(),
+            table: TableData::default(),
+            chain: ChainState { autoscroll: true, ..ChainState::default() },
+            namespace: None,
+            frozen: false,
+            status: None,
+            warnings,
+            quit: false,
+            clipboard: None,
+            loaded_at,
+            page: 10,
+        };
+        app.refresh_table();
+        app
+    }
+
+    pub fn view(&self) -> &View {
+        self.stack.last().expect("the stack is never empty")
+    }
+
+    pub fn contexts(&self) -> Vec<Context> {
+        match self.view() {
+            View::Chain { .. } if self.chain.focus == Focus::Logs => {
+                vec![Context::Global, Context::Logs, Context::Chain]
+            }
+            View::Chain { .. } => vec![Context::Global, Context::Chain],
+            View::Logs { .. } => vec![Context::Global, Context::Logs],
+            _ => vec![Context::Global, Context::Table],
+        }
+    }
+
+    pub fn table_state(&self) -> TableState {
+        self.tables.get(self.view().kind()).cloned().unwrap_or_default()
+    }
+
+    fn table_state_mut(&mut self) -> &mut TableState {
+        let kind = self.view().kind();
+        self.tables.entry(kind).or_default()
+    }
+
+    pub fn selected_row(&self) -> Option<&Row> {
+        let st = self.table_state();
+        self.table.visible.get(st.selected).and_then(|&i| self.table.rows.get(i))
+    }
+
+    fn in_namespace(&self, ns: &str) -> bool {
+        self.namespace.as_deref().is_none_or(|n| n == ns)
+    }
+
+    /// Recompute the current list view's rows, then filter and sort.
+    pub fn refresh_table(&mut self) {
+        let data = match self.view().clone() {
+            View::Pulse => super::super::ui::rows::pulse(self),
+            View::Runners { scale_set } => super::super::ui::rows::runners(self, scale_set.as_deref()),
+            View::ServiceAccounts => super::super::ui::rows::service_accounts(self),
+            View::Roles => super::super::ui::rows::roles(self),
+            _ => return,
+        };
+        let data = TableData {
+            rows: data.1.into_iter().filter(|r| self.in_namespace_row(r)).collect(),
+            columns: data.0,
+            visible: Vec::new(),
+        };
+        self.table = data;
+        self.apply_filter();
+    }
+
+    fn in_namespace_row(&self, r: &Row) -> bool {
+        match self.view() {
+            View::Roles => true,
+            _ => r.key.split('/').next().is_none_or(|ns| self.in_namespace(ns)),
+        }
+    }
+
+    /// Filter (regex, `!` inverts; a bad regex matches literally) and sort the visible rows.
+    pub fn apply_filter(&mut self) {
+        let st = self.table_state();
+        let (invert, pattern) = match st.filter.strip_prefix('!') {
+            Some(p) => (true, p.to_string()),
+            None => (false, st.filter.clone()),
+        };
+        let re = if pattern.is_empty() {
+            None
+        } else {
+            Regex::new(&format!("(?i){pattern}")).or_else(|_| Regex::new(&regex::escape(&pattern))).ok()
+        };
+        let mut visible: Vec<usize> = (0..self.table.rows.len())
+            .filter(|&i| match &re {
+                None => true,
+                Some(re) => self.table.rows[i].cells.iter().any(|c| re.is_match(c)) != invert,
+            })
+            .collect();
+        if let Some((col, rev)) = st.sort {
+            let rows = &self.table.rows;
+            visible.sort_by(|&a, &b| {
+                let (x, y) = (rows[a].cells.get(col), rows[b].cells.get(col));
+                let o = match (x.and_then(|v| v.parse::<f64>().ok()), y.and_then(|v| v.parse::<f64>().ok())) {
+                    (Some(p), Some(q)) => p.partial_cmp(&q).unwrap_or(std::cmp::Ordering::Equal),
+                    _ => x.cmp(&y),
+                };
+                if rev { o.reverse() } else { o }
+            });
+        }
+        self.table.visible = visible;
+        let len = self.table.visible.len();
+        let st = self.table_state_mut();
+        st.selected = st.selected.min(len.saturating_sub(1));
+    }
+
+    pub fn filter_regex(&self) -> Option<(Regex, bool)> {
+        let f = self.table_state().filter;
+        let (invert, p) = match f.strip_prefix('!') {
+            Some(p) => (true, p.to_string()),
+            None => (false, f),
+        };
+        if p.is_empty() {
+            return None;
+        }
+        Regex::new(&format!("(?i){p}")).or_else(|_| Regex::new(&regex::escape(&p))).ok().map(|r| (r, invert))
+    }
+
+    fn push(&mut self, v: View) {
+        if self.view() != &v {
+            self.stack.push(v);
+        }
+        self.after_view_change();
+    }
+
+    fn switch(&mut self, v: View) {
+        self.stack = vec![View::Pulse];
+        if v != View::Pulse {
+            self.stack.push(v);
+        }
+        self.after_view_change();
+    }
+
+    fn after_view_change(&mut self) {
+        self.status = None;
+        if let View::Chain { subject } | View::Logs { subject } = self.view().clone() {
+            self.chain = ChainState { autoscroll: true, ..ChainState::default() };
+            self.resimulate(&subject);
+            if matches!(self.view(), View::Logs { .. }) {
+                self.chain.focus = Focus::Logs;
+                self.chain.fullscreen = true;
+            }
+        }
+        self.refresh_table();
+    }
+
+    /// Re-simulate the chain view's subject with its what-ifs (the evaluator is microseconds:
+    /// done inline, so the latest request always wins).
+    pub fn resimulate(&mut self, subject: &str) {
+        let opts = CheckOptions {
+            pod: Some(subject.to_string()),
+            skip_session_tagging: self.chain.sim.skip_tags,
+            role_to_assume: self.chain.sim.target.clone(),
+            duration_seconds: self.chain.sim.duration,
+            ..CheckOptions::default()
+        };
+        self.chain.chains = resolve_all(&self.inv, &opts).unwrap_or_default();
+        let steps = self.chain.chains.first().map_or(0, |c| c.steps.len());
+        // Land on the failing step.
+        self.chain.selected_step = self
+            .chain
+            .chains
+            .first()
+            .and_then(|c| c.steps.iter().position(|s| s.is_denied()))
+            .unwrap_or(0)
+            .min(steps.saturating_sub(1));
+    }
+
+    /// The runner with the worst verdict (for `:chain` with nothing selected).
+    fn worst_subject(&self) -> Option<String> {
+        let rank = |v: Verdict| match v {
+            Verdict::Deny => 0,
+            Verdict::Unknown => 1,
+            Verdict::Allow => 2,
+        };
+        self.chains
+            .iter()
+            .filter(|c| self.in_namespace(c.subject.split('/').next().unwrap_or("")))
+            .min_by_key(|c| rank(c.verdict))
+            .map(|c| c.subject.clone())
+    }
+
+    fn selected_subject(&self) -> Option<String> {
+        match self.view() {
+            View::Runners { .. } => self.selected_row().map(|r| r.key.clone()),
+            View::Chain { subject } | View::Logs { subject } => Some(subject.clone()),
+            _ => None,
+        }
+    }
+
+    /// Run a `:` command line.
+    pub fn run_command(&mut self, line: &str) {
+        let mut words = line.split_whitespace();
+        let Some(word) = words.next() else { return };
+        let arg = words.next();
+        match canonical_command(word) {
+            Some("pulse") => self.switch(View::Pulse),
+            Some("runners") => self.switch(View::Runners { scale_set: None }),
+            Some("sa") => self.switch(View::ServiceAccounts),
+            Some("roles") => self.switch(View::Roles),
+            Some("chain") => {
+                match arg.map(str::to_string).or_else(|| self.selected_subject()).or_else(|| self.worst_subject()) {
+                    Some(s) => self.push(View::Chain { subject: s }),
+                    None => self.status = Some("no runner to show".into()),
+                }
+            }
+            Some("logs") => {
+                match arg.map(str::to_string).or_else(|| self.selected_subject()).or_else(|| self.worst_subject()) {
+                    Some(s) => self.push(View::Logs { subject: s }),
+                    None => self.status = Some("no runner to show".into()),
+                }
+            }
+            Some("ns") => {
+                self.namespace = match arg {
+                    None | Some("all") | Some("-A") | Some("*") => None,
+                    Some(ns) => Some(ns.to_string()),
+                };
+                self.status = Some(format!("namespace: {}", self.namespace.as_deref().unwrap_or("all")));
+                self.refresh_table();
+            }
+            Some("help") => self.mode = Mode::Help,
+            Some("q") => self.quit = true,
+            _ => self.status = Some(format!("unknown command :{word} (try :help)")),
+        }
+    }
+
+    /// Complete the first word of a command line.
+    pub fn complete(line: &str) -> Option<String> {
+        let l = line.trim_start();
+        if l.contains(' ') || l.is_empty() {
+            return None;
+        }
+        COMMANDS
+            .iter()
+            .map(|(c, _)| *c)
+            .chain(["pods", "serviceaccounts"])
+            .find(|c| c.starts_with(l) && *c != l)
+            .map(str::to_string)
+    }
+
+    pub fn current_chain(&self) -> Option<&Chain> {
+        self.chain.chains.first()
+    }
+
+    /// Handle one action.
+    pub fn update(&mut self, action: Action) {
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => self.mode = Mode::Help,
+            Action::Command => self.mode = Mode::Command(Input::default()),
+            Action::Filter => {
+                if self.view().is_table() {
+                    let current = self.table_state().filter;
+                    self.mode = Mode::Filter(Input::new(current));
+                }
+            }
+            Action::Back => {
+                let st = self.table_state();
+                if !st.filter.is_empty() {
+                    self.table_state_mut().filter.clear();
+                    self.apply_filter();
+                } else if self.stack.len() > 1 {
+                    self.stack.pop();
+                    self.after_view_change();
+                }
+            }
+            Action::Freeze => {
+                self.frozen = !self.frozen;
+                self.status =
+                    Some(if self.frozen { "frozen: updates paused (F resumes)".into() } else { "live".into() });
+            }
+            Action::Up | Action::Down | Action::Top | Action::Bottom | Action::PageUp | Action::PageDown => {
+                self.move_selection(action)
+            }
+            Action::Open => self.open(),
+            Action::Sort | Action::SortReverse => {
+                let cols = self.table.columns.len().max(1);
+                let st = self.table_state_mut();
+                st.sort = match (action, st.sort) {
+                    (Action::Sort, None) => Some((0, false)),
+                    (Action::Sort, Some((c, r))) => Some(((c + 1) % cols, r)),
+                    (_, Some((c, r))) => Some((c, !r)),
+                    (_, None) => Some((0, true)),
+                };
+                self.apply_filter();
+            }
+            Action::Yaml => self.show_yaml(),
+            Action::Logs => match self.selected_subject().or_else(|| self.view_subject_for_logs()) {
+                Some(s) => self.push(View::Logs { subject: s }),
+                None => self.status = Some("select a runner first".into()),
+            },
+            Action::ToggleTags | Action::NextTarget | Action::NextDuration => self.what_if(action),
+            Action::CopyFix => self.copy_fix(),
+            Action::Focus => {
+                self.chain.focus = if self.chain.focus == Focus::Steps { Focus::Logs } else { Focus::Steps };
+            }
+            Action::Autoscroll => self.chain.autoscroll = !self.chain.autoscroll,
+            Action::Wrap => self.chain.wrap = !self.chain.wrap,
+            Action::Timestamps => self.chain.timestamps = !self.chain.timestamps,
+            Action::Fullscreen => self.chain.fullscreen = !self.chain.fullscreen,
+            Action::SearchNext | Action::SearchPrev => self.search_findings(action == Action::SearchNext),
+            Action::ServiceAccount => self.goto_service_account(),
+        }
+    }
+
+    fn view_subject_for_logs(&self) -> Option<String> {
+        None
+    }
+
+    fn move_selection(&mut self, action: Action) {
+        let page = self.page.max(1);
+        if let View::Chain { .. } | View::Logs { .. } = self.view() {
+            if self.chain.focus == Focus::Logs || matches!(self.view(), View::Logs { .. }) {
+                self.chain.autoscroll = false;
+                let s = &mut self.chain.log_scroll;
+                *s = match action {
+                    Action::Up => s.saturating_sub(1),
+                    Action::Down => *s + 1,
+                    Action::Top => 0,
+                    Action::Bottom => usize::MAX / 2,
+                    Action::PageUp => s.saturating_sub(page),
+                    _ => *s + page,
+                };
+                return;
+            }
+            let n = self.current_chain().map_or(0, |c| c.steps.len());
+            self.chain.selected_step = step(self.chain.selected_step, n, action, page);
+            return;
+        }
+        let n = self.table.visible.len();
+        let st = self.table_state_mut();
+        st.selected = step(st.selected, n, action, page);
+    }
+
+    fn open(&mut self) {
+        match self.view().clone() {
+            View::Pulse => {
+                if let Some(r) = self.selected_row() {
+                    let key = r.key.clone();
+                    self.push(View::Runners { scale_set: Some(key) });
+                }
+            }
+            View::Runners { .. } => {
+                if let Some(r) = self.selected_row() {
+                    let key = r.key.clone();
+                    self.push(View::Chain { subject: key });
+                }
+            }
+            View::ServiceAccounts => {
+                let role = self.selected_row().and_then(|r| r.cells.get(2).cloned()).filter(|c| c.starts_with("arn:"));
+                match role {
+                    Some(arn) => {
+                        self.push(View::Roles);
+                        self.select_key(&arn);
+                    }
+                    None => self.status = Some("this service account names no IAM role".into()),
+                }
+            }
+            View::Roles => {
+                let arn = self.selected_row().map(|r| r.key.clone());
+                let subject = arn.and_then(|a| {
+                    self.chains.iter().find(|c| c.steps.iter().any(|s| s.resource == a)).map(|c| c.subject.clone())
+                });
+                match subject {
+                    Some(s) => self.push(View::Chain { subject: s }),
+                    None => self.status = Some("no runner's chain reaches this role".into()),
+                }
+            }
+            View::Chain { .. } => {
+                let resource = self
+                    .current_chain()
+                    .and_then(|c| c.steps.get(self.chain.selected_step))
+                    .map(|s| s.resource.clone());
+                if let Some(arn) = resource.filter(|r| r.starts_with("arn:aws:iam::")) {
+                    self.push(View::Roles);
+                    self.select_key(&arn);
+                }
+            }
+            View::Logs { .. } => {}
+        }
+    }
+
+    /// Jump from a runner to its service account (pod → SA drill-down).
+    pub fn goto_service_account(&mut self) {
+        let sa = match self.view() {
+            View::Runners { .. } => {
+                let subject = self.selected_row().map(|r| r.key.clone());
+                subject.and_then(|s| self.chains.iter().find(|c| c.subject == s)).map(|c| c.service_account.clone())
+            }
+            View::Chain { .. } => self.current_chain().map(|c| c.service_account.clone()),
+            _ => None,
+        };
+        if let Some(sa) = sa {
+            self.push(View::ServiceAccounts);
+            self.select_key(&sa);
+        }
+    }
+
+    fn select_key(&mut self, key: &str) {
+        if let Some(pos) = self.table.visible.iter().position(|&i| self.table.rows[i].key == key) {
+            self.table_state_mut().selected = pos;
+        }
+    }
+
+    fn what_if(&mut self, action: Action) {
+        let View::Chain { subject } = self.view().clone() else { return };
+        match action {
+            Action::ToggleTags => self.chain.sim.skip_tags = !self.chain.sim.skip_tags,
+            Action::NextTarget => {
+                // The workflow's own target first, then every role.
+                let mut targets: Vec<Option<String>> = vec![None];
+                targets.extend(self.inv.roles.keys().cloned().map(Some));
+                let i = targets.iter().position(|t| *t == self.chain.sim.target).unwrap_or(0);
+                self.chain.sim.target = targets[(i + 1) % targets.len()].clone();
+            }
+            _ => {
+                const DURATIONS: &[Option<u32>] = &[None, Some(900), Some(3600), Some(7200), Some(43200)];
+                let i = DURATIONS.iter().position(|d| *d == self.chain.sim.duration).unwrap_or(0);
+                self.chain.sim.duration = DURATIONS[(i + 1) % DURATIONS.len()];
+            }
+        }
+        self.resimulate(&subject);
+        let s = &self.chain.sim;
+        self.status = Some(format!(
+            "what-if: session tags {} · target {} · duration {}",
+            if s.skip_tags { "skipped" } else { "as the workflow says" },
+            s.target.as_deref().map(|t| t.rsplit('/').next().unwrap_or(t)).unwrap_or("from the workflow"),
+            s.duration.map(|d| format!("{d}s")).unwrap_or_else(|| "from the workflow".into())
+        ));
+    }
+
+    fn copy_fix(&mut self) {
+        let fix = self
+            .current_chain()
+            .and_then(|c| c.steps.get(self.chain.selected_step))
+            .and_then(|s| s.fixes.first().cloned());
+        match fix {
+            Some(f) => {
+                self.status = Some("copied the fix to the clipboard (OSC 52)".into());
+                self.clipboard = Some(f);
+            }
+            None => self.status = Some("this step has no fix to copy".into()),
+        }
+    }
+
+    fn search_findings(&mut self, forward: bool) {
+        let lines = crate::ui::logs_lines(self);
+        let hits: Vec<usize> = lines.iter().enumerate().filter(|(_, l)| l.finding).map(|(i, _)| i).collect();
+        if hits.is_empty() {
+            self.status = Some("no findings in these logs".into());
+            return;
+        }
+        let cur = self.chain.search_hit.unwrap_or(if forward { usize::MAX } else { 0 });
+        let next = if forward {
+            hits.iter().copied().find(|&h| cur == usize::MAX || h > cur).unwrap_or(hits[0])
+        } else {
+            hits.iter().rev().copied().find(|&h| h < cur).unwrap_or(*hits.last().expect("non-empty"))
+        };
+        self.chain.search_hit = Some(next);
+        self.chain.autoscroll = false;
+        self.chain.log_scroll = next;
+    }
+
+    fn show_yaml(&mut self) {
+        let (title, text) = match self.view().clone() {
+            View::Chain { subject } => {
+                (format!("chain {subject}"), serde_json::to_string_pretty(&self.chain.chains).unwrap_or_default())
+            }
+            View::Roles => {
+                let Some(role) = self.selected_row().and_then(|r| self.inv.roles.get(&r.key)) else { return };
+                (role.arn.arn(), crate::ui::rows::role_text(&self.inv, role))
+            }
+            View::Pulse | View::Runners { .. } | View::ServiceAccounts => {
+                let Some(row) = self.selected_row() else { return };
+                let key = row.key.clone();
+                let (ns, name) = key.split_once('/').unwrap_or(("", &key));
+                let kinds: &[&str] = match self.view() {
+                    View::Pulse => &["AutoscalingRunnerSet"],
+                    View::ServiceAccounts => &["ServiceAccount"],
+                    _ => &["Pod", "EphemeralRunner", "AutoscalingRunnerSet"],
+                };
+                let obj = kinds.iter().find_map(|k| {
+                    self.inv
+                        .objects
+                        .iter()
+                        .find(|o| o.kind == *k && o.namespace.as_deref() == Some(ns) && o.name == name)
+                });
+                match obj {
+                    Some(o) => {
+                        let v: serde_json::Value = serde_json::from_str(&o.raw).unwrap_or_default();
+                        (
+                            format!("{} {key}", o.kind),
+                            serde_saphyr::to_string(&v).unwrap_or_else(|e| format!("cannot render: {e}")),
+                        )
+                    }
+                    None => {
+                        self.status = Some(format!("{key} is not in the data (referenced only)"));
+                        return;
+                    }
+                }
+            }
+            View::Logs { .. } => return,
+        };
+        self.mode = Mode::Text { title, text, scroll: 0 };
+    }
+
+    /// Keys typed while an input (command, filter) or overlay is open. Returns true when handled.
+    pub fn handle_mode_key(&mut self, key: &ratatui::crossterm::event::KeyEvent) -> bool {
+        use ratatui::crossterm::event::KeyCode;
+        use tui_input::backend::crossterm::EventHandler;
+        match &mut self.mode {
+            Mode::Normal => false,
+            Mode::Help => {
+                self.mode = Mode::Normal;
+                true
+            }
+            Mode::Text { scroll, .. } => {
+                match key.code {
+                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('y') => self.mode = Mode::Normal,
+                    KeyCode::Down | KeyCode::Char('j') => *scroll += 1,
+                    KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
+                    KeyCode::PageDown => *scroll += self.page,
+                    KeyCode::PageUp => *scroll = scroll.saturating_sub(self.page),
+                    KeyCode::Char('g') => *scroll = 0,
+                    _ => {}
+                }
+                true
+            }
+            Mode::Command(input) => {
+                match key.code {
+                    KeyCode::Esc => self.mode = Mode::Normal,
+                    KeyCode::Enter => {
+                        let line = input.value().to_string();
+                        self.mode = Mode::Normal;
+                        self.run_command(&line);
+                    }
+                    KeyCode::Tab => {
+                        if let Some(c) = App::complete(input.value()) {
+                            *input = Input::new(c);
+                        }
+                    }
+                    _ => {
+                        input.handle_event(&ratatui::crossterm::event::Event::Key(*key));
+                    }
+                }
+                true
+            }
+            Mode::Filter(input) => {
+                match key.code {
+                    KeyCode::Esc => {
+                        self.mode = Mode::Normal;
+                        self.table_state_mut().filter.clear();
+                        self.apply_filter();
+                    }
+                    KeyCode::Enter => self.mode = Mode::Normal,
+                    _ => {
+                        input.handle_event(&ratatui::crossterm::event::Event::Key(*key));
+                        let v = input.value().to_string();
+                        self.table_state_mut().filter = v;
+                        self.apply_filter();
+                    }
+                }
+                true
+            }
+        }
+    }
+
+    /// One key press in normal mode.
+    pub fn handle_key(&mut self, key: &ratatui::crossterm::event::KeyEvent) {
+        use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            self.quit = true;
+            return;
+        }
+        if self.handle_mode_key(key) {
+            return;
+        }
+        let k = super::keymap::Key::from_event(key);
+        if let Some(a) = self.keymap.lookup(k, &self.contexts()) {
+            self.update(a);
+        }
+    }
+
+    pub fn subject_kind(&self, subject: &str) -> Option<SubjectKind> {
+        self.chains.iter().find(|c| c.subject == subject).map(|c| c.subject_kind)
+    }
+}
+
+fn step(cur: usize, n: usize, action: Action, page: usize) -> usize {
+    if n == 0 {
+        return 0;
+    }
+    let last = n - 1;
+    match action {
+        Action::Up => cur.saturating_sub(1),
+        Action::Down => (cur + 1).min(last),
+        Action::Top => 0,
+        Action::Bottom => last,
+        Action::PageUp => cur.saturating_sub(page),
+        Action::PageDown => (cur + page).min(last),
+        _ => cur,
+    }
+}

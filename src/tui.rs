@@ -1,0 +1,83 @@
+//! The terminal loop: events → actions → state → draw. The terminal is restored on every exit
+//! path, panics included (`ratatui::init` installs the hook); frames are drawn only when
+//! something changed, at most 60 a second.
+
+use ratatui::crossterm::event::{self, Event, KeyEventKind};
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use crate::app::App;
+
+const FRAME: Duration = Duration::from_millis(16);
+
+/// OSC 52: set the terminal's clipboard (works over SSH; tmux needs `set -g set-clipboard on`).
+pub fn osc52(text: &str) -> String {
+    use std::fmt::Write as _;
+    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes = text.as_bytes();
+    let mut enc = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = (u32::from(chunk[0]) << 16)
+            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*chunk.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                enc.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                enc.push('=');
+            }
+        }
+    }
+    let mut out = String::new();
+    let _ = write!(out, "\x1b]52;c;{enc}\x07");
+    out
+}
+
+pub fn run(mut app: App) -> std::io::Result<()> {
+    let mut terminal = ratatui::init();
+    let result = (|| -> std::io::Result<()> {
+        let mut dirty = true;
+        let mut last_draw = Instant::now() - FRAME;
+        loop {
+            if dirty && last_draw.elapsed() >= FRAME {
+                terminal.draw(|f| crate::ui::draw(f, &mut app))?;
+                last_draw = Instant::now();
+                dirty = false;
+            }
+            if let Some(text) = app.clipboard.take() {
+                let mut out = std::io::stdout();
+                out.write_all(osc52(&text).as_bytes())?;
+                out.flush()?;
+            }
+            if app.quit {
+                return Ok(());
+            }
+            let wait = if dirty { FRAME.saturating_sub(last_draw.elapsed()) } else { Duration::from_millis(250) };
+            if event::poll(wait)? {
+                // Drain everything pending before the next frame.
+                loop {
+                    match event::read()? {
+                        Event::Key(k) if k.kind != KeyEventKind::Release => app.handle_key(&k),
+                        Event::Resize(..) => {}
+                        _ => {}
+                    }
+                    dirty = true;
+                    if app.quit || !event::poll(Duration::ZERO)? {
+                        break;
+                    }
+                }
+            }
+        }
+    })();
+    ratatui::restore();
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn osc52_encodes_base64() {
+        assert_eq!(super::osc52("hi"), "\x1b]52;c;aGk=\x07");
+        assert_eq!(super::osc52("abc"), "\x1b]52;c;YWJj\x07");
+    }
+}

@@ -1,0 +1,571 @@
+//! Drawing: `&App` in, a frame out. Nothing here changes state.
+
+pub mod rows;
+pub mod theme;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row as TRow, Table, Wrap};
+
+use crate::app::App;
+use crate::app::state::{Focus, Mode, View};
+use crate::iam::eval::Decision;
+use crate::logs::signatures::Severity;
+use theme::{decision_label, verdict_label};
+
+/// Below this the UI says so instead of drawing.
+pub const MIN_WIDTH: u16 = 20;
+pub const MIN_HEIGHT: u16 = 5;
+
+pub fn draw(f: &mut Frame, app: &mut App) {
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let p = Paragraph::new("terminal too small").wrap(Wrap { trim: true });
+        f.render_widget(p, area);
+        return;
+    }
+    let [header, crumbs, body, status, hints] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_header(f, app, header);
+    draw_crumbs(f, app, crumbs);
+    app.page = body.height.saturating_sub(3).max(1) as usize;
+    match app.view().clone() {
+        View::Chain { .. } => draw_chain(f, app, body),
+        View::Logs { .. } => draw_logs(f, app, body, true),
+        _ => draw_table(f, app, body),
+    }
+    draw_status(f, app, status);
+    draw_hints(f, app, hints);
+    match &app.mode {
+        Mode::Help => draw_help(f, app, body),
+        Mode::Text { title, text, scroll } => draw_text(f, app, body, title, text, *scroll),
+        _ => {}
+    }
+}
+
+fn region(app: &App) -> Option<String> {
+    let issuer = app.inv.cluster_issuer.as_deref()?;
+    let host = crate::iam::arn::issuer_host_path(issuer);
+    host.strip_prefix("oidc.eks.").and_then(|r| r.split('.').next()).map(str::to_string)
+}
+
+fn draw_header(f: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let accounts: Vec<&str> = app.inv.iam_accounts.iter().map(String::as_str).collect();
+    let mut parts = vec![
+        Span::styled(" arcscope ", t.header().add_modifier(Modifier::BOLD)),
+        Span::styled(format!("│ {} ", app.inv.source), t.header()),
+        Span::styled(format!("│ cluster {} ", app.inv.cluster_name.as_deref().unwrap_or("?")), t.header()),
+        Span::styled(
+            format!("│ account {} ", if accounts.is_empty() { "?".into() } else { accounts.join(",") }),
+            t.header(),
+        ),
+        Span::styled(format!("│ {} ", region(app).unwrap_or_else(|| "region ?".into())), t.header()),
+        Span::styled("│ 🔒 read-only ", t.header()),
+        Span::styled(format!("│ loaded {} ", app.loaded_at), t.header()),
+    ];
+    if app.frozen {
+        parts.push(Span::styled("│ ❄ frozen ", t.header().add_modifier(Modifier::BOLD)));
+    }
+    if app.namespace.is_some() {
+        parts.push(Span::styled(format!("│ ns {} ", app.namespace.as_deref().unwrap_or("")), t.header()));
+    }
+    f.render_widget(Paragraph::new(Line::from(parts)).style(t.header()), area);
+}
+
+fn draw_crumbs(f: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let mut spans = Vec::new();
+    for (i, v) in app.stack.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" › ", t.muted()));
+        }
+        let style = if i + 1 == app.stack.len() { t.title() } else { t.muted() };
+        spans.push(Span::styled(v.title(), style));
+    }
+    let filter = app.table_state().filter;
+    if app.view().is_table() && !filter.is_empty() {
+        spans.push(Span::styled(format!("  /{filter}"), t.filter_match()));
+    }
+    if app.view().is_table() {
+        spans.push(Span::styled(format!("  [{}/{}]", app.table.visible.len(), app.table.rows.len()), t.muted()));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Split `text` into spans with regex matches highlighted.
+fn highlight<'a>(text: &'a str, re: Option<&regex::Regex>, base: Style, hi: Style) -> Line<'a> {
+    let Some(re) = re else { return Line::from(Span::styled(text, base)) };
+    let mut spans = Vec::new();
+    let mut last = 0;
+    for m in re.find_iter(text) {
+        if m.start() > last {
+            spans.push(Span::styled(&text[last..m.start()], base));
+        }
+        if m.end() > m.start() {
+            spans.push(Span::styled(&text[m.start()..m.end()], hi));
+        }
+        last = m.end();
+    }
+    spans.push(Span::styled(&text[last..], base));
+    Line::from(spans)
+}
+
+fn draw_table(f: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.fg("border"))
+        .title(Span::styled(format!(" {} ", app.view().title()), t.title()));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let st = app.table_state();
+    let height = inner.height.saturating_sub(1) as usize;
+    let visible = &app.table.visible;
+    if visible.is_empty() {
+        let msg = if app.table.rows.is_empty() { "nothing here" } else { "no row matches the filter" };
+        f.render_widget(Paragraph::new(Span::styled(msg, t.muted())), inner);
+        return;
+    }
+    let offset =
+        if height == 0 { 0 } else { st.selected.saturating_sub(height - 1).min(visible.len().saturating_sub(height)) };
+    let filter = app.filter_regex();
+    let re = filter.as_ref().filter(|(_, inv)| !inv).map(|(r, _)| r);
+    let verdict_col = app.table.columns.iter().position(|c| *c == "VERDICT" || *c == "STATUS" || *c == "TAGSESSION");
+    let rows: Vec<TRow> = visible
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(height)
+        .map(|(pos, &i)| {
+            let row = &app.table.rows[i];
+            let cells: Vec<Cell> = row
+                .cells
+                .iter()
+                .enumerate()
+                .map(|(c, text)| {
+                    let mut base = t.text();
+                    if Some(c) == verdict_col || (app.table.columns[c] == "VERDICT") {
+                        if let Some(v) = row.verdict.filter(|_| app.table.columns[c] == "VERDICT") {
+                            base = t.verdict(v);
+                        } else if text.starts_with('✘') {
+                            base = t.decision(Decision::ImplicitDeny);
+                        } else if text.starts_with('✔') {
+                            base = t.decision(Decision::Allow);
+                        }
+                    }
+                    Cell::from(highlight(text, re, base, t.filter_match()))
+                })
+                .collect();
+            let r = TRow::new(cells);
+            if pos == st.selected { r.style(t.selection()) } else { r }
+        })
+        .collect();
+    let widths = column_widths(app, inner.width);
+    let header = TRow::new(app.table.columns.iter().enumerate().map(|(c, h)| {
+        let mark = match st.sort {
+            Some((col, false)) if col == c => "↑",
+            Some((col, true)) if col == c => "↓",
+            _ => "",
+        };
+        Cell::from(format!("{h}{mark}"))
+    }))
+    .style(t.fg("accent").add_modifier(Modifier::BOLD));
+    f.render_widget(Table::new(rows, widths).header(header).column_spacing(2), inner);
+}
+
+/// Column widths from the content (capped), the last column takes the rest.
+fn column_widths(app: &App, total: u16) -> Vec<Constraint> {
+    let n = app.table.columns.len();
+    let mut w: Vec<u16> = app.table.columns.iter().map(|c| c.chars().count() as u16 + 1).collect();
+    for &i in app.table.visible.iter().take(500) {
+        for (c, cell) in app.table.rows[i].cells.iter().enumerate() {
+            w[c] = w[c].max(cell.chars().count().min(60) as u16);
+        }
+    }
+    // Too wide: take from the widest column first, down to 6.
+    let spacing = 2 * (n.saturating_sub(1)) as u16;
+    let mut sum: u16 = w.iter().sum::<u16>() + spacing;
+    // Middle columns give way first (widest first, down to 8), then the last (down to 16), then
+    // the first: names and verdicts stay readable.
+    let order = |i: usize| {
+        if i == 0 {
+            2
+        } else if i + 1 == n {
+            1
+        } else {
+            0
+        }
+    };
+    let floor = |i: usize| if order(i) == 1 { 16 } else { 8 };
+    while sum > total {
+        let pick = (0..3).find_map(|o| (0..n).filter(|&i| order(i) == o && w[i] > floor(i)).max_by_key(|&i| w[i]));
+        let Some(i) = pick else { break };
+        w[i] -= 1;
+        sum -= 1;
+    }
+    w.iter()
+        .enumerate()
+        .map(|(c, width)| if c + 1 == n { Constraint::Min(*width) } else { Constraint::Length(*width) })
+        .collect()
+}
+
+fn draw_chain(f: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    if app.chain.fullscreen && app.chain.focus == Focus::Logs {
+        return draw_logs(f, app, area, true);
+    }
+    let Some(chain) = app.current_chain() else {
+        f.render_widget(Paragraph::new("no chain for this runner"), area);
+        return;
+    };
+    let steps_h = (chain.steps.len() as u16 + 3).min(area.height / 2).max(4);
+    let [top, bottom] = Layout::vertical([Constraint::Length(steps_h), Constraint::Min(3)]).areas(area);
+    let title = format!(
+        " {} {} · SA {} · {} · {} ",
+        verdict_label(chain.verdict),
+        chain.subject,
+        chain.service_account,
+        chain.credential_source,
+        chain.job.as_deref().unwrap_or("no job")
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.fg("border"))
+        .title(Span::styled(title, t.verdict(chain.verdict)));
+    let inner = block.inner(top);
+    f.render_widget(block, top);
+    let rows: Vec<TRow> = chain
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let r = TRow::new(vec![
+                Cell::from(s.hop.to_string()),
+                Cell::from(Span::styled(decision_label(s.decision), t.decision(s.decision))),
+                Cell::from(s.action.clone()),
+                Cell::from(s.resource.rsplit('/').next().unwrap_or(&s.resource).to_string()),
+                Cell::from(s.decided_by),
+                Cell::from(s.via.clone()),
+            ]);
+            if i == app.chain.selected_step && app.chain.focus == Focus::Steps { r.style(t.selection()) } else { r }
+        })
+        .collect();
+    let header = TRow::new(["HOP", "DECISION", "ACTION", "ROLE", "DECIDED BY", "VIA"])
+        .style(t.fg("accent").add_modifier(Modifier::BOLD));
+    let widths = [
+        Constraint::Length(3),
+        Constraint::Length(17),
+        Constraint::Length(30),
+        Constraint::Length(34),
+        Constraint::Length(24),
+        Constraint::Min(10),
+    ];
+    f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), inner);
+
+    let [detail, logs] = if bottom.width >= 100 {
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(bottom)
+    } else {
+        Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(bottom)
+    };
+    draw_step_detail(f, app, detail);
+    draw_logs(f, app, logs, false);
+}
+
+fn draw_step_detail(f: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let Some(chain) = app.current_chain() else { return };
+    let Some(step) = chain.steps.get(app.chain.selected_step) else { return };
+    let mut lines: Vec<Line> = Vec::new();
+    lines.push(Line::from(vec![
+        Span::styled(decision_label(step.decision), t.decision(step.decision)),
+        Span::raw(format!("  {} → {}  ", step.action, step.resource)),
+        Span::styled(format!("decided by {}", step.decided_by), t.muted()),
+    ]));
+    lines.push(Line::from(Span::styled(format!("principal {}", step.principal), t.muted())));
+    if let Some(m) = &step.message {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled("AWS would say", t.title())));
+        lines.push(Line::from(Span::styled(m.clone(), t.decision(step.decision))));
+    }
+    if !step.non_matching.is_empty() && step.decision != Decision::Allow {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled("why", t.title())));
+        for m in &step.non_matching {
+            lines.push(Line::from(format!("• {} #{}: {}", m.policy, m.index, m.reason)));
+        }
+    }
+    for s in &step.statements {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "{} statement {} of {}{}",
+                s.effect,
+                s.index,
+                s.policy,
+                s.sid.as_deref().map(|x| format!(" (Sid {x})")).unwrap_or_default()
+            ),
+            t.muted(),
+        )));
+    }
+    // The deciding policy's text, the deciding statement highlighted.
+    if let Some(text) = policy_lines(app, step) {
+        lines.push(Line::from(""));
+        lines.extend(text);
+    }
+    if !step.fixes.is_empty() {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled("fix (c copies the first)", t.title())));
+        for fx in &step.fixes {
+            lines.push(Line::from(format!("→ {fx}")));
+        }
+    }
+    for n in &step.notes {
+        lines.push(Line::from(Span::styled(format!("note: {n}"), t.muted())));
+    }
+    let block =
+        Block::default().borders(Borders::ALL).border_style(t.fg("border")).title(Span::styled(" step ", t.title()));
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), area);
+}
+
+/// The trust policy of the step's role with the statement that decided (or failed) marked.
+fn policy_lines<'a>(app: &'a App, step: &crate::chain::Step) -> Option<Vec<Line<'a>>> {
+    let t = &app.theme;
+    let role = app.inv.roles.get(&step.resource)?;
+    let key_index = step
+        .non_matching
+        .iter()
+        .find(|m| m.layer == "trust_policy")
+        .map(|m| m.index)
+        .or_else(|| step.statements.iter().find(|s| s.layer == "trust_policy").map(|s| s.index));
+    let mut out = vec![Line::from(Span::styled(format!("trust policy of {}", role.arn.name), t.title()))];
+    for (i, s) in role.trust.statements.iter().enumerate() {
+        let text = serde_json::to_string_pretty(&s.to_json()).unwrap_or_default();
+        let style =
+            if Some(i) == key_index { t.decision(step.decision).add_modifier(Modifier::REVERSED) } else { t.muted() };
+        for l in text.lines() {
+            out.push(Line::from(Span::styled(format!("  {l}"), style)));
+        }
+    }
+    Some(out)
+}
+
+/// One displayed log line of the logs pane.
+pub struct LogLine {
+    pub text: String,
+    pub count: u64,
+    pub finding: bool,
+    pub severity: Option<Severity>,
+    pub header: bool,
+}
+
+/// The folded log entries that belong to the runner on screen: its container logs, and job
+/// logs whose findings link to its chain.
+pub fn logs_lines(app: &App) -> Vec<LogLine> {
+    let subject = match app.view() {
+        View::Chain { subject } | View::Logs { subject } => subject.clone(),
+        _ => return Vec::new(),
+    };
+    let own = format!("logs/{subject}/");
+    let linked_sources: Vec<Option<String>> = app
+        .analysis
+        .findings
+        .iter()
+        .filter(|f| f.linked_step.as_ref().is_some_and(|l| l.subject == subject))
+        .map(|f| f.source.clone())
+        .collect();
+    let mut out = Vec::new();
+    let mut last: Option<String> = None;
+    for e in app.analysis.folded() {
+        let src = app.analysis.entry_source(e);
+        let mine = src.as_deref().is_some_and(|s| s.contains(&own)) || linked_sources.contains(&src);
+        if !mine || e.sample.trim().is_empty() {
+            continue;
+        }
+        if src != last {
+            out.push(LogLine {
+                text: src.clone().unwrap_or_default(),
+                count: 0,
+                finding: false,
+                severity: None,
+                header: true,
+            });
+            last = src.clone();
+        }
+        let finding =
+            app.analysis.findings.iter().filter(|f| f.first_line == e.first_line).max_by_key(|f| f.severity as u8);
+        let mut text = e.sample.clone();
+        if !app.chain.timestamps
+            && let Some(ts) = crate::logs::fingerprint::leading_timestamp(&text)
+            && text.starts_with(ts)
+        {
+            text = text[ts.len()..].trim_start_matches([':', ' ']).to_string();
+        }
+        out.push(LogLine {
+            text,
+            count: e.count,
+            finding: finding.is_some_and(|f| f.severity != Severity::Info || f.linked_step.is_some()),
+            severity: finding.map(|f| f.severity),
+            header: false,
+        });
+    }
+    out
+}
+
+fn draw_logs(f: &mut Frame, app: &App, area: Rect, full: bool) {
+    let t = &app.theme;
+    let lines = logs_lines(app);
+    let focused = app.chain.focus == Focus::Logs || full;
+    let flags = format!(
+        " logs{}{}{}{} ",
+        if app.chain.autoscroll { " · autoscroll" } else { "" },
+        if app.chain.wrap { " · wrap" } else { "" },
+        if app.chain.timestamps { " · timestamps" } else { "" },
+        if app.frozen { " · frozen" } else { "" }
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused { t.fg("accent") } else { t.fg("border") })
+        .title(Span::styled(flags, t.title()));
+    let inner = block.inner(area);
+    let height = inner.height as usize;
+    let max_scroll = lines.len().saturating_sub(height);
+    let scroll = if app.chain.autoscroll { max_scroll } else { app.chain.log_scroll.min(max_scroll) };
+    let rendered: Vec<Line> = if lines.is_empty() {
+        vec![Line::from(Span::styled(
+            "no logs for this runner in the data (the job log lives on GitHub: arcscope explain --runner)",
+            t.muted(),
+        ))]
+    } else {
+        lines
+            .iter()
+            .enumerate()
+            .skip(scroll)
+            .take(height.max(1))
+            .map(|(i, l)| {
+                if l.header {
+                    return Line::from(Span::styled(format!("── {}", l.text), t.muted()));
+                }
+                let count = if l.count > 1 { format!("×{:<4}", l.count) } else { "     ".into() };
+                let style = match (l.finding, l.severity) {
+                    (true, Some(Severity::Error)) => t.fg("error").add_modifier(Modifier::BOLD),
+                    (true, Some(Severity::Warning)) => t.fg("warning"),
+                    (true, _) => t.fg("accent"),
+                    _ => t.text(),
+                };
+                let mark = if Some(i) == app.chain.search_hit { "▶ " } else { "  " };
+                Line::from(vec![
+                    Span::styled(count, t.fg("warning").add_modifier(Modifier::BOLD)),
+                    Span::raw(mark),
+                    Span::styled(l.text.clone(), style),
+                ])
+            })
+            .collect()
+    };
+    let mut p = Paragraph::new(rendered).block(block);
+    if app.chain.wrap {
+        p = p.wrap(Wrap { trim: false });
+    }
+    f.render_widget(p, area);
+}
+
+fn draw_status(f: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let line = match &app.mode {
+        Mode::Command(input) => {
+            Line::from(vec![Span::styled(":", t.fg("accent")), Span::raw(input.value().to_string())])
+        }
+        Mode::Filter(input) => {
+            Line::from(vec![Span::styled("/", t.fg("accent")), Span::raw(input.value().to_string())])
+        }
+        _ => match (&app.status, app.warnings.first()) {
+            (Some(s), _) => Line::from(Span::styled(s.clone(), t.fg("accent"))),
+            (None, Some(w)) => Line::from(Span::styled(format!("⚠ {w}"), t.fg("warning"))),
+            (None, None) => Line::from(""),
+        },
+    };
+    f.render_widget(Paragraph::new(line), area);
+    if let Mode::Command(input) | Mode::Filter(input) = &app.mode {
+        let x = area.x + 1 + input.visual_cursor() as u16;
+        if x < area.x + area.width {
+            f.set_cursor_position((x, area.y));
+        }
+    }
+}
+
+fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let mut spans = Vec::new();
+    for (k, d) in app.keymap.hints(&app.contexts()) {
+        spans.push(Span::styled(format!("<{k}>"), t.fg("hint_key")));
+        spans.push(Span::styled(format!(" {d}  "), t.fg("hint_desc")));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+}
+
+fn draw_help(f: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let mut lines = Vec::new();
+    for ctx in [
+        crate::app::keymap::Context::Global,
+        crate::app::keymap::Context::Table,
+        crate::app::keymap::Context::Chain,
+        crate::app::keymap::Context::Logs,
+    ] {
+        lines.push(Line::from(Span::styled(ctx.as_str(), t.title())));
+        let mut seen: Vec<&str> = Vec::new();
+        for b in app.keymap.bindings.iter().filter(|b| b.context == ctx) {
+            if seen.contains(&b.desc) {
+                continue;
+            }
+            seen.push(b.desc);
+            let keys: Vec<String> = app
+                .keymap
+                .bindings
+                .iter()
+                .filter(|x| x.context == ctx && x.desc == b.desc)
+                .map(|x| x.key.label())
+                .collect();
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<14}", keys.join(" ")), t.fg("hint_key")),
+                Span::raw(b.desc),
+            ]));
+        }
+    }
+    lines.push(Line::from(Span::styled("commands", t.title())));
+    for (c, d) in crate::app::state::COMMANDS {
+        lines.push(Line::from(vec![Span::styled(format!("  :{c:<13}"), t.fg("hint_key")), Span::raw(*d)]));
+    }
+    let r = centered(area, 64, lines.len() as u16 + 2);
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(Block::default().borders(Borders::ALL).title(Span::styled(" help (any key closes) ", t.title()))),
+        r,
+    );
+}
+
+fn draw_text(f: &mut Frame, app: &App, area: Rect, title: &str, text: &str, scroll: usize) {
+    let t = &app.theme;
+    f.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.fg("accent"))
+        .title(Span::styled(format!(" {title} (esc closes) "), t.title()));
+    let lines: Vec<Line> =
+        text.lines().skip(scroll).take(area.height as usize).map(|l| Line::from(l.to_string())).collect();
+    f.render_widget(Paragraph::new(lines).block(block), area);
+}

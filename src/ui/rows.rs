@@ -1,0 +1,341 @@
+//! Table rows of the list views, computed from the model (once per data change, not per frame).
+
+use std::collections::BTreeMap;
+
+use crate::app::App;
+use crate::app::state::Row;
+use crate::chain::{Chain, SubjectKind, Verdict};
+use crate::model::Inventory;
+use crate::model::aws::Role;
+
+use super::theme::verdict_label;
+
+fn worst(vs: impl Iterator<Item = Verdict>) -> Option<Verdict> {
+    vs.min_by_key(|v| match v {
+        Verdict::Deny => 0,
+        Verdict::Unknown => 1,
+        Verdict::Allow => 2,
+    })
+}
+
+fn short(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+/// "✘ sts:TagSession denied on arc-runner-ecr-image-pusher-role" for a chain.
+pub fn chain_summary(c: &Chain) -> String {
+    use crate::iam::eval::Decision;
+    match c.failing_step() {
+        Some(s) if s.decision == Decision::Error => {
+            format!("✘ {}: {}", s.decided_by.replace('_', " "), short(&s.resource))
+        }
+        Some(s) => {
+            let action = s.action.strip_prefix("sts:").unwrap_or(&s.action);
+            let how = if s.decision == Decision::ExplicitDeny { "explicitly denied" } else { "denied" };
+            format!("✘ {action} {how} on {}", short(&s.resource))
+        }
+        None if c.verdict == Verdict::Allow => "✔ every hop allowed".into(),
+        None => "? unknown: data missing".into(),
+    }
+}
+
+fn runners_word(n: usize) -> String {
+    if n == 1 { "1 runner".into() } else { format!("{n} runners") }
+}
+
+/// The worst loop count of a folded entry linked to this subject.
+fn loop_count(app: &App, subjects: &[&str]) -> u64 {
+    app.analysis
+        .findings
+        .iter()
+        .filter(|f| f.linked_step.as_ref().is_some_and(|l| subjects.contains(&l.subject.as_str())))
+        .map(|f| f.count)
+        .max()
+        .unwrap_or(0)
+}
+
+pub fn pulse(app: &App) -> (Vec<&'static str>, Vec<Row>) {
+    let cols = vec!["SCALE SET", "NAMESPACE", "RUNNING", "PENDING", "FAILED", "CHAINS", "LOOP", "VERDICT"];
+    let rows = app
+        .inv
+        .runner_sets
+        .iter()
+        .map(|ars| {
+            let key = ars.metadata.key();
+            let chains: Vec<&Chain> =
+                app.chains.iter().filter(|c| c.scale_set.as_deref() == Some(key.as_str())).collect();
+            let n = |k: &str| ars.status.get(k).and_then(|v| v.as_i64()).unwrap_or(0).to_string();
+            let count = |v: Verdict| chains.iter().filter(|c| c.verdict == v).count();
+            let mut subjects: Vec<&str> = chains.iter().map(|c| c.subject.as_str()).collect();
+            subjects.dedup();
+            let verdict = worst(chains.iter().map(|c| c.verdict));
+            let summary = match chains.iter().find(|c| c.verdict == Verdict::Deny).or(chains.first()) {
+                Some(c) if c.verdict != Verdict::Allow => {
+                    format!("{}: {}", runners_word(subjects.len()), chain_summary(c))
+                }
+                Some(_) => format!("{}: ✔ every hop allowed", runners_word(subjects.len())),
+                None => "no runners".into(),
+            };
+            let loops = loop_count(app, &subjects);
+            Row {
+                cells: vec![
+                    ars.scale_set_name().to_string(),
+                    ars.metadata.ns().to_string(),
+                    n("runningEphemeralRunners"),
+                    n("pendingEphemeralRunners"),
+                    n("failedEphemeralRunners"),
+                    format!("✔{} ✘{} ?{}", count(Verdict::Allow), count(Verdict::Deny), count(Verdict::Unknown)),
+                    if loops > 1 { format!("×{loops}") } else { "-".into() },
+                    summary,
+                ],
+                key,
+                verdict,
+            }
+        })
+        .collect();
+    (cols, rows)
+}
+
+pub fn runners(app: &App, scale_set: Option<&str>) -> (Vec<&'static str>, Vec<Row>) {
+    let cols = vec!["NAME", "NAMESPACE", "KIND", "PHASE", "READY", "RESTARTS", "NODE", "JOB", "VERDICT"];
+    let mut by_subject: BTreeMap<&str, Vec<&Chain>> = BTreeMap::new();
+    for c in &app.chains {
+        if scale_set.is_none_or(|s| c.scale_set.as_deref() == Some(s)) {
+            by_subject.entry(c.subject.as_str()).or_default().push(c);
+        }
+    }
+    let rows = by_subject
+        .into_iter()
+        .map(|(subject, chains)| {
+            let (ns, name) = subject.split_once('/').unwrap_or(("", subject));
+            let pod = app.inv.pods.iter().find(|p| p.metadata.ns() == ns && p.metadata.name == name);
+            let er = app.inv.ephemeral_runner(ns, name);
+            let kind = match chains[0].subject_kind {
+                SubjectKind::Pod => "Pod",
+                SubjectKind::EphemeralRunner => "EphemeralRunner",
+                SubjectKind::AutoscalingRunnerSet => "ScaleSet",
+            };
+            let phase = pod.and_then(|p| p.status.phase.clone()).or_else(|| {
+                er.and_then(|e| {
+                    let p = e.status.phase.clone()?;
+                    Some(match &e.status.reason {
+                        Some(r) => format!("{p} ({r})"),
+                        None => p,
+                    })
+                })
+            });
+            let ready = pod.map(|p| {
+                let total = p.status.container_statuses.len();
+                format!("{}/{}", p.status.container_statuses.iter().filter(|c| c.ready).count(), total)
+            });
+            let restarts =
+                pod.map(|p| p.status.container_statuses.iter().map(|c| c.restart_count).sum::<i64>().to_string());
+            let job = er.and_then(|e| {
+                let repo = e.status.job_repository_name.clone()?;
+                let wf = e
+                    .status
+                    .job_workflow_ref
+                    .as_deref()
+                    .and_then(|r| r.split('@').next())
+                    .and_then(|r| r.rsplit('/').next())
+                    .unwrap_or("");
+                Some(
+                    format!("{repo} {wf} {}", e.status.job_display_name.clone().unwrap_or_default()).trim().to_string(),
+                )
+            });
+            let verdict = worst(chains.iter().map(|c| c.verdict)).unwrap_or(Verdict::Unknown);
+            let detail = chains.iter().find(|c| c.verdict == verdict).map(|c| chain_summary(c)).unwrap_or_default();
+            Row {
+                cells: vec![
+                    name.to_string(),
+                    ns.to_string(),
+                    kind.to_string(),
+                    phase.unwrap_or_else(|| "-".into()),
+                    ready.unwrap_or_else(|| "-".into()),
+                    restarts.unwrap_or_else(|| "-".into()),
+                    pod.and_then(|p| p.spec.node_name.clone()).unwrap_or_else(|| "-".into()),
+                    job.unwrap_or_else(|| "-".into()),
+                    if verdict == Verdict::Allow {
+                        verdict_label(verdict).to_string()
+                    } else {
+                        format!("{} {}", verdict_label(verdict), detail.trim_start_matches(['✘', '?', ' ']))
+                    },
+                ],
+                key: subject.to_string(),
+                verdict: Some(verdict),
+            }
+        })
+        .collect();
+    (cols, rows)
+}
+
+pub fn service_accounts(app: &App) -> (Vec<&'static str>, Vec<Row>) {
+    let cols = vec!["NAMESPACE", "NAME", "ROLE", "MECHANISM", "USED BY", "STATUS"];
+    let mut rows: Vec<Row> = Vec::new();
+    let used_by = |key: &str| {
+        let mut subjects: Vec<&str> =
+            app.chains.iter().filter(|c| c.service_account == key).map(|c| c.subject.as_str()).collect();
+        subjects.dedup();
+        subjects
+    };
+    for sa in &app.inv.service_accounts {
+        let key = sa.metadata.key();
+        let pi = app
+            .inv
+            .pod_identity
+            .iter()
+            .find(|a| a.namespace == sa.metadata.ns() && a.service_account == sa.metadata.name);
+        let (role, mech) = match (pi, sa.irsa_role()) {
+            (Some(a), _) => (a.role_arn.clone(), "Pod Identity"),
+            (None, Some(r)) => (r.to_string(), "IRSA"),
+            (None, None) => ("-".to_string(), "-"),
+        };
+        let users = used_by(&key);
+        let verdict = worst(app.chains.iter().filter(|c| c.service_account == key).map(|c| c.verdict));
+        rows.push(Row {
+            cells: vec![
+                sa.metadata.ns().into(),
+                sa.metadata.name.clone(),
+                role,
+                mech.into(),
+                if users.is_empty() { "-".into() } else { format!("{} runner(s)", users.len()) },
+                "present".into(),
+            ],
+            key,
+            verdict,
+        });
+    }
+    // Named by runners but absent: the SA-in-the-wrong-namespace failure.
+    let mut missing: Vec<&Chain> =
+        app.chains.iter().filter(|c| c.steps.iter().any(|s| s.decided_by == "service_account_missing")).collect();
+    missing.dedup_by(|a, b| a.service_account == b.service_account);
+    for c in missing {
+        let (ns, name) = c.service_account.split_once('/').unwrap_or(("", &c.service_account));
+        let elsewhere: Vec<String> =
+            app.inv.service_accounts_named(name).map(|s| s.metadata.ns().to_string()).collect();
+        let status = if elsewhere.is_empty() {
+            "✘ missing".to_string()
+        } else {
+            format!("✘ missing (exists in {})", elsewhere.join(", "))
+        };
+        rows.push(Row {
+            cells: vec![
+                ns.into(),
+                name.into(),
+                "-".into(),
+                "-".into(),
+                format!("{} runner(s)", used_by(&c.service_account).len()),
+                status,
+            ],
+            key: c.service_account.clone(),
+            verdict: Some(Verdict::Deny),
+        });
+    }
+    (cols, rows)
+}
+
+fn trust_summary(r: &Role) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for s in r.trust.statements.iter().filter(|s| s.effect == crate::iam::policy::Effect::Allow) {
+        let Some(p) = &s.principal else { continue };
+        if p.any {
+            parts.push("*".into());
+        }
+        for (t, v) in &p.entries {
+            let v = if v.ends_with(":root") {
+                format!("account {}", v.split(':').nth(4).unwrap_or(v))
+            } else if let Some(provider) = v.split("oidc-provider/").nth(1) {
+                format!("OIDC {}", provider.split("/id/").next().unwrap_or(provider))
+            } else {
+                short(v).to_string()
+            };
+            parts.push(if v.starts_with("OIDC") { v } else { format!("{}:{v}", t.as_str()) });
+        }
+    }
+    parts.dedup();
+    parts.join(", ")
+}
+
+fn trust_allows(r: &Role, action: &str) -> bool {
+    r.trust
+        .statements
+        .iter()
+        .any(|s| s.effect == crate::iam::policy::Effect::Allow && crate::iam::eval::action_matches(&s.action, action))
+}
+
+/// Trusts only OIDC/SAML providers: session tags come from the token, not `sts:TagSession` calls.
+fn web_identity_only(r: &Role) -> bool {
+    let principals: Vec<_> = r.trust.statements.iter().filter_map(|s| s.principal.as_ref()).collect();
+    !principals.is_empty()
+        && principals
+            .iter()
+            .all(|p| !p.any && p.entries.iter().all(|(t, _)| *t == crate::iam::policy::PrincipalType::Federated))
+}
+
+pub fn roles(app: &App) -> (Vec<&'static str>, Vec<Row>) {
+    let cols = vec!["NAME", "ACCOUNT", "TRUSTS", "TAGSESSION", "REACHED BY", "VERDICT"];
+    let rows = app
+        .inv
+        .roles
+        .values()
+        .map(|r| {
+            let arn = r.arn.arn();
+            let steps: Vec<(&Chain, &crate::chain::Step)> = app
+                .chains
+                .iter()
+                .flat_map(|c| c.steps.iter().map(move |s| (c, s)))
+                .filter(|(_, s)| s.resource == arn)
+                .collect();
+            let mut subjects: Vec<&str> = steps.iter().map(|(c, _)| c.subject.as_str()).collect();
+            subjects.sort();
+            subjects.dedup();
+            let verdict = if steps.is_empty() {
+                None
+            } else if steps.iter().any(|(_, s)| s.is_denied()) {
+                Some(Verdict::Deny)
+            } else if steps.iter().all(|(_, s)| s.decision == crate::iam::eval::Decision::Allow) {
+                Some(Verdict::Allow)
+            } else {
+                Some(Verdict::Unknown)
+            };
+            Row {
+                cells: vec![
+                    r.arn.name.clone(),
+                    r.arn.account.clone(),
+                    trust_summary(r),
+                    if web_identity_only(r) {
+                        "- (web identity)".into()
+                    } else if trust_allows(r, "sts:TagSession") {
+                        "✔ allowed".into()
+                    } else {
+                        "✘ not in trust".into()
+                    },
+                    if subjects.is_empty() { "-".into() } else { format!("{} runner(s)", subjects.len()) },
+                    verdict.map(|v| verdict_label(v).to_string()).unwrap_or_else(|| "-".into()),
+                ],
+                key: arn,
+                verdict,
+            }
+        })
+        .collect();
+    (cols, rows)
+}
+
+/// A role's policies as text, for the `y` view.
+pub fn role_text(inv: &Inventory, r: &Role) -> String {
+    let doc = |d: &crate::iam::policy::PolicyDocument| d.to_pretty();
+    let mut out = format!("# {}\n# trust policy\n{}\n", r.arn.arn(), doc(&r.trust));
+    for (n, d) in &r.inline {
+        out.push_str(&format!("\n# inline policy {n}\n{}\n", doc(d)));
+    }
+    for a in &r.attached {
+        match inv.managed_policies.get(a) {
+            Some(p) => out.push_str(&format!("\n# managed policy {a}\n{}\n", doc(&p.doc))),
+            None => out.push_str(&format!("\n# managed policy {a}: not in the data\n")),
+        }
+    }
+    if let Some(b) = &r.boundary {
+        out.push_str(&format!("\n# permissions boundary {b}\n"));
+    }
+    out
+}

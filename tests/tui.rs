@@ -1,0 +1,241 @@
+//! The TUI through ratatui's TestBackend: snapshots of every view at three sizes, colour
+//! asserts on verdict cells, key-sequence tests, tiny terminals, and the real binary in a
+//! pseudo-terminal (via `script`) to prove the terminal is restored.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::style::Color;
+
+use arcscope::app::App;
+use arcscope::app::keymap::Keymap;
+use arcscope::app::state::View;
+use arcscope::chain::Verdict;
+use arcscope::ui::theme::Theme;
+
+fn app() -> App {
+    App::new(arcscope::demo::load().unwrap(), Theme::built_in("dark").unwrap(), Keymap::default(), "12:00:00Z".into())
+}
+
+fn render(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| arcscope::ui::draw(f, app)).unwrap();
+    t
+}
+
+fn screen(t: &Terminal<TestBackend>) -> String {
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        for x in 0..buf.area.width {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn keys(app: &mut App, s: &str) {
+    for c in s.chars() {
+        let code = match c {
+            '\n' => KeyCode::Enter,
+            '\x1b' => KeyCode::Esc,
+            '\t' => KeyCode::Tab,
+            c => KeyCode::Char(c),
+        };
+        app.handle_key(&KeyEvent::new(code, KeyModifiers::NONE));
+    }
+}
+
+const SEED_POD: &str = "arc-runners/arc-runner-set-x7c2p-runner-4h9sd";
+
+#[test]
+fn snapshots_of_every_view_at_three_sizes() {
+    let views: Vec<(&str, &str)> = vec![
+        ("pulse", ""),
+        ("runners", ":runners\n"),
+        ("serviceaccounts", ":sa\n"),
+        ("roles", ":roles\n"),
+        ("chain", ":chain arc-runners/arc-runner-set-x7c2p-runner-4h9sd\n"),
+        ("logs", ":logs arc-runners/arc-runner-set-x7c2p-runner-4h9sd\n"),
+        ("help", "?"),
+    ];
+    for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+        for (name, input) in &views {
+            let mut a = app();
+            keys(&mut a, input);
+            let t = render(&mut a, w, h);
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen(&t));
+        }
+    }
+}
+
+#[test]
+fn verdict_cells_are_coloured_and_worded() {
+    let mut a = app();
+    keys(&mut a, ":runners\n");
+    let t = render(&mut a, 200, 30);
+    let buf = t.backend().buffer().clone();
+    let text = screen(&t);
+    let deny_row = text.lines().position(|l| l.contains("x7c2p-runner-4h9sd")).expect("seed row");
+    let allow_row = text.lines().position(|l| l.contains("m2k9t")).expect("docs row");
+    let col_of = |row: usize, needle: &str| {
+        text.lines()
+            .nth(row)
+            .unwrap()
+            .find(needle)
+            .map(|byte| text.lines().nth(row).unwrap()[..byte].chars().count() as u16)
+    };
+    let x = col_of(deny_row, "✘ deny").expect("word and mark, not colour alone");
+    assert_eq!(buf[(x, deny_row as u16)].fg, Color::LightRed);
+    let x = col_of(allow_row, "✔ allow").unwrap();
+    assert_eq!(buf[(x, allow_row as u16)].fg, Color::LightGreen);
+}
+
+#[test]
+fn filter_narrows_and_highlights_and_esc_clears() {
+    let mut a = app();
+    keys(&mut a, ":runners\n/qv8");
+    assert_eq!(a.table.visible.len(), 1);
+    let t = render(&mut a, 120, 20);
+    assert!(screen(&t).contains("qv8mz"));
+    keys(&mut a, "\n");
+    keys(&mut a, "/");
+    keys(&mut a, "\x1b");
+    assert_eq!(a.table.visible.len(), 4, "esc in the filter prompt clears it");
+    keys(&mut a, "/!arc-runners\n");
+    assert_eq!(a.table.visible.len(), 1, "! inverts");
+    keys(&mut a, "\x1b");
+    assert_eq!(a.table.visible.len(), 4, "esc clears the filter first");
+}
+
+#[test]
+fn command_mode_aliases_completion_and_errors() {
+    let mut a = app();
+    keys(&mut a, ":pods\n");
+    assert_eq!(a.view(), &View::Runners { scale_set: None });
+    keys(&mut a, ":ro\t\n");
+    assert_eq!(a.view(), &View::Roles);
+    keys(&mut a, ":frobnicate\n");
+    assert!(a.status.as_deref().unwrap().contains("unknown command"));
+    keys(&mut a, ":ns arc-gpu-runners\n:runners\n");
+    assert_eq!(a.table.visible.len(), 1);
+    keys(&mut a, ":ns all\n:chain\n");
+    assert!(matches!(a.view(), View::Chain { .. }), "chain with nothing selected shows the worst runner");
+    assert_eq!(a.current_chain().unwrap().verdict, Verdict::Deny);
+    keys(&mut a, ":q\n");
+    assert!(a.quit);
+}
+
+#[test]
+fn drill_down_pod_to_service_account_to_role_to_chain() {
+    let mut a = app();
+    keys(&mut a, ":runners\n/4h9sd\n");
+    keys(&mut a, "a");
+    assert_eq!(a.view(), &View::ServiceAccounts);
+    assert_eq!(a.selected_row().unwrap().key, "arc-runners/arc-runner-irsa");
+    keys(&mut a, "\n");
+    assert_eq!(a.view(), &View::Roles);
+    assert_eq!(a.selected_row().unwrap().key, "arn:aws:iam::111122223333:role/arc-runner-base-role");
+    keys(&mut a, "\n");
+    let View::Chain { subject } = a.view().clone() else { panic!("chain view, got {:?}", a.view()) };
+    assert!(subject.starts_with("arc-runners/arc-runner-set-"));
+    let t = render(&mut a, 120, 40);
+    assert!(screen(&t).contains("pulse › runners › serviceaccounts › roles › chain("), "breadcrumbs show the path");
+    keys(&mut a, "\x1b\x1b\x1b");
+    assert_eq!(a.view(), &View::Runners { scale_set: None });
+}
+
+#[test]
+fn toggling_session_tags_flips_the_verdict() {
+    let mut a = app();
+    keys(&mut a, &format!(":chain {SEED_POD}\n"));
+    assert_eq!(a.current_chain().unwrap().verdict, Verdict::Deny);
+    assert_eq!(
+        a.current_chain().unwrap().steps[a.chain.selected_step].action,
+        "sts:TagSession",
+        "lands on the failing step"
+    );
+    keys(&mut a, "T");
+    assert_eq!(a.current_chain().unwrap().verdict, Verdict::Allow);
+    let t = render(&mut a, 120, 40);
+    let s = screen(&t);
+    assert!(s.contains("✔ allow arc-runners/arc-runner-set-x7c2p-runner-4h9sd"), "{s}");
+    assert!(s.contains("session tags skipped"));
+    keys(&mut a, "T");
+    assert_eq!(a.current_chain().unwrap().verdict, Verdict::Deny);
+}
+
+#[test]
+fn copy_fix_emits_osc52_text() {
+    let mut a = app();
+    keys(&mut a, &format!(":chain {SEED_POD}\nc"));
+    let text = a.clipboard.take().expect("the fix is queued for the clipboard");
+    assert!(text.contains("sts:TagSession"));
+    assert!(arcscope::tui::osc52(&text).starts_with("\x1b]52;c;"));
+}
+
+#[test]
+fn yaml_view_of_a_pod_and_json_of_the_chain() {
+    let mut a = app();
+    keys(&mut a, ":runners\n/4h9sd\ny");
+    let t = render(&mut a, 120, 40);
+    let s = screen(&t);
+    assert!(s.contains("kind: Pod") && s.contains("name: arc-runner-set-x7c2p-runner-4h9sd"), "{s}");
+    let arcscope::app::state::Mode::Text { text, .. } = &a.mode else { panic!("text overlay") };
+    assert!(text.contains("serviceAccountName: arc-runner-irsa"));
+    assert!(!text.contains("managedFields"), "managedFields are dropped at load");
+    keys(&mut a, "\x1b");
+    assert!(matches!(a.mode, arcscope::app::state::Mode::Normal));
+}
+
+#[test]
+fn tiny_terminals_never_panic() {
+    for (w, h) in [(10, 3), (1, 1), (19, 4), (20, 5), (30, 8)] {
+        for input in ["", ":chain\n", "?", ":runners\n/x"] {
+            let mut a = app();
+            keys(&mut a, input);
+            let t = render(&mut a, w, h);
+            if w < 20 || h < 5 {
+                assert!(screen(&t).replace('\n', "").contains("terminal") || w * h < 10, "{w}x{h}");
+            }
+        }
+    }
+}
+
+#[test]
+fn keymap_warnings_show_in_the_ui() {
+    let km = Keymap::with_overrides("[keys]\n\"x\" = \"no_such_action\"\n", "keymap.toml");
+    let mut a = App::new(arcscope::demo::load().unwrap(), Theme::built_in("mono").unwrap(), km, "12:00:00Z".into());
+    let t = render(&mut a, 120, 20);
+    assert!(screen(&t).contains("keymap.toml: keys.\"x\": unknown action \"no_such_action\""));
+}
+
+#[test]
+fn the_real_binary_in_a_pty_restores_the_terminal() {
+    // `script` gives the binary a pseudo-terminal; `q` quits.
+    let bin = env!("CARGO_BIN_EXE_arcscope");
+    let out = std::process::Command::new("script")
+        .args(["-qec", &format!("stty rows 30 cols 120; {bin} --demo"), "/dev/null"])
+        .env("TERM", "xterm-256color")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+            child.stdin.as_mut().unwrap().write_all(b":runners\r")?;
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            child.stdin.as_mut().unwrap().write_all(b"q")?;
+            child.wait_with_output()
+        })
+        .expect("script runs");
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "exit status {:?}: {s}", out.status);
+    assert!(s.contains("\x1b[?1049h"), "entered the alternate screen");
+    assert!(s.contains("arc-runner-set"), "drew the runners");
+    let leave = s.rfind("\x1b[?1049l").expect("left the alternate screen");
+    assert!(s[leave..].contains("\x1b[?25h") || s[..leave].rfind("\x1b[?25h").is_some(), "cursor shown again");
+}
