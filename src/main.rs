@@ -9,7 +9,11 @@ use std::io::IsTerminal;
 fn tui(source: &SourceArgs, theme: Option<&str>) -> Result<i32, UsageError> {
     let inv = source.load()?;
     let theme = config::load_theme(theme)?;
-    let app = arcscope::app::App::new(inv, theme, config::load_keymap(), config::now_hms());
+    let app = if source.demo {
+        arcscope::app::App::new_replaying(inv, theme, config::load_keymap(), config::now_hms())
+    } else {
+        arcscope::app::App::new(inv, theme, config::load_keymap(), config::now_hms())
+    };
     arcscope::tui::run(app).map_err(|e| UsageError(format!("terminal: {e}")))?;
     Ok(0)
 }

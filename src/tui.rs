@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use crate::app::App;
 
 const FRAME: Duration = Duration::from_millis(16);
+/// Data ticks (the demo's replay; live sources later push events instead).
+const TICK: Duration = Duration::from_millis(400);
 
 /// OSC 52: set the terminal's clipboard (works over SSH; tmux needs `set -g set-clipboard on`).
 pub fn osc52(text: &str) -> String {
@@ -38,6 +40,7 @@ pub fn run(mut app: App) -> std::io::Result<()> {
     let result = (|| -> std::io::Result<()> {
         let mut dirty = true;
         let mut last_draw = Instant::now() - FRAME;
+        let mut last_tick = Instant::now();
         loop {
             if dirty && last_draw.elapsed() >= FRAME {
                 terminal.draw(|f| crate::ui::draw(f, &mut app))?;
@@ -52,7 +55,15 @@ pub fn run(mut app: App) -> std::io::Result<()> {
             if app.quit {
                 return Ok(());
             }
-            let wait = if dirty { FRAME.saturating_sub(last_draw.elapsed()) } else { Duration::from_millis(250) };
+            if last_tick.elapsed() >= TICK {
+                last_tick = Instant::now();
+                dirty |= app.tick();
+            }
+            let wait = if dirty {
+                FRAME.saturating_sub(last_draw.elapsed())
+            } else {
+                TICK.saturating_sub(last_tick.elapsed())
+            };
             if event::poll(wait)? {
                 // Drain everything pending before the next frame.
                 loop {

@@ -239,3 +239,26 @@ fn the_real_binary_in_a_pty_restores_the_terminal() {
     let leave = s.rfind("\x1b[?1049l").expect("left the alternate screen");
     assert!(s[leave..].contains("\x1b[?25h") || s[..leave].rfind("\x1b[?25h").is_some(), "cursor shown again");
 }
+
+#[test]
+fn the_demo_breathes_the_loop_count_grows_with_time() {
+    let inv = arcscope::demo::load().unwrap();
+    let mut a = App::new_replaying(inv, Theme::built_in("dark").unwrap(), Keymap::default(), "12:00:00Z".into());
+    let loop_cell = |a: &App| {
+        a.table.rows.iter().find(|r| r.key == "arc-runners/arc-runner-set").map(|r| r.cells[6].clone()).unwrap()
+    };
+    assert_eq!(loop_cell(&a), "-", "nothing replayed yet");
+    for _ in 0..14 {
+        a.tick();
+    }
+    let mid = loop_cell(&a);
+    assert!(mid.starts_with('×'), "the loop shows while it runs: {mid}");
+    keys(&mut a, "F");
+    let frozen = a.analysis.lines();
+    assert!(!a.tick(), "frozen: no updates");
+    assert_eq!(a.analysis.lines(), frozen);
+    keys(&mut a, "F");
+    while a.tick() {}
+    assert_eq!(loop_cell(&a), "×12");
+    assert_ne!(mid, "×12", "it grew over time");
+}

@@ -140,6 +140,14 @@ pub struct App {
     pub loaded_at: String,
     /// Rows a page moves (set by the renderer from the visible height).
     pub page: usize,
+    /// The demo's job log, replayed a line per tick so the loop visibly grows.
+    replay: Option<Replay>,
+}
+
+struct Replay {
+    source: String,
+    lines: Vec<String>,
+    next: usize,
 }
 
 pub const COMMANDS: &[(&str, &str)] = &[
@@ -171,9 +179,27 @@ fn canonical_command(word: &str) -> Option<&'static str> {
 
 impl App {
     pub fn new(inv: Inventory, theme: Theme, keymap: Keymap, loaded_at: String) -> App {
+        App::build(inv, theme, keymap, loaded_at, false)
+    }
+
+    /// Like [`App::new`], but job logs replay over time, as they would arrive live (`--demo`).
+    pub fn new_replaying(inv: Inventory, theme: Theme, keymap: Keymap, loaded_at: String) -> App {
+        App::build(inv, theme, keymap, loaded_at, true)
+    }
+
+    fn build(inv: Inventory, theme: Theme, keymap: Keymap, loaded_at: String, replay: bool) -> App {
         let chains = resolve_all(&inv, &CheckOptions::default()).unwrap_or_default();
         let mut analysis = Analysis::new(FoldLimits::default());
+        let mut replaying = None;
         for log in &inv.logs {
+            if replay && replaying.is_none() && log.kind == crate::model::LogKind::Job {
+                replaying = Some(Replay {
+                    source: log.path.clone(),
+                    lines: log.text.lines().map(str::to_string).collect(),
+                    next: 0,
+                });
+                continue;
+            }
             analysis.begin_source(&log.path);
             let _ = for_each_line(log.text.as_bytes(), MAX_LINE, |l| analysis.push(l));
         }
@@ -198,9 +224,27 @@ impl App {
             clipboard: None,
             loaded_at,
             page: 10,
+            replay: replaying,
         };
+        if let Some(r) = &app.replay {
+            app.analysis.begin_source(&r.source.clone());
+        }
         app.refresh_table();
         app
+    }
+
+    /// Time passes: feed the next replayed log line. Returns whether anything changed.
+    pub fn tick(&mut self) -> bool {
+        if self.frozen {
+            return false;
+        }
+        let Some(r) = &mut self.replay else { return false };
+        let Some(line) = r.lines.get(r.next).cloned() else { return false };
+        r.next += 1;
+        self.analysis.push(&line);
+        link::link(&mut self.analysis, &self.chains);
+        self.refresh_table();
+        true
     }
 
     pub fn view(&self) -> &View {

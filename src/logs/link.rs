@@ -63,7 +63,9 @@ fn by_hop_kind<'a>(scope: &[&'a Chain], hop: &str) -> Option<(&'a Chain, &'a Ste
     let denied = |s: &Step| s.is_denied();
     match hop {
         "tag_session" => find(scope, |s| s.action == "sts:TagSession" && denied(s)),
-        "assume_role" => find(scope, |s| s.action == "sts:AssumeRole" && denied(s)),
+        // The action's AssumeRole call includes its sts:TagSession authorization.
+        "assume_role" => find(scope, |s| s.action == "sts:AssumeRole" && denied(s))
+            .or_else(|| find(scope, |s| s.action == "sts:TagSession" && denied(s))),
         "web_identity" => find(scope, |s| s.action == "sts:AssumeRoleWithWebIdentity" && denied(s)),
         "service_account" => find(scope, |s| s.decided_by == "service_account_missing"),
         "oidc_provider" => find(scope, |s| s.decided_by == "oidc_provider_missing"),
@@ -143,6 +145,16 @@ pub fn link(analysis: &mut Analysis, chains: &[Chain]) {
             .iter()
             .find(|(line, source, _)| *line >= f.first_line && *source == f.source)
             .or_else(|| errors.iter().find(|(_, source, _)| *source == f.source))
-            .map(|(_, _, l)| l.clone());
+            .map(|(_, _, l)| l.clone())
+            // A loop still running (its final error not logged yet) links by the hop it retries.
+            .or_else(|| {
+                let focused: Vec<&Chain> = all
+                    .iter()
+                    .copied()
+                    .filter(|c| linked.iter().any(|(src, subj)| *src == f.source && *subj == c.subject))
+                    .collect();
+                let scope = if focused.is_empty() { scope_for(f.source.as_deref()) } else { focused };
+                by_hop_kind(&scope, &f.hop).map(|(c, s)| to_link(c, s))
+            });
     }
 }

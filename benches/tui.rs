@@ -1,0 +1,96 @@
+//! TUI benches (issue #4 targets): the first frame of the demo (≤ 50 ms from process start;
+//! here in-process: load + simulate + draw), one frame of a 10,000-row runners table (≤ 4 ms),
+//! one filter keystroke over 10,000 rows (≤ 5 ms).
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde_json::json;
+use std::hint::black_box;
+
+use arcscope::app::App;
+use arcscope::app::keymap::Keymap;
+use arcscope::ui::theme::Theme;
+
+fn key(app: &mut App, c: char) {
+    let code = if c == '\n' { KeyCode::Enter } else { KeyCode::Char(c) };
+    app.handle_key(&KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+/// 10,000 runner pods on 100 service accounts and base roles.
+fn big_app() -> App {
+    const A: &str = "111122223333";
+    let mut items = Vec::new();
+    for i in 0..100 {
+        items.push(json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": format!("runner-{i}"), "namespace": "arc-runners",
+            "annotations": {"eks.amazonaws.com/role-arn": format!("arn:aws:iam::{A}:role/runner-base-{i}")}}}));
+    }
+    for i in 0..10_000 {
+        items.push(json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": format!("arc-runner-set-x7c2p-runner-{i:05}"), "namespace": "arc-runners", "labels": {"actions-ephemeral-runner": "True"}},
+            "spec": {"serviceAccountName": format!("runner-{}", i % 100), "nodeName": format!("ip-10-0-{}-{}.eu-west-1.compute.internal", i % 250, i % 200),
+                "containers": [{"name": "runner", "env": [
+                    {"name": "AWS_ROLE_ARN", "value": format!("arn:aws:iam::{A}:role/runner-base-{}", i % 100)},
+                    {"name": "AWS_WEB_IDENTITY_TOKEN_FILE", "value": "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"}]}]},
+            "status": {"phase": "Running", "containerStatuses": [{"name": "runner", "ready": true, "restartCount": 0}]}}));
+    }
+    let pods = serde_json::to_vec(&json!({"apiVersion": "v1", "kind": "List", "items": items})).unwrap();
+    let roles: Vec<serde_json::Value> = (0..100)
+        .map(|i| json!({"RoleName": format!("runner-base-{i}"), "Arn": format!("arn:aws:iam::{A}:role/runner-base-{i}"),
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": format!("arn:aws:iam::{A}:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/X")}, "Action": "sts:AssumeRoleWithWebIdentity"}]}}))
+        .collect();
+    let iam = serde_json::to_vec(&json!({"RoleDetailList": roles, "Policies": []})).unwrap();
+    let inv =
+        arcscope::sources::bundle::load_files("bench", [("pods.json", pods.as_slice()), ("iam.json", iam.as_slice())])
+            .unwrap();
+    App::new(inv, Theme::built_in("dark").unwrap(), Keymap::default(), "12:00:00Z".into())
+}
+
+fn frames(c: &mut Criterion) {
+    let mut group = c.benchmark_group("tui");
+    group.sample_size(20);
+    group.bench_function("first frame of the demo (load, simulate, draw 120x40)", |b| {
+        b.iter(|| {
+            let mut app = App::new(
+                arcscope::demo::load().unwrap(),
+                Theme::built_in("dark").unwrap(),
+                Keymap::default(),
+                "12:00:00Z".into(),
+            );
+            let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+            t.draw(|f| arcscope::ui::draw(f, &mut app)).unwrap();
+            black_box(t.backend().buffer().area)
+        })
+    });
+    let mut app = big_app();
+    for c in ":runners\n".chars() {
+        key(&mut app, c);
+    }
+    assert_eq!(app.table.rows.len(), 10_000);
+    let mut t = Terminal::new(TestBackend::new(200, 60)).unwrap();
+    group.bench_function("one frame of a 10,000-row runners table (200x60)", |b| {
+        b.iter(|| {
+            t.draw(|f| arcscope::ui::draw(f, &mut app)).unwrap();
+        })
+    });
+    key(&mut app, '/');
+    key(&mut app, '4');
+    let mut toggle = false;
+    group.bench_function("one filter keystroke over 10,000 rows", |b| {
+        b.iter(|| {
+            // Alternate typing and deleting a character: each is one keystroke re-filtering all rows.
+            if toggle {
+                app.handle_key(&KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE));
+            } else {
+                key(&mut app, '2');
+            }
+            toggle = !toggle;
+            black_box(app.table.visible.len())
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, frames);
+criterion_main!(benches);
