@@ -320,13 +320,6 @@ fn draw_step_detail(f: &mut Frame, app: &App, area: Rect) {
         lines.push(Line::from(""));
         lines.extend(text);
     }
-    if !step.fixes.is_empty() {
-        lines.push(Line::from(""));
-        lines.push(Line::from(Span::styled("fix (c copies the first)", t.title())));
-        for fx in &step.fixes {
-            lines.push(Line::from(format!("→ {fx}")));
-        }
-    }
     for n in &step.notes {
         lines.push(Line::from(Span::styled(format!("note: {n}"), t.muted())));
     }
