@@ -142,6 +142,8 @@ pub struct App {
     pub page: usize,
     /// The demo's job log, replayed a line per tick so the loop visibly grows.
     replay: Option<Replay>,
+    /// Role ARN → the runners' base roles whose sessions may assume it (the evaluator's answer).
+    pub assumable_by: HashMap<String, Vec<String>>,
 }
 
 struct Replay {
@@ -225,12 +227,37 @@ impl App {
             loaded_at,
             page: 10,
             replay: replaying,
+            assumable_by: HashMap::new(),
         };
+        app.compute_reach();
         if let Some(r) = &app.replay {
             app.analysis.begin_source(&r.source.clone());
         }
         app.refresh_table();
         app
+    }
+
+    /// Who can assume what, from the runners' base roles (hop 1 of their chains).
+    fn compute_reach(&mut self) {
+        let mut bases: Vec<crate::iam::arn::RoleArn> = self
+            .chains
+            .iter()
+            .filter_map(|c| c.steps.first())
+            .filter(|s| s.decision == crate::iam::eval::Decision::Allow)
+            .filter_map(|s| crate::iam::arn::RoleArn::parse(&s.resource))
+            .collect();
+        bases.sort_by_key(|r| r.arn());
+        bases.dedup();
+        for reach in crate::chain::reach::who_can_assume(&self.inv, &bases) {
+            for (target, d) in reach.targets {
+                if d == crate::iam::eval::Decision::Allow {
+                    self.assumable_by
+                        .entry(target)
+                        .or_default()
+                        .push(reach.caller.rsplit('/').next().unwrap_or(&reach.caller).to_string());
+                }
+            }
+        }
     }
 
     /// Time passes: feed the next replayed log line. Returns whether anything changed.

@@ -367,6 +367,22 @@ pub fn logs_lines(app: &App) -> Vec<LogLine> {
         _ => return Vec::new(),
     };
     let own = format!("logs/{subject}/");
+    // The scale set's listener logs too (it lives in the controller namespace).
+    let scale_set = app.chains.iter().find(|c| c.subject == subject).and_then(|c| c.scale_set.clone());
+    let listeners: Vec<String> = app
+        .inv
+        .listeners
+        .iter()
+        .filter(|l| {
+            let key = format!(
+                "{}/{}",
+                l.spec.autoscaling_runner_set_namespace.as_deref().unwrap_or(""),
+                l.spec.autoscaling_runner_set_name.as_deref().unwrap_or("")
+            );
+            scale_set.as_deref() == Some(key.as_str())
+        })
+        .map(|l| format!("logs/{}/", l.metadata.key()))
+        .collect();
     let linked_sources: Vec<Option<String>> = app
         .analysis
         .findings
@@ -378,7 +394,8 @@ pub fn logs_lines(app: &App) -> Vec<LogLine> {
     let mut last: Option<String> = None;
     for e in app.analysis.folded() {
         let src = app.analysis.entry_source(e);
-        let mine = src.as_deref().is_some_and(|s| s.contains(&own)) || linked_sources.contains(&src);
+        let mine = src.as_deref().is_some_and(|s| s.contains(&own) || listeners.iter().any(|l| s.contains(l.as_str())))
+            || linked_sources.contains(&src);
         if !mine || e.sample.trim().is_empty() {
             continue;
         }

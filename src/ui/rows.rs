@@ -172,11 +172,20 @@ pub fn runners(app: &App, scale_set: Option<&str>) -> (Vec<&'static str>, Vec<Ro
 pub fn service_accounts(app: &App) -> (Vec<&'static str>, Vec<Row>) {
     let cols = vec!["NAMESPACE", "NAME", "ROLE", "MECHANISM", "USED BY", "STATUS"];
     let mut rows: Vec<Row> = Vec::new();
-    let used_by = |key: &str| {
-        let mut subjects: Vec<&str> =
-            app.chains.iter().filter(|c| c.service_account == key).map(|c| c.subject.as_str()).collect();
+    // "3 runners (arc-runner-set, arc-runner-docs)": which pods and scale sets use it.
+    let used_by = |key: &str| -> String {
+        let chains: Vec<&Chain> = app.chains.iter().filter(|c| c.service_account == key).collect();
+        let mut subjects: Vec<&str> = chains.iter().map(|c| c.subject.as_str()).collect();
         subjects.dedup();
-        subjects
+        let mut sets: Vec<&str> =
+            chains.iter().filter_map(|c| c.scale_set.as_deref()).map(|s| s.rsplit('/').next().unwrap_or(s)).collect();
+        sets.sort();
+        sets.dedup();
+        if subjects.is_empty() {
+            "-".to_string()
+        } else {
+            format!("{} ({})", runners_word(subjects.len()), sets.join(", "))
+        }
     };
     for sa in &app.inv.service_accounts {
         let key = sa.metadata.key();
@@ -193,14 +202,7 @@ pub fn service_accounts(app: &App) -> (Vec<&'static str>, Vec<Row>) {
         let users = used_by(&key);
         let verdict = worst(app.chains.iter().filter(|c| c.service_account == key).map(|c| c.verdict));
         rows.push(Row {
-            cells: vec![
-                sa.metadata.ns().into(),
-                sa.metadata.name.clone(),
-                role,
-                mech.into(),
-                if users.is_empty() { "-".into() } else { format!("{} runner(s)", users.len()) },
-                "present".into(),
-            ],
+            cells: vec![sa.metadata.ns().into(), sa.metadata.name.clone(), role, mech.into(), users, "present".into()],
             key,
             verdict,
         });
@@ -219,14 +221,7 @@ pub fn service_accounts(app: &App) -> (Vec<&'static str>, Vec<Row>) {
             format!("✘ missing (exists in {})", elsewhere.join(", "))
         };
         rows.push(Row {
-            cells: vec![
-                ns.into(),
-                name.into(),
-                "-".into(),
-                "-".into(),
-                format!("{} runner(s)", used_by(&c.service_account).len()),
-                status,
-            ],
+            cells: vec![ns.into(), name.into(), "-".into(), "-".into(), used_by(&c.service_account), status],
             key: c.service_account.clone(),
             verdict: Some(Verdict::Deny),
         });
@@ -273,7 +268,7 @@ fn web_identity_only(r: &Role) -> bool {
 }
 
 pub fn roles(app: &App) -> (Vec<&'static str>, Vec<Row>) {
-    let cols = vec!["NAME", "ACCOUNT", "TRUSTS", "TAGSESSION", "REACHED BY", "VERDICT"];
+    let cols = vec!["NAME", "ACCOUNT", "TRUSTS", "TAGSESSION", "ASSUMABLE BY", "REACHED BY", "VERDICT"];
     let rows = app
         .inv
         .roles
@@ -310,7 +305,8 @@ pub fn roles(app: &App) -> (Vec<&'static str>, Vec<Row>) {
                     } else {
                         "✘ not in trust".into()
                     },
-                    if subjects.is_empty() { "-".into() } else { format!("{} runner(s)", subjects.len()) },
+                    app.assumable_by.get(&arn).map(|v| v.join(", ")).unwrap_or_else(|| "-".into()),
+                    if subjects.is_empty() { "-".into() } else { runners_word(subjects.len()) },
                     verdict.map(|v| verdict_label(v).to_string()).unwrap_or_else(|| "-".into()),
                 ],
                 key: arn,
