@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use arcscope::cli::{SourceArgs, UsageError, config};
 use std::io::IsTerminal;
 
-fn tui(source: &SourceArgs, theme: Option<&str>) -> Result<i32, UsageError> {
+fn tui(source: &SourceArgs, theme: Option<&str>, mouse: bool) -> Result<i32, UsageError> {
     let inv = source.load()?;
     let theme = config::load_theme(theme)?;
     let app = if source.demo {
@@ -14,7 +14,7 @@ fn tui(source: &SourceArgs, theme: Option<&str>) -> Result<i32, UsageError> {
     } else {
         arcscope::app::App::new(inv, theme, config::load_keymap(), config::now_hms())
     };
-    arcscope::tui::run(app).map_err(|e| UsageError(format!("terminal: {e}")))?;
+    arcscope::tui::run(app, mouse).map_err(|e| UsageError(format!("terminal: {e}")))?;
     Ok(0)
 }
 use arcscope::cli::check::{self, CheckArgs};
@@ -32,6 +32,10 @@ struct Cli {
     /// Theme: dark (default), light, mono, or a TOML file (partial files merge over dark)
     #[arg(long, value_name = "NAME|FILE", global = true)]
     theme: Option<String>,
+    /// Mouse in the TUI: wheel scrolls, click selects, click again opens (off by default so the
+    /// terminal's own selection and copy keep working)
+    #[arg(long)]
+    mouse: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -64,7 +68,7 @@ fn main() -> ExitCode {
             Ok(0)
         }
         // The TUI; when stdout is not a terminal (a pipe, CI), the check report instead.
-        None if std::io::stdout().is_terminal() => tui(&cli.source, cli.theme.as_deref()),
+        None if std::io::stdout().is_terminal() => tui(&cli.source, cli.theme.as_deref(), cli.mouse),
         None => check::run(
             &CheckArgs { source: cli.source, ..CheckArgs::default() },
             &mut stdout.lock(),

@@ -35,8 +35,19 @@ pub fn osc52(text: &str) -> String {
     out
 }
 
-pub fn run(mut app: App) -> std::io::Result<()> {
+pub fn run(mut app: App, mouse: bool) -> std::io::Result<()> {
+    use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+    use ratatui::crossterm::execute;
     let mut terminal = ratatui::init();
+    if mouse {
+        // ratatui's panic hook restores raw mode and the screen; mouse capture must go too.
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = execute!(std::io::stdout(), DisableMouseCapture);
+            previous(info);
+        }));
+        execute!(std::io::stdout(), EnableMouseCapture)?;
+    }
     let result = (|| -> std::io::Result<()> {
         let mut dirty = true;
         let mut last_draw = Instant::now() - FRAME;
@@ -69,6 +80,7 @@ pub fn run(mut app: App) -> std::io::Result<()> {
                 loop {
                     match event::read()? {
                         Event::Key(k) if k.kind != KeyEventKind::Release => app.handle_key(&k),
+                        Event::Mouse(m) => app.handle_mouse(&m),
                         Event::Resize(..) => {}
                         _ => {}
                     }
@@ -80,6 +92,9 @@ pub fn run(mut app: App) -> std::io::Result<()> {
             }
         }
     })();
+    if mouse {
+        let _ = execute!(std::io::stdout(), DisableMouseCapture);
+    }
     ratatui::restore();
     result
 }

@@ -262,3 +262,24 @@ fn the_demo_breathes_the_loop_count_grows_with_time() {
     assert_eq!(loop_cell(&a), "×12");
     assert_ne!(mid, "×12", "it grew over time");
 }
+
+#[test]
+fn mouse_wheel_moves_click_selects_second_click_opens() {
+    use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut a = app();
+    keys(&mut a, ":runners\n");
+    let _ = render(&mut a, 160, 30);
+    let click = |row: u16| MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 5,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    let top = a.table_top;
+    a.handle_mouse(&click(top + 2));
+    assert_eq!(a.table_state().selected, 2);
+    a.handle_mouse(&MouseEvent { kind: MouseEventKind::ScrollUp, column: 5, row: top, modifiers: KeyModifiers::NONE });
+    assert_eq!(a.table_state().selected, 1);
+    a.handle_mouse(&click(top + 1));
+    assert!(matches!(a.view(), View::Chain { .. }), "a click on the selected row opens it");
+}

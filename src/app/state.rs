@@ -140,6 +140,9 @@ pub struct App {
     pub loaded_at: String,
     /// Rows a page moves (set by the renderer from the visible height).
     pub page: usize,
+    /// Screen row of the first table row and the index it shows (set by the renderer; mouse).
+    pub table_top: u16,
+    pub table_offset: usize,
     /// The demo's job log, replayed a line per tick so the loop visibly grows.
     replay: Option<Replay>,
     /// Role ARN → the runners' base roles whose sessions may assume it (the evaluator's answer).
@@ -226,6 +229,8 @@ impl App {
             clipboard: None,
             loaded_at,
             page: 10,
+            table_top: 0,
+            table_offset: 0,
             replay: replaying,
             assumable_by: HashMap::new(),
         };
@@ -841,6 +846,29 @@ impl App {
         let k = super::keymap::Key::from_event(key);
         if let Some(a) = self.keymap.lookup(k, &self.contexts()) {
             self.update(a);
+        }
+    }
+
+    /// Mouse (opt-in): the wheel moves, a click selects a row, a click on the selected row opens it.
+    pub fn handle_mouse(&mut self, m: &ratatui::crossterm::event::MouseEvent) {
+        use ratatui::crossterm::event::{MouseButton, MouseEventKind};
+        if !matches!(self.mode, Mode::Normal) {
+            return;
+        }
+        match m.kind {
+            MouseEventKind::ScrollDown => self.update(Action::Down),
+            MouseEventKind::ScrollUp => self.update(Action::Up),
+            MouseEventKind::Down(MouseButton::Left) if self.view().is_table() && m.row >= self.table_top => {
+                let index = self.table_offset + (m.row - self.table_top) as usize;
+                if index < self.table.visible.len() {
+                    if self.table_state().selected == index {
+                        self.update(Action::Open);
+                    } else {
+                        self.table_state_mut().selected = index;
+                    }
+                }
+            }
+            _ => {}
         }
     }
 

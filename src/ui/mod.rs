@@ -40,7 +40,12 @@ pub fn draw(f: &mut Frame, app: &mut App) {
     match app.view().clone() {
         View::Chain { .. } => draw_chain(f, app, body),
         View::Logs { .. } => draw_logs(f, app, body, true),
-        _ => draw_table(f, app, body),
+        _ => {
+            // First data row: below the border and the column header.
+            app.table_top = body.y + 2;
+            app.table_offset = table_offset(app, body);
+            draw_table(f, app, body)
+        }
     }
     draw_status(f, app, status);
     draw_hints(f, app, hints);
@@ -69,6 +74,8 @@ fn draw_header(f: &mut Frame, app: &App, area: Rect) {
             t.header(),
         ),
         Span::styled(format!("│ {} ", region(app).unwrap_or_else(|| "region ?".into())), t.header()),
+        // No AWS call is made offline: the caller identity comes with the live AWS source.
+        Span::styled("│ caller: offline ", t.header()),
         Span::styled("│ 🔒 read-only ", t.header()),
         Span::styled(format!("│ loaded {} ", app.loaded_at), t.header()),
     ];
@@ -119,6 +126,17 @@ fn highlight<'a>(text: &'a str, re: Option<&regex::Regex>, base: Style, hi: Styl
     Line::from(spans)
 }
 
+/// The first visible row of the table view for this body area (keeps the selection in view).
+fn table_offset(app: &App, area: Rect) -> usize {
+    let height = area.height.saturating_sub(3) as usize;
+    let visible = app.table.visible.len();
+    if height == 0 {
+        0
+    } else {
+        app.table_state().selected.saturating_sub(height - 1).min(visible.saturating_sub(height))
+    }
+}
+
 fn draw_table(f: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
     let block = Block::default()
@@ -135,8 +153,7 @@ fn draw_table(f: &mut Frame, app: &App, area: Rect) {
         f.render_widget(Paragraph::new(Span::styled(msg, t.muted())), inner);
         return;
     }
-    let offset =
-        if height == 0 { 0 } else { st.selected.saturating_sub(height - 1).min(visible.len().saturating_sub(height)) };
+    let offset = table_offset(app, area);
     let filter = app.filter_regex();
     let re = filter.as_ref().filter(|(_, inv)| !inv).map(|(r, _)| r);
     let verdict_col = app.table.columns.iter().position(|c| *c == "VERDICT" || *c == "STATUS" || *c == "TAGSESSION");
