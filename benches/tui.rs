@@ -44,7 +44,7 @@ fn big_app() -> App {
     let inv =
         arcscope::sources::bundle::load_files("bench", [("pods.json", pods.as_slice()), ("iam.json", iam.as_slice())])
             .unwrap();
-    App::new(inv, Theme::built_in("dark").unwrap(), Keymap::default(), "12:00:00Z".into())
+    App::new(inv, Theme::built_in("dark").unwrap(), Keymap::default(), "2026-06-20T12:00:00Z".into())
 }
 
 fn frames(c: &mut Criterion) {
@@ -56,7 +56,7 @@ fn frames(c: &mut Criterion) {
                 arcscope::demo::load().unwrap(),
                 Theme::built_in("dark").unwrap(),
                 Keymap::default(),
-                "12:00:00Z".into(),
+                "2026-06-20T12:00:00Z".into(),
             );
             let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
             t.draw(|f| arcscope::ui::draw(f, &mut app)).unwrap();

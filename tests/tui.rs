@@ -14,7 +14,12 @@ use arcscope::chain::Verdict;
 use arcscope::ui::theme::Theme;
 
 fn app() -> App {
-    App::new(arcscope::demo::load().unwrap(), Theme::built_in("dark").unwrap(), Keymap::default(), "12:00:00Z".into())
+    App::new(
+        arcscope::demo::load().unwrap(),
+        Theme::built_in("dark").unwrap(),
+        Keymap::default(),
+        "2026-06-20T12:00:00Z".into(),
+    )
 }
 
 fn render(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
@@ -208,7 +213,8 @@ fn tiny_terminals_never_panic() {
 #[test]
 fn keymap_warnings_show_in_the_ui() {
     let km = Keymap::with_overrides("[keys]\n\"x\" = \"no_such_action\"\n", "keymap.toml");
-    let mut a = App::new(arcscope::demo::load().unwrap(), Theme::built_in("mono").unwrap(), km, "12:00:00Z".into());
+    let mut a =
+        App::new(arcscope::demo::load().unwrap(), Theme::built_in("mono").unwrap(), km, "2026-06-20T12:00:00Z".into());
     let t = render(&mut a, 120, 20);
     assert!(screen(&t).contains("keymap.toml: keys.\"x\": unknown action \"no_such_action\""));
 }
@@ -243,7 +249,8 @@ fn the_real_binary_in_a_pty_restores_the_terminal() {
 #[test]
 fn the_demo_breathes_the_loop_count_grows_with_time() {
     let inv = arcscope::demo::load().unwrap();
-    let mut a = App::new_replaying(inv, Theme::built_in("dark").unwrap(), Keymap::default(), "12:00:00Z".into());
+    let mut a =
+        App::new_replaying(inv, Theme::built_in("dark").unwrap(), Keymap::default(), "2026-06-20T12:00:00Z".into());
     let loop_cell = |a: &App| {
         a.table.rows.iter().find(|r| r.key == "arc-runners/arc-runner-set").map(|r| r.cells[6].clone()).unwrap()
     };

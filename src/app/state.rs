@@ -138,6 +138,8 @@ pub struct App {
     /// Text to put on the clipboard (OSC 52); the terminal layer takes it.
     pub clipboard: Option<String>,
     pub loaded_at: String,
+    /// "Now" for ages, seconds since the epoch (fixed in tests so renders are stable).
+    pub now: i64,
     /// Rows a page moves (set by the renderer from the visible height).
     pub page: usize,
     /// Screen row of the first table row and the index it shows (set by the renderer; mouse).
@@ -227,6 +229,7 @@ impl App {
             warnings,
             quit: false,
             clipboard: None,
+            now: crate::iam::condition::parse_date(&loaded_at).unwrap_or(0),
             loaded_at,
             page: 10,
             table_top: 0,

@@ -77,7 +77,10 @@ fn draw_header(f: &mut Frame, app: &App, area: Rect) {
         // No AWS call is made offline: the caller identity comes with the live AWS source.
         Span::styled("│ caller: offline ", t.header()),
         Span::styled("│ 🔒 read-only ", t.header()),
-        Span::styled(format!("│ loaded {} ", app.loaded_at), t.header()),
+        Span::styled(
+            format!("│ loaded {} ", app.loaded_at.split_once('T').map_or(app.loaded_at.as_str(), |(_, t)| t)),
+            t.header(),
+        ),
     ];
     if app.frozen {
         parts.push(Span::styled("│ ❄ frozen ", t.header().add_modifier(Modifier::BOLD)));

@@ -39,6 +39,17 @@ pub fn chain_summary(c: &Chain) -> String {
     }
 }
 
+/// kubectl-style age: `45s`, `12m`, `3h4m`, `5d2h`.
+pub fn age(secs: i64) -> String {
+    let s = secs.max(0);
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..86400 => format!("{}h{}m", s / 3600, (s % 3600) / 60),
+        _ => format!("{}d{}h", s / 86400, (s % 86400) / 3600),
+    }
+}
+
 fn runners_word(n: usize) -> String {
     if n == 1 { "1 runner".into() } else { format!("{n} runners") }
 }
@@ -97,7 +108,7 @@ pub fn pulse(app: &App) -> (Vec<&'static str>, Vec<Row>) {
 }
 
 pub fn runners(app: &App, scale_set: Option<&str>) -> (Vec<&'static str>, Vec<Row>) {
-    let cols = vec!["NAME", "NAMESPACE", "KIND", "PHASE", "READY", "RESTARTS", "NODE", "JOB", "VERDICT"];
+    let cols = vec!["NAME", "NAMESPACE", "KIND", "PHASE", "READY", "RESTARTS", "AGE", "NODE", "JOB", "VERDICT"];
     let mut by_subject: BTreeMap<&str, Vec<&Chain>> = BTreeMap::new();
     for c in &app.chains {
         if scale_set.is_none_or(|s| c.scale_set.as_deref() == Some(s)) {
@@ -153,6 +164,12 @@ pub fn runners(app: &App, scale_set: Option<&str>) -> (Vec<&'static str>, Vec<Ro
                     phase.unwrap_or_else(|| "-".into()),
                     ready.unwrap_or_else(|| "-".into()),
                     restarts.unwrap_or_else(|| "-".into()),
+                    pod.map(|p| &p.metadata)
+                        .or(er.map(|e| &e.metadata))
+                        .and_then(|m| m.creation_timestamp.as_deref())
+                        .and_then(crate::iam::condition::parse_date)
+                        .map(|t| age(app.now - t))
+                        .unwrap_or_else(|| "-".into()),
                     pod.and_then(|p| p.spec.node_name.clone()).unwrap_or_else(|| "-".into()),
                     job.unwrap_or_else(|| "-".into()),
                     if verdict == Verdict::Allow {
