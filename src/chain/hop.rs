@@ -417,20 +417,7 @@ pub(crate) fn web_identity(inv: &Inventory, p: &WebIdentityParams<'_>) -> Step {
         ctx.set(&format!("aws:ResourceTag/{k}"), v.clone());
     }
     let caller = Caller::WebIdentity { provider_arn: provider_arn.clone() };
-    let trust_name = format!("{}/trust", role.arn.name);
-    let req = Request {
-        action: "sts:AssumeRoleWithWebIdentity",
-        target: &role.arn,
-        caller: &caller,
-        ctx: &ctx,
-        trust: NamedPolicy { name: &trust_name, doc: &role.trust },
-        identity: Vec::new(),
-        boundary: None,
-        session: Vec::new(),
-        scps: Vec::new(),
-        known_ids: inv,
-    };
-    let e = evaluate(&req);
+    let e = trust_only(inv, role, &caller, &ctx, "sts:AssumeRoleWithWebIdentity");
     step.apply(&e);
     if matches!(e.decision, Decision::ImplicitDeny | Decision::ExplicitDeny) {
         step.message = Some(messages::WEB_IDENTITY_DENIED.into());
@@ -443,6 +430,24 @@ pub(crate) fn web_identity(inv: &Inventory, p: &WebIdentityParams<'_>) -> Step {
         step.notes.push(format!("the trust policy allows, but no OIDC provider data for account {} is in the bundle (add `aws iam list-open-id-connect-providers` output)", p.role.account));
     }
     step
+}
+
+/// A request decided by the role's trust policy alone: web identity and service principals
+/// have no AWS identity, boundary, session policy or SCP (R11, iam-rules §3.3).
+fn trust_only(inv: &Inventory, role: &Role, caller: &Caller, ctx: &RequestContext, action: &str) -> Evaluation {
+    let trust_name = format!("{}/trust", role.arn.name);
+    evaluate(&Request {
+        action,
+        target: &role.arn,
+        caller,
+        ctx,
+        trust: NamedPolicy { name: &trust_name, doc: &role.trust },
+        identity: Vec::new(),
+        boundary: None,
+        session: Vec::new(),
+        scps: Vec::new(),
+        known_ids: inv,
+    })
 }
 
 /// EKS Pod Identity: the service principal assumes the association's role with tags (§3.3).
@@ -467,7 +472,6 @@ pub(crate) fn pod_identity(
         }];
     };
     let caller = Caller::Service(SERVICE.into());
-    let trust_name = format!("{}/trust", role.arn.name);
     let mut ctx = RequestContext::new();
     if tags_enabled {
         for (k, v) in tags {
@@ -482,19 +486,7 @@ pub(crate) fn pod_identity(
     actions
         .into_iter()
         .map(|action| {
-            let req = Request {
-                action,
-                target: &role.arn,
-                caller: &caller,
-                ctx: &ctx,
-                trust: NamedPolicy { name: &trust_name, doc: &role.trust },
-                identity: Vec::new(),
-                boundary: None,
-                session: Vec::new(),
-                scps: Vec::new(),
-                known_ids: inv,
-            };
-            let e = evaluate(&req);
+            let e = trust_only(inv, role, &caller, &ctx, action);
             let mut s = Step::new(hop, "EKS Pod Identity", action, SERVICE, &resource);
             s.apply(&e);
             if s.is_denied() {

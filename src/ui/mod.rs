@@ -410,6 +410,15 @@ pub fn logs_lines(app: &App) -> Vec<LogLine> {
         .filter(|f| f.linked_step.as_ref().is_some_and(|l| l.subject == subject))
         .map(|f| f.source.clone())
         .collect();
+    // Strongest finding per folded entry, once: the render path stays linear.
+    let mut by_entry: std::collections::HashMap<u64, (Severity, bool)> = std::collections::HashMap::new();
+    for f in &app.analysis.findings {
+        let slot = by_entry.entry(f.first_line).or_insert((f.severity, false));
+        if f.severity as u8 > slot.0 as u8 {
+            slot.0 = f.severity;
+        }
+        slot.1 |= f.linked_step.is_some();
+    }
     let mut out = Vec::new();
     let mut last: Option<String> = None;
     for e in app.analysis.folded() {
@@ -429,8 +438,7 @@ pub fn logs_lines(app: &App) -> Vec<LogLine> {
             });
             last = src.clone();
         }
-        let finding =
-            app.analysis.findings.iter().filter(|f| f.first_line == e.first_line).max_by_key(|f| f.severity as u8);
+        let finding = by_entry.get(&e.first_line).copied();
         let mut text = e.sample.clone();
         if !app.chain.timestamps
             && let Some(ts) = crate::logs::fingerprint::leading_timestamp(&text)
@@ -441,8 +449,8 @@ pub fn logs_lines(app: &App) -> Vec<LogLine> {
         out.push(LogLine {
             text,
             count: e.count,
-            finding: finding.is_some_and(|f| f.severity != Severity::Info || f.linked_step.is_some()),
-            severity: finding.map(|f| f.severity),
+            finding: finding.is_some_and(|(sev, linked)| sev != Severity::Info || linked),
+            severity: finding.map(|(sev, _)| sev),
             header: false,
         });
     }
