@@ -55,7 +55,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Explain(mut a)) => {
             a.source.demo |= cli.source.demo;
-            a.source.bundle = a.source.bundle.or(cli.source.bundle);
+            a.source.bundle = a.source.bundle.or(cli.source.bundle.clone());
             explain::run(&a, &mut std::io::stdin().lock(), &mut stdout.lock(), &mut stderr.lock())
         }
         Some(Command::Check(mut a)) => {

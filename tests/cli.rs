@@ -122,8 +122,16 @@ fn workflow_flag_applies_to_every_runner() {
 }
 
 #[test]
-fn no_source_is_an_error_not_a_silent_demo() {
-    assert_clear_error(&arcscope(&["check"]), &["--demo", "--bundle"]);
+fn no_source_and_no_cluster_is_an_error_not_a_silent_demo() {
+    let home = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_arcscope"))
+        .arg("check")
+        .env("HOME", home.path())
+        .env("KUBECONFIG", home.path().join("nonexistent"))
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .output()
+        .unwrap();
+    assert_clear_error(&out, &["kubeconfig", "--demo", "--bundle"]);
 }
 
 #[test]

@@ -17,6 +17,18 @@ pub struct SourceArgs {
     /// Read an offline bundle directory (kubectl and AWS CLI JSON/YAML outputs, workflows, logs)
     #[arg(long, value_name = "DIR", global = true)]
     pub bundle: Option<PathBuf>,
+    /// Live cluster: kubeconfig file (default: KUBECONFIG, then ~/.kube/config)
+    #[arg(long, value_name = "FILE", global = true)]
+    pub kubeconfig: Option<PathBuf>,
+    /// Live cluster: kubeconfig context
+    #[arg(long, value_name = "NAME", global = true)]
+    pub context: Option<String>,
+    /// Live cluster: one namespace (default: all the user may list)
+    #[arg(short = 'n', long, value_name = "NAMESPACE", global = true, conflicts_with = "all_namespaces")]
+    pub namespace: Option<String>,
+    /// Live cluster: all namespaces (the default)
+    #[arg(short = 'A', long, global = true)]
+    pub all_namespaces: bool,
 }
 
 /// An error for the user: printed on stderr, exit status 2.
@@ -48,8 +60,13 @@ impl SourceArgs {
         if let Some(dir) = &self.bundle {
             return crate::sources::bundle::load_dir(dir).map_err(|e| UsageError(e.to_string()));
         }
-        Err(UsageError(
-            "no data source: pass --demo or --bundle DIR (reading a live cluster and AWS account arrives with the live sources)".into(),
-        ))
+        // Live: the cluster of the kubeconfig context, read-only. IAM comes from the live AWS
+        // source (#6); until then hops that need it say unknown.
+        let args = crate::sources::cluster::LiveArgs {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+            namespace: self.namespace.clone().filter(|_| !self.all_namespaces),
+        };
+        crate::sources::cluster::load_blocking(&args).map_err(|e| UsageError(e.to_string()))
     }
 }

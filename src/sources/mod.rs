@@ -1,4 +1,6 @@
-//! Sources turn the world into one `Inventory`: offline bundles and the embedded demo today.
+//! Sources turn the world into one `Inventory`: offline bundles, the embedded demo, a live cluster
+//! (read-only lists), and GitHub job logs.
 
 pub mod bundle;
+pub mod cluster;
 pub mod github;

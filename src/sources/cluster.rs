@@ -1,0 +1,257 @@
+//! Live Kubernetes, read-only. Connects like kubectl (KUBECONFIG / `--kubeconfig`, `--context`,
+//! `-n`, `-A`; exec plugins such as `aws eks get-token` run through kube-rs), lists what the
+//! bundle loader reads — pods, service accounts, namespaces, events, ARC's kinds, the cluster's
+//! OIDC issuer — into the same `Inventory`, with `limit`/`continue` paging.
+//!
+//! Every request goes through one guard layer ([`ReadOnlyLayer`]) below the client: only GET
+//! (get, list, watch, logs) passes; Secrets are never requested, not even with GET.
+
+use http::{Method, Request};
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use crate::model::Inventory;
+use crate::sources::bundle;
+
+/// Connection flags, as kubectl spells them.
+#[derive(Debug, Clone, Default)]
+pub struct LiveArgs {
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+    pub namespace: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    #[error("no usable kubeconfig ({0}); pass --kubeconfig FILE, or use --demo or --bundle DIR")]
+    Config(String),
+    #[error(
+        "cannot reach the Kubernetes API server at {url}: {message}. Check the context (--context) and the network, or use --demo or --bundle DIR"
+    )]
+    Unreachable { url: String, message: String },
+    #[error(
+        "the read-only guard refused {method} {path}: arcscope only reads (get, list, watch, logs) and never reads Secrets"
+    )]
+    Refused { method: String, path: String },
+}
+
+/// The guard: a tower layer under the kube client.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReadOnlyLayer;
+
+#[derive(Debug, Clone)]
+pub struct ReadOnly<S> {
+    inner: S,
+}
+
+impl<S> tower::Layer<S> for ReadOnlyLayer {
+    type Service = ReadOnly<S>;
+    fn layer(&self, inner: S) -> ReadOnly<S> {
+        ReadOnly { inner }
+    }
+}
+
+/// Is this request a read arcscope may make? GET only, and never a Secret.
+pub fn allowed<B>(req: &Request<B>) -> bool {
+    let path = req.uri().path();
+    req.method() == Method::GET && !path.split('/').any(|seg| seg == "secrets")
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl<S, B> tower::Service<Request<B>> for ReadOnly<S>
+where
+    S: tower::Service<Request<B>>,
+    S::Error: Into<BoxError>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<S::Response, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        if !allowed(&req) {
+            let err = LiveError::Refused { method: req.method().to_string(), path: req.uri().path().to_string() };
+            return Box::pin(async move { Err(Box::new(err) as BoxError) });
+        }
+        let fut = self.inner.call(req);
+        Box::pin(async move { fut.await.map_err(Into::into) })
+    }
+}
+
+/// A kube client behind the read-only guard, with timeouts that fail fast.
+pub async fn connect(args: &LiveArgs) -> Result<(kube::Client, String), LiveError> {
+    use kube::config::{KubeConfigOptions, Kubeconfig};
+    let options = KubeConfigOptions { context: args.context.clone(), cluster: None, user: None };
+    let mut config = match &args.kubeconfig {
+        Some(path) => {
+            let kc = Kubeconfig::read_from(path).map_err(|e| LiveError::Config(format!("{}: {e}", path.display())))?;
+            kube::Config::from_custom_kubeconfig(kc, &options).await.map_err(|e| LiveError::Config(e.to_string()))?
+        }
+        None if args.context.is_some() => {
+            kube::Config::from_kubeconfig(&options).await.map_err(|e| LiveError::Config(e.to_string()))?
+        }
+        None => kube::Config::infer().await.map_err(|e| LiveError::Config(e.to_string()))?,
+    };
+    config.connect_timeout = Some(Duration::from_secs(3));
+    config.read_timeout = Some(Duration::from_secs(30));
+    let url = config.cluster_url.to_string();
+    let client = kube::client::ClientBuilder::try_from(config)
+        .map_err(|e| LiveError::Config(e.to_string()))?
+        .with_layer(&ReadOnlyLayer)
+        .build();
+    Ok((client, url))
+}
+
+/// GET a path; `Ok(None)` for 404 (a kind not installed).
+async fn get(client: &kube::Client, path: &str) -> Result<Option<String>, kube::Error> {
+    let req = Request::get(path).body(Vec::new()).expect("a valid request");
+    match client.request_text(req).await {
+        Ok(text) => Ok(Some(text)),
+        Err(kube::Error::Api(s)) if s.code == 404 => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Characters a query value must escape (continue tokens are base64: `+`, `/`, `=`).
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'&')
+    .add(b'+')
+    .add(b'/')
+    .add(b'=')
+    .add(b'?')
+    .add(b'<')
+    .add(b'>');
+
+/// What `load` read, for messages.
+const KINDS: &[(&str, &str)] = &[
+    ("/api/v1", "pods"),
+    ("/api/v1", "serviceaccounts"),
+    ("/api/v1", "events"),
+    ("/apis/actions.github.com/v1alpha1", "autoscalingrunnersets"),
+    ("/apis/actions.github.com/v1alpha1", "ephemeralrunnersets"),
+    ("/apis/actions.github.com/v1alpha1", "ephemeralrunners"),
+    ("/apis/actions.github.com/v1alpha1", "autoscalinglisteners"),
+];
+
+/// List everything arcscope shows into an `Inventory` (GET only).
+pub async fn load(client: &kube::Client, url: &str, namespace: Option<&str>) -> Result<Inventory, LiveError> {
+    let mut inv = Inventory { source: format!("live {url}"), ..Inventory::default() };
+    let unreachable = |e: kube::Error| LiveError::Unreachable { url: url.to_string(), message: e.to_string() };
+    // Namespaces are cluster-scoped; a namespaced user may not list them.
+    match get(client, "/api/v1/namespaces").await {
+        Ok(Some(text)) => add(&mut inv, "/api/v1/namespaces", &text),
+        Ok(None) => {}
+        Err(kube::Error::Api(s)) if s.code == 403 => inv.warnings.push(forbidden("list", "namespaces", &s.message)),
+        Err(e) => return Err(unreachable(e)),
+    }
+    for (group, plural) in KINDS {
+        let base = match namespace {
+            Some(ns) => format!("{group}/namespaces/{ns}/{plural}"),
+            None => format!("{group}/{plural}"),
+        };
+        let mut cont: Option<String> = None;
+        let mut seen_tokens: Vec<String> = Vec::new();
+        loop {
+            let mut path = format!("{base}?limit=500");
+            if let Some(c) = &cont {
+                // A server that hands out the same token twice would loop us forever.
+                if seen_tokens.contains(c) || seen_tokens.len() >= 10_000 {
+                    inv.warnings
+                        .push(format!("{base}: the server repeated a continue token; the list may be incomplete"));
+                    break;
+                }
+                seen_tokens.push(c.clone());
+                path.push_str("&continue=");
+                path.push_str(&percent_encoding::utf8_percent_encode(c, QUERY_VALUE).to_string());
+            }
+            match get(client, &path).await {
+                Ok(Some(text)) => {
+                    cont = serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| {
+                        v.pointer("/metadata/continue")
+                            .and_then(|c| c.as_str())
+                            .filter(|c| !c.is_empty())
+                            .map(str::to_string)
+                    });
+                    add(&mut inv, &base, &text);
+                    if cont.is_none() {
+                        break;
+                    }
+                }
+                Ok(None) => {
+                    if group.contains("actions.github.com") && !inv.warnings.iter().any(|w| w.contains("ARC")) {
+                        inv.warnings.push(
+                            "ARC not installed here (no actions.github.com/v1alpha1 kinds); the other views still work"
+                                .into(),
+                        );
+                    }
+                    break;
+                }
+                Err(kube::Error::Api(s)) if s.code == 403 => {
+                    inv.warnings.push(forbidden("list", plural, &s.message));
+                    break;
+                }
+                Err(e) => return Err(unreachable(e)),
+            }
+        }
+    }
+    // The cluster's OIDC issuer, for IRSA (the EKS webhook's tokens carry it).
+    if let Ok(Some(text)) = get(client, "/.well-known/openid-configuration").await {
+        add(&mut inv, "/.well-known/openid-configuration", &text);
+    }
+    Ok(inv)
+}
+
+/// A 403, as `kubectl auth can-i` would ask it — named from the API server's own message.
+fn forbidden(verb: &str, resource: &str, message: &str) -> String {
+    format!(
+        "cannot {verb} {resource} (kubectl auth can-i {verb} {resource}): {message}; views that need them say unknown"
+    )
+}
+
+fn add(inv: &mut Inventory, path: &str, text: &str) {
+    let name = format!("live:{path}.json");
+    if let Err(e) = bundle::add_file(inv, &name, text.as_bytes()) {
+        inv.warnings.push(e.to_string());
+    }
+}
+
+/// Connect and load on a small runtime; for the synchronous commands.
+pub fn load_blocking(args: &LiveArgs) -> Result<Inventory, LiveError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| LiveError::Config(e.to_string()))?;
+    rt.block_on(async {
+        let (client, url) = connect(args).await?;
+        load(&client, &url, args.namespace.as_deref()).await
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_guard_allows_reads_only_and_never_secrets() {
+        let r = |m: Method, p: &str| Request::builder().method(m).uri(p).body(()).unwrap();
+        assert!(allowed(&r(Method::GET, "/api/v1/pods?limit=500")));
+        assert!(allowed(&r(Method::GET, "/api/v1/namespaces/a/pods/p/log?follow=true")));
+        assert!(!allowed(&r(Method::GET, "/api/v1/namespaces/a/secrets/s")));
+        assert!(!allowed(&r(Method::GET, "/api/v1/secrets")));
+        assert!(!allowed(&r(Method::POST, "/api/v1/namespaces/a/serviceaccounts/s/token")));
+        assert!(!allowed(&r(Method::DELETE, "/api/v1/namespaces/a/pods/p")));
+        assert!(!allowed(&r(Method::POST, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")));
+    }
+}
