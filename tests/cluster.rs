@@ -281,3 +281,20 @@ fn the_guard_refuses_writes_and_secrets_before_they_leave_the_process() {
         "nothing refused reached the server"
     );
 }
+
+#[test]
+fn a_live_cluster_joins_a_bundles_iam_and_workflows() {
+    let (port, _) = serve(Scenario { arc_installed: true, events_forbidden: false, page_size: 500 });
+    let dir = tempfile::tempdir().unwrap();
+    let kc = kubeconfig(dir.path(), &format!("http://127.0.0.1:{port}"));
+    // The bundle holds IAM, providers and the workflow; the cluster state comes live.
+    let iam = common::bundle(None);
+    std::fs::remove_dir_all(iam.path().join("k8s")).unwrap();
+    let out = check(&kc, &["-A", "--bundle", iam.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", common::stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let steps = v["chains"][0]["steps"].as_array().unwrap();
+    assert_eq!(steps[0]["decision"], "allow", "IRSA hop decided with the bundle's IAM and the live issuer");
+    let tag = steps.iter().find(|s| s["action"] == "sts:TagSession").unwrap();
+    assert_eq!(tag["decision"], "implicit_deny");
+}

@@ -57,7 +57,11 @@ impl SourceArgs {
         if self.demo {
             return crate::demo::load().map_err(|e| UsageError(format!("embedded demo: {e}")));
         }
-        if let Some(dir) = &self.bundle {
+        let live_flags =
+            self.kubeconfig.is_some() || self.context.is_some() || self.namespace.is_some() || self.all_namespaces;
+        if let Some(dir) = &self.bundle
+            && !live_flags
+        {
             return crate::sources::bundle::load_dir(dir).map_err(|e| UsageError(e.to_string()));
         }
         // Live: the cluster of the kubeconfig context, read-only. IAM comes from the live AWS
@@ -67,6 +71,11 @@ impl SourceArgs {
             context: self.context.clone(),
             namespace: self.namespace.clone().filter(|_| !self.all_namespaces),
         };
-        crate::sources::cluster::load_blocking(&args).map_err(|e| UsageError(e.to_string()))
+        let mut inv = crate::sources::cluster::load_blocking(&args).map_err(|e| UsageError(e.to_string()))?;
+        // `--bundle` with cluster flags: the live cluster, joined with the bundle's IAM, workflows, logs.
+        if let Some(dir) = &self.bundle {
+            inv.merge_offline(crate::sources::bundle::load_dir(dir).map_err(|e| UsageError(e.to_string()))?);
+        }
+        Ok(inv)
     }
 }

@@ -93,6 +93,24 @@ pub enum ProviderLookup {
 }
 
 impl Inventory {
+    /// Take everything that is not cluster state from `other` (IAM, OIDC providers, SCPs, Pod
+    /// Identity, workflows, logs): a live cluster joined with an offline bundle's account.
+    pub fn merge_offline(&mut self, other: Inventory) {
+        self.roles.extend(other.roles);
+        self.managed_policies.extend(other.managed_policies);
+        self.iam_accounts.extend(other.iam_accounts);
+        self.oidc_providers.extend(other.oidc_providers);
+        self.oidc_client_ids_by_url.extend(other.oidc_client_ids_by_url);
+        self.scps.extend(other.scps);
+        self.pod_identity.extend(other.pod_identity);
+        self.workflows.extend(other.workflows);
+        self.logs.extend(other.logs);
+        self.cluster_issuer = self.cluster_issuer.take().or(other.cluster_issuer);
+        self.cluster_name = self.cluster_name.take().or(other.cluster_name);
+        self.warnings.extend(other.warnings);
+        self.source = format!("{} + {}", self.source, other.source);
+    }
+
     pub fn service_account(&self, namespace: &str, name: &str) -> Option<&ServiceAccount> {
         self.service_accounts.iter().find(|s| s.metadata.ns() == namespace && s.metadata.name == name)
     }
