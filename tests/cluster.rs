@@ -73,7 +73,10 @@ fn serve(sc: Scenario) -> (u16, Log) {
                         (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
                     seen.lock().unwrap().push((method.clone(), target.clone()));
                     let (code, value) = route(sc, &method, &target);
-                    let body = value.to_string();
+                    let (body, content_type) = match value.as_str() {
+                        Some(text) => (text.to_string(), "text/plain"),
+                        None => (value.to_string(), "application/json"),
+                    };
                     let reason = match code {
                         200 => "OK",
                         403 => "Forbidden",
@@ -161,6 +164,17 @@ fn route(sc: Scenario, method: &str, target: &str) -> (u16, Value) {
             };
             paged(kind, "actions.github.com/v1alpha1", of(kind))
         }
+        p if p.starts_with("/api/v1/pods/") && p.ends_with("/log") => {
+            // `kubectl logs`: text, not JSON (the test wraps it in a JSON string for the helper).
+            let container = param("container").unwrap_or_default();
+            assert_eq!(param("tailLines").as_deref(), Some("1000"));
+            (
+                200,
+                json!(format!(
+                    "√ Connected to GitHub\nCurrent runner version: '2.334.0'\n2026-06-20 10:15:41Z: Running job: push-image\n2026-06-20 10:18:02Z: Job push-image completed with result: Failed\n[{container}]\n"
+                )),
+            )
+        }
         "/.well-known/openid-configuration" => (
             200,
             json!({"issuer": "https://oidc.eks.eu-west-1.amazonaws.com/id/AB12CD34EF56AB12CD34EF56AB12CD34", "jwks_uri": "https://ip-172-16-0-1.eu-west-1.compute.internal:443/openid/v1/jwks", "response_types_supported": ["id_token"], "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["RS256"]}),
@@ -211,6 +225,10 @@ fn live_check_lists_everything_with_gets_only_and_never_secrets() {
     );
     assert!(log.iter().any(|(_, p)| p == "/.well-known/openid-configuration"));
     assert!(!log.iter().any(|(_, p)| p.contains("selfsubjectaccessreviews")), "no SSAR in default mode");
+    assert!(
+        log.iter().any(|(_, p)| p == "/api/v1/namespaces/arc-runners/pods/arc-runner-set-x7c2p-runner-4h9sd/log?container=runner&tailLines=1000"),
+        "the runner container's recent log is read: {log:?}"
+    );
 }
 
 #[test]

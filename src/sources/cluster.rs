@@ -210,7 +210,58 @@ pub async fn load(client: &kube::Client, url: &str, namespace: Option<&str>) -> 
     if let Ok(Some(text)) = get(client, "/.well-known/openid-configuration").await {
         add(&mut inv, "/.well-known/openid-configuration", &text);
     }
+    recent_logs(client, &mut inv).await;
     Ok(inv)
+}
+
+/// Runner pods whose recent container logs are read (the rest: `arcscope explain` on demand).
+pub const LOG_PODS: usize = 50;
+/// Lines of each container's log (`tailLines`).
+pub const LOG_TAIL: usize = 1000;
+
+/// The last lines of the `runner` and `dind` containers of the first runner pods, as the bundle's
+/// `logs/<namespace>/<pod>/<container>.log`. A pod whose log cannot be read is noted, not fatal.
+async fn recent_logs(client: &kube::Client, inv: &mut Inventory) {
+    let pods: Vec<(String, String, Vec<String>)> = inv
+        .pods
+        .iter()
+        .filter(|p| p.is_runner())
+        .take(LOG_PODS)
+        .map(|p| {
+            let containers = p
+                .spec
+                .containers
+                .iter()
+                .chain(p.spec.init_containers.iter())
+                .map(|c| c.name.clone())
+                .filter(|n| n == "runner" || n == "dind")
+                .collect();
+            (p.metadata.ns().to_string(), p.metadata.name.clone(), containers)
+        })
+        .collect();
+    let runners = inv.pods.iter().filter(|p| p.is_runner()).count();
+    if runners > LOG_PODS {
+        inv.warnings
+            .push(format!("read the logs of {LOG_PODS} of {runners} runner pods; `arcscope explain` reads any other"));
+    }
+    for (ns, pod, containers) in pods {
+        for c in containers {
+            let path = format!("/api/v1/namespaces/{ns}/pods/{pod}/log?container={c}&tailLines={LOG_TAIL}");
+            match get(client, &path).await {
+                Ok(Some(text)) => inv.logs.push(crate::model::LogFile {
+                    path: format!("logs/{ns}/{pod}/{c}.log"),
+                    kind: crate::model::LogKind::Container {
+                        namespace: ns.clone(),
+                        pod: pod.clone(),
+                        container: c.clone(),
+                    },
+                    text,
+                }),
+                Ok(None) => {}
+                Err(e) => inv.warnings.push(format!("logs of {ns}/{pod} container {c}: {e}")),
+            }
+        }
+    }
 }
 
 /// A 403, as `kubectl auth can-i` would ask it — named from the API server's own message.
