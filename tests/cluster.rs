@@ -84,7 +84,7 @@ fn serve(sc: Scenario) -> (u16, Log) {
                         _ => "Method Not Allowed",
                     };
                     let head = format!(
-                        "HTTP/1.1 {code} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                        "HTTP/1.1 {code} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
                         body.len()
                     );
                     if stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body.as_bytes())).is_err() {
