@@ -44,8 +44,17 @@ enum Command {
     Check(CheckArgs),
     /// Print the version and every path arcscope reads (config, keymap, theme)
     Info,
+    /// Offline bundles
+    #[command(subcommand)]
+    Bundle(BundleCommand),
     /// Fold a log's repeated lines, recognise known failures and link them to the failing hop (exit 0 none, 1 an error, 2 bad input)
     Explain(ExplainArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum BundleCommand {
+    /// Write what the live cluster shows as a bundle directory (Secrets excluded)
+    Export(arcscope::cli::export::ExportArgs),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +71,12 @@ fn main() -> ExitCode {
             a.source.demo |= cli.source.demo;
             a.source.bundle = a.source.bundle.or(cli.source.bundle);
             check::run(&a, &mut stdout.lock(), &mut stderr.lock())
+        }
+        Some(Command::Bundle(BundleCommand::Export(mut a))) => {
+            a.source.kubeconfig = a.source.kubeconfig.or(cli.source.kubeconfig);
+            a.source.context = a.source.context.or(cli.source.context);
+            a.source.namespace = a.source.namespace.or(cli.source.namespace);
+            arcscope::cli::export::run(&a)
         }
         Some(Command::Info) => {
             print!("{}", config::info());

@@ -316,3 +316,49 @@ fn a_live_cluster_joins_a_bundles_iam_and_workflows() {
     let tag = steps.iter().find(|s| s["action"] == "sts:TagSession").unwrap();
     assert_eq!(tag["decision"], "implicit_deny");
 }
+
+#[test]
+fn bundle_export_round_trips_to_the_same_verdicts() {
+    let (port, log) = serve(Scenario { arc_installed: true, events_forbidden: false, page_size: 500 });
+    let dir = tempfile::tempdir().unwrap();
+    let kc = kubeconfig(dir.path(), &format!("http://127.0.0.1:{port}"));
+    let out_dir = dir.path().join("incident");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_arcscope"))
+            .args(args)
+            .env_remove("KUBERNETES_SERVICE_HOST")
+            .output()
+            .unwrap()
+    };
+    let export = run(&["bundle", "export", out_dir.to_str().unwrap(), "--kubeconfig", kc.to_str().unwrap()]);
+    assert_eq!(export.status.code(), Some(0), "{}", common::stderr(&export));
+    assert!(out_dir.join("logs/arc-runners/arc-runner-set-x7c2p-runner-4h9sd/runner.log").is_file());
+    assert!(out_dir.join("cluster/openid-configuration.json").is_file());
+    // The exported bundle gives the same chains as the live check.
+    let summary = |o: &std::process::Output| -> Vec<(String, String, Vec<(String, String, String)>)> {
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["chains"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let steps = c["steps"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| (s["action"].to_string(), s["decision"].to_string(), s["decided_by"].to_string()))
+                    .collect();
+                (c["subject"].to_string(), c["verdict"].to_string(), steps)
+            })
+            .collect()
+    };
+    let live = check(&kc, &[]);
+    let offline = run(&["check", "--bundle", out_dir.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(summary(&live), summary(&offline));
+    assert!(!summary(&live).is_empty());
+    // No overwrite.
+    let again = run(&["bundle", "export", out_dir.to_str().unwrap(), "--kubeconfig", kc.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(common::stderr(&again).contains("not empty"));
+    assert!(log.lock().unwrap().iter().all(|(m, p)| m == "GET" && !p.contains("secrets")));
+}

@@ -3,6 +3,7 @@
 pub mod check;
 pub mod config;
 pub mod explain;
+pub mod export;
 
 use std::path::PathBuf;
 
