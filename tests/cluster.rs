@@ -335,20 +335,21 @@ fn bundle_export_round_trips_to_the_same_verdicts() {
     assert!(out_dir.join("logs/arc-runners/arc-runner-set-x7c2p-runner-4h9sd/runner.log").is_file());
     assert!(out_dir.join("cluster/openid-configuration.json").is_file());
     // The exported bundle gives the same chains as the live check.
-    let summary = |o: &std::process::Output| -> Vec<(String, String, Vec<(String, String, String)>)> {
+    // subject, verdict, and (action, decision, decided_by) of every step, one line per chain.
+    let summary = |o: &std::process::Output| -> Vec<String> {
         let v: Value = serde_json::from_slice(&o.stdout).unwrap();
         v["chains"]
             .as_array()
             .unwrap()
             .iter()
             .map(|c| {
-                let steps = c["steps"]
+                let steps: Vec<String> = c["steps"]
                     .as_array()
                     .unwrap()
                     .iter()
-                    .map(|s| (s["action"].to_string(), s["decision"].to_string(), s["decided_by"].to_string()))
+                    .map(|s| format!("{} {} {}", s["action"], s["decision"], s["decided_by"]))
                     .collect();
-                (c["subject"].to_string(), c["verdict"].to_string(), steps)
+                format!("{} {} [{}]", c["subject"], c["verdict"], steps.join(", "))
             })
             .collect()
     };
