@@ -281,3 +281,18 @@ fn listener_pods_are_never_chains() {
         v["chains"].as_array().unwrap().iter().all(|c| !c["subject"].as_str().unwrap().starts_with("arc-systems/"))
     );
 }
+
+#[test]
+fn info_prints_the_version_and_every_path() {
+    let home = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_arcscope"))
+        .arg("info")
+        .env("XDG_CONFIG_HOME", home.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(text.starts_with(&format!("arcscope {}", env!("CARGO_PKG_VERSION"))));
+    assert!(text.contains(&format!("{}/arcscope/keymap.toml (not present)", home.path().display())), "{text}");
+    assert!(text.contains("theme.toml"));
+}

@@ -290,3 +290,20 @@ fn mouse_wheel_moves_click_selects_second_click_opens() {
     a.handle_mouse(&click(top + 1));
     assert!(matches!(a.view(), View::Chain { .. }), "a click on the selected row opens it");
 }
+
+#[test]
+fn a_bad_theme_file_is_one_clear_message_before_the_screen_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let theme = dir.path().join("theme.toml");
+    std::fs::write(&theme, "base = \"dark\"\n[colors]\nallow = \"chartreuse\"\n").unwrap();
+    let bin = env!("CARGO_BIN_EXE_arcscope");
+    let out = std::process::Command::new("script")
+        .args(["-qec", &format!("{bin} --demo --theme {}", theme.display()), "/dev/null"])
+        .env("TERM", "xterm-256color")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("script runs");
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("theme.toml: colors.allow: \"chartreuse\" is not a colour name or #rrggbb"), "{s}");
+    assert!(!s.contains("\x1b[?1049h"), "the alternate screen was never entered");
+}
