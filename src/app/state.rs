@@ -4,7 +4,7 @@ use regex::Regex;
 use std::collections::HashMap;
 use tui_input::Input;
 
-use crate::chain::{Chain, CheckOptions, SubjectKind, Verdict, resolve_all};
+use crate::chain::{Chain, CheckOptions, Verdict, resolve_all};
 use crate::logs::fold::FoldLimits;
 use crate::logs::reader::{MAX_LINE, for_each_line};
 use crate::logs::{Analysis, link};
@@ -556,7 +556,7 @@ impl App {
                 self.apply_filter();
             }
             Action::Yaml => self.show_yaml(),
-            Action::Logs => match self.selected_subject().or_else(|| self.view_subject_for_logs()) {
+            Action::Logs => match self.selected_subject() {
                 Some(s) => self.push(View::Logs { subject: s }),
                 None => self.status = Some("select a runner first".into()),
             },
@@ -572,10 +572,6 @@ impl App {
             Action::SearchNext | Action::SearchPrev => self.search_findings(action == Action::SearchNext),
             Action::ServiceAccount => self.goto_service_account(),
         }
-    }
-
-    fn view_subject_for_logs(&self) -> Option<String> {
-        None
     }
 
     fn move_selection(&mut self, action: Action) {
@@ -873,10 +869,6 @@ impl App {
             }
             _ => {}
         }
-    }
-
-    pub fn subject_kind(&self, subject: &str) -> Option<SubjectKind> {
-        self.chains.iter().find(|c| c.subject == subject).map(|c| c.subject_kind)
     }
 }
 

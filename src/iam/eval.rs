@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use super::arn::{RoleArn, is_account_id, looks_like_unique_id};
+use super::arn::{RoleArn, looks_like_unique_id};
 use super::condition::{ConditionMiss, eval_clause};
 use super::context::{RequestContext, Substituted, Tri, substitute};
 use super::glob;
@@ -632,9 +632,4 @@ fn unknown(s: &LayerScan, why: Vec<StatementMiss>, notes: Vec<String>) -> Evalua
         trust_grant: None,
         notes,
     }
-}
-
-/// Is `account` a plausible account id (used by callers that build principals)?
-pub fn valid_account(account: &str) -> bool {
-    is_account_id(account)
 }

@@ -49,11 +49,6 @@ fn utf8_len(first: u8) -> usize {
     }
 }
 
-/// Does the pattern contain a wildcard character?
-pub fn has_wildcard(pattern: &str) -> bool {
-    pattern.contains(['*', '?'])
-}
-
 #[cfg(test)]
 mod tests {
     use super::matches;
