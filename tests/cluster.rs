@@ -15,6 +15,8 @@ struct Scenario {
     arc_installed: bool,
     events_forbidden: bool,
     page_size: usize,
+    /// Pods may be listed only in arc-runners (RBAC fallback).
+    pods_rbac: bool,
 }
 
 type Log = Arc<Mutex<Vec<(String, String)>>>;
@@ -143,6 +145,20 @@ fn route(sc: Scenario, method: &str, target: &str) -> (u16, Value) {
                 None,
             ),
         ),
+        "/api/v1/pods" if sc.pods_rbac && ns.as_deref() != Some("arc-runners") => {
+            let scope = match &ns {
+                Some(n) => format!("in the namespace \"{n}\""),
+                None => "at the cluster scope".to_string(),
+            };
+            (
+                403,
+                status(
+                    403,
+                    "Forbidden",
+                    &format!("pods is forbidden: User \"dev\" cannot list resource \"pods\" in API group \"\" {scope}"),
+                ),
+            )
+        }
         "/api/v1/pods" => paged("Pod", "v1", of("Pod")),
         "/api/v1/serviceaccounts" => paged("ServiceAccount", "v1", of("ServiceAccount")),
         "/api/v1/events" if sc.events_forbidden => (
@@ -203,7 +219,7 @@ fn check(kubeconfig: &std::path::Path, extra: &[&str]) -> std::process::Output {
 
 #[test]
 fn live_check_lists_everything_with_gets_only_and_never_secrets() {
-    let (port, log) = serve(Scenario { arc_installed: true, events_forbidden: true, page_size: 1 });
+    let (port, log) = serve(Scenario { arc_installed: true, events_forbidden: true, page_size: 1, pods_rbac: false });
     let dir = tempfile::tempdir().unwrap();
     let out = check(&kubeconfig(dir.path(), &format!("http://127.0.0.1:{port}")), &[]);
     let stderr = common::stderr(&out);
@@ -213,7 +229,11 @@ fn live_check_lists_everything_with_gets_only_and_never_secrets() {
     assert_eq!(chain["subject"], "arc-runners/arc-runner-set-x7c2p-runner-4h9sd");
     assert_eq!(chain["credential_source"], "irsa");
     assert_eq!(chain["steps"][0]["decision"], "unknown", "never a guess without IAM data");
-    assert!(stderr.contains("cannot list events (kubectl auth can-i list events)"), "{stderr}");
+    assert!(stderr.contains("cannot list events at the cluster scope (kubectl auth can-i list events -A)"), "{stderr}");
+    assert!(
+        stderr.contains("listed them in 0 of 2 namespaces where allowed"),
+        "RBAC fallback tried each namespace: {stderr}"
+    );
 
     let log = log.lock().unwrap().clone();
     assert!(log.iter().all(|(m, _)| m == "GET"), "read-only: {log:?}");
@@ -233,7 +253,7 @@ fn live_check_lists_everything_with_gets_only_and_never_secrets() {
 
 #[test]
 fn a_cluster_without_arc_still_works() {
-    let (port, _) = serve(Scenario { arc_installed: false, events_forbidden: false, page_size: 500 });
+    let (port, _) = serve(Scenario { arc_installed: false, events_forbidden: false, page_size: 500, pods_rbac: false });
     let dir = tempfile::tempdir().unwrap();
     let out = check(&kubeconfig(dir.path(), &format!("http://127.0.0.1:{port}")), &["-n", "arc-runners"]);
     assert!(common::stderr(&out).contains("ARC not installed here"), "{}", common::stderr(&out));
@@ -270,7 +290,8 @@ fn a_broken_kubeconfig_is_named() {
 
 #[test]
 fn the_guard_refuses_writes_and_secrets_before_they_leave_the_process() {
-    let (port, log) = serve(Scenario { arc_installed: true, events_forbidden: false, page_size: 500 });
+    let (port, log) =
+        serve(Scenario { arc_installed: true, events_forbidden: false, page_size: 500, pods_rbac: false });
     let dir = tempfile::tempdir().unwrap();
     let path = kubeconfig(dir.path(), &format!("http://127.0.0.1:{port}"));
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
@@ -302,7 +323,7 @@ fn the_guard_refuses_writes_and_secrets_before_they_leave_the_process() {
 
 #[test]
 fn a_live_cluster_joins_a_bundles_iam_and_workflows() {
-    let (port, _) = serve(Scenario { arc_installed: true, events_forbidden: false, page_size: 500 });
+    let (port, _) = serve(Scenario { arc_installed: true, events_forbidden: false, page_size: 500, pods_rbac: false });
     let dir = tempfile::tempdir().unwrap();
     let kc = kubeconfig(dir.path(), &format!("http://127.0.0.1:{port}"));
     // The bundle holds IAM, providers and the workflow; the cluster state comes live.
@@ -319,7 +340,8 @@ fn a_live_cluster_joins_a_bundles_iam_and_workflows() {
 
 #[test]
 fn bundle_export_round_trips_to_the_same_verdicts() {
-    let (port, log) = serve(Scenario { arc_installed: true, events_forbidden: false, page_size: 500 });
+    let (port, log) =
+        serve(Scenario { arc_installed: true, events_forbidden: false, page_size: 500, pods_rbac: false });
     let dir = tempfile::tempdir().unwrap();
     let kc = kubeconfig(dir.path(), &format!("http://127.0.0.1:{port}"));
     let out_dir = dir.path().join("incident");
@@ -362,4 +384,22 @@ fn bundle_export_round_trips_to_the_same_verdicts() {
     assert_eq!(again.status.code(), Some(2));
     assert!(common::stderr(&again).contains("not empty"));
     assert!(log.lock().unwrap().iter().all(|(m, p)| m == "GET" && !p.contains("secrets")));
+}
+
+#[test]
+fn a_forbidden_cluster_wide_list_falls_back_to_the_namespaces_allowed() {
+    let (port, log) = serve(Scenario { arc_installed: true, events_forbidden: false, page_size: 500, pods_rbac: true });
+    let dir = tempfile::tempdir().unwrap();
+    let out = check(&kubeconfig(dir.path(), &format!("http://127.0.0.1:{port}")), &[]);
+    let err = common::stderr(&out);
+    assert!(err.contains("cannot list pods at the cluster scope (kubectl auth can-i list pods -A)"), "{err}");
+    assert!(err.contains("listed them in 1 of 2 namespaces where allowed"), "{err}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["chains"][0]["subject"], "arc-runners/arc-runner-set-x7c2p-runner-4h9sd",
+        "pods of the allowed namespace are found"
+    );
+    let log = log.lock().unwrap().clone();
+    assert!(log.iter().any(|(_, p)| p == "/api/v1/namespaces/arc-runners/pods?limit=500"));
+    assert!(log.iter().all(|(m, _)| m == "GET"));
 }

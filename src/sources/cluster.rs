@@ -157,53 +157,36 @@ pub async fn load(client: &kube::Client, url: &str, namespace: Option<&str>) -> 
         Err(e) => return Err(unreachable(e)),
     }
     for (group, plural) in KINDS {
-        let base = match namespace {
-            Some(ns) => format!("{group}/namespaces/{ns}/{plural}"),
-            None => format!("{group}/{plural}"),
+        let scoped = |ns: &str| format!("{group}/namespaces/{ns}/{plural}");
+        let outcome = match namespace {
+            Some(ns) => list_all(client, &mut inv, &scoped(ns)).await.map_err(unreachable)?,
+            None => list_all(client, &mut inv, &format!("{group}/{plural}")).await.map_err(unreachable)?,
         };
-        let mut cont: Option<String> = None;
-        let mut seen_tokens: Vec<String> = Vec::new();
-        loop {
-            let mut path = format!("{base}?limit=500");
-            if let Some(c) = &cont {
-                // A server that hands out the same token twice would loop us forever.
-                if seen_tokens.contains(c) || seen_tokens.len() >= 10_000 {
-                    inv.warnings
-                        .push(format!("{base}: the server repeated a continue token; the list may be incomplete"));
-                    break;
+        match outcome {
+            Listed::Ok => {}
+            Listed::NotFound => {
+                if group.contains("actions.github.com") && !inv.warnings.iter().any(|w| w.contains("ARC")) {
+                    inv.warnings.push(
+                        "ARC not installed here (no actions.github.com/v1alpha1 kinds); the other views still work"
+                            .into(),
+                    );
                 }
-                seen_tokens.push(c.clone());
-                path.push_str("&continue=");
-                path.push_str(&percent_encoding::utf8_percent_encode(c, QUERY_VALUE).to_string());
             }
-            match get(client, &path).await {
-                Ok(Some(text)) => {
-                    cont = serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| {
-                        v.pointer("/metadata/continue")
-                            .and_then(|c| c.as_str())
-                            .filter(|c| !c.is_empty())
-                            .map(str::to_string)
-                    });
-                    add(&mut inv, &base, &text);
-                    if cont.is_none() {
-                        break;
+            // RBAC fallback: a cluster-wide list is forbidden → the namespaces where it is allowed.
+            Listed::Forbidden(message) if namespace.is_none() && !inv.namespaces.is_empty() => {
+                let namespaces: Vec<String> = inv.namespaces.iter().cloned().collect();
+                let mut allowed = 0;
+                for ns in &namespaces {
+                    if matches!(list_all(client, &mut inv, &scoped(ns)).await.map_err(unreachable)?, Listed::Ok) {
+                        allowed += 1;
                     }
                 }
-                Ok(None) => {
-                    if group.contains("actions.github.com") && !inv.warnings.iter().any(|w| w.contains("ARC")) {
-                        inv.warnings.push(
-                            "ARC not installed here (no actions.github.com/v1alpha1 kinds); the other views still work"
-                                .into(),
-                        );
-                    }
-                    break;
-                }
-                Err(kube::Error::Api(s)) if s.code == 403 => {
-                    inv.warnings.push(forbidden("list", plural, &s.message));
-                    break;
-                }
-                Err(e) => return Err(unreachable(e)),
+                inv.warnings.push(format!(
+                    "cannot list {plural} at the cluster scope (kubectl auth can-i list {plural} -A): {message}; listed them in {allowed} of {} namespaces where allowed",
+                    namespaces.len()
+                ));
             }
+            Listed::Forbidden(message) => inv.warnings.push(forbidden("list", plural, &message)),
         }
     }
     // The cluster's OIDC issuer, for IRSA (the EKS webhook's tokens carry it).
@@ -260,6 +243,48 @@ async fn recent_logs(client: &kube::Client, inv: &mut Inventory) {
                 Ok(None) => {}
                 Err(e) => inv.warnings.push(format!("logs of {ns}/{pod} container {c}: {e}")),
             }
+        }
+    }
+}
+
+enum Listed {
+    Ok,
+    NotFound,
+    Forbidden(String),
+}
+
+/// Every page of one list (`limit`/`continue`) into `inv`.
+async fn list_all(client: &kube::Client, inv: &mut Inventory, base: &str) -> Result<Listed, kube::Error> {
+    let mut cont: Option<String> = None;
+    let mut seen_tokens: Vec<String> = Vec::new();
+    loop {
+        let mut path = format!("{base}?limit=500");
+        if let Some(c) = &cont {
+            // A server that hands out the same token twice would loop us forever.
+            if seen_tokens.contains(c) || seen_tokens.len() >= 10_000 {
+                inv.warnings.push(format!("{base}: the server repeated a continue token; the list may be incomplete"));
+                return Ok(Listed::Ok);
+            }
+            seen_tokens.push(c.clone());
+            path.push_str("&continue=");
+            path.push_str(&percent_encoding::utf8_percent_encode(c, QUERY_VALUE).to_string());
+        }
+        match get(client, &path).await {
+            Ok(Some(text)) => {
+                cont = serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| {
+                    v.pointer("/metadata/continue")
+                        .and_then(|c| c.as_str())
+                        .filter(|c| !c.is_empty())
+                        .map(str::to_string)
+                });
+                add(inv, base, &text);
+                if cont.is_none() {
+                    return Ok(Listed::Ok);
+                }
+            }
+            Ok(None) => return Ok(Listed::NotFound),
+            Err(kube::Error::Api(s)) if s.code == 403 => return Ok(Listed::Forbidden(s.message)),
+            Err(e) => return Err(e),
         }
     }
 }
