@@ -11,6 +11,13 @@ use crate::model::aws::Role;
 use super::Step;
 use super::fixes;
 
+/// Why a verdict that needs an account's IAM is unknown, and how to supply it.
+pub(crate) fn missing_iam(account: &str) -> String {
+    format!(
+        "no IAM data for account {account}: add its `aws iam get-account-authorization-details` output (--bundle; with a live cluster, --bundle joins it)"
+    )
+}
+
 /// The session a request is made from.
 #[derive(Debug, Clone)]
 pub(crate) struct Session {
@@ -193,7 +200,7 @@ pub(crate) fn assume_role(inv: &Inventory, caller: &Session, p: &AssumeParams<'_
             s.fixes.push(format!("check the role name in role-to-assume: {resource} does not exist (roles in the account: see `arcscope` Roles view or `aws iam list-roles`)"));
             s
         } else {
-            assume.unknown(format!("IAM data of account {} is not in the bundle: add its `aws iam get-account-authorization-details` output", p.target.account))
+            assume.unknown(missing_iam(&p.target.account))
         };
         return vec![step];
     };
@@ -397,7 +404,7 @@ pub(crate) fn web_identity(inv: &Inventory, p: &WebIdentityParams<'_>) -> Step {
             ));
             s
         } else {
-            step.unknown(format!("IAM data of account {} is not in the bundle", p.role.account))
+            step.unknown(missing_iam(&p.role.account))
         };
     };
     let host = issuer_host_path(p.issuer);
@@ -468,7 +475,7 @@ pub(crate) fn pod_identity(
             s.fixes.push("fix the association's roleArn (aws eks update-pod-identity-association)".into());
             s
         } else {
-            s.unknown(format!("IAM data of account {} is not in the bundle", role_arn.account))
+            s.unknown(missing_iam(&role_arn.account))
         }];
     };
     let caller = Caller::Service(SERVICE.into());

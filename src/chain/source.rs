@@ -163,7 +163,7 @@ pub(super) fn base_hop(
                 (Some(r), None) => {
                     chain.steps.push(
                         Step::new(1, "IRSA", "sts:AssumeRoleWithWebIdentity", "-", &r.arn())
-                            .unknown("the cluster's OIDC issuer is unknown: add `aws eks describe-cluster` output or /.well-known/openid-configuration to the bundle"),
+                            .unknown("the cluster's OIDC issuer is unknown: add `aws eks describe-cluster` output or the cluster's /.well-known/openid-configuration to the bundle"),
                     );
                     base_session = Some(Session {
                         role: r,
