@@ -35,7 +35,12 @@ pub fn osc52(text: &str) -> String {
     out
 }
 
-pub fn run(mut app: App, mouse: bool) -> std::io::Result<()> {
+/// Run the UI until quit. `live`: the watch events of a live cluster, applied between frames.
+pub fn run(
+    mut app: App,
+    mouse: bool,
+    live: Option<std::sync::mpsc::Receiver<crate::sources::watch::StoreEvent>>,
+) -> std::io::Result<()> {
     use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture};
     use ratatui::crossterm::execute;
     let mut terminal = ratatui::init();
@@ -65,6 +70,12 @@ pub fn run(mut app: App, mouse: bool) -> std::io::Result<()> {
             }
             if app.quit {
                 return Ok(());
+            }
+            // Drain live events before the next frame (bounded per frame so input stays responsive).
+            if let Some(rx) = &live {
+                for ev in rx.try_iter().take(1000) {
+                    dirty |= app.apply(ev);
+                }
             }
             if last_tick.elapsed() >= TICK {
                 last_tick = Instant::now();

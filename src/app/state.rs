@@ -149,6 +149,12 @@ pub struct App {
     replay: Option<Replay>,
     /// Role ARN → the runners' base roles whose sessions may assume it (the evaluator's answer).
     pub assumable_by: HashMap<String, Vec<String>>,
+    /// Live events carry the generation they were started for; others are stale and dropped.
+    pub generation: u64,
+    /// The watch streams' state, for the header (`watching`, `reconnecting 2`).
+    pub stream_state: Option<String>,
+    /// Events held while frozen, applied on thaw.
+    held: Vec<crate::sources::watch::StoreEvent>,
 }
 
 struct Replay {
@@ -236,6 +242,9 @@ impl App {
             table_offset: 0,
             replay: replaying,
             assumable_by: HashMap::new(),
+            generation: 1,
+            stream_state: None,
+            held: Vec::new(),
         };
         app.compute_reach();
         if let Some(r) = &app.replay {
@@ -266,6 +275,45 @@ impl App {
                 }
             }
         }
+    }
+
+    /// A live store event. Returns whether anything visible changed.
+    pub fn apply(&mut self, ev: crate::sources::watch::StoreEvent) -> bool {
+        use crate::sources::watch::Change;
+        if ev.generation != self.generation {
+            return false; // from a connection or view that is gone
+        }
+        if let Change::State(s) = &ev.change {
+            self.stream_state = Some(format!("{} {s}", ev.kind.to_lowercase()));
+            return true;
+        }
+        if self.frozen {
+            self.held.push(ev);
+            return false;
+        }
+        match ev.change {
+            Change::Applied(v) => self.inv.upsert_object(ev.kind, v),
+            Change::Deleted { namespace, name } => self.inv.remove_object(ev.kind, &namespace, &name),
+            Change::Relisted(items) => {
+                self.inv.clear_kind(ev.kind);
+                for v in items {
+                    self.inv.upsert_object(ev.kind, v);
+                }
+            }
+            Change::State(_) => {}
+        }
+        self.recompute();
+        true
+    }
+
+    /// Chains, links and rows after the model changed.
+    fn recompute(&mut self) {
+        self.chains = resolve_all(&self.inv, &CheckOptions::default()).unwrap_or_default();
+        link::link(&mut self.analysis, &self.chains);
+        if let View::Chain { subject } | View::Logs { subject } = self.view().clone() {
+            self.resimulate(&subject);
+        }
+        self.refresh_table();
     }
 
     /// Time passes: feed the next replayed log line. Returns whether anything changed.
@@ -537,6 +585,11 @@ impl App {
             }
             Action::Freeze => {
                 self.frozen = !self.frozen;
+                if !self.frozen && !self.held.is_empty() {
+                    for ev in std::mem::take(&mut self.held) {
+                        self.apply(ev);
+                    }
+                }
                 self.status =
                     Some(if self.frozen { "frozen: updates paused (F resumes)".into() } else { "live".into() });
             }

@@ -54,6 +54,15 @@ pub(crate) fn write_json(out: &mut dyn std::io::Write, value: &impl serde::Seria
 }
 
 impl SourceArgs {
+    /// The live cluster's connection flags, when the source is live.
+    pub fn live_args(&self) -> Option<crate::sources::cluster::LiveArgs> {
+        (!self.demo && self.bundle.is_none()).then(|| crate::sources::cluster::LiveArgs {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+            namespace: self.namespace.clone().filter(|_| !self.all_namespaces),
+        })
+    }
+
     pub fn load(&self) -> Result<Inventory, UsageError> {
         if self.demo {
             return crate::demo::load().map_err(|e| UsageError(format!("embedded demo: {e}")));

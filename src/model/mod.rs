@@ -93,6 +93,68 @@ pub enum ProviderLookup {
 }
 
 impl Inventory {
+    /// Add or replace one Kubernetes object of `kind` (a watch's ADDED/MODIFIED).
+    pub fn upsert_object(&mut self, kind: &str, mut obj: serde_json::Value) {
+        if kind == "Secret" {
+            return;
+        }
+        if let Some(meta) = obj.get_mut("metadata").and_then(serde_json::Value::as_object_mut) {
+            meta.remove("managedFields");
+        }
+        let s = |p: &str| obj.pointer(p).and_then(serde_json::Value::as_str).unwrap_or("").to_string();
+        let (ns, name, api_version) = (s("/metadata/namespace"), s("/metadata/name"), s("/apiVersion"));
+        self.remove_object(kind, &ns, &name);
+        macro_rules! typed {
+            ($vec:expr) => {
+                match serde::Deserialize::deserialize(&obj) {
+                    Ok(t) => $vec.push(t),
+                    Err(e) => self.warnings.push(format!("{kind} {ns}/{name}: {e}")),
+                }
+            };
+        }
+        match kind {
+            "Pod" => typed!(self.pods),
+            "ServiceAccount" => typed!(self.service_accounts),
+            "EphemeralRunner" => typed!(self.ephemeral_runners),
+            _ => {}
+        }
+        if !ns.is_empty() {
+            self.namespaces.insert(ns.clone());
+        }
+        let raw = obj.to_string().into_boxed_str();
+        self.objects.push(KubeObject {
+            api_version,
+            kind: kind.to_string(),
+            namespace: (!ns.is_empty()).then_some(ns),
+            name,
+            raw,
+        });
+    }
+
+    /// Remove one object (a watch's DELETED).
+    pub fn remove_object(&mut self, kind: &str, ns: &str, name: &str) {
+        let hit = |m: &k8s::ObjectMeta| m.ns() == ns && m.name == name;
+        match kind {
+            "Pod" => self.pods.retain(|p| !hit(&p.metadata)),
+            "ServiceAccount" => self.service_accounts.retain(|p| !hit(&p.metadata)),
+            "EphemeralRunner" => self.ephemeral_runners.retain(|p| !hit(&p.metadata)),
+            _ => {}
+        }
+        self.objects
+            .retain(|o| !(o.kind == kind && o.namespace.as_deref().unwrap_or("default") == ns && o.name == name));
+    }
+
+    /// Forget every object of `kind` (before a relist replaces them).
+    pub fn clear_kind(&mut self, kind: &str) {
+        match kind {
+            "Pod" => self.pods.clear(),
+            "ServiceAccount" => self.service_accounts.clear(),
+            "EphemeralRunner" => self.ephemeral_runners.clear(),
+            _ => {}
+        }
+        self.objects.retain(|o| o.kind != kind);
+    }
+
     /// Take everything that is not cluster state from `other` (IAM, OIDC providers, SCPs, Pod
     /// Identity, workflows, logs): a live cluster joined with an offline bundle's account.
     pub fn merge_offline(&mut self, other: Inventory) {

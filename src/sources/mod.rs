@@ -4,3 +4,4 @@
 pub mod bundle;
 pub mod cluster;
 pub mod github;
+pub mod watch;

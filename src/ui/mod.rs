@@ -82,6 +82,9 @@ fn draw_header(f: &mut Frame, app: &App, area: Rect) {
             t.header(),
         ),
     ];
+    if let Some(state) = &app.stream_state {
+        parts.push(Span::styled(format!("│ {state} "), t.header()));
+    }
     if app.frozen {
         parts.push(Span::styled("│ ❄ frozen ", t.header().add_modifier(Modifier::BOLD)));
     }

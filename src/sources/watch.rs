@@ -1,0 +1,199 @@
+//! Live updates: list, then watch from the list's `resourceVersion`, for the kinds the chains
+//! depend on (pods, service accounts, EphemeralRunners). Events go to the UI's store over a
+//! channel, tagged with a generation so a view switch or a new connection drops stale ones.
+//! A `410 Gone` (expired resourceVersion) relists; a dropped stream rewatches from the last
+//! version seen (bookmarks keep it fresh), with backoff. GET only, through the read-only guard.
+
+use futures::TryStreamExt;
+use http::Request;
+use kube::core::WatchEvent;
+use serde_json::Value;
+use std::sync::mpsc::Sender;
+use std::time::Duration;
+
+use super::cluster::{LiveArgs, connect};
+
+/// The kinds watched: `(API group path, plural, kind)`.
+pub const WATCHED: &[(&str, &str, &str)] = &[
+    ("/api/v1", "pods", "Pod"),
+    ("/api/v1", "serviceaccounts", "ServiceAccount"),
+    ("/apis/actions.github.com/v1alpha1", "ephemeralrunners", "EphemeralRunner"),
+];
+
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// Added or modified.
+    Applied(Value),
+    Deleted {
+        namespace: String,
+        name: String,
+    },
+    /// A fresh list: the store's objects of this kind are exactly these.
+    Relisted(Vec<Value>),
+    /// The stream's state, for the header: `watching`, `reconnecting 3`, `forbidden`.
+    State(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreEvent {
+    pub generation: u64,
+    pub kind: &'static str,
+    pub change: Change,
+}
+
+/// Watch every kind on a background thread until the receiver is dropped.
+pub fn spawn(args: LiveArgs, generation: u64, tx: Sender<StoreEvent>) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+        rt.block_on(async move {
+            let client = match connect(&args).await {
+                Ok((c, _)) => c,
+                Err(e) => {
+                    let _ = tx.send(StoreEvent {
+                        generation,
+                        kind: "Pod",
+                        change: Change::State(format!("not connected: {e}")),
+                    });
+                    return;
+                }
+            };
+            let ns = args.namespace.clone();
+            let tasks = WATCHED.iter().map(|(group, plural, kind)| {
+                let base = match &ns {
+                    Some(n) => format!("{group}/namespaces/{n}/{plural}"),
+                    None => format!("{group}/{plural}"),
+                };
+                watch_kind(client.clone(), base, kind, generation, tx.clone())
+            });
+            futures::future::join_all(tasks).await;
+        });
+    })
+}
+
+fn rv_of(v: &Value) -> Option<String> {
+    v.pointer("/metadata/resourceVersion").and_then(Value::as_str).map(str::to_string)
+}
+
+fn id_of(v: &Value) -> (String, String) {
+    let s = |p: &str| v.pointer(p).and_then(Value::as_str).unwrap_or("").to_string();
+    (s("/metadata/namespace"), s("/metadata/name"))
+}
+
+/// All pages of a list and its `resourceVersion` (the first page's: a paged list is one snapshot).
+async fn list(client: &kube::Client, base: &str) -> Result<(Vec<Value>, String), kube::Error> {
+    let mut items = Vec::new();
+    let mut rv = String::new();
+    let mut cont: Option<String> = None;
+    for _ in 0..10_000 {
+        let mut path = format!("{base}?limit=500");
+        if let Some(c) = &cont {
+            path.push_str("&continue=");
+            path.push_str(&percent_encoding::utf8_percent_encode(c, percent_encoding::NON_ALPHANUMERIC).to_string());
+        }
+        let text = client.request_text(Request::get(path).body(Vec::new()).expect("valid request")).await?;
+        let v: Value = serde_json::from_str(&text).map_err(kube::Error::SerdeError)?;
+        if rv.is_empty() {
+            rv = rv_of(&v).unwrap_or_default();
+        }
+        items.extend(v.get("items").and_then(Value::as_array).cloned().unwrap_or_default());
+        cont = v.pointer("/metadata/continue").and_then(Value::as_str).filter(|c| !c.is_empty()).map(str::to_string);
+        if cont.is_none() {
+            break;
+        }
+    }
+    Ok((items, rv))
+}
+
+async fn watch_kind(client: kube::Client, base: String, kind: &'static str, generation: u64, tx: Sender<StoreEvent>) {
+    let send = |change: Change| tx.send(StoreEvent { generation, kind, change }).is_ok();
+    let mut rv: Option<String> = None;
+    let mut failures: u32 = 0;
+    loop {
+        if failures > 0 {
+            // Backoff: 0.5 s, 1 s, 2 s … capped at 30 s.
+            let wait = Duration::from_millis(500u64.saturating_mul(1 << failures.min(6))).min(Duration::from_secs(30));
+            tokio::time::sleep(wait).await;
+        }
+        let current = match &rv {
+            Some(r) => r.clone(),
+            None => match list(&client, &base).await {
+                Ok((items, list_rv)) => {
+                    if !send(Change::Relisted(items)) {
+                        return;
+                    }
+                    rv = Some(list_rv.clone());
+                    list_rv
+                }
+                Err(kube::Error::Api(s)) if s.code == 403 || s.code == 404 => {
+                    let _ =
+                        send(Change::State(if s.code == 403 { "forbidden".into() } else { "not installed".into() }));
+                    return;
+                }
+                Err(_) => {
+                    failures += 1;
+                    if !send(Change::State(format!("reconnecting {failures}"))) {
+                        return;
+                    }
+                    continue;
+                }
+            },
+        };
+        let path = format!("{base}?watch=1&allowWatchBookmarks=true&timeoutSeconds=290&resourceVersion={current}");
+        let stream =
+            match client.request_events::<Value>(Request::get(path).body(Vec::new()).expect("valid request")).await {
+                Ok(s) => s,
+                Err(kube::Error::Api(s)) if s.code == 410 => {
+                    rv = None;
+                    continue;
+                }
+                Err(_) => {
+                    failures += 1;
+                    if !send(Change::State(format!("reconnecting {failures}"))) {
+                        return;
+                    }
+                    continue;
+                }
+            };
+        if !send(Change::State("watching".into())) {
+            return;
+        }
+        failures = 0;
+        futures::pin_mut!(stream);
+        loop {
+            match stream.try_next().await {
+                Ok(Some(WatchEvent::Added(o) | WatchEvent::Modified(o))) => {
+                    rv = rv_of(&o).or(rv);
+                    if !send(Change::Applied(o)) {
+                        return;
+                    }
+                }
+                Ok(Some(WatchEvent::Deleted(o))) => {
+                    rv = rv_of(&o).or(rv);
+                    let (namespace, name) = id_of(&o);
+                    if !send(Change::Deleted { namespace, name }) {
+                        return;
+                    }
+                }
+                Ok(Some(WatchEvent::Bookmark(b))) => rv = Some(b.metadata.resource_version),
+                // 410 Gone: our resourceVersion expired; relist.
+                Ok(Some(WatchEvent::Error(s))) if s.code == 410 => {
+                    rv = None;
+                    break;
+                }
+                Ok(Some(WatchEvent::Error(_))) => {
+                    failures += 1;
+                    break;
+                }
+                // The server ended the watch (timeoutSeconds): rewatch from the last version.
+                Ok(None) => break,
+                Err(_) => {
+                    failures += 1;
+                    if !send(Change::State(format!("reconnecting {failures}"))) {
+                        return;
+                    }
+                    break;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! Live updates against a loopback API server that streams watches the way the API does: a
+//! list with a `resourceVersion`, then a chunked stream of `{"type": ADDED|MODIFIED|DELETED|
+//! BOOKMARK|ERROR, "object": …}` lines; `ERROR` with a 410 Status when the version expired; the
+//! server may drop the connection. The test drives changes and checks the UI store follows.
+
+mod common;
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use arcscope::app::App;
+use arcscope::app::keymap::Keymap;
+use arcscope::sources::watch::{Change, StoreEvent};
+use arcscope::ui::theme::Theme;
+
+#[derive(Default)]
+struct Server {
+    pods: Vec<Value>,
+    rv: u64,
+    /// Watch event lines for pods, in order.
+    events: Vec<String>,
+    /// Bumped to make every open watch connection close.
+    drops: u64,
+    log: Vec<(String, String)>,
+}
+
+type Shared = Arc<Mutex<Server>>;
+
+fn seed_pod() -> Value {
+    let text = std::fs::read_to_string(common::fixtures().join("seed/k8s/arc-runners.json")).unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    v["items"].as_array().unwrap().iter().find(|i| i["kind"] == "Pod").unwrap().clone()
+}
+
+fn serve(state: Shared) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let state = state.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    loop {
+                        let mut h = String::new();
+                        if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                            break;
+                        }
+                    }
+                    let mut parts = line.split_whitespace();
+                    let (method, target) =
+                        (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
+                    state.lock().unwrap().log.push((method.clone(), target.clone()));
+                    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+                    let watch = query.contains("watch=1");
+                    if !watch {
+                        let st = state.lock().unwrap();
+                        let (kind, api, items) = match path {
+                            "/api/v1/pods" => ("PodList", "v1", st.pods.clone()),
+                            "/api/v1/serviceaccounts" => ("ServiceAccountList", "v1", vec![]),
+                            _ => ("EphemeralRunnerList", "actions.github.com/v1alpha1", vec![]),
+                        };
+                        let body = json!({"kind": kind, "apiVersion": api, "metadata": {"resourceVersion": st.rv.to_string()}, "items": items}).to_string();
+                        let head = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                            body.len()
+                        );
+                        if stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body.as_bytes())).is_err() {
+                            return;
+                        }
+                        continue;
+                    }
+                    // A watch: chunked, one JSON event per line, until dropped.
+                    let head =
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+                    if stream.write_all(head.as_bytes()).is_err() {
+                        return;
+                    }
+                    let (mut next, drops) = {
+                        let st = state.lock().unwrap();
+                        (if path == "/api/v1/pods" { st.events.len() } else { usize::MAX }, st.drops)
+                    };
+                    loop {
+                        std::thread::sleep(Duration::from_millis(20));
+                        let (lines, dropped) = {
+                            let st = state.lock().unwrap();
+                            let lines: Vec<String> = if next == usize::MAX {
+                                vec![]
+                            } else {
+                                st.events[next.min(st.events.len())..].to_vec()
+                            };
+                            (lines, st.drops != drops)
+                        };
+                        for l in &lines {
+                            let chunk = format!("{:x}\r\n{l}\n\r\n", l.len() + 1);
+                            if stream.write_all(chunk.as_bytes()).is_err() {
+                                return;
+                            }
+                        }
+                        if next != usize::MAX {
+                            next += lines.len();
+                        }
+                        if dropped {
+                            return; // the connection drops mid-stream
+                        }
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+/// The test's side of the API: change the server's state and emit the watch event.
+fn emit(state: &Shared, kind: &str, pod: Option<Value>) {
+    let mut st = state.lock().unwrap();
+    st.rv += 1;
+    let rv = st.rv.to_string();
+    let line = match pod {
+        Some(mut p) => {
+            p["metadata"]["resourceVersion"] = json!(rv);
+            let name = p["metadata"]["name"].clone();
+            st.pods.retain(|x| x["metadata"]["name"] != name);
+            if kind != "DELETED" {
+                st.pods.push(p.clone());
+            }
+            json!({"type": kind, "object": p})
+        }
+        None => {
+            json!({"type": "ERROR", "object": {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": "too old resource version: 1 (5)", "reason": "Expired", "code": 410}})
+        }
+    };
+    st.events.push(line.to_string());
+}
+
+/// Apply events to the app until `done` holds (or fail after a few seconds).
+fn pump(app: &mut App, rx: &Receiver<StoreEvent>, seen: &mut Vec<String>, done: impl Fn(&App, &[String]) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !done(app, seen) {
+        assert!(Instant::now() < deadline, "timed out; events so far: {seen:?}");
+        if let Ok(ev) = rx.recv_timeout(Duration::from_millis(100)) {
+            let label = match &ev.change {
+                Change::Applied(_) => format!("{} applied", ev.kind),
+                Change::Deleted { name, .. } => format!("{} deleted {name}", ev.kind),
+                Change::Relisted(items) => format!("{} relisted {}", ev.kind, items.len()),
+                Change::State(s) => format!("{} {s}", ev.kind),
+            };
+            seen.push(label);
+            app.apply(ev);
+        }
+    }
+}
+
+#[test]
+fn the_store_follows_adds_changes_deletes_410_and_dropped_watches() {
+    let state: Shared = Arc::new(Mutex::new(Server { pods: vec![seed_pod()], rv: 10, ..Server::default() }));
+    let port = serve(state.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let kc = dir.path().join("kubeconfig");
+    std::fs::write(&kc, format!("apiVersion: v1\nkind: Config\nclusters:\n- name: l\n  cluster:\n    server: http://127.0.0.1:{port}\ncontexts:\n- name: l\n  context:\n    cluster: l\n    user: u\ncurrent-context: l\nusers:\n- name: u\n  user:\n    token: t\n")).unwrap();
+
+    // IAM and workflows from a bundle; the cluster state only from the watch.
+    let iam = common::bundle(None);
+    std::fs::remove_dir_all(iam.path().join("k8s")).unwrap();
+    let inv = arcscope::sources::bundle::load_dir(iam.path()).unwrap();
+    let mut app = App::new(inv, Theme::built_in("dark").unwrap(), Keymap::default(), "2026-06-20T12:00:00Z".into());
+    assert!(app.chains.is_empty());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let args = arcscope::sources::cluster::LiveArgs { kubeconfig: Some(kc), ..Default::default() };
+    arcscope::sources::watch::spawn(args, app.generation, tx);
+    let mut seen = Vec::new();
+
+    pump(&mut app, &rx, &mut seen, |a, s| a.inv.pods.len() == 1 && s.iter().any(|e| e == "Pod watching"));
+    assert_eq!(app.chains.len(), 1, "the pod's chain is simulated as soon as it is listed");
+    assert_eq!(app.chains[0].verdict, arcscope::chain::Verdict::Deny);
+
+    let mut second = seed_pod();
+    second["metadata"]["name"] = json!("arc-runner-set-x7c2p-runner-zz9kq");
+    second["metadata"]["ownerReferences"][0]["name"] = json!("arc-runner-set-x7c2p-runner-zz9kq");
+    emit(&state, "ADDED", Some(second.clone()));
+    pump(&mut app, &rx, &mut seen, |a, _| a.inv.pods.len() == 2);
+    assert_eq!(app.chains.len(), 2);
+
+    let mut changed = seed_pod();
+    changed["status"]["phase"] = json!("Succeeded");
+    emit(&state, "MODIFIED", Some(changed));
+    pump(&mut app, &rx, &mut seen, |a, _| a.inv.pods.iter().any(|p| p.status.phase.as_deref() == Some("Succeeded")));
+    assert_eq!(app.inv.pods.len(), 2, "a modification replaces, never duplicates");
+
+    emit(&state, "DELETED", Some(second));
+    pump(&mut app, &rx, &mut seen, |a, _| a.inv.pods.len() == 1);
+
+    // 410 Gone: the watcher relists and the store equals the server's state.
+    let relists = seen.iter().filter(|e| e.starts_with("Pod relisted")).count();
+    emit(&state, "ERROR", None);
+    pump(&mut app, &rx, &mut seen, |_, s| s.iter().filter(|e| e.starts_with("Pod relisted")).count() > relists);
+    assert_eq!(app.inv.pods.len(), state.lock().unwrap().pods.len());
+
+    // A dropped watch: the watcher comes back from the last version it saw, without a relist.
+    let relists = seen.iter().filter(|e| e.starts_with("Pod relisted")).count();
+    let watches_before =
+        state.lock().unwrap().log.iter().filter(|(_, p)| p.starts_with("/api/v1/pods?watch=1")).count();
+    state.lock().unwrap().drops += 1;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while state.lock().unwrap().log.iter().filter(|(_, p)| p.starts_with("/api/v1/pods?watch=1")).count()
+        <= watches_before
+    {
+        assert!(Instant::now() < deadline, "no rewatch after the drop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let rv = state.lock().unwrap().rv.to_string();
+    let last_watch =
+        state.lock().unwrap().log.iter().rev().find(|(_, p)| p.starts_with("/api/v1/pods?watch=1")).unwrap().1.clone();
+    assert!(last_watch.ends_with(&format!("resourceVersion={rv}")), "rewatched from the last version: {last_watch}");
+    let mut added_after_drop = seed_pod();
+    added_after_drop["metadata"]["name"] = json!("arc-runner-set-x7c2p-runner-after");
+    emit(&state, "ADDED", Some(added_after_drop));
+    pump(&mut app, &rx, &mut seen, |a, _| a.inv.pods.len() == 2);
+    assert_eq!(seen.iter().filter(|e| e.starts_with("Pod relisted")).count(), relists, "no relist for a plain drop");
+
+    assert!(state.lock().unwrap().log.iter().all(|(m, p)| m == "GET" && !p.contains("secrets")), "read-only");
+}
