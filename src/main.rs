@@ -14,13 +14,8 @@ fn tui(source: &SourceArgs, theme: Option<&str>, mouse: bool) -> Result<i32, Usa
     } else {
         arcscope::app::App::new(inv, theme, config::load_keymap(), config::now_hms())
     };
-    // A live cluster: watch it, so the screen follows the cluster.
-    let live = source.live_args().map(|args| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        arcscope::sources::watch::spawn(args, app.generation, tx);
-        rx
-    });
-    arcscope::tui::run(app, mouse, live).map_err(|e| UsageError(format!("terminal: {e}")))?;
+    // A live cluster: watched, so the screen follows the cluster.
+    arcscope::tui::run(app, mouse, source.live_args()).map_err(|e| UsageError(format!("terminal: {e}")))?;
     Ok(0)
 }
 use arcscope::cli::check::{self, CheckArgs};

@@ -35,12 +35,15 @@ pub fn osc52(text: &str) -> String {
     out
 }
 
-/// Run the UI until quit. `live`: the watch events of a live cluster, applied between frames.
-pub fn run(
-    mut app: App,
-    mouse: bool,
-    live: Option<std::sync::mpsc::Receiver<crate::sources::watch::StoreEvent>>,
-) -> std::io::Result<()> {
+/// Run the UI until quit. `live`: the cluster to watch (and whose runner logs to follow).
+pub fn run(mut app: App, mouse: bool, live: Option<crate::sources::cluster::LiveArgs>) -> std::io::Result<()> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let (tx, rx) = std::sync::mpsc::channel();
+    if let Some(args) = &live {
+        crate::sources::watch::spawn(args.clone(), app.generation, tx.clone());
+    }
+    let mut following: Option<(crate::sources::logstream::LogTarget, Arc<AtomicBool>)> = None;
     use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture};
     use ratatui::crossterm::execute;
     let mut terminal = ratatui::init();
@@ -71,11 +74,30 @@ pub fn run(
             if app.quit {
                 return Ok(());
             }
-            // Drain live events before the next frame (bounded per frame so input stays responsive).
-            if let Some(rx) = &live {
-                for ev in rx.try_iter().take(1000) {
-                    dirty |= app.apply(ev);
+            // Follow the log of the runner on screen; stop the one that left the screen.
+            if let Some(args) = &live {
+                let want = app.log_target();
+                if want.as_ref() != following.as_ref().map(|(t, _)| t) {
+                    if let Some((_, stop)) = following.take() {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                    if let Some(target) = want {
+                        app.log_generation += 1;
+                        let stop = Arc::new(AtomicBool::new(false));
+                        crate::sources::logstream::follow(
+                            args.clone(),
+                            target.clone(),
+                            app.log_generation,
+                            tx.clone(),
+                            stop.clone(),
+                        );
+                        following = Some((target, stop));
+                    }
                 }
+            }
+            // Drain live events before the next frame (bounded per frame so input stays responsive).
+            for ev in rx.try_iter().take(1000) {
+                dirty |= app.apply(ev);
             }
             if last_tick.elapsed() >= TICK {
                 last_tick = Instant::now();
@@ -103,6 +125,9 @@ pub fn run(
             }
         }
     })();
+    if let Some((_, stop)) = following {
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
     if mouse {
         let _ = execute!(std::io::stdout(), DisableMouseCapture);
     }

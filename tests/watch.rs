@@ -25,6 +25,8 @@ struct Server {
     events: Vec<String>,
     /// Bumped to make every open watch connection close.
     drops: u64,
+    /// The runner container's log: `<RFC3339Nano> <text>` lines.
+    log_lines: Vec<String>,
     log: Vec<(String, String)>,
 }
 
@@ -61,6 +63,44 @@ fn serve(state: Shared) -> u16 {
                         (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
                     state.lock().unwrap().log.push((method.clone(), target.clone()));
                     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+                    if path.ends_with("/log") {
+                        // `kubectl logs -f --timestamps`: tailLines or sinceTime (second precision), then follow.
+                        let since = query
+                            .split('&')
+                            .find_map(|kv| kv.strip_prefix("sinceTime="))
+                            .map(|v| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned());
+                        let head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n";
+                        if stream.write_all(head.as_bytes()).is_err() {
+                            return;
+                        }
+                        let drops = state.lock().unwrap().drops;
+                        let mut next = {
+                            let st = state.lock().unwrap();
+                            match &since {
+                                Some(t) => {
+                                    st.log_lines.iter().position(|l| l[..19] >= t[..19]).unwrap_or(st.log_lines.len())
+                                }
+                                None => 0,
+                            }
+                        };
+                        loop {
+                            std::thread::sleep(Duration::from_millis(20));
+                            let (lines, dropped) = {
+                                let st = state.lock().unwrap();
+                                (st.log_lines[next.min(st.log_lines.len())..].to_vec(), st.drops != drops)
+                            };
+                            for l in &lines {
+                                let chunk = format!("{:x}\r\n{l}\n\r\n", l.len() + 1);
+                                if stream.write_all(chunk.as_bytes()).is_err() {
+                                    return;
+                                }
+                            }
+                            next += lines.len();
+                            if dropped {
+                                return;
+                            }
+                        }
+                    }
                     let watch = query.contains("watch=1");
                     if !watch {
                         let st = state.lock().unwrap();
@@ -153,6 +193,7 @@ fn pump(app: &mut App, rx: &Receiver<StoreEvent>, seen: &mut Vec<String>, done: 
                 Change::Deleted { name, .. } => format!("{} deleted {name}", ev.kind),
                 Change::Relisted(items) => format!("{} relisted {}", ev.kind, items.len()),
                 Change::State(s) => format!("{} {s}", ev.kind),
+                Change::LogLine { line, .. } => format!("log {line}"),
             };
             seen.push(label);
             app.apply(ev);
@@ -228,4 +269,99 @@ fn the_store_follows_adds_changes_deletes_410_and_dropped_watches() {
     assert_eq!(seen.iter().filter(|e| e.starts_with("Pod relisted")).count(), relists, "no relist for a plain drop");
 
     assert!(state.lock().unwrap().log.iter().all(|(m, p)| m == "GET" && !p.contains("secrets")), "read-only");
+}
+
+#[test]
+fn a_followed_log_reconnects_without_duplicates_or_gaps() {
+    let lines = |from: usize, n: usize| -> Vec<String> {
+        (from..from + n).map(|i| format!("2026-06-20T10:15:{:02}.{:09}Z line {i}", 40 + i / 3, i % 3)).collect()
+    };
+    let state: Shared =
+        Arc::new(Mutex::new(Server { pods: vec![seed_pod()], rv: 1, log_lines: lines(0, 3), ..Server::default() }));
+    let port = serve(state.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let kc = dir.path().join("kubeconfig");
+    std::fs::write(&kc, format!("apiVersion: v1\nkind: Config\nclusters:\n- name: l\n  cluster:\n    server: http://127.0.0.1:{port}\ncontexts:\n- name: l\n  context:\n    cluster: l\n    user: u\ncurrent-context: l\nusers:\n- name: u\n  user:\n    token: t\n")).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let target = arcscope::sources::logstream::LogTarget {
+        namespace: "arc-runners".into(),
+        pod: "arc-runner-set-x7c2p-runner-4h9sd".into(),
+        container: "runner".into(),
+    };
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let args = arcscope::sources::cluster::LiveArgs { kubeconfig: Some(kc), ..Default::default() };
+    arcscope::sources::logstream::follow(args, target.clone(), 7, tx, stop.clone());
+    let mut got: Vec<String> = Vec::new();
+    let mut states: Vec<String> = Vec::new();
+    let wait_for = |n: usize, got: &mut Vec<String>, states: &mut Vec<String>| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while got.len() < n {
+            assert!(Instant::now() < deadline, "got {got:?}, states {states:?}");
+            if let Ok(ev) = rx.recv_timeout(Duration::from_millis(100)) {
+                assert_eq!(ev.generation, 7);
+                match ev.change {
+                    Change::LogLine { path, line } => {
+                        assert_eq!(path, "logs/arc-runners/arc-runner-set-x7c2p-runner-4h9sd/runner.log");
+                        got.push(line);
+                    }
+                    Change::State(s) => states.push(s),
+                    other => panic!("unexpected {other:?}"),
+                }
+            }
+        }
+    };
+    wait_for(3, &mut got, &mut states);
+    state.lock().unwrap().log_lines.extend(lines(3, 2));
+    wait_for(5, &mut got, &mut states);
+    // Drop the stream, write while disconnected, let it reconnect from sinceTime.
+    state.lock().unwrap().drops += 1;
+    std::thread::sleep(Duration::from_millis(150));
+    state.lock().unwrap().log_lines.extend(lines(5, 2));
+    wait_for(7, &mut got, &mut states);
+    std::thread::sleep(Duration::from_millis(300));
+    while let Ok(ev) = rx.try_recv() {
+        if let Change::LogLine { line, .. } = ev.change {
+            got.push(line);
+        }
+    }
+    let want: Vec<String> = (0..7).map(|i| format!("line {i}")).collect();
+    assert_eq!(got, want, "no duplicates, no gaps");
+    assert!(states.iter().any(|s| s.starts_with("streaming")));
+    let log = state.lock().unwrap().log.clone();
+    let follows: Vec<&String> = log.iter().map(|(_, p)| p).filter(|p| p.contains("/log?")).collect();
+    assert!(follows[0].ends_with("follow=true&timestamps=true&tailLines=1000"), "{follows:?}");
+    assert!(follows.last().unwrap().contains("sinceTime=2026"), "reconnects from sinceTime: {follows:?}");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+#[test]
+fn streamed_log_lines_fold_into_the_chain_views_logs_and_stale_ones_are_dropped() {
+    let mut app = App::new(
+        arcscope::demo::load().unwrap(),
+        Theme::built_in("dark").unwrap(),
+        Keymap::default(),
+        "2026-06-20T12:00:00Z".into(),
+    );
+    app.run_command("chain arc-runners/arc-runner-set-x7c2p-runner-4h9sd");
+    let target = app.log_target().expect("a pod on screen has a log to follow");
+    assert_eq!(target.container, "runner");
+    app.log_generation = 3;
+    let line = |generation: u64, text: &str| StoreEvent {
+        generation,
+        kind: "Log",
+        change: Change::LogLine { path: target.path(), line: text.to_string() },
+    };
+    for _ in 0..4 {
+        assert!(app.apply(line(
+            3,
+            "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?"
+        )));
+    }
+    assert!(!app.apply(line(2, "from a stream that was switched away")), "stale generation dropped");
+    let lines = arcscope::ui::logs_lines(&app);
+    let hit =
+        lines.iter().find(|l| l.text.starts_with("Cannot connect to the Docker daemon")).expect("streamed line shown");
+    assert_eq!(hit.count, 4);
+    assert!(hit.finding, "recognised as a finding");
+    assert!(!lines.iter().any(|l| l.text.contains("switched away")));
 }

@@ -151,8 +151,12 @@ pub struct App {
     pub assumable_by: HashMap<String, Vec<String>>,
     /// Live events carry the generation they were started for; others are stale and dropped.
     pub generation: u64,
+    /// Generation of the followed log (bumped on every switch of the followed container).
+    pub log_generation: u64,
     /// The watch streams' state, for the header (`watching`, `reconnecting 2`).
     pub stream_state: Option<String>,
+    /// The followed log's source label, when lines are streaming in.
+    stream_source: Option<String>,
     /// Events held while frozen, applied on thaw.
     held: Vec<crate::sources::watch::StoreEvent>,
 }
@@ -243,7 +247,9 @@ impl App {
             replay: replaying,
             assumable_by: HashMap::new(),
             generation: 1,
+            log_generation: 0,
             stream_state: None,
+            stream_source: None,
             held: Vec::new(),
         };
         app.compute_reach();
@@ -280,7 +286,8 @@ impl App {
     /// A live store event. Returns whether anything visible changed.
     pub fn apply(&mut self, ev: crate::sources::watch::StoreEvent) -> bool {
         use crate::sources::watch::Change;
-        if ev.generation != self.generation {
+        let current = if ev.kind == "Log" { self.log_generation } else { self.generation };
+        if ev.generation != current {
             return false; // from a connection or view that is gone
         }
         if let Change::State(s) = &ev.change {
@@ -292,6 +299,16 @@ impl App {
             return false;
         }
         match ev.change {
+            Change::LogLine { path, line } => {
+                // Same folding and linking as a bundle's logs; lines of one stream fold together.
+                if self.stream_source.as_deref() != Some(path.as_str()) {
+                    self.analysis.begin_source(&path);
+                    self.stream_source = Some(path);
+                }
+                self.analysis.push(&line);
+                link::link(&mut self.analysis, &self.chains);
+                return true;
+            }
             Change::Applied(v) => self.inv.upsert_object(ev.kind, v),
             Change::Deleted { namespace, name } => self.inv.remove_object(ev.kind, &namespace, &name),
             Change::Relisted(items) => {
@@ -304,6 +321,16 @@ impl App {
         }
         self.recompute();
         true
+    }
+
+    /// The container whose log the live UI should follow: the runner container of the pod on
+    /// screen in the chain or logs view.
+    pub fn log_target(&self) -> Option<crate::sources::logstream::LogTarget> {
+        let (View::Chain { subject } | View::Logs { subject }) = self.view() else { return None };
+        let (ns, name) = subject.split_once('/')?;
+        let pod = self.inv.pods.iter().find(|p| p.metadata.ns() == ns && p.metadata.name == name)?;
+        let container = pod.spec.runner_container()?.name.clone();
+        Some(crate::sources::logstream::LogTarget { namespace: ns.to_string(), pod: name.to_string(), container })
     }
 
     /// Chains, links and rows after the model changed.

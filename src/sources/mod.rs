@@ -4,4 +4,5 @@
 pub mod bundle;
 pub mod cluster;
 pub mod github;
+pub mod logstream;
 pub mod watch;

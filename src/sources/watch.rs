@@ -32,6 +32,11 @@ pub enum Change {
     Relisted(Vec<Value>),
     /// The stream's state, for the header: `watching`, `reconnecting 3`, `forbidden`.
     State(String),
+    /// One new line of a followed container log, filed under its bundle path.
+    LogLine {
+        path: String,
+        line: String,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -1,0 +1,171 @@
+//! Following a container's log (`kubectl logs -f`): `follow=true&timestamps=true`, the last 1,000
+//! lines first; on a dropped stream, reconnect with backoff from `sinceTime` (the API's second
+//! precision overlaps a little) and drop the overlap by timestamp, so there are neither
+//! duplicates nor gaps. Lines go to the store as events with the stream's state.
+
+use futures::{AsyncBufReadExt, StreamExt};
+use http::Request;
+use std::sync::mpsc::Sender;
+use std::time::Duration;
+
+use super::cluster::{LiveArgs, connect};
+use super::watch::{Change, StoreEvent};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogTarget {
+    pub namespace: String,
+    pub pod: String,
+    pub container: String,
+}
+
+impl LogTarget {
+    /// The bundle path the lines are filed under.
+    pub fn path(&self) -> String {
+        format!("logs/{}/{}/{}.log", self.namespace, self.pod, self.container)
+    }
+}
+
+/// De-duplication across reconnects: lines at or before the last timestamp seen are the overlap.
+#[derive(Debug, Default)]
+pub struct Dedup {
+    last_ts: String,
+    at_last: Vec<String>,
+}
+
+impl Dedup {
+    /// `line` is `<RFC3339Nano> <text>`. Returns the text when it is new.
+    pub fn accept<'a>(&mut self, line: &'a str) -> Option<&'a str> {
+        let (ts, text) = line.split_once(' ').unwrap_or((line, ""));
+        match ts.cmp(self.last_ts.as_str()) {
+            std::cmp::Ordering::Less => None,
+            std::cmp::Ordering::Equal => {
+                if self.at_last.iter().any(|t| t == text) {
+                    None
+                } else {
+                    self.at_last.push(text.to_string());
+                    Some(text)
+                }
+            }
+            std::cmp::Ordering::Greater => {
+                self.last_ts = ts.to_string();
+                self.at_last = vec![text.to_string()];
+                Some(text)
+            }
+        }
+    }
+
+    /// `sinceTime` for a reconnect: the last timestamp, cut to the API's second precision.
+    pub fn since(&self) -> Option<String> {
+        (self.last_ts.len() >= 19).then(|| format!("{}Z", &self.last_ts[..19]))
+    }
+}
+
+/// Follow `target` on a background thread until `stop` is set or the receiver is dropped.
+pub fn follow(
+    args: LiveArgs,
+    target: LogTarget,
+    generation: u64,
+    tx: Sender<StoreEvent>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+        rt.block_on(async move {
+            let stopped = || stop.load(std::sync::atomic::Ordering::Relaxed);
+            let send = |change: Change| !stopped() && tx.send(StoreEvent { generation, kind: "Log", change }).is_ok();
+            let client = match connect(&args).await {
+                Ok((c, _)) => c,
+                Err(e) => {
+                    let _ = send(Change::State(format!("not connected: {e}")));
+                    return;
+                }
+            };
+            let path = target.path();
+            let mut dedup = Dedup::default();
+            let mut failures: u32 = 0;
+            loop {
+                if failures > 0 {
+                    let wait =
+                        Duration::from_millis(500u64.saturating_mul(1 << failures.min(6))).min(Duration::from_secs(30));
+                    tokio::time::sleep(wait).await;
+                }
+                let from = match dedup.since() {
+                    Some(t) => format!(
+                        "sinceTime={}",
+                        percent_encoding::utf8_percent_encode(&t, percent_encoding::NON_ALPHANUMERIC)
+                    ),
+                    None => "tailLines=1000".to_string(),
+                };
+                let url = format!(
+                    "/api/v1/namespaces/{}/pods/{}/log?container={}&follow=true&timestamps=true&{from}",
+                    target.namespace, target.pod, target.container
+                );
+                let reader =
+                    match client.request_stream(Request::get(url).body(Vec::new()).expect("valid request")).await {
+                        Ok(r) => r,
+                        Err(kube::Error::Api(s)) if s.code == 403 || s.code == 404 => {
+                            let _ = send(Change::State(if s.code == 403 { "forbidden".into() } else { "gone".into() }));
+                            return;
+                        }
+                        Err(_) => {
+                            failures += 1;
+                            if !send(Change::State(format!("reconnecting {failures}"))) {
+                                return;
+                            }
+                            continue;
+                        }
+                    };
+                if !send(Change::State("streaming".into())) {
+                    return;
+                }
+                let mut lines = Box::pin(reader.lines());
+                let mut broke = false;
+                while let Some(line) = lines.next().await {
+                    match line {
+                        Ok(l) => {
+                            if let Some(text) = dedup.accept(&l)
+                                && !send(Change::LogLine { path: path.clone(), line: text.to_string() })
+                            {
+                                return;
+                            }
+                        }
+                        Err(_) => {
+                            broke = true;
+                            break;
+                        }
+                    }
+                }
+                if broke {
+                    failures += 1;
+                    if !send(Change::State(format!("reconnecting {failures}"))) {
+                        return;
+                    }
+                    continue;
+                }
+                // A clean end: the container stopped (or the server closed): reconnect to find out.
+                failures = 1;
+                if !send(Change::State("ended; reconnecting".into())) {
+                    return;
+                }
+            }
+        });
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlap_is_dropped_and_equal_timestamps_kept_once() {
+        let mut d = Dedup::default();
+        assert_eq!(d.accept("2026-06-20T10:15:43.000000001Z a"), Some("a"));
+        assert_eq!(d.accept("2026-06-20T10:15:43.000000001Z b"), Some("b"));
+        assert_eq!(d.since().as_deref(), Some("2026-06-20T10:15:43Z"));
+        // Reconnect from the second: the server repeats what we had.
+        assert_eq!(d.accept("2026-06-20T10:15:43.000000000Z older"), None);
+        assert_eq!(d.accept("2026-06-20T10:15:43.000000001Z a"), None);
+        assert_eq!(d.accept("2026-06-20T10:15:43.000000001Z b"), None);
+        assert_eq!(d.accept("2026-06-20T10:15:44.000000000Z c"), Some("c"));
+    }
+}
