@@ -63,6 +63,24 @@ fn serve(state: Shared) -> u16 {
                         (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
                     state.lock().unwrap().log.push((method.clone(), target.clone()));
                     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+                    if path.ends_with("/log") && !query.contains("follow=true") {
+                        // A plain `kubectl logs --tail`: the lines, then the response ends.
+                        let body: String = state
+                            .lock()
+                            .unwrap()
+                            .log_lines
+                            .iter()
+                            .map(|l| format!("{}\n", l.split_once(' ').map_or(l.as_str(), |(_, t)| t)))
+                            .collect();
+                        let head = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n",
+                            body.len()
+                        );
+                        if stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body.as_bytes())).is_err() {
+                            return;
+                        }
+                        continue;
+                    }
                     if path.ends_with("/log") {
                         // `kubectl logs -f --timestamps`: tailLines or sinceTime (second precision), then follow.
                         let since = query
@@ -364,4 +382,62 @@ fn streamed_log_lines_fold_into_the_chain_views_logs_and_stale_ones_are_dropped(
     assert_eq!(hit.count, 4);
     assert!(hit.finding, "recognised as a finding");
     assert!(!lines.iter().any(|l| l.text.contains("switched away")));
+}
+
+#[test]
+fn a_scripted_live_tui_session_over_every_view_sends_only_gets() {
+    let state: Shared = Arc::new(Mutex::new(Server {
+        pods: vec![seed_pod()],
+        rv: 5,
+        log_lines: vec!["2026-06-20T10:15:40.000000000Z √ Connected to GitHub".into()],
+        ..Server::default()
+    }));
+    let port = serve(state.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let kc = dir.path().join("kubeconfig");
+    std::fs::write(&kc, format!("apiVersion: v1\nkind: Config\nclusters:\n- name: l\n  cluster:\n    server: http://127.0.0.1:{port}\ncontexts:\n- name: l\n  context:\n    cluster: l\n    user: u\ncurrent-context: l\nusers:\n- name: u\n  user:\n    token: t\n")).unwrap();
+    let bin = env!("CARGO_BIN_EXE_arcscope");
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &format!("stty rows 40 cols 140; {bin} --kubeconfig {}", kc.display()), "/dev/null"])
+        .env("TERM", "xterm-256color")
+        .env("HOME", dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script runs");
+    let stdin = child.stdin.as_mut().unwrap();
+    std::thread::sleep(Duration::from_millis(2000));
+    // Every view, the chain with its followed log, YAML, help, the what-ifs; then quit.
+    for keys in [
+        ":runners\r",
+        ":sa\r",
+        ":roles\r",
+        ":chain\r",
+        "T",
+        "R",
+        "D",
+        "y",
+        "\x1b",
+        "l",
+        "s",
+        "?",
+        "x",
+        ":pulse\r",
+        "/arc\r",
+        "q",
+    ] {
+        stdin.write_all(keys.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let log = state.lock().unwrap().log.clone();
+    assert!(log.iter().any(|(_, p)| p.contains("watch=1")), "it watched: {log:?}");
+    assert!(
+        log.iter().any(|(_, p)| p.contains("/log?") && p.contains("follow=true")),
+        "it followed the runner's log: {log:?}"
+    );
+    let writes: Vec<&(String, String)> = log.iter().filter(|(m, p)| m != "GET" || p.contains("secrets")).collect();
+    assert!(writes.is_empty(), "default mode sends only GETs and never reads Secrets: {writes:?}");
 }
