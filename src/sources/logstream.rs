@@ -6,7 +6,6 @@
 use futures::{AsyncBufReadExt, StreamExt};
 use http::Request;
 use std::sync::mpsc::Sender;
-use std::time::Duration;
 
 use super::cluster::{LiveArgs, connect};
 use super::watch::{Change, StoreEvent};
@@ -84,11 +83,7 @@ pub fn follow(
             let mut dedup = Dedup::default();
             let mut failures: u32 = 0;
             loop {
-                if failures > 0 {
-                    let wait =
-                        Duration::from_millis(500u64.saturating_mul(1 << failures.min(6))).min(Duration::from_secs(30));
-                    tokio::time::sleep(wait).await;
-                }
+                super::watch::backoff(failures).await;
                 let from = match dedup.since() {
                     Some(t) => format!(
                         "sinceTime={}",

@@ -75,6 +75,14 @@ pub fn spawn(args: LiveArgs, generation: u64, tx: Sender<StoreEvent>) -> std::th
     })
 }
 
+/// Backoff before a reconnect after `failures` failures: none, then 1 s, 2 s, 4 s … capped at 30 s.
+pub(crate) async fn backoff(failures: u32) {
+    if failures > 0 {
+        let wait = Duration::from_millis(500u64.saturating_mul(1 << failures.min(6))).min(Duration::from_secs(30));
+        tokio::time::sleep(wait).await;
+    }
+}
+
 fn rv_of(v: &Value) -> Option<String> {
     v.pointer("/metadata/resourceVersion").and_then(Value::as_str).map(str::to_string)
 }
@@ -114,11 +122,7 @@ async fn watch_kind(client: kube::Client, base: String, kind: &'static str, gene
     let mut rv: Option<String> = None;
     let mut failures: u32 = 0;
     loop {
-        if failures > 0 {
-            // Backoff: 0.5 s, 1 s, 2 s … capped at 30 s.
-            let wait = Duration::from_millis(500u64.saturating_mul(1 << failures.min(6))).min(Duration::from_secs(30));
-            tokio::time::sleep(wait).await;
-        }
+        backoff(failures).await;
         let current = match &rv {
             Some(r) => r.clone(),
             None => match list(&client, &base).await {
