@@ -309,18 +309,57 @@ impl App {
                 link::link(&mut self.analysis, &self.chains);
                 return true;
             }
-            Change::Applied(v) => self.inv.upsert_object(ev.kind, v),
-            Change::Deleted { namespace, name } => self.inv.remove_object(ev.kind, &namespace, &name),
+            Change::Applied(v) => {
+                let id = object_id(&v);
+                let scale_set = v
+                    .pointer("/metadata/labels/actions.github.com~1scale-set-name")
+                    .and_then(serde_json::Value::as_str)
+                    .map(|n| format!("{}/{n}", id.0));
+                self.inv.upsert_object(ev.kind, v);
+                self.recompute_one(ev.kind, &id, scale_set);
+            }
+            Change::Deleted { namespace, name } => {
+                self.inv.remove_object(ev.kind, &namespace, &name);
+                self.recompute_one(ev.kind, &(namespace, name), None);
+            }
             Change::Relisted(items) => {
                 self.inv.clear_kind(ev.kind);
                 for v in items {
                     self.inv.upsert_object(ev.kind, v);
                 }
+                self.recompute();
             }
             Change::State(_) => {}
         }
-        self.recompute();
         true
+    }
+
+    /// After one object changed: re-simulate only the chains it can affect — its own runner
+    /// (pod or EphemeralRunner), its scale set's placeholder chain, or every runner of a service
+    /// account — instead of every chain (10,000 runners: microseconds, not a quarter second).
+    fn recompute_one(&mut self, kind: &str, (ns, name): &(String, String), scale_set: Option<String>) {
+        let key = format!("{ns}/{name}");
+        let mut subjects: Vec<String> = match kind {
+            "ServiceAccount" => {
+                self.chains.iter().filter(|c| c.service_account == key).map(|c| c.subject.clone()).collect()
+            }
+            _ => vec![key],
+        };
+        subjects.extend(scale_set);
+        subjects.sort();
+        subjects.dedup();
+        self.chains.retain(|c| !subjects.contains(&c.subject));
+        for s in &subjects {
+            let opts = CheckOptions { pod: Some(s.clone()), ..CheckOptions::default() };
+            if let Ok(chains) = resolve_all(&self.inv, &opts) {
+                self.chains.extend(chains);
+            }
+        }
+        link::link(&mut self.analysis, &self.chains);
+        if let View::Chain { subject } | View::Logs { subject } = self.view().clone() {
+            self.resimulate(&subject);
+        }
+        self.refresh_table();
     }
 
     /// The container whose log the live UI should follow: the runner container of the pod on
@@ -950,6 +989,12 @@ impl App {
             _ => {}
         }
     }
+}
+
+/// `(namespace, name)` of a Kubernetes object.
+fn object_id(v: &serde_json::Value) -> (String, String) {
+    let s = |p: &str| v.pointer(p).and_then(serde_json::Value::as_str).unwrap_or("").to_string();
+    (s("/metadata/namespace"), s("/metadata/name"))
 }
 
 fn step(cur: usize, n: usize, action: Action, page: usize) -> usize {
