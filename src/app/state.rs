@@ -305,8 +305,7 @@ impl App {
                     self.analysis.begin_source(&path);
                     self.stream_source = Some(path);
                 }
-                self.analysis.push(&line);
-                link::link(&mut self.analysis, &self.chains);
+                self.ingest(&line);
                 return true;
             }
             Change::Applied(v) => {
@@ -390,10 +389,19 @@ impl App {
         let Some(r) = &mut self.replay else { return false };
         let Some(line) = r.lines.get(r.next).cloned() else { return false };
         r.next += 1;
-        self.analysis.push(&line);
-        link::link(&mut self.analysis, &self.chains);
+        self.ingest(&line);
         self.refresh_table();
         true
+    }
+
+    /// One new log line (replayed or streamed). Linking runs only when the line brought a new
+    /// finding: a repeat of a known line only bumps counts, which links already point at.
+    fn ingest(&mut self, line: &str) {
+        let before = self.analysis.findings.len();
+        self.analysis.push(line);
+        if self.analysis.findings.len() != before {
+            link::link(&mut self.analysis, &self.chains);
+        }
     }
 
     pub fn view(&self) -> &View {
