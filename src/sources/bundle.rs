@@ -105,6 +105,11 @@ fn extension(name: &str) -> String {
     name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default()
 }
 
+/// Add one already-parsed document (a live list, say), recognised like a file's.
+pub fn add_value(inv: &mut Inventory, name: &str, doc: Value) -> Result<(), BundleError> {
+    classify(inv, name, doc).map(|_| ())
+}
+
 /// Add one file to the inventory.
 pub fn add_file(inv: &mut Inventory, name: &str, bytes: &[u8]) -> Result<(), BundleError> {
     let ext = extension(name);

@@ -253,39 +253,68 @@ enum Listed {
     Forbidden(String),
 }
 
-/// Every page of one list (`limit`/`continue`) into `inv`.
-async fn list_all(client: &kube::Client, inv: &mut Inventory, base: &str) -> Result<Listed, kube::Error> {
+/// Every page of one list, as one snapshot.
+pub(crate) struct Pages {
+    /// The first page with every page's items: its `kind` (`PodList`) names the items' kind.
+    pub list: serde_json::Value,
+    /// The first page's `resourceVersion`: a paged list is one snapshot, watched from there.
+    pub resource_version: String,
+    /// The server repeated a continue token (or paged absurdly long): the list is incomplete.
+    pub truncated: bool,
+}
+
+/// The one pager (`limit=500`, `continue`) for lists and watches. `Ok(None)`: 404, the kind is
+/// not installed. A repeated continue token stops the pager instead of looping it forever.
+pub(crate) async fn list_pages(client: &kube::Client, base: &str) -> Result<Option<Pages>, kube::Error> {
+    let mut first: Option<serde_json::Value> = None;
+    let mut items: Vec<serde_json::Value> = Vec::new();
     let mut cont: Option<String> = None;
     let mut seen_tokens: Vec<String> = Vec::new();
+    let mut truncated = false;
     loop {
         let mut path = format!("{base}?limit=500");
         if let Some(c) = &cont {
-            // A server that hands out the same token twice would loop us forever.
             if seen_tokens.contains(c) || seen_tokens.len() >= 10_000 {
-                inv.warnings.push(format!("{base}: the server repeated a continue token; the list may be incomplete"));
-                return Ok(Listed::Ok);
+                truncated = true;
+                break;
             }
             seen_tokens.push(c.clone());
             path.push_str("&continue=");
             path.push_str(&percent_encoding::utf8_percent_encode(c, QUERY_VALUE).to_string());
         }
-        match get(client, &path).await {
-            Ok(Some(text)) => {
-                cont = serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| {
-                    v.pointer("/metadata/continue")
-                        .and_then(|c| c.as_str())
-                        .filter(|c| !c.is_empty())
-                        .map(str::to_string)
-                });
-                add(inv, base, &text);
-                if cont.is_none() {
-                    return Ok(Listed::Ok);
-                }
-            }
-            Ok(None) => return Ok(Listed::NotFound),
-            Err(kube::Error::Api(s)) if s.code == 403 => return Ok(Listed::Forbidden(s.message)),
-            Err(e) => return Err(e),
+        let Some(text) = get(client, &path).await? else { return Ok(None) };
+        let mut page: serde_json::Value = serde_json::from_str(&text).map_err(kube::Error::SerdeError)?;
+        cont =
+            page.pointer("/metadata/continue").and_then(|c| c.as_str()).filter(|c| !c.is_empty()).map(str::to_string);
+        if let Some(serde_json::Value::Array(page_items)) = page.get_mut("items").map(serde_json::Value::take) {
+            items.extend(page_items);
         }
+        first.get_or_insert(page);
+        if cont.is_none() {
+            break;
+        }
+    }
+    let mut list = first.unwrap_or_else(|| serde_json::json!({"kind": "List", "apiVersion": "v1"}));
+    let resource_version = list.pointer("/metadata/resourceVersion").and_then(|v| v.as_str()).unwrap_or("").to_string();
+    list["items"] = serde_json::Value::Array(items);
+    Ok(Some(Pages { list, resource_version, truncated }))
+}
+
+/// Every page of one list into `inv`.
+async fn list_all(client: &kube::Client, inv: &mut Inventory, base: &str) -> Result<Listed, kube::Error> {
+    match list_pages(client, base).await {
+        Ok(Some(pages)) => {
+            if pages.truncated {
+                inv.warnings.push(format!("{base}: the server repeated a continue token; the list may be incomplete"));
+            }
+            if let Err(e) = bundle::add_value(inv, &format!("live:{base}.json"), pages.list) {
+                inv.warnings.push(e.to_string());
+            }
+            Ok(Listed::Ok)
+        }
+        Ok(None) => Ok(Listed::NotFound),
+        Err(kube::Error::Api(s)) if s.code == 403 => Ok(Listed::Forbidden(s.message)),
+        Err(e) => Err(e),
     }
 }
 

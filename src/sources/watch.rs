@@ -92,31 +92,6 @@ fn id_of(v: &Value) -> (String, String) {
     (s("/metadata/namespace"), s("/metadata/name"))
 }
 
-/// All pages of a list and its `resourceVersion` (the first page's: a paged list is one snapshot).
-async fn list(client: &kube::Client, base: &str) -> Result<(Vec<Value>, String), kube::Error> {
-    let mut items = Vec::new();
-    let mut rv = String::new();
-    let mut cont: Option<String> = None;
-    for _ in 0..10_000 {
-        let mut path = format!("{base}?limit=500");
-        if let Some(c) = &cont {
-            path.push_str("&continue=");
-            path.push_str(&percent_encoding::utf8_percent_encode(c, percent_encoding::NON_ALPHANUMERIC).to_string());
-        }
-        let text = client.request_text(Request::get(path).body(Vec::new()).expect("valid request")).await?;
-        let v: Value = serde_json::from_str(&text).map_err(kube::Error::SerdeError)?;
-        if rv.is_empty() {
-            rv = rv_of(&v).unwrap_or_default();
-        }
-        items.extend(v.get("items").and_then(Value::as_array).cloned().unwrap_or_default());
-        cont = v.pointer("/metadata/continue").and_then(Value::as_str).filter(|c| !c.is_empty()).map(str::to_string);
-        if cont.is_none() {
-            break;
-        }
-    }
-    Ok((items, rv))
-}
-
 async fn watch_kind(client: kube::Client, base: String, kind: &'static str, generation: u64, tx: Sender<StoreEvent>) {
     let send = |change: Change| tx.send(StoreEvent { generation, kind, change }).is_ok();
     let mut rv: Option<String> = None;
@@ -125,17 +100,24 @@ async fn watch_kind(client: kube::Client, base: String, kind: &'static str, gene
         backoff(failures).await;
         let current = match &rv {
             Some(r) => r.clone(),
-            None => match list(&client, &base).await {
-                Ok((items, list_rv)) => {
+            None => match super::cluster::list_pages(&client, &base).await {
+                Ok(Some(mut pages)) => {
+                    let items = match pages.list.get_mut("items").map(Value::take) {
+                        Some(Value::Array(items)) => items,
+                        _ => Vec::new(),
+                    };
                     if !send(Change::Relisted(items)) {
                         return;
                     }
-                    rv = Some(list_rv.clone());
-                    list_rv
+                    rv = Some(pages.resource_version.clone());
+                    pages.resource_version
                 }
-                Err(kube::Error::Api(s)) if s.code == 403 || s.code == 404 => {
-                    let _ =
-                        send(Change::State(if s.code == 403 { "forbidden".into() } else { "not installed".into() }));
+                Ok(None) => {
+                    let _ = send(Change::State("not installed".into()));
+                    return;
+                }
+                Err(kube::Error::Api(s)) if s.code == 403 => {
+                    let _ = send(Change::State("forbidden".into()));
                     return;
                 }
                 Err(_) => {
