@@ -6,7 +6,7 @@
 mod common;
 
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
@@ -51,28 +51,8 @@ fn serve(sc: Scenario) -> (u16, Log) {
             let seen = seen.clone();
             std::thread::spawn(move || {
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let mut content_length = 0usize;
-                    loop {
-                        let mut h = String::new();
-                        if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
-                            break;
-                        }
-                        if let Some((k, v)) = h.split_once(':')
-                            && k.eq_ignore_ascii_case("content-length")
-                        {
-                            content_length = v.trim().parse().unwrap_or(0);
-                        }
-                    }
-                    let mut body = vec![0u8; content_length];
-                    let _ = std::io::Read::read_exact(&mut reader, &mut body);
-                    let mut parts = line.split_whitespace();
-                    let (method, target) =
-                        (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
+                while let Some(req) = common::read_request(&mut reader) {
+                    let (method, target) = (req.method, req.target);
                     seen.lock().unwrap().push((method.clone(), target.clone()));
                     let (code, value) = route(sc, &method, &target);
                     let (body, content_type) = match value.as_str() {

@@ -7,7 +7,7 @@
 mod common;
 
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 
@@ -63,24 +63,9 @@ fn serve(job_log: String, running_job: bool) -> (u16, Log) {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut request_line = String::new();
-                if reader.read_line(&mut request_line).is_err() {
-                    continue;
-                }
-                let mut authorization = None;
-                loop {
-                    let mut h = String::new();
-                    if reader.read_line(&mut h).is_err() || h == "\r\n" || h.is_empty() {
-                        break;
-                    }
-                    if let Some((k, v)) = h.split_once(':')
-                        && k.eq_ignore_ascii_case("authorization")
-                    {
-                        authorization = Some(v.trim().to_string());
-                    }
-                }
-                let mut parts = request_line.split_whitespace();
-                let (method, path) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
+                let Some(req) = common::read_request(&mut reader) else { continue };
+                let authorization = req.header("authorization").map(str::to_string);
+                let (method, path) = (req.method, req.target);
                 log.lock().unwrap().push(Seen {
                     method: method.clone(),
                     path: path.clone(),

@@ -6,7 +6,7 @@
 mod common;
 
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 use std::net::TcpListener;
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
@@ -47,20 +47,8 @@ fn serve(state: Shared) -> u16 {
             let state = state.clone();
             std::thread::spawn(move || {
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    loop {
-                        let mut h = String::new();
-                        if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
-                            break;
-                        }
-                    }
-                    let mut parts = line.split_whitespace();
-                    let (method, target) =
-                        (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
+                while let Some(req) = common::read_request(&mut reader) {
+                    let (method, target) = (req.method, req.target);
                     state.lock().unwrap().log.push((method.clone(), target.clone()));
                     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
                     if path.ends_with("/log") && !query.contains("follow=true") {
