@@ -52,14 +52,14 @@ fn frames(c: &mut Criterion) {
     group.sample_size(20);
     group.bench_function("first frame of the demo (load, simulate, draw 120x40)", |b| {
         b.iter(|| {
-            let mut app = App::new(
+            let app = App::new(
                 arcscope::demo::load().unwrap(),
                 Theme::built_in("dark").unwrap(),
                 Keymap::default(),
                 "2026-06-20T12:00:00Z".into(),
             );
             let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
-            t.draw(|f| arcscope::ui::draw(f, &mut app)).unwrap();
+            t.draw(|f| arcscope::ui::draw(f, &app)).unwrap();
             black_box(t.backend().buffer().area)
         })
     });
@@ -71,7 +71,7 @@ fn frames(c: &mut Criterion) {
     let mut t = Terminal::new(TestBackend::new(200, 60)).unwrap();
     group.bench_function("one frame of a 10,000-row runners table (200x60)", |b| {
         b.iter(|| {
-            t.draw(|f| arcscope::ui::draw(f, &mut app)).unwrap();
+            t.draw(|f| arcscope::ui::draw(f, &app)).unwrap();
         })
     });
     key(&mut app, '/');

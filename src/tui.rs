@@ -62,7 +62,9 @@ pub fn run(mut app: App, mouse: bool, live: Option<crate::sources::cluster::Live
         let mut last_tick = Instant::now();
         loop {
             if dirty && last_draw.elapsed() >= FRAME {
-                terminal.draw(|f| crate::ui::draw(f, &mut app))?;
+                let size = terminal.size()?;
+                crate::ui::layout(&mut app, ratatui::layout::Rect::new(0, 0, size.width, size.height));
+                terminal.draw(|f| crate::ui::draw(f, &app))?;
                 last_draw = Instant::now();
                 dirty = false;
             }

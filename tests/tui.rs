@@ -24,6 +24,7 @@ fn app() -> App {
 
 fn render(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    arcscope::ui::layout(app, ratatui::layout::Rect::new(0, 0, w, h));
     t.draw(|f| arcscope::ui::draw(f, app)).unwrap();
     t
 }

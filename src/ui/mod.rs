@@ -1,4 +1,5 @@
-//! Drawing: `&App` in, a frame out. Nothing here changes state.
+//! Drawing: `&App` in, a frame out. `layout` records the screen sizes the app needs (page length,
+//! where the table starts) before a frame; `draw` only reads.
 
 pub mod rows;
 pub mod theme;
@@ -19,33 +20,45 @@ use theme::{decision_label, verdict_label};
 pub const MIN_WIDTH: u16 = 20;
 pub const MIN_HEIGHT: u16 = 5;
 
-pub fn draw(f: &mut Frame, app: &mut App) {
-    let area = f.area();
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        let p = Paragraph::new("terminal too small").wrap(Wrap { trim: true });
-        f.render_widget(p, area);
-        return;
-    }
-    let [header, crumbs, body, status, hints] = Layout::vertical([
+/// The screen's split: header, breadcrumbs, body, status, hints.
+fn areas(area: Rect) -> [Rect; 5] {
+    Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(1),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
-    .areas(area);
+    .areas(area)
+}
+
+/// What the app needs to know of the screen — the page length, where the table's first row is
+/// (for mouse clicks) — computed before a frame, so drawing only reads the app.
+pub fn layout(app: &mut App, area: Rect) {
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        return;
+    }
+    let [_, _, body, _, _] = areas(area);
+    app.page = body.height.saturating_sub(3).max(1) as usize;
+    // First data row: below the border and the column header.
+    app.table_top = body.y + 2;
+    app.table_offset = table_offset(app, body);
+}
+
+pub fn draw(f: &mut Frame, app: &App) {
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let p = Paragraph::new("terminal too small").wrap(Wrap { trim: true });
+        f.render_widget(p, area);
+        return;
+    }
+    let [header, crumbs, body, status, hints] = areas(area);
     draw_header(f, app, header);
     draw_crumbs(f, app, crumbs);
-    app.page = body.height.saturating_sub(3).max(1) as usize;
-    match app.view().clone() {
+    match app.view() {
         View::Chain { .. } => draw_chain(f, app, body),
         View::Logs { .. } => draw_logs(f, app, body, true),
-        _ => {
-            // First data row: below the border and the column header.
-            app.table_top = body.y + 2;
-            app.table_offset = table_offset(app, body);
-            draw_table(f, app, body)
-        }
+        _ => draw_table(f, app, body),
     }
     draw_status(f, app, status);
     draw_hints(f, app, hints);
