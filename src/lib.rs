@@ -10,6 +10,7 @@ pub mod demo;
 pub mod iam;
 pub mod logs;
 pub mod model;
+pub mod probe;
 pub mod sources;
 pub mod tui;
 pub mod ui;

@@ -6,14 +6,16 @@ use std::process::ExitCode;
 use arcscope::cli::{SourceArgs, UsageError, config};
 use std::io::IsTerminal;
 
-fn tui(source: &SourceArgs, theme: Option<&str>, mouse: bool) -> Result<i32, UsageError> {
+fn tui(source: &SourceArgs, theme: Option<&str>, mouse: bool, allow_live_probe: bool) -> Result<i32, UsageError> {
     let inv = source.load()?;
     let theme = config::load_theme(theme)?;
-    let app = if source.demo {
+    let mut app = if source.demo {
         arcscope::app::App::new_replaying(inv, theme, config::load_keymap(), config::now_hms())
     } else {
         arcscope::app::App::new(inv, theme, config::load_keymap(), config::now_hms())
     };
+    app.live = source.live_args().is_some();
+    app.allow_live_probe = allow_live_probe;
     // A live cluster: watched, so the screen follows the cluster.
     arcscope::tui::run(app, mouse, source.live_args()).map_err(|e| UsageError(format!("terminal: {e}")))?;
     Ok(0)
@@ -37,6 +39,10 @@ struct Cli {
     /// terminal's own selection and copy keep working)
     #[arg(long)]
     mouse: bool,
+    /// Offer the live probe (`P` in a chain): after a confirmation that lists every call, create a
+    /// service account token for the runner (and, with live AWS, assume its roles). Off by default
+    #[arg(long)]
+    allow_live_probe: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -84,7 +90,7 @@ fn main() -> ExitCode {
             Ok(0)
         }
         // The TUI; when stdout is not a terminal (a pipe, CI), the check report instead.
-        None if std::io::stdout().is_terminal() => tui(&cli.source, cli.theme.as_deref(), cli.mouse),
+        None if std::io::stdout().is_terminal() => tui(&cli.source, cli.theme.as_deref(), cli.mouse, cli.allow_live_probe),
         None => check::run(
             &CheckArgs { source: cli.source, ..CheckArgs::default() },
             &mut stdout.lock(),

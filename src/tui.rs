@@ -76,6 +76,15 @@ pub fn run(mut app: App, mouse: bool, live: Option<crate::sources::cluster::Live
             if app.quit {
                 return Ok(());
             }
+            // A confirmed probe runs on its own thread; its report comes back as an event.
+            if let (Some(confirmed), Some(args)) = (app.probe_request.take(), &live) {
+                let (args, tx, generation) = (args.clone(), tx.clone(), app.generation);
+                std::thread::spawn(move || {
+                    let report = crate::probe::run_blocking(&args, &confirmed);
+                    let change = crate::sources::watch::Change::Probe(report);
+                    let _ = tx.send(crate::sources::watch::StoreEvent { generation, kind: "Probe", change });
+                });
+            }
             // Follow the log of the runner on screen; stop the one that left the screen.
             if let Some(args) = &live {
                 let want = app.log_target();

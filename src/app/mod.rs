@@ -38,6 +38,14 @@ pub enum Action {
     SearchNext,
     SearchPrev,
     ServiceAccount,
+    /// Cycle the container whose log is followed (live).
+    NextContainer,
+    /// The previous instance of the container (`kubectl logs --previous`).
+    Previous,
+    /// The log window: `0` the last lines, else the last this many minutes (`--since`).
+    LogSince(u16),
+    /// Run the live probe (with `--allow-live-probe`, after a confirmation).
+    Probe,
 }
 
 const NAMES: &[(&str, Action)] = &[
@@ -70,6 +78,15 @@ const NAMES: &[(&str, Action)] = &[
     ("search_next", Action::SearchNext),
     ("search_prev", Action::SearchPrev),
     ("service_account", Action::ServiceAccount),
+    ("next_container", Action::NextContainer),
+    ("previous", Action::Previous),
+    ("log_tail", Action::LogSince(0)),
+    ("log_1m", Action::LogSince(1)),
+    ("log_5m", Action::LogSince(5)),
+    ("log_15m", Action::LogSince(15)),
+    ("log_30m", Action::LogSince(30)),
+    ("log_1h", Action::LogSince(60)),
+    ("probe", Action::Probe),
 ];
 
 impl Action {

@@ -65,6 +65,8 @@ pub enum Mode {
     Filter(Input),
     Help,
     Text { title: String, text: String, scroll: usize },
+    /// A question before something is sent: `y` goes ahead, any other key cancels.
+    ConfirmProbe(crate::probe::ProbePlan),
 }
 
 #[derive(Debug, Clone)]
@@ -117,6 +119,12 @@ pub struct ChainState {
     pub timestamps: bool,
     pub fullscreen: bool,
     pub search_hit: Option<usize>,
+    /// The container whose log is followed (live), when not the runner container.
+    pub log_container: Option<String>,
+    /// Read the previous instance of the container (`kubectl logs --previous`).
+    pub log_previous: bool,
+    /// `--since` window in seconds; `None`: the last lines.
+    pub log_since: Option<u32>,
 }
 
 pub struct App {
@@ -155,8 +163,16 @@ pub struct App {
     pub log_generation: u64,
     /// The watch streams' state, for the header (`watching`, `reconnecting 2`).
     pub stream_state: Option<String>,
+    /// A live cluster is the source: log options and the probe apply.
+    pub live: bool,
+    /// Started with `--allow-live-probe`: the probe may be offered (and still asks first).
+    pub allow_live_probe: bool,
+    /// A probe the user confirmed; the terminal loop takes it and runs it.
+    pub probe_request: Option<crate::probe::Confirmed>,
+    /// The last probe's answers.
+    pub probe: Option<crate::probe::ProbeReport>,
     /// The followed log's source label, when lines are streaming in.
-    stream_source: Option<String>,
+    stream_source: Option<(u64, String)>,
     /// Events held while frozen, applied on thaw.
     held: Vec<crate::sources::watch::StoreEvent>,
 }
@@ -250,6 +266,10 @@ impl App {
             log_generation: 0,
             stream_state: None,
             stream_source: None,
+            live: false,
+            allow_live_probe: false,
+            probe_request: None,
+            probe: None,
             held: Vec::new(),
         };
         app.compute_reach();
@@ -290,6 +310,15 @@ impl App {
         if ev.generation != current {
             return false; // from a connection or view that is gone
         }
+        if let Change::Probe(report) = ev.change {
+            let failed = report.lines.iter().filter(|l| !l.ok).count();
+            self.status = Some(match failed {
+                0 => format!("probe of {} done", report.subject),
+                n => format!("probe of {}: {n} call(s) failed — see the step panel", report.subject),
+            });
+            self.probe = Some(report);
+            return true;
+        }
         if let Change::State(s) = &ev.change {
             self.stream_state = Some(format!("{} {s}", ev.kind.to_lowercase()));
             return true;
@@ -301,9 +330,13 @@ impl App {
         match ev.change {
             Change::LogLine { path, line } => {
                 // Same folding and linking as a bundle's logs; lines of one stream fold together.
-                if self.stream_source.as_deref() != Some(path.as_str()) {
-                    self.analysis.begin_source(&path);
-                    self.stream_source = Some(path);
+                let stream = (ev.generation, path);
+                if self.stream_source.as_ref() != Some(&stream) {
+                    // A new stream re-reads the log from its window: what was read of it before
+                    // (the load's recent lines, an earlier stream) is replaced, not counted twice.
+                    self.analysis.forget_source(&stream.1);
+                    self.analysis.begin_source(&stream.1);
+                    self.stream_source = Some(stream);
                 }
                 self.ingest(&line);
                 return true;
@@ -326,9 +359,13 @@ impl App {
                 for v in items {
                     self.inv.upsert_object(ev.kind, v);
                 }
-                self.recompute();
+                if shapes_chains(ev.kind) {
+                    self.recompute();
+                } else {
+                    self.refresh_table();
+                }
             }
-            Change::State(_) => {}
+            Change::State(_) | Change::Probe(_) => {}
         }
         true
     }
@@ -337,11 +374,24 @@ impl App {
     /// (pod or EphemeralRunner), its scale set's placeholder chain, or every runner of a service
     /// account — instead of every chain (10,000 runners: microseconds, not a quarter second).
     fn recompute_one(&mut self, kind: &str, (ns, name): &(String, String), scale_set: Option<String>) {
+        if !shapes_chains(kind) {
+            // Events, EphemeralRunnerSets, listeners: shown beside the chains, never part of one.
+            self.refresh_table();
+            return;
+        }
         let key = format!("{ns}/{name}");
         let mut subjects: Vec<String> = match kind {
             "ServiceAccount" => {
                 self.chains.iter().filter(|c| c.service_account == key).map(|c| c.subject.clone()).collect()
             }
+            // The scale set's template shapes its placeholder chain and is the runners' context.
+            "AutoscalingRunnerSet" => self
+                .chains
+                .iter()
+                .filter(|c| c.scale_set.as_deref() == Some(key.as_str()))
+                .map(|c| c.subject.clone())
+                .chain([key.clone()])
+                .collect(),
             _ => vec![key],
         };
         subjects.extend(scale_set);
@@ -361,14 +411,21 @@ impl App {
         self.refresh_table();
     }
 
-    /// The container whose log the live UI should follow: the runner container of the pod on
-    /// screen in the chain or logs view.
+    /// The container log the live UI should follow: of the pod on screen in the chain or logs
+    /// view, the runner container unless another was picked, with the chosen window.
     pub fn log_target(&self) -> Option<crate::sources::logstream::LogTarget> {
         let (View::Chain { subject } | View::Logs { subject }) = self.view() else { return None };
         let (ns, name) = subject.split_once('/')?;
         let pod = self.inv.pods.iter().find(|p| p.metadata.ns() == ns && p.metadata.name == name)?;
-        let container = pod.spec.runner_container()?.name.clone();
-        Some(crate::sources::logstream::LogTarget { namespace: ns.to_string(), pod: name.to_string(), container })
+        let names = pod_containers(pod);
+        let container = match &self.chain.log_container {
+            Some(c) if names.contains(c) => c.clone(),
+            _ => pod.spec.runner_container().map(|c| c.name.clone()).or_else(|| names.first().cloned())?,
+        };
+        let mut target = crate::sources::logstream::LogTarget::new(ns, name, &container);
+        target.previous = self.chain.log_previous;
+        target.since_seconds = self.chain.log_since;
+        Some(target)
     }
 
     /// Chains, links and rows after the model changed.
@@ -698,6 +755,67 @@ impl App {
             Action::Fullscreen => self.chain.fullscreen = !self.chain.fullscreen,
             Action::SearchNext | Action::SearchPrev => self.search_findings(action == Action::SearchNext),
             Action::ServiceAccount => self.goto_service_account(),
+            Action::NextContainer | Action::Previous | Action::LogSince(_) => self.log_option(action),
+            Action::Probe => self.ask_probe(),
+        }
+    }
+
+    /// Offer the live probe for the chain on screen: the plan's calls are shown and nothing is
+    /// sent until the user says yes.
+    fn ask_probe(&mut self) {
+        if !self.live {
+            self.status = Some("the live probe needs a live cluster (not --demo or --bundle)".into());
+            return;
+        }
+        if !self.allow_live_probe {
+            self.status = Some("the live probe creates a service account token and calls STS: start arcscope with --allow-live-probe to offer it".into());
+            return;
+        }
+        let Some(chain) = self.current_chain() else {
+            self.status = Some("open a runner's chain first".into());
+            return;
+        };
+        match crate::probe::ProbePlan::for_chain(&self.inv, chain) {
+            Ok(plan) => self.mode = Mode::ConfirmProbe(plan),
+            Err(e) => self.status = Some(format!("no probe: {e}")),
+        }
+    }
+
+    /// Container, previous instance and window of the followed log. They shape the live stream
+    /// only: a bundle holds the logs it holds.
+    fn log_option(&mut self, action: Action) {
+        if !self.live {
+            self.status = Some("container, --previous and --since pick what a live cluster streams; a bundle's logs are fixed".into());
+            return;
+        }
+        let Some(current) = self.log_target() else {
+            self.status = Some("no pod on screen to stream a log from".into());
+            return;
+        };
+        match action {
+            Action::NextContainer => {
+                let names = self
+                    .inv
+                    .pods
+                    .iter()
+                    .find(|p| p.metadata.ns() == current.namespace && p.metadata.name == current.pod)
+                    .map(pod_containers)
+                    .unwrap_or_default();
+                let next = names.iter().position(|n| *n == current.container).map_or(0, |i| (i + 1) % names.len().max(1));
+                self.chain.log_container = names.get(next).cloned();
+            }
+            Action::Previous => self.chain.log_previous = !self.chain.log_previous,
+            Action::LogSince(0) => self.chain.log_since = None,
+            Action::LogSince(m) => self.chain.log_since = Some(u32::from(m) * 60),
+            _ => {}
+        }
+        if let Some(t) = self.log_target() {
+            let window = match t.since_seconds {
+                Some(s) => format!("since {}m", s / 60),
+                None => format!("last {} lines", crate::sources::logstream::TAIL),
+            };
+            let which = if t.previous { "previous" } else { "current" };
+            self.status = Some(format!("log: {} ({which}), {window}", t.container));
         }
     }
 
@@ -908,6 +1026,18 @@ impl App {
                 self.mode = Mode::Normal;
                 true
             }
+            Mode::ConfirmProbe(_) => {
+                let Mode::ConfirmProbe(plan) = std::mem::replace(&mut self.mode, Mode::Normal) else {
+                    unreachable!("matched above")
+                };
+                if key.code == KeyCode::Char('y') {
+                    self.status = Some(format!("probing {} …", plan.subject));
+                    self.probe_request = Some(plan.confirm());
+                } else {
+                    self.status = Some("probe cancelled: nothing was sent".into());
+                }
+                true
+            }
             Mode::Text { scroll, .. } => {
                 match key.code {
                     KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('y') => self.mode = Mode::Normal,
@@ -1019,4 +1149,14 @@ fn step(cur: usize, n: usize, action: Action, page: usize) -> usize {
         Action::PageDown => (cur + page).min(last),
         _ => cur,
     }
+}
+
+/// A pod's containers, init containers (native sidecars such as dind) included.
+fn pod_containers(pod: &crate::model::k8s::Pod) -> Vec<String> {
+    pod.spec.containers.iter().chain(pod.spec.init_containers.iter()).map(|c| c.name.clone()).collect()
+}
+
+/// Kinds whose objects a chain is resolved from (the rest are shown beside the chains).
+fn shapes_chains(kind: &str) -> bool {
+    matches!(kind, "Pod" | "ServiceAccount" | "EphemeralRunner" | "AutoscalingRunnerSet")
 }

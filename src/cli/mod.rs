@@ -56,31 +56,30 @@ pub(crate) fn write_json(out: &mut dyn std::io::Write, value: &impl serde::Seria
 impl SourceArgs {
     /// The live cluster's connection flags, when the source is live.
     pub fn live_args(&self) -> Option<crate::sources::cluster::LiveArgs> {
-        (!self.demo && self.bundle.is_none()).then(|| crate::sources::cluster::LiveArgs {
+        (!self.demo && (self.bundle.is_none() || self.live_flags())).then(|| crate::sources::cluster::LiveArgs {
             kubeconfig: self.kubeconfig.clone(),
             context: self.context.clone(),
             namespace: self.namespace.clone().filter(|_| !self.all_namespaces),
         })
     }
 
+    /// A cluster flag was given: with `--bundle`, the live cluster joins the bundle.
+    fn live_flags(&self) -> bool {
+        self.kubeconfig.is_some() || self.context.is_some() || self.namespace.is_some() || self.all_namespaces
+    }
+
     pub fn load(&self) -> Result<Inventory, UsageError> {
         if self.demo {
             return crate::demo::load().map_err(|e| UsageError(format!("embedded demo: {e}")));
         }
-        let live_flags =
-            self.kubeconfig.is_some() || self.context.is_some() || self.namespace.is_some() || self.all_namespaces;
         if let Some(dir) = &self.bundle
-            && !live_flags
+            && !self.live_flags()
         {
             return crate::sources::bundle::load_dir(dir).map_err(|e| UsageError(e.to_string()));
         }
         // Live: the cluster of the kubeconfig context, read-only. IAM comes from the live AWS
         // source (#6); until then hops that need it say unknown.
-        let args = crate::sources::cluster::LiveArgs {
-            kubeconfig: self.kubeconfig.clone(),
-            context: self.context.clone(),
-            namespace: self.namespace.clone().filter(|_| !self.all_namespaces),
-        };
+        let args = self.live_args().expect("neither demo nor a bundle alone: live");
         let mut inv = crate::sources::cluster::load_blocking(&args).map_err(|e| UsageError(e.to_string()))?;
         // `--bundle` with cluster flags: the live cluster, joined with the bundle's IAM, workflows, logs.
         if let Some(dir) = &self.bundle {

@@ -179,6 +179,20 @@ impl Folder {
         (&self.entries[new], true)
     }
 
+    /// Keep only the entries `keep` accepts (a log read again from its start replaces what was
+    /// read of it before). Ids are renumbered so a lookup stays one index step.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Entry) -> bool) {
+        self.entries.retain(|e| keep(e));
+        self.index.clear();
+        self.bytes = 0;
+        for (i, e) in self.entries.iter_mut().enumerate() {
+            e.id = i as u64;
+            self.index.insert(e.fingerprint, e.id);
+            self.bytes += e.sample.len();
+        }
+        self.next_id = self.entries.len() as u64;
+    }
+
     /// Entries in order of first appearance.
     pub fn entries(&self) -> impl Iterator<Item = &Entry> {
         let mut v: Vec<&Entry> = self.entries.iter().collect();

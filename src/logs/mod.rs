@@ -73,6 +73,22 @@ impl Analysis {
         self.sources.push((self.folder.lines() + 1, label.to_string()));
     }
 
+    /// Forget every entry and finding read from `label` (a followed log that reconnects from
+    /// its start replaces the lines read before, instead of counting them twice).
+    pub fn forget_source(&mut self, label: &str) {
+        let sources = &self.sources;
+        let of = |line: u64| sources.iter().rev().find(|(first, _)| *first <= line).map(|(_, l)| l.as_str());
+        self.folder.retain(|e| of(e.first_line) != Some(label));
+        self.findings.retain(|f| f.source.as_deref() != Some(label));
+        let fp_by_line: HashMap<u64, u64> = self.folder.entries().map(|e| (e.first_line, e.fingerprint)).collect();
+        self.by_fingerprint.clear();
+        for (i, f) in self.findings.iter().enumerate() {
+            if let Some(fp) = fp_by_line.get(&f.first_line) {
+                self.by_fingerprint.entry(*fp).or_default().push(i);
+            }
+        }
+    }
+
     fn source_at(&self, line: u64) -> Option<String> {
         self.sources.iter().rev().find(|(first, _)| *first <= line).map(|(_, l)| l.clone())
     }
@@ -158,4 +174,37 @@ pub fn analyze_text(text: &str) -> Analysis {
         }
     }
     a
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DENIED: &str = "Error: Could not assume role with OIDC: User: arn:aws:sts::111122223333:assumed-role/base/s is not authorized to perform: sts:TagSession on resource: arn:aws:iam::111122223333:role/target";
+
+    #[test]
+    fn a_source_read_again_replaces_its_entries_and_findings() {
+        let mut a = Analysis::default();
+        a.begin_source("logs/ns/p/dind.log");
+        a.push("dind line");
+        a.begin_source("logs/ns/p/runner.log");
+        for _ in 0..3 {
+            a.push(DENIED);
+        }
+        assert_eq!(a.findings.iter().find(|f| f.source.as_deref() == Some("logs/ns/p/runner.log")).unwrap().count, 3);
+        // The followed stream starts again from its tail: the earlier read is forgotten.
+        a.forget_source("logs/ns/p/runner.log");
+        assert!(a.findings.iter().all(|f| f.source.as_deref() != Some("logs/ns/p/runner.log")));
+        assert_eq!(a.folded().count(), 1, "the other source stays");
+        a.begin_source("logs/ns/p/runner.log");
+        a.push(DENIED);
+        a.push(DENIED);
+        let f = a.findings.iter().find(|f| f.source.as_deref() == Some("logs/ns/p/runner.log")).unwrap();
+        assert_eq!(f.count, 2, "counted once, not on top of the first read");
+        assert_eq!(a.folded().map(|e| e.count).sum::<u64>(), 3);
+        // The dind entry still folds repeats after the renumbering.
+        a.begin_source("logs/ns/p/dind.log");
+        a.push("dind line");
+        assert_eq!(a.folded().count(), 3, "a new source starts its own entries");
+    }
 }

@@ -115,7 +115,11 @@ impl Inventory {
         match kind {
             "Pod" => typed!(self.pods),
             "ServiceAccount" => typed!(self.service_accounts),
+            "Event" => typed!(self.events),
+            "AutoscalingRunnerSet" => typed!(self.runner_sets),
+            "EphemeralRunnerSet" => typed!(self.ephemeral_runner_sets),
             "EphemeralRunner" => typed!(self.ephemeral_runners),
+            "AutoscalingListener" => typed!(self.listeners),
             _ => {}
         }
         if !ns.is_empty() {
@@ -135,9 +139,13 @@ impl Inventory {
     pub fn remove_object(&mut self, kind: &str, ns: &str, name: &str) {
         let hit = |m: &k8s::ObjectMeta| m.ns() == ns && m.name == name;
         match kind {
-            "Pod" => self.pods.retain(|p| !hit(&p.metadata)),
-            "ServiceAccount" => self.service_accounts.retain(|p| !hit(&p.metadata)),
-            "EphemeralRunner" => self.ephemeral_runners.retain(|p| !hit(&p.metadata)),
+            "Pod" => self.pods.retain(|o| !hit(&o.metadata)),
+            "ServiceAccount" => self.service_accounts.retain(|o| !hit(&o.metadata)),
+            "Event" => self.events.retain(|o| !hit(&o.metadata)),
+            "AutoscalingRunnerSet" => self.runner_sets.retain(|o| !hit(&o.metadata)),
+            "EphemeralRunnerSet" => self.ephemeral_runner_sets.retain(|o| !hit(&o.metadata)),
+            "EphemeralRunner" => self.ephemeral_runners.retain(|o| !hit(&o.metadata)),
+            "AutoscalingListener" => self.listeners.retain(|o| !hit(&o.metadata)),
             _ => {}
         }
         self.objects
@@ -149,7 +157,11 @@ impl Inventory {
         match kind {
             "Pod" => self.pods.clear(),
             "ServiceAccount" => self.service_accounts.clear(),
+            "Event" => self.events.clear(),
+            "AutoscalingRunnerSet" => self.runner_sets.clear(),
+            "EphemeralRunnerSet" => self.ephemeral_runner_sets.clear(),
             "EphemeralRunner" => self.ephemeral_runners.clear(),
+            "AutoscalingListener" => self.listeners.clear(),
             _ => {}
         }
         self.objects.retain(|o| o.kind != kind);

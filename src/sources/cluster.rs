@@ -10,6 +10,7 @@ use http::{Method, Request};
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -38,19 +39,23 @@ pub enum LiveError {
     Refused { method: String, path: String },
 }
 
-/// The guard: a tower layer under the kube client.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ReadOnlyLayer;
+/// The guard: a tower layer under the kube client. Its one exception is a confirmed live
+/// probe's [`Permit`](crate::probe::Permit): one POST to one TokenRequest path, once.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOnlyLayer {
+    permit: Option<Arc<crate::probe::Permit>>,
+}
 
 #[derive(Debug, Clone)]
 pub struct ReadOnly<S> {
     inner: S,
+    permit: Option<Arc<crate::probe::Permit>>,
 }
 
 impl<S> tower::Layer<S> for ReadOnlyLayer {
     type Service = ReadOnly<S>;
     fn layer(&self, inner: S) -> ReadOnly<S> {
-        ReadOnly { inner }
+        ReadOnly { inner, permit: self.permit.clone() }
     }
 }
 
@@ -77,7 +82,8 @@ where
     }
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
-        if !allowed(&req) {
+        let permitted = || self.permit.as_ref().is_some_and(|p| p.admit(req.method(), req.uri().path()));
+        if !allowed(&req) && !permitted() {
             let err = LiveError::Refused { method: req.method().to_string(), path: req.uri().path().to_string() };
             return Box::pin(async move { Err(Box::new(err) as BoxError) });
         }
@@ -88,6 +94,29 @@ where
 
 /// A kube client behind the read-only guard, with timeouts that fail fast.
 pub async fn connect(args: &LiveArgs) -> Result<(kube::Client, String), LiveError> {
+    connect_with(args, Some(Duration::from_secs(30))).await
+}
+
+/// A client for long-lived streams (watches end themselves after `timeoutSeconds`; a quiet
+/// followed log may send nothing for hours): no read timeout, the same connect timeout.
+pub async fn connect_streaming(args: &LiveArgs) -> Result<kube::Client, LiveError> {
+    connect_with(args, None).await.map(|(c, _)| c)
+}
+
+/// A client for a confirmed live probe: the same guard, holding the plan's one-time permit.
+pub async fn connect_probe(args: &LiveArgs, permit: Arc<crate::probe::Permit>) -> Result<kube::Client, LiveError> {
+    build(args, Some(Duration::from_secs(30)), ReadOnlyLayer { permit: Some(permit) }).await.map(|(c, _)| c)
+}
+
+async fn connect_with(args: &LiveArgs, read_timeout: Option<Duration>) -> Result<(kube::Client, String), LiveError> {
+    build(args, read_timeout, ReadOnlyLayer::default()).await
+}
+
+async fn build(
+    args: &LiveArgs,
+    read_timeout: Option<Duration>,
+    guard: ReadOnlyLayer,
+) -> Result<(kube::Client, String), LiveError> {
     use kube::config::{KubeConfigOptions, Kubeconfig};
     let options = KubeConfigOptions { context: args.context.clone(), cluster: None, user: None };
     let mut config = match &args.kubeconfig {
@@ -101,11 +130,11 @@ pub async fn connect(args: &LiveArgs) -> Result<(kube::Client, String), LiveErro
         None => kube::Config::infer().await.map_err(|e| LiveError::Config(e.to_string()))?,
     };
     config.connect_timeout = Some(Duration::from_secs(3));
-    config.read_timeout = Some(Duration::from_secs(30));
+    config.read_timeout = read_timeout;
     let url = config.cluster_url.to_string();
     let client = kube::client::ClientBuilder::try_from(config)
         .map_err(|e| LiveError::Config(e.to_string()))?
-        .with_layer(&ReadOnlyLayer)
+        .with_layer(&guard)
         .build();
     Ok((client, url))
 }

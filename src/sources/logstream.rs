@@ -1,5 +1,5 @@
 //! Following a container's log (`kubectl logs -f`): `follow=true&timestamps=true`, the last 1,000
-//! lines first; on a dropped stream, reconnect with backoff from `sinceTime` (the API's second
+//! lines or a `--since` window first (or the previous container's log, read once); on a dropped stream, reconnect with backoff from `sinceTime` (the API's second
 //! precision overlaps a little) and drop the overlap by timestamp, so there are neither
 //! duplicates nor gaps. Lines go to the store as events with the stream's state.
 
@@ -7,7 +7,7 @@ use futures::{AsyncBufReadExt, StreamExt};
 use http::Request;
 use std::sync::mpsc::Sender;
 
-use super::cluster::{LiveArgs, connect};
+use super::cluster::{LiveArgs, connect_streaming};
 use super::watch::{Change, StoreEvent};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,12 +15,49 @@ pub struct LogTarget {
     pub namespace: String,
     pub pod: String,
     pub container: String,
+    /// The previous (terminated) instance of the container (`kubectl logs --previous`): read
+    /// once, not followed.
+    pub previous: bool,
+    /// `--since`: only lines of the last this many seconds; `None`: the last [`TAIL`] lines.
+    pub since_seconds: Option<u32>,
 }
 
+/// Lines read first when no `--since` window is set (`kubectl logs --tail`).
+pub const TAIL: usize = 1000;
+
 impl LogTarget {
-    /// The bundle path the lines are filed under.
+    /// The runner's current container, its last [`TAIL`] lines.
+    pub fn new(namespace: &str, pod: &str, container: &str) -> Self {
+        LogTarget {
+            namespace: namespace.into(),
+            pod: pod.into(),
+            container: container.into(),
+            previous: false,
+            since_seconds: None,
+        }
+    }
+
+    /// The bundle path the lines are filed under (`<container>.previous.log` for `--previous`).
     pub fn path(&self) -> String {
-        format!("logs/{}/{}/{}.log", self.namespace, self.pod, self.container)
+        let suffix = if self.previous { ".previous" } else { "" };
+        format!("logs/{}/{}/{}{suffix}.log", self.namespace, self.pod, self.container)
+    }
+
+    /// The log request: follow the current container; read the previous one once. The first
+    /// request starts at the window; a reconnect at `since_time`.
+    pub fn url(&self, since_time: Option<&str>) -> String {
+        let from = match (since_time, self.since_seconds) {
+            (Some(t), _) => {
+                format!("sinceTime={}", percent_encoding::utf8_percent_encode(t, percent_encoding::NON_ALPHANUMERIC))
+            }
+            (None, Some(s)) => format!("sinceSeconds={s}"),
+            (None, None) => format!("tailLines={TAIL}"),
+        };
+        let mode = if self.previous { "previous=true" } else { "follow=true" };
+        format!(
+            "/api/v1/namespaces/{}/pods/{}/log?container={}&{mode}&timestamps=true&{from}",
+            self.namespace, self.pod, self.container
+        )
     }
 }
 
@@ -72,8 +109,8 @@ pub fn follow(
         rt.block_on(async move {
             let stopped = || stop.load(std::sync::atomic::Ordering::Relaxed);
             let send = |change: Change| !stopped() && tx.send(StoreEvent { generation, kind: "Log", change }).is_ok();
-            let client = match connect(&args).await {
-                Ok((c, _)) => c,
+            let client = match connect_streaming(&args).await {
+                Ok(c) => c,
                 Err(e) => {
                     let _ = send(Change::State(format!("not connected: {e}")));
                     return;
@@ -84,22 +121,18 @@ pub fn follow(
             let mut failures: u32 = 0;
             loop {
                 super::watch::backoff(failures).await;
-                let from = match dedup.since() {
-                    Some(t) => format!(
-                        "sinceTime={}",
-                        percent_encoding::utf8_percent_encode(&t, percent_encoding::NON_ALPHANUMERIC)
-                    ),
-                    None => "tailLines=1000".to_string(),
-                };
-                let url = format!(
-                    "/api/v1/namespaces/{}/pods/{}/log?container={}&follow=true&timestamps=true&{from}",
-                    target.namespace, target.pod, target.container
-                );
+                let url = target.url(dedup.since().as_deref());
                 let reader =
                     match client.request_stream(Request::get(url).body(Vec::new()).expect("valid request")).await {
                         Ok(r) => r,
-                        Err(kube::Error::Api(s)) if s.code == 403 || s.code == 404 => {
-                            let _ = send(Change::State(if s.code == 403 { "forbidden".into() } else { "gone".into() }));
+                        // 400: no previous instance, or the container is not in the pod.
+                        Err(kube::Error::Api(s)) if matches!(s.code, 400 | 403 | 404) => {
+                            let state = match s.code {
+                                403 => "forbidden".to_string(),
+                                404 => "gone".to_string(),
+                                _ => format!("unavailable: {}", s.message),
+                            };
+                            let _ = send(Change::State(state));
                             return;
                         }
                         Err(_) => {
@@ -136,6 +169,10 @@ pub fn follow(
                         return;
                     }
                     continue;
+                }
+                if target.previous {
+                    let _ = send(Change::State("ended (previous container)".into()));
+                    return;
                 }
                 // A clean end: the container stopped (or the server closed): reconnect to find out.
                 failures = 1;

@@ -1,5 +1,5 @@
 //! Live updates: list, then watch from the list's `resourceVersion`, for the kinds the chains
-//! depend on (pods, service accounts, EphemeralRunners). Events go to the UI's store over a
+//! depend on (pods, service accounts, ARC's kinds) and the events of those objects. Events go to the UI's store over a
 //! channel, tagged with a generation so a view switch or a new connection drops stale ones.
 //! A `410 Gone` (expired resourceVersion) relists; a dropped stream rewatches from the last
 //! version seen (bookmarks keep it fresh), with backoff. GET only, through the read-only guard.
@@ -11,14 +11,35 @@ use serde_json::Value;
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
-use super::cluster::{LiveArgs, connect};
+use super::cluster::{LiveArgs, connect_streaming};
 
 /// The kinds watched: `(API group path, plural, kind)`.
 pub const WATCHED: &[(&str, &str, &str)] = &[
     ("/api/v1", "pods", "Pod"),
     ("/api/v1", "serviceaccounts", "ServiceAccount"),
+    ("/api/v1", "events", "Event"),
+    ("/apis/actions.github.com/v1alpha1", "autoscalingrunnersets", "AutoscalingRunnerSet"),
+    ("/apis/actions.github.com/v1alpha1", "ephemeralrunnersets", "EphemeralRunnerSet"),
     ("/apis/actions.github.com/v1alpha1", "ephemeralrunners", "EphemeralRunner"),
+    ("/apis/actions.github.com/v1alpha1", "autoscalinglisteners", "AutoscalingListener"),
 ];
+
+/// Events are kept only for the objects arcscope shows (a busy cluster's other events are
+/// most of the event stream).
+fn shown(kind: &str, obj: &Value) -> bool {
+    kind != "Event"
+        || obj.pointer("/involvedObject/kind").and_then(Value::as_str).is_some_and(|k| {
+            matches!(
+                k,
+                "Pod"
+                    | "ServiceAccount"
+                    | "AutoscalingRunnerSet"
+                    | "EphemeralRunnerSet"
+                    | "EphemeralRunner"
+                    | "AutoscalingListener"
+            )
+        })
+}
 
 #[derive(Debug, Clone)]
 pub enum Change {
@@ -37,6 +58,8 @@ pub enum Change {
         path: String,
         line: String,
     },
+    /// A live probe's answers.
+    Probe(crate::probe::ProbeReport),
 }
 
 #[derive(Debug, Clone)]
@@ -51,8 +74,8 @@ pub fn spawn(args: LiveArgs, generation: u64, tx: Sender<StoreEvent>) -> std::th
     std::thread::spawn(move || {
         let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
         rt.block_on(async move {
-            let client = match connect(&args).await {
-                Ok((c, _)) => c,
+            let client = match connect_streaming(&args).await {
+                Ok(c) => c,
                 Err(e) => {
                     let _ = tx.send(StoreEvent {
                         generation,
@@ -103,7 +126,7 @@ async fn watch_kind(client: kube::Client, base: String, kind: &'static str, gene
             None => match super::cluster::list_pages(&client, &base).await {
                 Ok(Some(mut pages)) => {
                     let items = match pages.list.get_mut("items").map(Value::take) {
-                        Some(Value::Array(items)) => items,
+                        Some(Value::Array(items)) => items.into_iter().filter(|o| shown(kind, o)).collect(),
                         _ => Vec::new(),
                     };
                     if !send(Change::Relisted(items)) {
@@ -154,7 +177,7 @@ async fn watch_kind(client: kube::Client, base: String, kind: &'static str, gene
             match stream.try_next().await {
                 Ok(Some(WatchEvent::Added(o) | WatchEvent::Modified(o))) => {
                     rv = rv_of(&o).or(rv);
-                    if !send(Change::Applied(o)) {
+                    if shown(kind, &o) && !send(Change::Applied(o)) {
                         return;
                     }
                 }

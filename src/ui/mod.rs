@@ -65,6 +65,7 @@ pub fn draw(f: &mut Frame, app: &App) {
     match &app.mode {
         Mode::Help => draw_help(f, app, body),
         Mode::Text { title, text, scroll } => draw_text(f, app, body, title, text, *scroll),
+        Mode::ConfirmProbe(plan) => draw_confirm(f, app, body, plan),
         _ => {}
     }
 }
@@ -321,6 +322,19 @@ fn draw_step_detail(f: &mut Frame, app: &App, area: Rect) {
     let Some(chain) = app.current_chain() else { return };
     let Some(step) = chain.steps.get(app.chain.selected_step) else { return };
     let mut lines: Vec<Line> = Vec::new();
+    // The live probe's answers for this runner, above the prediction they check.
+    if let Some(report) = app.probe.as_ref().filter(|r| r.subject == chain.subject) {
+        lines.push(Line::from(Span::styled("live probe", t.title())));
+        for l in &report.lines {
+            let (mark, style) = if l.ok { ("✔", t.fg("allow")) } else { ("✘", t.fg("error")) };
+            lines.push(Line::from(vec![
+                Span::styled(format!("{mark} "), style),
+                Span::raw(format!("{}: ", l.call)),
+                Span::styled(l.outcome.clone(), style),
+            ]));
+        }
+        lines.push(Line::from(""));
+    }
     lines.push(Line::from(vec![
         Span::styled(decision_label(step.decision), t.decision(step.decision)),
         Span::raw(format!("  {} → {}  ", step.action, step.resource)),
@@ -610,6 +624,37 @@ fn draw_help(f: &mut Frame, app: &App, area: Rect) {
             .block(Block::default().borders(Borders::ALL).title(Span::styled(" help (any key closes) ", t.title()))),
         r,
     );
+}
+
+/// The probe's confirmation: every call it will make, before anything is sent.
+fn draw_confirm(f: &mut Frame, app: &App, area: Rect, plan: &crate::probe::ProbePlan) {
+    let t = &app.theme;
+    let mut lines = vec![
+        Line::from(Span::styled(format!("Live probe of {}", plan.subject), t.title())),
+        Line::from(""),
+        Line::from("These calls will be made, in this order:"),
+    ];
+    for (i, c) in plan.calls().iter().enumerate() {
+        lines.push(Line::from(format!("{}. {c}", i + 1)));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "Credentials are held in memory for the next call only, never shown, logged or written.",
+        t.muted(),
+    )));
+    lines.push(Line::from(""));
+    lines.push(Line::from(vec![
+        Span::styled("y", t.fg("warning").add_modifier(Modifier::BOLD)),
+        Span::raw(" send these calls · any other key: cancel, nothing is sent"),
+    ]));
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let rect = centered(area, area.width.saturating_sub(4).min(110), height);
+    f.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.fg("warning"))
+        .title(Span::styled(" confirm: this creates things ", t.fg("warning").add_modifier(Modifier::BOLD)));
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), rect);
 }
 
 fn draw_text(f: &mut Frame, app: &App, area: Rect, title: &str, text: &str, scroll: usize) {
