@@ -90,7 +90,9 @@ fn main() -> ExitCode {
             Ok(0)
         }
         // The TUI; when stdout is not a terminal (a pipe, CI), the check report instead.
-        None if std::io::stdout().is_terminal() => tui(&cli.source, cli.theme.as_deref(), cli.mouse, cli.allow_live_probe),
+        None if std::io::stdout().is_terminal() => {
+            tui(&cli.source, cli.theme.as_deref(), cli.mouse, cli.allow_live_probe)
+        }
         None => check::run(
             &CheckArgs { source: cli.source, ..CheckArgs::default() },
             &mut stdout.lock(),

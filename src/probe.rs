@@ -52,11 +52,10 @@ impl ProbePlan {
     /// The plan for a chain on screen: its runner's service account and token audience.
     pub fn for_chain(inv: &Inventory, chain: &Chain) -> Result<ProbePlan, String> {
         let (namespace, name) = chain.subject.split_once('/').ok_or("no runner selected")?;
-        let pod = inv
-            .pods
-            .iter()
-            .find(|p| p.metadata.ns() == namespace && p.metadata.name == name)
-            .ok_or_else(|| format!("{} is not a running pod: the probe needs the pod's service account", chain.subject))?;
+        let pod =
+            inv.pods.iter().find(|p| p.metadata.ns() == namespace && p.metadata.name == name).ok_or_else(|| {
+                format!("{} is not a running pod: the probe needs the pod's service account", chain.subject)
+            })?;
         let sa_name = pod.spec.service_account();
         let audience = match chain.credential_source.as_str() {
             "pod_identity" => "pods.eks.amazonaws.com".to_string(),

@@ -1,36 +1,26 @@
-//! Live updates against a loopback API server that streams watches the way the API does: a
-//! list with a `resourceVersion`, then a chunked stream of `{"type": ADDED|MODIFIED|DELETED|
-//! BOOKMARK|ERROR, "object": …}` lines; `ERROR` with a 410 Status when the version expired; the
-//! server may drop the connection. The test drives changes and checks the UI store follows.
+//! Live updates against the loopback API server (tests/common/apiserver.rs): a list with a
+//! `resourceVersion`, then chunked watch streams; 410 Gone for expired versions; dropped
+//! connections and a server that goes down and comes back; followed pod logs with `previous`,
+//! `sinceSeconds` and a container pick; the TUI in a pty, audited request by request.
 
 mod common;
 
 use serde_json::{Value, json};
-use std::io::{BufReader, Write};
-use std::net::TcpListener;
+use std::io::Write;
+use std::sync::Arc;
 use std::sync::mpsc::Receiver;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use arcscope::app::App;
 use arcscope::app::keymap::Keymap;
+use arcscope::sources::cluster::LiveArgs;
+use arcscope::sources::logstream::LogTarget;
 use arcscope::sources::watch::{Change, StoreEvent};
 use arcscope::ui::theme::Theme;
+use common::apiserver::ApiServer;
 
-#[derive(Default)]
-struct Server {
-    pods: Vec<Value>,
-    rv: u64,
-    /// Watch event lines for pods, in order.
-    events: Vec<String>,
-    /// Bumped to make every open watch connection close.
-    drops: u64,
-    /// The runner container's log: `<RFC3339Nano> <text>` lines.
-    log_lines: Vec<String>,
-    log: Vec<(String, String)>,
-}
-
-type Shared = Arc<Mutex<Server>>;
+const NS: &str = "arc-runners";
+const RUNNER: &str = "arc-runner-set-x7c2p-runner-4h9sd";
 
 fn seed_pod() -> Value {
     let text = std::fs::read_to_string(common::fixtures().join("seed/k8s/arc-runners.json")).unwrap();
@@ -38,154 +28,40 @@ fn seed_pod() -> Value {
     v["items"].as_array().unwrap().iter().find(|i| i["kind"] == "Pod").unwrap().clone()
 }
 
-fn serve(state: Shared) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let state = state.clone();
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                while let Some(req) = common::read_request(&mut reader) {
-                    let (method, target) = (req.method, req.target);
-                    state.lock().unwrap().log.push((method.clone(), target.clone()));
-                    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-                    if path.ends_with("/log") && !query.contains("follow=true") {
-                        // A plain `kubectl logs --tail`: the lines, then the response ends.
-                        let body: String = state
-                            .lock()
-                            .unwrap()
-                            .log_lines
-                            .iter()
-                            .map(|l| format!("{}\n", l.split_once(' ').map_or(l.as_str(), |(_, t)| t)))
-                            .collect();
-                        let head = format!(
-                            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n",
-                            body.len()
-                        );
-                        if stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body.as_bytes())).is_err() {
-                            return;
-                        }
-                        continue;
-                    }
-                    if path.ends_with("/log") {
-                        // `kubectl logs -f --timestamps`: tailLines or sinceTime (second precision), then follow.
-                        let since = query
-                            .split('&')
-                            .find_map(|kv| kv.strip_prefix("sinceTime="))
-                            .map(|v| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned());
-                        let head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n";
-                        if stream.write_all(head.as_bytes()).is_err() {
-                            return;
-                        }
-                        let drops = state.lock().unwrap().drops;
-                        let mut next = {
-                            let st = state.lock().unwrap();
-                            match &since {
-                                Some(t) => {
-                                    st.log_lines.iter().position(|l| l[..19] >= t[..19]).unwrap_or(st.log_lines.len())
-                                }
-                                None => 0,
-                            }
-                        };
-                        loop {
-                            std::thread::sleep(Duration::from_millis(20));
-                            let (lines, dropped) = {
-                                let st = state.lock().unwrap();
-                                (st.log_lines[next.min(st.log_lines.len())..].to_vec(), st.drops != drops)
-                            };
-                            for l in &lines {
-                                let chunk = format!("{:x}\r\n{l}\n\r\n", l.len() + 1);
-                                if stream.write_all(chunk.as_bytes()).is_err() {
-                                    return;
-                                }
-                            }
-                            next += lines.len();
-                            if dropped {
-                                return;
-                            }
-                        }
-                    }
-                    let watch = query.contains("watch=1");
-                    if !watch {
-                        let st = state.lock().unwrap();
-                        let (kind, api, items) = match path {
-                            "/api/v1/pods" => ("PodList", "v1", st.pods.clone()),
-                            "/api/v1/serviceaccounts" => ("ServiceAccountList", "v1", vec![]),
-                            _ => ("EphemeralRunnerList", "actions.github.com/v1alpha1", vec![]),
-                        };
-                        let body = json!({"kind": kind, "apiVersion": api, "metadata": {"resourceVersion": st.rv.to_string()}, "items": items}).to_string();
-                        let head = format!(
-                            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-                            body.len()
-                        );
-                        if stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body.as_bytes())).is_err() {
-                            return;
-                        }
-                        continue;
-                    }
-                    // A watch: chunked, one JSON event per line, until dropped.
-                    let head =
-                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
-                    if stream.write_all(head.as_bytes()).is_err() {
-                        return;
-                    }
-                    let (mut next, drops) = {
-                        let st = state.lock().unwrap();
-                        (if path == "/api/v1/pods" { st.events.len() } else { usize::MAX }, st.drops)
-                    };
-                    loop {
-                        std::thread::sleep(Duration::from_millis(20));
-                        let (lines, dropped) = {
-                            let st = state.lock().unwrap();
-                            let lines: Vec<String> = if next == usize::MAX {
-                                vec![]
-                            } else {
-                                st.events[next.min(st.events.len())..].to_vec()
-                            };
-                            (lines, st.drops != drops)
-                        };
-                        for l in &lines {
-                            let chunk = format!("{:x}\r\n{l}\n\r\n", l.len() + 1);
-                            if stream.write_all(chunk.as_bytes()).is_err() {
-                                return;
-                            }
-                        }
-                        if next != usize::MAX {
-                            next += lines.len();
-                        }
-                        if dropped {
-                            return; // the connection drops mid-stream
-                        }
-                    }
-                }
-            });
-        }
-    });
-    port
+fn pod_named(name: &str) -> Value {
+    let mut p = seed_pod();
+    p["metadata"]["name"] = json!(name);
+    p["metadata"]["ownerReferences"][0]["name"] = json!(name);
+    p
 }
 
-/// The test's side of the API: change the server's state and emit the watch event.
-fn emit(state: &Shared, kind: &str, pod: Option<Value>) {
-    let mut st = state.lock().unwrap();
-    st.rv += 1;
-    let rv = st.rv.to_string();
-    let line = match pod {
-        Some(mut p) => {
-            p["metadata"]["resourceVersion"] = json!(rv);
-            let name = p["metadata"]["name"].clone();
-            st.pods.retain(|x| x["metadata"]["name"] != name);
-            if kind != "DELETED" {
-                st.pods.push(p.clone());
-            }
-            json!({"type": kind, "object": p})
-        }
-        None => {
-            json!({"type": "ERROR", "object": {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": "too old resource version: 1 (5)", "reason": "Expired", "code": 410}})
-        }
-    };
-    st.events.push(line.to_string());
+fn event(name: &str, kind: &str, object: &str, reason: &str) -> Value {
+    json!({"apiVersion": "v1", "kind": "Event", "metadata": {"name": name, "namespace": NS},
+        "involvedObject": {"kind": kind, "name": object, "namespace": NS},
+        "reason": reason, "message": format!("{reason} happened"), "type": "Warning", "count": 1})
+}
+
+fn args(server: &ApiServer, dir: &tempfile::TempDir) -> LiveArgs {
+    LiveArgs { kubeconfig: Some(server.kubeconfig(dir.path())), ..Default::default() }
+}
+
+/// An app with the seed bundle's IAM and workflows and no cluster state (that comes live).
+fn iam_only_app() -> App {
+    let iam = common::bundle(None);
+    std::fs::remove_dir_all(iam.path().join("k8s")).unwrap();
+    let inv = arcscope::sources::bundle::load_dir(iam.path()).unwrap();
+    App::new(inv, Theme::built_in("dark").unwrap(), Keymap::default(), "2026-06-20T12:00:00Z".into())
+}
+
+fn label(ev: &StoreEvent) -> String {
+    match &ev.change {
+        Change::Applied(_) => format!("{} applied", ev.kind),
+        Change::Deleted { name, .. } => format!("{} deleted {name}", ev.kind),
+        Change::Relisted(items) => format!("{} relisted {}", ev.kind, items.len()),
+        Change::State(s) => format!("{} {s}", ev.kind),
+        Change::LogLine { line, .. } => format!("log {line}"),
+        Change::Probe(r) => format!("probe {}", r.subject),
+    }
 }
 
 /// Apply events to the app until `done` holds (or fail after a few seconds).
@@ -194,136 +70,191 @@ fn pump(app: &mut App, rx: &Receiver<StoreEvent>, seen: &mut Vec<String>, done: 
     while !done(app, seen) {
         assert!(Instant::now() < deadline, "timed out; events so far: {seen:?}");
         if let Ok(ev) = rx.recv_timeout(Duration::from_millis(100)) {
-            let label = match &ev.change {
-                Change::Applied(_) => format!("{} applied", ev.kind),
-                Change::Deleted { name, .. } => format!("{} deleted {name}", ev.kind),
-                Change::Relisted(items) => format!("{} relisted {}", ev.kind, items.len()),
-                Change::State(s) => format!("{} {s}", ev.kind),
-                Change::LogLine { line, .. } => format!("log {line}"),
-            };
-            seen.push(label);
+            seen.push(label(&ev));
             app.apply(ev);
         }
     }
 }
 
-#[test]
-fn the_store_follows_adds_changes_deletes_410_and_dropped_watches() {
-    let state: Shared = Arc::new(Mutex::new(Server { pods: vec![seed_pod()], rv: 10, ..Server::default() }));
-    let port = serve(state.clone());
-    let dir = tempfile::tempdir().unwrap();
-    let kc = dir.path().join("kubeconfig");
-    std::fs::write(&kc, format!("apiVersion: v1\nkind: Config\nclusters:\n- name: l\n  cluster:\n    server: http://127.0.0.1:{port}\ncontexts:\n- name: l\n  context:\n    cluster: l\n    user: u\ncurrent-context: l\nusers:\n- name: u\n  user:\n    token: t\n")).unwrap();
+fn pod_names(app: &App) -> Vec<String> {
+    let mut v: Vec<String> = app.inv.pods.iter().map(|p| p.metadata.key()).collect();
+    v.sort();
+    v
+}
 
-    // IAM and workflows from a bundle; the cluster state only from the watch.
-    let iam = common::bundle(None);
-    std::fs::remove_dir_all(iam.path().join("k8s")).unwrap();
-    let inv = arcscope::sources::bundle::load_dir(iam.path()).unwrap();
-    let mut app = App::new(inv, Theme::built_in("dark").unwrap(), Keymap::default(), "2026-06-20T12:00:00Z".into());
+fn server_pods(server: &ApiServer) -> Vec<String> {
+    let mut v = server.names("Pod");
+    v.sort();
+    v
+}
+
+#[test]
+fn the_store_follows_adds_changes_deletes_410_drops_and_a_restart() {
+    let server = ApiServer::start();
+    server.apply(seed_pod());
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = iam_only_app();
     assert!(app.chains.is_empty());
     let (tx, rx) = std::sync::mpsc::channel();
-    let args = arcscope::sources::cluster::LiveArgs { kubeconfig: Some(kc), ..Default::default() };
-    arcscope::sources::watch::spawn(args, app.generation, tx);
+    arcscope::sources::watch::spawn(args(&server, &dir), app.generation, tx);
     let mut seen = Vec::new();
 
     pump(&mut app, &rx, &mut seen, |a, s| a.inv.pods.len() == 1 && s.iter().any(|e| e == "Pod watching"));
     assert_eq!(app.chains.len(), 1, "the pod's chain is simulated as soon as it is listed");
     assert_eq!(app.chains[0].verdict, arcscope::chain::Verdict::Deny);
 
-    let mut second = seed_pod();
-    second["metadata"]["name"] = json!("arc-runner-set-x7c2p-runner-zz9kq");
-    second["metadata"]["ownerReferences"][0]["name"] = json!("arc-runner-set-x7c2p-runner-zz9kq");
-    emit(&state, "ADDED", Some(second.clone()));
+    let second = pod_named("arc-runner-set-x7c2p-runner-zz9kq");
+    server.apply(second);
     pump(&mut app, &rx, &mut seen, |a, _| a.inv.pods.len() == 2);
     assert_eq!(app.chains.len(), 2);
 
     let mut changed = seed_pod();
     changed["status"]["phase"] = json!("Succeeded");
-    emit(&state, "MODIFIED", Some(changed));
+    server.apply(changed);
     pump(&mut app, &rx, &mut seen, |a, _| a.inv.pods.iter().any(|p| p.status.phase.as_deref() == Some("Succeeded")));
     assert_eq!(app.inv.pods.len(), 2, "a modification replaces, never duplicates");
 
-    emit(&state, "DELETED", Some(second));
+    server.delete("Pod", NS, "arc-runner-set-x7c2p-runner-zz9kq");
     pump(&mut app, &rx, &mut seen, |a, _| a.inv.pods.len() == 1);
+    assert_eq!(app.chains.len(), 1, "the deleted pod's chain goes with it");
 
-    // 410 Gone: the watcher relists and the store equals the server's state.
+    // Events of shown objects are kept; other events are not stored.
+    server.apply(event("e1", "Pod", RUNNER, "FailedMount"));
+    server.apply(event("e2", "Node", "ip-10-0-0-1", "NodeNotReady"));
+    pump(&mut app, &rx, &mut seen, |a, _| a.inv.events.len() == 1);
+    assert_eq!(app.inv.events[0].reason.as_deref(), Some("FailedMount"));
+
+    // 410 Gone in an open watch: the watcher relists and the store equals the server's state.
     let relists = seen.iter().filter(|e| e.starts_with("Pod relisted")).count();
-    emit(&state, "ERROR", None);
+    server.expire_watches();
     pump(&mut app, &rx, &mut seen, |_, s| s.iter().filter(|e| e.starts_with("Pod relisted")).count() > relists);
-    assert_eq!(app.inv.pods.len(), state.lock().unwrap().pods.len());
+    assert_eq!(pod_names(&app), server_pods(&server));
 
-    // A dropped watch: the watcher comes back from the last version it saw, without a relist.
+    // A dropped watch: back from the last version it saw, without a relist.
     let relists = seen.iter().filter(|e| e.starts_with("Pod relisted")).count();
-    let watches_before =
-        state.lock().unwrap().log.iter().filter(|(_, p)| p.starts_with("/api/v1/pods?watch=1")).count();
-    state.lock().unwrap().drops += 1;
+    let watches = || server.requests().iter().filter(|r| r.target.starts_with("/api/v1/pods?watch=1")).count();
+    let before = watches();
+    server.drop_connections();
     let deadline = Instant::now() + Duration::from_secs(10);
-    while state.lock().unwrap().log.iter().filter(|(_, p)| p.starts_with("/api/v1/pods?watch=1")).count()
-        <= watches_before
-    {
+    while watches() <= before {
         assert!(Instant::now() < deadline, "no rewatch after the drop");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let rv = state.lock().unwrap().rv.to_string();
-    let last_watch =
-        state.lock().unwrap().log.iter().rev().find(|(_, p)| p.starts_with("/api/v1/pods?watch=1")).unwrap().1.clone();
-    assert!(last_watch.ends_with(&format!("resourceVersion={rv}")), "rewatched from the last version: {last_watch}");
-    let mut added_after_drop = seed_pod();
-    added_after_drop["metadata"]["name"] = json!("arc-runner-set-x7c2p-runner-after");
-    emit(&state, "ADDED", Some(added_after_drop));
+    let last = server.requests().into_iter().rev().find(|r| r.target.starts_with("/api/v1/pods?watch=1")).unwrap();
+    let from: u64 = last.target.rsplit("resourceVersion=").next().unwrap().parse().unwrap();
+    assert!(from >= server.resource_version() - 1, "rewatched from the last version: {}", last.target);
+    server.apply(pod_named("arc-runner-set-x7c2p-runner-after"));
     pump(&mut app, &rx, &mut seen, |a, _| a.inv.pods.len() == 2);
     assert_eq!(seen.iter().filter(|e| e.starts_with("Pod relisted")).count(), relists, "no relist for a plain drop");
 
-    assert!(state.lock().unwrap().log.iter().all(|(m, p)| m == "GET" && !p.contains("secrets")), "read-only");
+    // The server goes down; changes happen meanwhile; it comes back: the store catches up.
+    server.set_down(true);
+    pump(&mut app, &rx, &mut seen, |_, s| s.iter().any(|e| e.starts_with("Pod reconnecting")));
+    server.delete("Pod", NS, "arc-runner-set-x7c2p-runner-after");
+    server.apply(pod_named("arc-runner-set-x7c2p-runner-while-down"));
+    server.set_down(false);
+    pump(&mut app, &rx, &mut seen, |a, _| pod_names(a) == server_pods(&server));
+    assert!(app.chains.iter().any(|c| c.subject.ends_with("while-down")));
+
+    // A compacted history: a rewatch from an old version gets 410 and relists.
+    let relists = seen.iter().filter(|e| e.starts_with("Pod relisted")).count();
+    server.compact();
+    server.drop_connections();
+    server.apply(pod_named("arc-runner-set-x7c2p-runner-after-compaction"));
+    pump(&mut app, &rx, &mut seen, |a, _| pod_names(a) == server_pods(&server));
+    assert!(seen.iter().filter(|e| e.starts_with("Pod relisted")).count() >= relists);
+
+    assert!(server.writes_or_secrets().is_empty(), "read-only");
+    // Every watched kind was listed and watched.
+    for plural in [
+        "pods",
+        "serviceaccounts",
+        "events",
+        "autoscalingrunnersets",
+        "ephemeralrunnersets",
+        "ephemeralrunners",
+        "autoscalinglisteners",
+    ] {
+        assert!(server.requests().iter().any(|r| r.target.contains(&format!("/{plural}?watch=1"))), "{plural} watched");
+    }
+}
+
+#[test]
+fn a_scale_set_change_resimulates_its_runners() {
+    let server = ApiServer::seeded();
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = iam_only_app();
+    let (tx, rx) = std::sync::mpsc::channel();
+    arcscope::sources::watch::spawn(args(&server, &dir), app.generation, tx);
+    let mut seen = Vec::new();
+    pump(&mut app, &rx, &mut seen, |a, _| !a.inv.runner_sets.is_empty() && !a.chains.is_empty());
+    let ars_name = app.inv.runner_sets[0].metadata.name.clone();
+    let mut ars = server.get("AutoscalingRunnerSet", NS, &ars_name).unwrap();
+    ars["metadata"]["annotations"]["touched"] = json!("yes");
+    server.apply(ars);
+    pump(&mut app, &rx, &mut seen, |a, _| {
+        a.inv.objects.iter().any(|o| o.kind == "AutoscalingRunnerSet" && o.raw.contains("touched"))
+    });
+    assert_eq!(app.inv.runner_sets.len(), 1, "replaced, not added");
+    assert!(!app.chains.is_empty());
+}
+
+fn follow(
+    server: &ApiServer,
+    dir: &tempfile::TempDir,
+    target: LogTarget,
+) -> (Receiver<StoreEvent>, Arc<std::sync::atomic::AtomicBool>) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    arcscope::sources::logstream::follow(args(server, dir), target, 7, tx, stop.clone());
+    (rx, stop)
+}
+
+/// Lines and states until `n` lines arrived (or the stream reports `until_state`).
+fn collect(rx: &Receiver<StoreEvent>, n: usize, until_state: Option<&str>) -> (Vec<String>, Vec<String>) {
+    let (mut got, mut states) = (Vec::new(), Vec::new());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while got.len() < n && !until_state.is_some_and(|u| states.iter().any(|s: &String| s.starts_with(u))) {
+        assert!(Instant::now() < deadline, "got {got:?}, states {states:?}");
+        if let Ok(ev) = rx.recv_timeout(Duration::from_millis(100)) {
+            assert_eq!(ev.generation, 7);
+            match ev.change {
+                Change::LogLine { line, .. } => got.push(line),
+                Change::State(s) => states.push(s),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+    (got, states)
 }
 
 #[test]
 fn a_followed_log_reconnects_without_duplicates_or_gaps() {
-    let lines = |from: usize, n: usize| -> Vec<String> {
-        (from..from + n).map(|i| format!("2026-06-20T10:15:{:02}.{:09}Z line {i}", 40 + i / 3, i % 3)).collect()
+    let server = ApiServer::start();
+    server.apply(seed_pod());
+    let at = |i: usize| format!("2026-06-20T10:15:{:02}.{:09}Z", 40 + i / 3, i % 3);
+    let lines = |from: usize, n: usize| -> Vec<(String, String)> {
+        (from..from + n).map(|i| (at(i), format!("line {i}"))).collect()
     };
-    let state: Shared =
-        Arc::new(Mutex::new(Server { pods: vec![seed_pod()], rv: 1, log_lines: lines(0, 3), ..Server::default() }));
-    let port = serve(state.clone());
+    let push = |v: Vec<(String, String)>| {
+        let refs: Vec<(&str, &str)> = v.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        server.log_at(NS, RUNNER, "runner", &refs);
+    };
+    push(lines(0, 3));
     let dir = tempfile::tempdir().unwrap();
-    let kc = dir.path().join("kubeconfig");
-    std::fs::write(&kc, format!("apiVersion: v1\nkind: Config\nclusters:\n- name: l\n  cluster:\n    server: http://127.0.0.1:{port}\ncontexts:\n- name: l\n  context:\n    cluster: l\n    user: u\ncurrent-context: l\nusers:\n- name: u\n  user:\n    token: t\n")).unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let target = arcscope::sources::logstream::LogTarget {
-        namespace: "arc-runners".into(),
-        pod: "arc-runner-set-x7c2p-runner-4h9sd".into(),
-        container: "runner".into(),
-    };
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let args = arcscope::sources::cluster::LiveArgs { kubeconfig: Some(kc), ..Default::default() };
-    arcscope::sources::logstream::follow(args, target.clone(), 7, tx, stop.clone());
-    let mut got: Vec<String> = Vec::new();
-    let mut states: Vec<String> = Vec::new();
-    let wait_for = |n: usize, got: &mut Vec<String>, states: &mut Vec<String>| {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while got.len() < n {
-            assert!(Instant::now() < deadline, "got {got:?}, states {states:?}");
-            if let Ok(ev) = rx.recv_timeout(Duration::from_millis(100)) {
-                assert_eq!(ev.generation, 7);
-                match ev.change {
-                    Change::LogLine { path, line } => {
-                        assert_eq!(path, "logs/arc-runners/arc-runner-set-x7c2p-runner-4h9sd/runner.log");
-                        got.push(line);
-                    }
-                    Change::State(s) => states.push(s),
-                    other => panic!("unexpected {other:?}"),
-                }
-            }
-        }
-    };
-    wait_for(3, &mut got, &mut states);
-    state.lock().unwrap().log_lines.extend(lines(3, 2));
-    wait_for(5, &mut got, &mut states);
+    let (rx, stop) = follow(&server, &dir, LogTarget::new(NS, RUNNER, "runner"));
+    let (mut got, mut states) = collect(&rx, 3, None);
+    push(lines(3, 2));
+    let (g, s) = collect(&rx, 2, None);
+    got.extend(g);
+    states.extend(s);
     // Drop the stream, write while disconnected, let it reconnect from sinceTime.
-    state.lock().unwrap().drops += 1;
+    server.drop_connections();
     std::thread::sleep(Duration::from_millis(150));
-    state.lock().unwrap().log_lines.extend(lines(5, 2));
-    wait_for(7, &mut got, &mut states);
+    push(lines(5, 2));
+    let (g, s) = collect(&rx, 2, None);
+    got.extend(g);
+    states.extend(s);
     std::thread::sleep(Duration::from_millis(300));
     while let Ok(ev) = rx.try_recv() {
         if let Change::LogLine { line, .. } = ev.change {
@@ -333,11 +264,74 @@ fn a_followed_log_reconnects_without_duplicates_or_gaps() {
     let want: Vec<String> = (0..7).map(|i| format!("line {i}")).collect();
     assert_eq!(got, want, "no duplicates, no gaps");
     assert!(states.iter().any(|s| s.starts_with("streaming")));
-    let log = state.lock().unwrap().log.clone();
-    let follows: Vec<&String> = log.iter().map(|(_, p)| p).filter(|p| p.contains("/log?")).collect();
+    assert!(states.iter().any(|s| s.starts_with("reconnecting")), "{states:?}");
+    let follows: Vec<String> =
+        server.requests().into_iter().map(|r| r.target).filter(|p| p.contains("/log?")).collect();
     assert!(follows[0].ends_with("follow=true&timestamps=true&tailLines=1000"), "{follows:?}");
     assert!(follows.last().unwrap().contains("sinceTime=2026"), "reconnects from sinceTime: {follows:?}");
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+#[test]
+fn previous_container_since_window_and_container_pick() {
+    let server = ApiServer::start();
+    // dind as a native sidecar (an init container that keeps running), as ARC's dind mode has it.
+    let mut pod = seed_pod();
+    pod["spec"]["initContainers"] = json!([{"name": "dind", "image": "docker:dind", "restartPolicy": "Always"}]);
+    server.apply(pod.clone());
+    server.log(NS, RUNNER, "runner", &["before the restart"]);
+    server.restart_container(NS, RUNNER, "runner");
+    server.log(NS, RUNNER, "runner", &["after the restart"]);
+    server.log(NS, RUNNER, "dind", &["dind says hello"]);
+    let dir = tempfile::tempdir().unwrap();
+
+    // --previous: the terminated instance's lines, read once, then the stream says so.
+    let mut t = LogTarget::new(NS, RUNNER, "runner");
+    t.previous = true;
+    assert_eq!(t.path(), format!("logs/{NS}/{RUNNER}/runner.previous.log"));
+    let (rx, _stop) = follow(&server, &dir, t);
+    let (got, states) = collect(&rx, usize::MAX, Some("ended"));
+    assert_eq!(got, vec!["before the restart"]);
+    assert!(states.iter().any(|s| s == "ended (previous container)"), "{states:?}");
+
+    // --since: only the window's lines (the old one is an hour old).
+    server.log_at(NS, RUNNER, "dind", &[("2020-01-01T00:00:00Z", "ancient")]);
+    let mut t = LogTarget::new(NS, RUNNER, "dind");
+    t.since_seconds = Some(300);
+    let (rx, stop) = follow(&server, &dir, t);
+    let (got, _) = collect(&rx, 1, None);
+    assert_eq!(got, vec!["dind says hello"]);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        server
+            .requests()
+            .iter()
+            .any(|r| r.target.contains("container=dind&follow=true&timestamps=true&sinceSeconds=300"))
+    );
+
+    // No previous instance of dind: the API's 400 is the stream's state, not an error loop.
+    let mut t = LogTarget::new(NS, RUNNER, "dind");
+    t.previous = true;
+    let (rx, _stop) = follow(&server, &dir, t);
+    let (_, states) = collect(&rx, usize::MAX, Some("unavailable"));
+    assert!(states.iter().any(|s| s.contains("previous terminated container \"dind\"")), "{states:?}");
+
+    // The app picks the container and window the user chose.
+    let mut app = iam_only_app();
+    app.live = true;
+    app.inv.upsert_object("Pod", pod);
+    app.run_command(&format!("chain {NS}/{RUNNER}"));
+    assert_eq!(app.log_target().unwrap().container, "runner");
+    app.update(arcscope::app::Action::NextContainer);
+    let picked = app.log_target().unwrap();
+    assert_eq!(picked.container, "dind", "the next container of the pod");
+    app.update(arcscope::app::Action::Previous);
+    app.update(arcscope::app::Action::LogSince(15));
+    let t = app.log_target().unwrap();
+    assert!(t.previous);
+    assert_eq!(t.since_seconds, Some(900));
+    app.update(arcscope::app::Action::LogSince(0));
+    assert_eq!(app.log_target().unwrap().since_seconds, None);
 }
 
 #[test]
@@ -372,21 +366,13 @@ fn streamed_log_lines_fold_into_the_chain_views_logs_and_stale_ones_are_dropped(
     assert!(!lines.iter().any(|l| l.text.contains("switched away")));
 }
 
-#[test]
-fn a_scripted_live_tui_session_over_every_view_sends_only_gets() {
-    let state: Shared = Arc::new(Mutex::new(Server {
-        pods: vec![seed_pod()],
-        rv: 5,
-        log_lines: vec!["2026-06-20T10:15:40.000000000Z √ Connected to GitHub".into()],
-        ..Server::default()
-    }));
-    let port = serve(state.clone());
+/// Run the binary in a pty against `server`, type `keys`, return the screen output.
+fn tui_session(server: &ApiServer, extra: &str, keys: &[&str]) -> String {
     let dir = tempfile::tempdir().unwrap();
-    let kc = dir.path().join("kubeconfig");
-    std::fs::write(&kc, format!("apiVersion: v1\nkind: Config\nclusters:\n- name: l\n  cluster:\n    server: http://127.0.0.1:{port}\ncontexts:\n- name: l\n  context:\n    cluster: l\n    user: u\ncurrent-context: l\nusers:\n- name: u\n  user:\n    token: t\n")).unwrap();
+    let kc = server.kubeconfig(dir.path());
     let bin = env!("CARGO_BIN_EXE_arcscope");
     let mut child = std::process::Command::new("script")
-        .args(["-qec", &format!("stty rows 40 cols 140; {bin} --kubeconfig {}", kc.display()), "/dev/null"])
+        .args(["-qec", &format!("stty rows 40 cols 140; {bin} --kubeconfig {} {extra}", kc.display()), "/dev/null"])
         .env("TERM", "xterm-256color")
         .env("HOME", dir.path())
         .stdin(std::process::Stdio::piped())
@@ -395,8 +381,24 @@ fn a_scripted_live_tui_session_over_every_view_sends_only_gets() {
         .expect("script runs");
     let stdin = child.stdin.as_mut().unwrap();
     std::thread::sleep(Duration::from_millis(2000));
-    // Every view, the chain with its followed log, YAML, help, the what-ifs; then quit.
-    for keys in [
+    for k in keys {
+        stdin.write_all(k.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let out = child.wait_with_output().unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{screen}");
+    screen
+}
+
+#[test]
+fn a_scripted_live_tui_session_over_every_view_sends_only_gets() {
+    let server = ApiServer::seeded();
+    server.log(NS, RUNNER, "runner", &["√ Connected to GitHub"]);
+    // Every view, the chain with its followed log and its log options, YAML, help, the what-ifs,
+    // and the probe key (refused without the flag); then quit.
+    let keys = [
         ":runners\r",
         ":sa\r",
         ":roles\r",
@@ -406,6 +408,13 @@ fn a_scripted_live_tui_session_over_every_view_sends_only_gets() {
         "D",
         "y",
         "\x1b",
+        "P",
+        "\t",
+        "C",
+        "p",
+        "2",
+        "0",
+        "\t",
         "l",
         "s",
         "?",
@@ -413,19 +422,38 @@ fn a_scripted_live_tui_session_over_every_view_sends_only_gets() {
         ":pulse\r",
         "/arc\r",
         "q",
-    ] {
-        stdin.write_all(keys.as_bytes()).unwrap();
-        stdin.flush().unwrap();
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
-    let log = state.lock().unwrap().log.clone();
-    assert!(log.iter().any(|(_, p)| p.contains("watch=1")), "it watched: {log:?}");
+    ];
+    let screen = tui_session(&server, "", &keys);
+    let log = server.requests();
+    assert!(log.iter().any(|r| r.target.contains("watch=1")), "it watched");
     assert!(
-        log.iter().any(|(_, p)| p.contains("/log?") && p.contains("follow=true")),
-        "it followed the runner's log: {log:?}"
+        log.iter().any(|r| r.target.contains("/log?") && r.target.contains("follow=true")),
+        "it followed the runner's log"
     );
-    let writes: Vec<&(String, String)> = log.iter().filter(|(m, p)| m != "GET" || p.contains("secrets")).collect();
+    assert!(log.iter().any(|r| r.target.contains("previous=true")), "p read the previous container");
+    assert!(log.iter().any(|r| r.target.contains("sinceSeconds=300")), "2 asked for the last 5 minutes");
+    assert!(screen.contains("--allow-live-probe"), "P without the flag says how to enable it");
+    let writes = server.writes_or_secrets();
     assert!(writes.is_empty(), "default mode sends only GETs and never reads Secrets: {writes:?}");
+}
+
+#[test]
+fn the_probe_flag_without_a_confirmation_sends_nothing_and_a_confirmation_sends_one_token_request() {
+    let server = ApiServer::seeded();
+    // Flag given, probe offered, the user declines (n, then esc): still no write.
+    let screen = tui_session(&server, "--allow-live-probe", &[":chain\r", "P", "n", "P", "\x1b", "q"]);
+    assert!(screen.contains("confirm: this creates things"), "the plan was shown");
+    assert!(screen.contains("serviceaccounts/arc-runner-irsa/token"), "the plan names the call");
+    assert!(server.writes_or_secrets().is_empty(), "no confirmation, no write: {:?}", server.writes_or_secrets());
+
+    // Confirmed: exactly one TokenRequest for the runner's SA with the pod's audience.
+    let screen = tui_session(&server, "--allow-live-probe", &[":chain\r", "P", "y", "q"]);
+    let writes = server.writes_or_secrets();
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    assert_eq!(writes[0].method, "POST");
+    assert_eq!(writes[0].target, "/api/v1/namespaces/arc-runners/serviceaccounts/arc-runner-irsa/token");
+    let body: Value = serde_json::from_str(&writes[0].body).unwrap();
+    assert_eq!(body["spec"]["audiences"], json!(["sts.amazonaws.com"]));
+    assert!(screen.contains("token issued for system:serviceaccount:arc-runners:arc-runner-irsa"), "{screen}");
+    assert!(!screen.contains("eyJ"), "the token itself is never shown");
 }

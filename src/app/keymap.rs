@@ -165,12 +165,12 @@ const DEFAULTS: &[(&str, &str, Context, &str, bool)] = &[
     ("N", "search_prev", Context::Logs, "previous match", false),
     ("C", "next_container", Context::Logs, "next container (live)", false),
     ("p", "previous", Context::Logs, "previous container (live)", false),
-    ("0", "log_tail", Context::Logs, "last 1000 lines (live)", false),
-    ("1", "log_1m", Context::Logs, "since 1m (live)", false),
-    ("2", "log_5m", Context::Logs, "since 5m (live)", false),
-    ("3", "log_15m", Context::Logs, "since 15m (live)", false),
-    ("4", "log_30m", Context::Logs, "since 30m (live)", false),
-    ("5", "log_1h", Context::Logs, "since 1h (live)", false),
+    ("0", "log_tail", Context::Logs, "log window: tail, 1m 5m 15m 30m 1h (live)", false),
+    ("1", "log_1m", Context::Logs, "log window: tail, 1m 5m 15m 30m 1h (live)", false),
+    ("2", "log_5m", Context::Logs, "log window: tail, 1m 5m 15m 30m 1h (live)", false),
+    ("3", "log_15m", Context::Logs, "log window: tail, 1m 5m 15m 30m 1h (live)", false),
+    ("4", "log_30m", Context::Logs, "log window: tail, 1m 5m 15m 30m 1h (live)", false),
+    ("5", "log_1h", Context::Logs, "log window: tail, 1m 5m 15m 30m 1h (live)", false),
     ("P", "probe", Context::Chain, "live probe (--allow-live-probe)", false),
 ];
 

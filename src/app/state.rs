@@ -64,7 +64,11 @@ pub enum Mode {
     Command(Input),
     Filter(Input),
     Help,
-    Text { title: String, text: String, scroll: usize },
+    Text {
+        title: String,
+        text: String,
+        scroll: usize,
+    },
     /// A question before something is sent: `y` goes ahead, any other key cancels.
     ConfirmProbe(crate::probe::ProbePlan),
 }
@@ -185,10 +189,10 @@ struct Replay {
 
 pub const COMMANDS: &[(&str, &str)] = &[
     ("pulse", "scale sets at a glance"),
-    ("runners", "runner pods and EphemeralRunners (alias pods, po)"),
+    ("runners", "runner pods, EphemeralRunners (pods, po)"),
     ("sa", "service accounts (alias serviceaccounts)"),
     ("roles", "IAM roles"),
-    ("chain", "the identity chain of the selected runner, else the worst one"),
+    ("chain", "selected runner's chain (else the worst)"),
     ("logs", "logs of the selected runner"),
     ("ns", "namespace: ns NAME, ns all"),
     ("help", "keys"),
@@ -785,7 +789,9 @@ impl App {
     /// only: a bundle holds the logs it holds.
     fn log_option(&mut self, action: Action) {
         if !self.live {
-            self.status = Some("container, --previous and --since pick what a live cluster streams; a bundle's logs are fixed".into());
+            self.status = Some(
+                "container, --previous and --since pick what a live cluster streams; a bundle's logs are fixed".into(),
+            );
             return;
         }
         let Some(current) = self.log_target() else {
@@ -801,7 +807,8 @@ impl App {
                     .find(|p| p.metadata.ns() == current.namespace && p.metadata.name == current.pod)
                     .map(pod_containers)
                     .unwrap_or_default();
-                let next = names.iter().position(|n| *n == current.container).map_or(0, |i| (i + 1) % names.len().max(1));
+                let next =
+                    names.iter().position(|n| *n == current.container).map_or(0, |i| (i + 1) % names.len().max(1));
                 self.chain.log_container = names.get(next).cloned();
             }
             Action::Previous => self.chain.log_previous = !self.chain.log_previous,

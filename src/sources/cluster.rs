@@ -179,11 +179,9 @@ pub async fn load(client: &kube::Client, url: &str, namespace: Option<&str>) -> 
     let mut inv = Inventory { source: format!("live {url}"), ..Inventory::default() };
     let unreachable = |e: kube::Error| LiveError::Unreachable { url: url.to_string(), message: e.to_string() };
     // Namespaces are cluster-scoped; a namespaced user may not list them.
-    match get(client, "/api/v1/namespaces").await {
-        Ok(Some(text)) => add(&mut inv, "/api/v1/namespaces", &text),
-        Ok(None) => {}
-        Err(kube::Error::Api(s)) if s.code == 403 => inv.warnings.push(forbidden("list", "namespaces", &s.message)),
-        Err(e) => return Err(unreachable(e)),
+    match list_all(client, &mut inv, "/api/v1/namespaces").await.map_err(unreachable)? {
+        Listed::Ok | Listed::NotFound => {}
+        Listed::Forbidden(message) => inv.warnings.push(forbidden("list", "namespaces", &message)),
     }
     for (group, plural) in KINDS {
         let scoped = |ns: &str| format!("{group}/namespaces/{ns}/{plural}");

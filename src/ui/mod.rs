@@ -617,13 +617,22 @@ fn draw_help(f: &mut Frame, app: &App, area: Rect) {
     for (c, d) in crate::app::state::COMMANDS {
         lines.push(Line::from(vec![Span::styled(format!("  :{c:<13}"), t.fg("hint_key")), Span::raw(*d)]));
     }
-    let r = centered(area, 64, lines.len() as u16 + 2);
+    // As many columns as the lines need, as far as the screen allows.
+    const COL: u16 = 58;
+    let rows = (area.height.saturating_sub(2) as usize).max(1);
+    let columns = lines.len().div_ceil(rows).clamp(1, (area.width.saturating_sub(2) / COL).max(1) as usize);
+    let height = lines.len().div_ceil(columns).min(rows);
+    let r = centered(area, COL * columns as u16 + 2, height as u16 + 2);
     f.render_widget(Clear, r);
-    f.render_widget(
-        Paragraph::new(lines)
-            .block(Block::default().borders(Borders::ALL).title(Span::styled(" help (any key closes) ", t.title()))),
-        r,
-    );
+    let block = Block::default().borders(Borders::ALL).title(Span::styled(" help (any key closes) ", t.title()));
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let cols = Layout::horizontal(vec![Constraint::Length(COL); columns]).split(inner);
+    let mut rest = lines.into_iter();
+    for col in cols.iter() {
+        let chunk: Vec<Line> = rest.by_ref().take(height).collect();
+        f.render_widget(Paragraph::new(chunk), *col);
+    }
 }
 
 /// The probe's confirmation: every call it will make, before anything is sent.

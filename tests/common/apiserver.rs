@@ -1,0 +1,747 @@
+//! A loopback Kubernetes API server for tests and the scale harness. No kube-apiserver can be
+//! installed here, so this one is ours; it follows the API's protocol as kubectl and kube-rs see
+//! it:
+//!
+//! - discovery: `/version`, `/api`, `/apis`, `/api/v1`, `/apis/actions.github.com/v1alpha1`
+//!   (absent when ARC is not installed: its paths are 404 like a missing CRD);
+//! - lists with a `resourceVersion`, `limit`/`continue` (opaque tokens with `/`, `+`, `=` so the
+//!   client must escape them), namespaced and cluster-wide, `Status` errors;
+//! - watches: `?watch=1&resourceVersion=N` streams the events after N as chunked JSON lines
+//!   (`ADDED`/`MODIFIED`/`DELETED`, `BOOKMARK` when asked), ends after `timeoutSeconds`, and
+//!   answers an expired version (older than the last compaction) with an `ERROR` 410 event;
+//! - pod logs: `container`, `follow`, `previous`, `tailLines`, `sinceSeconds`, `sinceTime`,
+//!   `timestamps`; 400 for a container the pod lacks or a missing previous instance;
+//! - `create serviceaccounts/token` (TokenRequest) returning an unsigned JWT with `sub`/`aud`;
+//! - `/.well-known/openid-configuration`;
+//! - RBAC: a resource can be forbidden cluster-wide and allowed in chosen namespaces (403 with
+//!   the API's message);
+//! - a log of every request (method, path with query, body).
+//!
+//! Tests script it: apply and delete objects (each bumps the resourceVersion and feeds open
+//! watches), append log lines, compact history, drop every open connection, take it down and
+//! bring it back on the same port.
+
+#![allow(dead_code)]
+
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::io::{BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// `(API path prefix, plural, kind, namespaced)` of every resource served.
+pub const RESOURCES: &[(&str, &str, &str, bool)] = &[
+    ("/api/v1", "namespaces", "Namespace", false),
+    ("/api/v1", "pods", "Pod", true),
+    ("/api/v1", "serviceaccounts", "ServiceAccount", true),
+    ("/api/v1", "events", "Event", true),
+    ("/api/v1", "secrets", "Secret", true),
+    ("/apis/actions.github.com/v1alpha1", "autoscalingrunnersets", "AutoscalingRunnerSet", true),
+    ("/apis/actions.github.com/v1alpha1", "ephemeralrunnersets", "EphemeralRunnerSet", true),
+    ("/apis/actions.github.com/v1alpha1", "ephemeralrunners", "EphemeralRunner", true),
+    ("/apis/actions.github.com/v1alpha1", "autoscalinglisteners", "AutoscalingListener", true),
+];
+
+const ARC: &str = "/apis/actions.github.com/v1alpha1";
+
+fn resource_of_kind(kind: &str) -> Option<&'static (&'static str, &'static str, &'static str, bool)> {
+    RESOURCES.iter().find(|r| r.2 == kind)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logged {
+    pub method: String,
+    /// Path and query, as sent.
+    pub target: String,
+    pub body: String,
+}
+
+/// One container's log: `(unix nanos, text)` lines.
+#[derive(Debug, Default, Clone)]
+struct ContainerLog {
+    current: Vec<(u128, String)>,
+    previous: Option<Vec<(u128, String)>>,
+}
+
+struct State {
+    /// Objects by `(plural, namespace, name)`.
+    objects: BTreeMap<(String, String, String), Value>,
+    rv: u64,
+    /// Every change: `(rv, plural, namespace, event JSON line)`.
+    history: Vec<(u64, String, String, String)>,
+    /// Watches from a version older than this get 410.
+    compacted: u64,
+    /// Bumped to make every open stream close.
+    drops: u64,
+    /// Bumped to end every open watch with 410 Gone.
+    expirations: u64,
+    down: bool,
+    logs: BTreeMap<(String, String, String), ContainerLog>,
+    requests: Vec<Logged>,
+    /// plural → namespaces where it may be listed (everything else: 403).
+    rbac: BTreeMap<String, Vec<String>>,
+    arc_installed: bool,
+    page_size: usize,
+    issuer: String,
+    /// Bookmarks on watches that ask for them, this often.
+    bookmark_every: Duration,
+}
+
+pub struct ApiServer {
+    pub port: u16,
+    state: Arc<(Mutex<State>, Condvar)>,
+}
+
+pub fn status(code: u16, reason: &str, message: &str) -> Value {
+    json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message, "reason": reason, "code": code})
+}
+
+fn now_nanos() -> u128 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos()
+}
+
+/// RFC 3339 with nanoseconds, as `kubectl logs --timestamps` prints.
+pub fn rfc3339_nanos(nanos: u128) -> String {
+    let secs = arcscope::cli::config::rfc3339((nanos / 1_000_000_000) as i64);
+    format!("{}.{:09}Z", secs.trim_end_matches('Z'), nanos % 1_000_000_000)
+}
+
+fn parse_rfc3339(s: &str) -> Option<u128> {
+    let secs = arcscope::iam::condition::parse_date(s)?;
+    let frac: String = s.get(20..).unwrap_or("").chars().take_while(char::is_ascii_digit).collect();
+    let frac: String = frac.chars().chain(std::iter::repeat('0')).take(9).collect();
+    Some(secs as u128 * 1_000_000_000 + frac.parse::<u128>().ok()?)
+}
+
+fn b64url(bytes: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for c in bytes.chunks(3) {
+        let n =
+            (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..=c.len() {
+            out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+impl ApiServer {
+    pub fn start() -> ApiServer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = Arc::new((
+            Mutex::new(State {
+                objects: BTreeMap::new(),
+                rv: 1000,
+                history: Vec::new(),
+                compacted: 0,
+                drops: 0,
+                expirations: 0,
+                down: false,
+                logs: BTreeMap::new(),
+                requests: Vec::new(),
+                rbac: BTreeMap::new(),
+                arc_installed: true,
+                page_size: 500,
+                issuer: "https://oidc.eks.eu-west-1.amazonaws.com/id/AB12CD34EF56AB12CD34EF56AB12CD34".into(),
+                bookmark_every: Duration::from_secs(1),
+            }),
+            Condvar::new(),
+        ));
+        let server = ApiServer { port, state };
+        server.accept(listener);
+        server
+    }
+
+    /// A server holding the seed fixture's cluster objects (and its namespaces).
+    pub fn seeded() -> ApiServer {
+        let s = ApiServer::start();
+        let text = std::fs::read_to_string(super::fixtures().join("seed/k8s/arc-runners.json")).unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap();
+        for ns in ["arc-runners", "arc-systems"] {
+            s.apply(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}));
+        }
+        for item in v["items"].as_array().unwrap() {
+            s.apply(item.clone());
+        }
+        s
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.0.lock().unwrap()
+    }
+
+    fn notify(&self) {
+        self.state.1.notify_all();
+    }
+
+    /// A kubeconfig for this server in `dir`.
+    pub fn kubeconfig(&self, dir: &std::path::Path) -> std::path::PathBuf {
+        let path = dir.join("kubeconfig");
+        let text = format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: loop\n  cluster:\n    server: {}\ncontexts:\n- name: loop\n  context:\n    cluster: loop\n    user: tester\ncurrent-context: loop\nusers:\n- name: tester\n  user:\n    token: loopback-token\n",
+            self.url()
+        );
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    // ---- scripting ----
+
+    /// Create or replace an object (ADDED or MODIFIED to open watches). Returns its new version.
+    pub fn apply(&self, mut obj: Value) -> u64 {
+        let kind = obj["kind"].as_str().unwrap_or_default().to_string();
+        let (_, plural, _, namespaced) = *resource_of_kind(&kind).unwrap_or_else(|| panic!("unknown kind {kind}"));
+        let ns = if namespaced {
+            obj["metadata"]["namespace"].as_str().unwrap_or("default").to_string()
+        } else {
+            String::new()
+        };
+        let name = obj["metadata"]["name"].as_str().unwrap_or_default().to_string();
+        let mut st = self.lock();
+        st.rv += 1;
+        let rv = st.rv;
+        obj["metadata"]["resourceVersion"] = json!(rv.to_string());
+        let key = (plural.to_string(), ns.clone(), name);
+        let verb = if st.objects.contains_key(&key) { "MODIFIED" } else { "ADDED" };
+        let line = json!({"type": verb, "object": obj}).to_string();
+        st.objects.insert(key, obj);
+        st.history.push((rv, plural.to_string(), ns, line));
+        drop(st);
+        self.notify();
+        rv
+    }
+
+    /// Delete an object (DELETED to open watches).
+    pub fn delete(&self, kind: &str, namespace: &str, name: &str) {
+        let (_, plural, _, _) = *resource_of_kind(kind).unwrap();
+        let mut st = self.lock();
+        let Some(mut obj) = st.objects.remove(&(plural.to_string(), namespace.to_string(), name.to_string())) else {
+            return;
+        };
+        st.rv += 1;
+        let rv = st.rv;
+        obj["metadata"]["resourceVersion"] = json!(rv.to_string());
+        let line = json!({"type": "DELETED", "object": obj}).to_string();
+        st.history.push((rv, plural.to_string(), namespace.to_string(), line));
+        drop(st);
+        self.notify();
+    }
+
+    pub fn get(&self, kind: &str, namespace: &str, name: &str) -> Option<Value> {
+        let (_, plural, _, _) = *resource_of_kind(kind).unwrap();
+        self.lock().objects.get(&(plural.to_string(), namespace.to_string(), name.to_string())).cloned()
+    }
+
+    /// Objects of `kind` now, as `namespace/name`.
+    pub fn names(&self, kind: &str) -> Vec<String> {
+        let (_, plural, _, _) = *resource_of_kind(kind).unwrap();
+        self.lock().objects.keys().filter(|k| k.0 == plural).map(|k| format!("{}/{}", k.1, k.2)).collect()
+    }
+
+    pub fn resource_version(&self) -> u64 {
+        self.lock().rv
+    }
+
+    /// Forget history: a watch from any version seen so far now gets 410 Gone.
+    pub fn compact(&self) {
+        let mut st = self.lock();
+        st.compacted = st.rv;
+        st.history.clear();
+        drop(st);
+        self.notify();
+    }
+
+    /// Compact, and end every open watch with `ERROR` 410 (its version expired under it).
+    pub fn expire_watches(&self) {
+        let mut st = self.lock();
+        st.compacted = st.rv;
+        st.history.clear();
+        st.expirations += 1;
+        drop(st);
+        self.notify();
+    }
+
+    /// Close every open watch and log stream (a flaky load balancer).
+    pub fn drop_connections(&self) {
+        self.lock().drops += 1;
+        self.notify();
+    }
+
+    /// Down: every connection is closed on arrival; up again on the same port.
+    pub fn set_down(&self, down: bool) {
+        let mut st = self.lock();
+        st.down = down;
+        st.drops += 1;
+        drop(st);
+        self.notify();
+    }
+
+    pub fn set_arc_installed(&self, installed: bool) {
+        self.lock().arc_installed = installed;
+    }
+
+    pub fn set_page_size(&self, n: usize) {
+        self.lock().page_size = n.max(1);
+    }
+
+    pub fn set_bookmark_every(&self, every: Duration) {
+        self.lock().bookmark_every = every;
+    }
+
+    /// `plural` may be listed only in these namespaces (cluster-wide: 403).
+    pub fn restrict(&self, plural: &str, namespaces: &[&str]) {
+        self.lock().rbac.insert(plural.to_string(), namespaces.iter().map(|s| s.to_string()).collect());
+    }
+
+    /// Append lines (stamped now) to a container's current log.
+    pub fn log(&self, namespace: &str, pod: &str, container: &str, lines: &[&str]) {
+        let mut st = self.lock();
+        let log = st.logs.entry((namespace.into(), pod.into(), container.into())).or_default();
+        for l in lines {
+            let mut t = now_nanos();
+            if let Some((last, _)) = log.current.last() {
+                t = t.max(last + 1);
+            }
+            log.current.push((t, l.to_string()));
+        }
+        drop(st);
+        self.notify();
+    }
+
+    /// Append lines with given RFC 3339 timestamps.
+    pub fn log_at(&self, namespace: &str, pod: &str, container: &str, lines: &[(&str, &str)]) {
+        let mut st = self.lock();
+        let log = st.logs.entry((namespace.into(), pod.into(), container.into())).or_default();
+        for (ts, l) in lines {
+            log.current.push((parse_rfc3339(ts).expect("an RFC 3339 time"), l.to_string()));
+        }
+        drop(st);
+        self.notify();
+    }
+
+    /// The container restarted: its current log becomes the previous one.
+    pub fn restart_container(&self, namespace: &str, pod: &str, container: &str) {
+        let mut st = self.lock();
+        let log = st.logs.entry((namespace.into(), pod.into(), container.into())).or_default();
+        log.previous = Some(std::mem::take(&mut log.current));
+        drop(st);
+        self.drop_connections();
+    }
+
+    pub fn requests(&self) -> Vec<Logged> {
+        self.lock().requests.clone()
+    }
+
+    /// Requests that are not reads, or that touch Secrets.
+    pub fn writes_or_secrets(&self) -> Vec<Logged> {
+        self.requests().into_iter().filter(|r| r.method != "GET" || r.target.contains("secrets")).collect()
+    }
+
+    // ---- serving ----
+
+    fn accept(&self, listener: TcpListener) {
+        let state = self.state.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let state = state.clone();
+                std::thread::spawn(move || {
+                    let server = ApiServer { port: 0, state };
+                    server.connection(stream);
+                });
+            }
+        });
+    }
+
+    fn connection(&self, mut stream: TcpStream) {
+        if self.lock().down {
+            return;
+        }
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        while let Some(req) = super::read_request(&mut reader) {
+            let body = String::from_utf8_lossy(&req.body).into_owned();
+            self.lock().requests.push(Logged {
+                method: req.method.clone(),
+                target: req.target.clone(),
+                body: body.clone(),
+            });
+            let keep = self.route(&mut stream, &req.method, &req.target, &body);
+            if !keep {
+                return;
+            }
+        }
+    }
+
+    /// Answer one request; `false` when the connection is done (a stream ended).
+    fn route(&self, stream: &mut TcpStream, method: &str, target: &str, body: &str) -> bool {
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        let params: BTreeMap<String, String> = query
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_string(), percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned()))
+            .collect();
+        let arc = self.lock().arc_installed;
+        // Discovery and the issuer.
+        let discovery = match path {
+            "/version" => Some(
+                json!({"major": "1", "minor": "33", "gitVersion": "v1.33.4-eks-loopback", "platform": "linux/amd64"}),
+            ),
+            "/api" => Some(json!({"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []})),
+            "/apis" => {
+                let mut groups = vec![];
+                if arc {
+                    groups.push(json!({"name": "actions.github.com", "versions": [{"groupVersion": "actions.github.com/v1alpha1", "version": "v1alpha1"}], "preferredVersion": {"groupVersion": "actions.github.com/v1alpha1", "version": "v1alpha1"}}));
+                }
+                Some(json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}))
+            }
+            "/api/v1" => Some(resource_list("v1", "/api/v1")),
+            p if p == ARC && arc => Some(resource_list("actions.github.com/v1alpha1", ARC)),
+            "/.well-known/openid-configuration" => {
+                let issuer = self.lock().issuer.clone();
+                Some(
+                    json!({"issuer": issuer, "jwks_uri": "https://ip-172-16-0-1.eu-west-1.compute.internal:443/openid/v1/jwks", "response_types_supported": ["id_token"], "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["RS256"]}),
+                )
+            }
+            _ => None,
+        };
+        if let Some(v) = discovery {
+            return method == "GET" && respond(stream, 200, &v);
+        }
+        // `{prefix}/[namespaces/{ns}/]{plural}[/{name}[/{subresource}]]`
+        let not_found = status(404, "NotFound", "the server could not find the requested resource");
+        let Some(prefix) = ["/api/v1", ARC].into_iter().find(|p| path.starts_with(&format!("{p}/"))) else {
+            return respond(stream, 404, &not_found);
+        };
+        let rest: Vec<&str> = path[prefix.len() + 1..].split('/').collect();
+        let (ns, plural, tail): (Option<&str>, &str, &[&str]) = match rest.as_slice() {
+            ["namespaces", ns, plural, tail @ ..] => (Some(*ns), *plural, tail),
+            [plural, tail @ ..] => (None, *plural, tail),
+            [] => return respond(stream, 404, &not_found),
+        };
+        let Some(&(_, plural, kind, namespaced)) = RESOURCES.iter().find(|r| r.0 == prefix && r.1 == plural) else {
+            return respond(stream, 404, &not_found);
+        };
+        if prefix == ARC && !arc {
+            return respond(stream, 404, &not_found);
+        }
+        let group = if prefix == "/api/v1" { "\"\"".to_string() } else { "\"actions.github.com\"".to_string() };
+        match (method, tail) {
+            ("GET", []) => {
+                if let Some(allowed) = self.lock().rbac.get(plural).cloned()
+                    && !ns.is_some_and(|n| allowed.iter().any(|a| a == n))
+                {
+                    let scope = match ns {
+                        Some(n) => format!("in the namespace \"{n}\""),
+                        None => "at the cluster scope".into(),
+                    };
+                    let verb =
+                        if params.get("watch").is_some_and(|w| w == "1" || w == "true") { "watch" } else { "list" };
+                    let msg = format!(
+                        "{plural} is forbidden: User \"dev\" cannot {verb} resource \"{plural}\" in API group {group} {scope}"
+                    );
+                    return respond(stream, 403, &status(403, "Forbidden", &msg));
+                }
+                if params.get("watch").is_some_and(|w| w == "1" || w == "true") {
+                    self.watch(stream, plural, ns, &params);
+                    return false;
+                }
+                self.list(stream, plural, kind, prefix, ns, namespaced, &params)
+            }
+            ("GET", [name]) => match self.lock().objects.get(&(plural.into(), ns.unwrap_or("").into(), (*name).into()))
+            {
+                Some(o) => respond(stream, 200, o),
+                None => respond(stream, 404, &status(404, "NotFound", &format!("{plural} \"{name}\" not found"))),
+            },
+            ("GET", [pod, "log"]) if plural == "pods" => self.pod_log(stream, ns.unwrap_or("default"), pod, &params),
+            ("POST", [sa, "token"]) if plural == "serviceaccounts" => {
+                self.token(stream, ns.unwrap_or("default"), sa, body)
+            }
+            _ => respond(
+                stream,
+                405,
+                &status(405, "MethodNotAllowed", &format!("the loopback server does not serve {method} {path}")),
+            ),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn list(
+        &self,
+        stream: &mut TcpStream,
+        plural: &str,
+        kind: &str,
+        prefix: &str,
+        ns: Option<&str>,
+        namespaced: bool,
+        params: &BTreeMap<String, String>,
+    ) -> bool {
+        let st = self.lock();
+        let items: Vec<Value> = st
+            .objects
+            .iter()
+            .filter(|(k, _)| k.0 == plural && (!namespaced || ns.is_none_or(|n| k.1 == n)))
+            .map(|(_, v)| v.clone())
+            .collect();
+        // Continue tokens: opaque, with characters a client must escape.
+        let start = match params.get("continue") {
+            Some(c) => {
+                match c.strip_prefix("rv/").and_then(|r| r.split_once("+")).and_then(|(_, o)| o.strip_suffix("==")) {
+                    Some(o) => o.parse().unwrap_or(0),
+                    None => return respond(stream, 400, &status(400, "BadRequest", "continue key is not valid")),
+                }
+            }
+            None => 0,
+        };
+        // The server may return fewer than `limit` (the API allows it); no limit: everything.
+        let limit: usize =
+            params.get("limit").and_then(|l| l.parse::<usize>().ok()).map_or(usize::MAX, |l| l.min(st.page_size));
+        let end = (start + limit).min(items.len());
+        let mut meta = json!({"resourceVersion": st.rv.to_string()});
+        if end < items.len() {
+            meta["continue"] = json!(format!("rv/{}+{end}==", st.rv));
+        }
+        let api_version = if prefix == "/api/v1" { "v1" } else { "actions.github.com/v1alpha1" };
+        let list = json!({"kind": format!("{kind}List"), "apiVersion": api_version, "metadata": meta, "items": items[start.min(end)..end]});
+        drop(st);
+        respond(stream, 200, &list)
+    }
+
+    fn watch(&self, stream: &mut TcpStream, plural: &str, ns: Option<&str>, params: &BTreeMap<String, String>) {
+        if !chunked_head(stream, "application/json") {
+            return;
+        }
+        let from: u64 = params.get("resourceVersion").and_then(|r| r.parse().ok()).unwrap_or(0);
+        let bookmarks = params.get("allowWatchBookmarks").is_some_and(|b| b == "true");
+        let deadline = params
+            .get("timeoutSeconds")
+            .and_then(|t| t.parse::<u64>().ok())
+            .map(|s| Instant::now() + Duration::from_secs(s));
+        let (lock, cv) = &*self.state;
+        let mut st = lock.lock().unwrap();
+        if from != 0 && from < st.compacted {
+            let e = json!({"type": "ERROR", "object": status(410, "Expired", &format!("too old resource version: {from} ({})", st.compacted))});
+            drop(st);
+            let _ = chunk(stream, &e.to_string());
+            let _ = stream.write_all(b"0\r\n\r\n");
+            return;
+        }
+        let (drops, expirations) = (st.drops, st.expirations);
+        let mut sent = from;
+        let mut last_bookmark = Instant::now();
+        loop {
+            let lines: Vec<(u64, String)> = st
+                .history
+                .iter()
+                .filter(|(rv, p, n, _)| *rv > sent && p == plural && ns.is_none_or(|x| x == n))
+                .map(|(rv, _, _, l)| (*rv, l.clone()))
+                .collect();
+            let (rv_now, compacted, dropped, down) = (st.rv, st.compacted, st.drops != drops, st.down);
+            let expired = st.expirations != expirations;
+            let bookmark_every = st.bookmark_every;
+            drop(st);
+            if dropped || down {
+                return; // the connection drops mid-stream: no terminating chunk
+            }
+            // The version this watch stands on expired under it: the API ends it with 410.
+            if expired {
+                let e = json!({"type": "ERROR", "object": status(410, "Expired", &format!("too old resource version: {sent} ({compacted})"))});
+                let _ = chunk(stream, &e.to_string());
+                let _ = stream.write_all(b"0\r\n\r\n");
+                return;
+            }
+            for (rv, l) in &lines {
+                if !chunk(stream, l) {
+                    return;
+                }
+                sent = *rv;
+            }
+            if bookmarks && last_bookmark.elapsed() >= bookmark_every {
+                last_bookmark = Instant::now();
+                sent = sent.max(rv_now);
+                let b = json!({"type": "BOOKMARK", "object": {"kind": "Pod", "apiVersion": "v1", "metadata": {"resourceVersion": sent.to_string()}}});
+                if !chunk(stream, &b.to_string()) {
+                    return;
+                }
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                let _ = stream.write_all(b"0\r\n\r\n");
+                return;
+            }
+            st = cv.wait_timeout(lock.lock().unwrap(), Duration::from_millis(50)).unwrap().0;
+        }
+    }
+
+    fn pod_log(&self, stream: &mut TcpStream, ns: &str, pod: &str, params: &BTreeMap<String, String>) -> bool {
+        let Some(obj) = self.lock().objects.get(&("pods".into(), ns.into(), pod.into())).cloned() else {
+            return respond(stream, 404, &status(404, "NotFound", &format!("pods \"{pod}\" not found")));
+        };
+        let containers: Vec<String> = ["/spec/containers", "/spec/initContainers"]
+            .iter()
+            .filter_map(|p| obj.pointer(p).and_then(Value::as_array))
+            .flatten()
+            .filter_map(|c| c["name"].as_str().map(str::to_string))
+            .collect();
+        let container = match params.get("container") {
+            Some(c) => c.clone(),
+            None if containers.len() == 1 => containers[0].clone(),
+            None => {
+                let msg = format!("a container name must be specified for pod {pod}, choose one of: {containers:?}");
+                return respond(stream, 400, &status(400, "BadRequest", &msg));
+            }
+        };
+        if !containers.contains(&container) {
+            let msg = format!("container {container} is not valid for pod {pod}");
+            return respond(stream, 400, &status(400, "BadRequest", &msg));
+        }
+        let key = (ns.to_string(), pod.to_string(), container.clone());
+        let previous = params.get("previous").is_some_and(|p| p == "true");
+        let lines: Vec<(u128, String)> = {
+            let st = self.lock();
+            let log = st.logs.get(&key).cloned().unwrap_or_default();
+            if previous {
+                match log.previous {
+                    Some(p) => p,
+                    None => {
+                        drop(st);
+                        let msg = format!("previous terminated container \"{container}\" in pod \"{pod}\" not found");
+                        return respond(stream, 400, &status(400, "BadRequest", &msg));
+                    }
+                }
+            } else {
+                log.current
+            }
+        };
+        let timestamps = params.get("timestamps").is_some_and(|t| t == "true");
+        let since: Option<u128> = match (params.get("sinceTime"), params.get("sinceSeconds")) {
+            (Some(t), _) => parse_rfc3339(t),
+            (None, Some(s)) => s.parse::<u128>().ok().map(|s| now_nanos().saturating_sub(s * 1_000_000_000)),
+            _ => None,
+        };
+        let mut selected: Vec<&(u128, String)> = lines.iter().filter(|(t, _)| since.is_none_or(|s| *t >= s)).collect();
+        if let Some(n) = params.get("tailLines").and_then(|n| n.parse::<usize>().ok()) {
+            selected = selected.split_off(selected.len().saturating_sub(n));
+        }
+        let fmt = |(t, l): &(u128, String)| {
+            if timestamps { format!("{} {l}\n", rfc3339_nanos(*t)) } else { format!("{l}\n") }
+        };
+        let follow = params.get("follow").is_some_and(|f| f == "true") && !previous;
+        if !follow {
+            let text: String = selected.iter().map(|l| fmt(l)).collect();
+            return respond_text(stream, &text);
+        }
+        if !chunked_head(stream, "text/plain") {
+            return false;
+        }
+        for l in &selected {
+            if !chunk(stream, fmt(l).trim_end_matches('\n')) {
+                return false;
+            }
+        }
+        let mut next = lines.len();
+        let (lock, cv) = &*self.state;
+        let drops = lock.lock().unwrap().drops;
+        loop {
+            let st = cv.wait_timeout(lock.lock().unwrap(), Duration::from_millis(50)).unwrap().0;
+            if st.drops != drops || st.down {
+                return false;
+            }
+            // The pod is gone: the stream ends.
+            if !st.objects.contains_key(&("pods".into(), ns.into(), pod.into())) {
+                drop(st);
+                let _ = stream.write_all(b"0\r\n\r\n");
+                return false;
+            }
+            let new: Vec<(u128, String)> =
+                st.logs.get(&key).map(|l| l.current[next.min(l.current.len())..].to_vec()).unwrap_or_default();
+            drop(st);
+            for l in &new {
+                if !chunk(stream, fmt(l).trim_end_matches('\n')) {
+                    return false;
+                }
+            }
+            next += new.len();
+        }
+    }
+
+    fn token(&self, stream: &mut TcpStream, ns: &str, sa: &str, body: &str) -> bool {
+        if !self.lock().objects.contains_key(&("serviceaccounts".into(), ns.into(), sa.into())) {
+            return respond(stream, 404, &status(404, "NotFound", &format!("serviceaccounts \"{sa}\" not found")));
+        }
+        let req: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+        let audiences = req.pointer("/spec/audiences").cloned().unwrap_or(json!([]));
+        let seconds = req.pointer("/spec/expirationSeconds").and_then(Value::as_u64).unwrap_or(3600);
+        if seconds < 600 {
+            let msg = "spec.expirationSeconds: Invalid value: may not specify a duration less than 10 minutes";
+            return respond(stream, 422, &status(422, "Invalid", msg));
+        }
+        let now = now_nanos();
+        let exp = now + u128::from(seconds) * 1_000_000_000;
+        let issuer = self.lock().issuer.clone();
+        let claims = json!({"aud": audiences, "exp": (exp / 1_000_000_000) as u64, "iat": (now / 1_000_000_000) as u64, "iss": issuer, "sub": format!("system:serviceaccount:{ns}:{sa}"), "kubernetes.io": {"namespace": ns, "serviceaccount": {"name": sa}}});
+        let token = format!(
+            "{}.{}.{}",
+            b64url(br#"{"alg":"RS256","kid":"loopback"}"#),
+            b64url(claims.to_string().as_bytes()),
+            b64url(b"loopback-signature")
+        );
+        let mut answer = req.clone();
+        answer["status"] = json!({"token": token, "expirationTimestamp": rfc3339_nanos(exp / 1_000_000_000 * 1_000_000_000).replace(".000000000", "")});
+        respond(stream, 201, &answer)
+    }
+}
+
+fn resource_list(group_version: &str, prefix: &str) -> Value {
+    let resources: Vec<Value> = RESOURCES
+        .iter()
+        .filter(|r| r.0 == prefix)
+        .map(|(_, plural, kind, namespaced)| json!({"name": plural, "singularName": "", "namespaced": namespaced, "kind": kind, "verbs": ["get", "list", "watch"]}))
+        .collect();
+    json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": resources})
+}
+
+fn reason(code: u16) -> &'static str {
+    match code {
+        200 => "OK",
+        201 => "Created",
+        400 => "Bad Request",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        410 => "Gone",
+        422 => "Unprocessable Entity",
+        _ => "Error",
+    }
+}
+
+fn respond(stream: &mut TcpStream, code: u16, v: &Value) -> bool {
+    let body = v.to_string();
+    let head = format!(
+        "HTTP/1.1 {code} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        reason(code),
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body.as_bytes())).is_ok()
+}
+
+fn respond_text(stream: &mut TcpStream, text: &str) -> bool {
+    let head = format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n", text.len());
+    stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(text.as_bytes())).is_ok()
+}
+
+fn chunked_head(stream: &mut TcpStream, content_type: &str) -> bool {
+    let head = format!("HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nTransfer-Encoding: chunked\r\n\r\n");
+    stream.write_all(head.as_bytes()).is_ok()
+}
+
+/// One line as one chunk.
+fn chunk(stream: &mut TcpStream, line: &str) -> bool {
+    let c = format!("{:x}\r\n{line}\n\r\n", line.len() + 1);
+    stream.write_all(c.as_bytes()).and_then(|_| stream.flush()).is_ok()
+}
