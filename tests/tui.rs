@@ -308,3 +308,25 @@ fn a_bad_theme_file_is_one_clear_message_before_the_screen_changes() {
     assert!(s.contains("theme.toml: colors.allow: \"chartreuse\" is not a colour name or #rrggbb"), "{s}");
     assert!(!s.contains("\x1b[?1049h"), "the alternate screen was never entered");
 }
+
+#[test]
+fn the_chain_shows_the_runners_kubernetes_events_warnings_first() {
+    let mut a = app();
+    let (ns, pod) = SEED_POD.split_once('/').unwrap();
+    for (name, kind, reason, message) in [
+        ("e-normal", "Normal", "Pulled", "Container image pulled"),
+        ("e-warn", "Warning", "FailedMount", "MountVolume.SetUp failed for volume \"aws-iam-token\""),
+    ] {
+        a.inv.upsert_object(
+            "Event",
+            serde_json::json!({"apiVersion": "v1", "kind": "Event", "metadata": {"name": name, "namespace": ns},
+                "involvedObject": {"kind": "Pod", "name": pod, "namespace": ns},
+                "type": kind, "reason": reason, "message": message, "count": 3}),
+        );
+    }
+    a.run_command(&format!("chain {SEED_POD}"));
+    let s = screen(&render(&mut a, 200, 60));
+    let warn = s.find("Warning FailedMount ×3 MountVolume.SetUp failed").expect("the warning is shown");
+    let normal = s.find("Normal Pulled ×3 Container image pulled").expect("the normal event too");
+    assert!(warn < normal, "warnings first");
+}

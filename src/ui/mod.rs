@@ -373,6 +373,33 @@ fn draw_step_detail(f: &mut Frame, app: &App, area: Rect) {
     for n in &step.notes {
         lines.push(Line::from(Span::styled(format!("note: {n}"), t.muted())));
     }
+    // Kubernetes events of the runner (pod or EphemeralRunner of that name), warnings first.
+    let (ns, name) = chain.subject.split_once('/').unwrap_or(("", &chain.subject));
+    let mut events: Vec<&crate::model::k8s::Event> = app
+        .inv
+        .events
+        .iter()
+        .filter(|e| e.involved_object.name == name && e.involved_object.namespace.as_deref().unwrap_or(ns) == ns)
+        .collect();
+    events.sort_by_key(|e| e.type_.as_deref() != Some("Warning"));
+    if !events.is_empty() {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled("events", t.title())));
+        for e in events.iter().take(5) {
+            let warn = e.type_.as_deref() == Some("Warning");
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("{} {} ", e.type_.as_deref().unwrap_or("?"), e.reason.as_deref().unwrap_or("")),
+                    if warn { t.fg("warning") } else { t.muted() },
+                ),
+                Span::raw(format!(
+                    "{}{}",
+                    e.count.filter(|c| *c > 1).map(|c| format!("×{c} ")).unwrap_or_default(),
+                    e.message.as_deref().unwrap_or("")
+                )),
+            ]));
+        }
+    }
     let block =
         Block::default().borders(Borders::ALL).border_style(t.fg("border")).title(Span::styled(" step ", t.title()));
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), area);
