@@ -330,3 +330,57 @@ fn the_chain_shows_the_runners_kubernetes_events_warnings_first() {
     let normal = s.find("Normal Pulled ×3 Container image pulled").expect("the normal event too");
     assert!(warn < normal, "warnings first");
 }
+
+/// The seed runner pod as the API would send it.
+fn seed_pod_json(a: &App) -> serde_json::Value {
+    let o = a
+        .inv
+        .objects
+        .iter()
+        .find(|o| o.kind == "Pod" && format!("{}/{}", o.namespace.as_deref().unwrap_or(""), o.name) == SEED_POD);
+    serde_json::from_str(&o.expect("the seed pod").raw).unwrap()
+}
+
+#[test]
+fn a_live_change_rebuilds_only_the_rows_it_touched() {
+    let mut a = app();
+    keys(&mut a, ":runners\n");
+    let row = |a: &App, key: &str| a.table.rows.iter().find(|r| r.key == key).cloned().expect("a row");
+    let other = a.table.rows.iter().find(|r| r.key != SEED_POD).cloned().expect("another runner");
+    assert_eq!(row(&a, SEED_POD).cells[3], "Running");
+    let mut pod: serde_json::Value = seed_pod_json(&a);
+    pod["status"]["phase"] = serde_json::json!("Succeeded");
+    let ev = arcscope::sources::watch::StoreEvent {
+        generation: a.generation,
+        kind: "Pod",
+        change: arcscope::sources::watch::Change::Applied(pod),
+    };
+    assert!(a.apply(ev));
+    render(&mut a, 120, 40);
+    assert_eq!(row(&a, SEED_POD).cells[3], "Succeeded", "the changed runner's row is rebuilt");
+    assert!(std::sync::Arc::ptr_eq(&row(&a, &other.key), &other), "an untouched row is reused, not rebuilt");
+
+    // A new runner is inserted in subject order; a deleted pod's row changes to what is left.
+    let mut added: serde_json::Value = seed_pod_json(&a);
+    added["metadata"]["name"] = serde_json::json!("arc-runner-set-x7c2p-runner-0000a");
+    let (ns, name) = SEED_POD.split_once('/').unwrap();
+    for change in [
+        arcscope::sources::watch::Change::Applied(added),
+        arcscope::sources::watch::Change::Deleted { namespace: ns.into(), name: name.into() },
+    ] {
+        a.apply(arcscope::sources::watch::StoreEvent { generation: a.generation, kind: "Pod", change });
+    }
+    render(&mut a, 120, 40);
+    let keys: Vec<&str> = a.table.rows.iter().map(|r| r.key.as_str()).collect();
+    assert!(keys.contains(&"arc-runners/arc-runner-set-x7c2p-runner-0000a"));
+    // Its EphemeralRunner remains: the runner is now the EphemeralRunner without a pod.
+    assert_eq!(row(&a, SEED_POD).cells[2], "EphemeralRunner", "{keys:?}");
+    assert!(keys.is_sorted(), "patched in order: {keys:?}");
+    let rebuilt = {
+        a.refresh_table();
+        a.table.rows.iter().map(|r| r.cells.clone()).collect::<Vec<_>>()
+    };
+    render(&mut a, 120, 40);
+    let patched: Vec<Vec<String>> = a.table.rows.iter().map(|r| r.cells.clone()).collect();
+    assert_eq!(patched, rebuilt, "a patched table equals a rebuilt one");
+}

@@ -57,7 +57,15 @@ fn label(ev: &StoreEvent) -> String {
     match &ev.change {
         Change::Applied(_) => format!("{} applied", ev.kind),
         Change::Deleted { name, .. } => format!("{} deleted {name}", ev.kind),
-        Change::Relisted(items) => format!("{} relisted {}", ev.kind, items.len()),
+        Change::Relisted { items, first, last } => {
+            format!(
+                "{} relisted{} {}{}",
+                ev.kind,
+                if *first { "" } else { " +" },
+                items.len(),
+                if *last { "" } else { " …" }
+            )
+        }
         Change::State(s) => format!("{} {s}", ev.kind),
         Change::LogLine { line, .. } => format!("log {line}"),
         Change::Probe(r) => format!("probe {}", r.subject),

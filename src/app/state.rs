@@ -2,6 +2,7 @@
 
 use regex::Regex;
 use std::collections::HashMap;
+use std::sync::Arc;
 use tui_input::Input;
 
 use crate::chain::{Chain, CheckOptions, Verdict, resolve_all};
@@ -84,7 +85,8 @@ pub struct Row {
 #[derive(Debug, Clone, Default)]
 pub struct TableData {
     pub columns: Vec<&'static str>,
-    pub rows: Vec<Row>,
+    /// Shared with the runner-row cache: a rebuild reuses every row that did not change.
+    pub rows: Vec<Arc<Row>>,
     /// Indexes of rows that pass the filter, in display (sorted) order.
     pub visible: Vec<usize>,
 }
@@ -167,6 +169,14 @@ pub struct App {
     pub log_generation: u64,
     /// The watch streams' state, for the header (`watching`, `reconnecting 2`).
     pub stream_state: Option<String>,
+    /// Runners whose rows a live change touched since the table was built (patched in place
+    /// before the next frame); `None`: everything changed, rebuild.
+    dirty_subjects: Option<Vec<String>>,
+    /// The view the table was built for.
+    table_view: Option<View>,
+    /// Live changes arrived since the table was built: `ui::layout` rebuilds it before the next
+    /// frame (once per frame, not once per change).
+    pub table_stale: bool,
     /// A live cluster is the source: log options and the probe apply.
     pub live: bool,
     /// Started with `--allow-live-probe`: the probe may be offered (and still asks first).
@@ -225,7 +235,9 @@ impl App {
     }
 
     fn build(inv: Inventory, theme: Theme, keymap: Keymap, loaded_at: String, replay: bool) -> App {
-        let chains = resolve_all(&inv, &CheckOptions::default()).unwrap_or_default();
+        let mut chains = resolve_all(&inv, &CheckOptions::default()).unwrap_or_default();
+        // Subject order (stable: a subject's chains keep theirs), kept by live changes.
+        chains.sort_by(|a, b| a.subject.cmp(&b.subject));
         let mut analysis = Analysis::new(FoldLimits::default());
         let mut replaying = None;
         for log in &inv.logs {
@@ -270,6 +282,9 @@ impl App {
             log_generation: 0,
             stream_state: None,
             stream_source: None,
+            table_stale: false,
+            dirty_subjects: None,
+            table_view: None,
             live: false,
             allow_live_probe: false,
             probe_request: None,
@@ -358,15 +373,22 @@ impl App {
                 self.inv.remove_object(ev.kind, &namespace, &name);
                 self.recompute_one(ev.kind, &(namespace, name), None);
             }
-            Change::Relisted(items) => {
-                self.inv.clear_kind(ev.kind);
+            Change::Relisted { items, first, last } => {
+                // Page by page: the first replaces the kind's objects; each page's items are
+                // new to the store then, so no lookups; chains are re-simulated after the last.
+                if first {
+                    self.inv.clear_kind(ev.kind);
+                }
                 for v in items {
-                    self.inv.upsert_object(ev.kind, v);
+                    self.inv.push_object(ev.kind, v);
+                }
+                if !last {
+                    return false;
                 }
                 if shapes_chains(ev.kind) {
                     self.recompute();
                 } else {
-                    self.refresh_table();
+                    self.table_stale = true;
                 }
             }
             Change::State(_) | Change::Probe(_) => {}
@@ -380,7 +402,7 @@ impl App {
     fn recompute_one(&mut self, kind: &str, (ns, name): &(String, String), scale_set: Option<String>) {
         if !shapes_chains(kind) {
             // Events, EphemeralRunnerSets, listeners: shown beside the chains, never part of one.
-            self.refresh_table();
+            self.table_stale = true;
             return;
         }
         let key = format!("{ns}/{name}");
@@ -401,18 +423,24 @@ impl App {
         subjects.extend(scale_set);
         subjects.sort();
         subjects.dedup();
+        if let Some(dirty) = &mut self.dirty_subjects {
+            dirty.extend(subjects.iter().cloned());
+        }
         self.chains.retain(|c| !subjects.contains(&c.subject));
         for s in &subjects {
             let opts = CheckOptions { pod: Some(s.clone()), ..CheckOptions::default() };
             if let Ok(chains) = resolve_all(&self.inv, &opts) {
-                self.chains.extend(chains);
+                // In subject order, as a full resolve leaves them: the rows need no sort.
+                let at = self.chains.partition_point(|c| c.subject.as_str() <= s.as_str());
+                self.chains.splice(at..at, chains);
             }
         }
         link::link(&mut self.analysis, &self.chains);
         if let View::Chain { subject } | View::Logs { subject } = self.view().clone() {
             self.resimulate(&subject);
         }
-        self.refresh_table();
+        // Rebuilt once before the next frame, however many changes arrive until then.
+        self.table_stale = true;
     }
 
     /// The container log the live UI should follow: of the pod on screen in the chain or logs
@@ -434,7 +462,9 @@ impl App {
 
     /// Chains, links and rows after the model changed.
     fn recompute(&mut self) {
+        self.dirty_subjects = None;
         self.chains = resolve_all(&self.inv, &CheckOptions::default()).unwrap_or_default();
+        self.chains.sort_by(|a, b| a.subject.cmp(&b.subject));
         link::link(&mut self.analysis, &self.chains);
         if let View::Chain { subject } | View::Logs { subject } = self.view().clone() {
             self.resimulate(&subject);
@@ -491,7 +521,7 @@ impl App {
 
     pub fn selected_row(&self) -> Option<&Row> {
         let st = self.table_state();
-        self.table.visible.get(st.selected).and_then(|&i| self.table.rows.get(i))
+        self.table.visible.get(st.selected).and_then(|&i| self.table.rows.get(i)).map(|r| &**r)
     }
 
     fn in_namespace(&self, ns: &str) -> bool {
@@ -499,16 +529,58 @@ impl App {
     }
 
     /// Recompute the current list view's rows, then filter and sort.
+    /// Before a frame, after live changes: the runners table is patched row by row when few
+    /// runners changed (a change among 10,000 costs a binary search, not a rebuild); anything
+    /// else is rebuilt.
+    pub fn refresh_stale(&mut self) {
+        let patchable = matches!(self.view(), View::Runners { .. }) && self.table_view.as_ref() == Some(self.view());
+        match self.dirty_subjects.take() {
+            Some(dirty) if patchable && dirty.len() <= 256 => self.patch_runner_rows(dirty),
+            _ => self.refresh_table(),
+        }
+    }
+
+    fn patch_runner_rows(&mut self, mut dirty: Vec<String>) {
+        let View::Runners { scale_set } = self.view().clone() else { return };
+        dirty.sort();
+        dirty.dedup();
+        for subject in dirty {
+            let row = crate::ui::rows::runner_row_for(self, &subject, scale_set.as_deref())
+                .filter(|r| self.in_namespace_row(r))
+                .map(Arc::new);
+            match (self.table.rows.binary_search_by(|r| r.key.as_str().cmp(&subject)), row) {
+                (Ok(i), Some(r)) => self.table.rows[i] = r,
+                (Ok(i), None) => {
+                    self.table.rows.remove(i);
+                }
+                (Err(i), Some(r)) => self.table.rows.insert(i, r),
+                (Err(_), None) => {}
+            }
+        }
+        self.dirty_subjects = Some(Vec::new());
+        self.table_stale = false;
+        self.apply_filter();
+    }
+
     pub fn refresh_table(&mut self) {
-        let data = match self.view().clone() {
-            View::Pulse => super::super::ui::rows::pulse(self),
-            View::Runners { scale_set } => super::super::ui::rows::runners(self, scale_set.as_deref()),
-            View::ServiceAccounts => super::super::ui::rows::service_accounts(self),
-            View::Roles => super::super::ui::rows::roles(self),
+        use crate::ui::rows;
+        self.table_stale = false;
+        self.dirty_subjects = Some(Vec::new());
+        self.table_view = Some(self.view().clone());
+        let data: (Vec<&'static str>, Vec<Row>) = match self.view().clone() {
+            View::Pulse => rows::pulse(self),
+            View::Runners { scale_set } => rows::runners(self, scale_set.as_deref()),
+            View::ServiceAccounts => rows::service_accounts(self),
+            View::Roles => rows::roles(self),
             _ => return,
         };
+        let data = (data.0, data.1.into_iter().map(Arc::new).collect::<Vec<_>>());
         let data = TableData {
-            rows: data.1.into_iter().filter(|r| self.in_namespace_row(r)).collect(),
+            rows: if self.namespace.is_some() {
+                data.1.into_iter().filter(|r| self.in_namespace_row(r)).collect()
+            } else {
+                data.1
+            },
             columns: data.0,
             visible: Vec::new(),
         };

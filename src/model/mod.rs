@@ -94,7 +94,16 @@ pub enum ProviderLookup {
 
 impl Inventory {
     /// Add or replace one Kubernetes object of `kind` (a watch's ADDED/MODIFIED).
-    pub fn upsert_object(&mut self, kind: &str, mut obj: serde_json::Value) {
+    pub fn upsert_object(&mut self, kind: &str, obj: serde_json::Value) {
+        self.put_object(kind, obj, true);
+    }
+
+    /// Add an object known to be absent (a relist page after `clear_kind`): no lookup.
+    pub fn push_object(&mut self, kind: &str, obj: serde_json::Value) {
+        self.put_object(kind, obj, false);
+    }
+
+    fn put_object(&mut self, kind: &str, mut obj: serde_json::Value, replace: bool) {
         if kind == "Secret" {
             return;
         }
@@ -103,12 +112,22 @@ impl Inventory {
         }
         let s = |p: &str| obj.pointer(p).and_then(serde_json::Value::as_str).unwrap_or("").to_string();
         let (ns, name, api_version) = (s("/metadata/namespace"), s("/metadata/name"), s("/apiVersion"));
-        self.remove_object(kind, &ns, &name);
+        // Replaced in place (a MODIFIED keeps its position; nothing shifts in a 10,000-pod list).
         macro_rules! typed {
             ($vec:expr) => {
                 match serde::Deserialize::deserialize(&obj) {
-                    Ok(t) => $vec.push(t),
-                    Err(e) => self.warnings.push(format!("{kind} {ns}/{name}: {e}")),
+                    Ok(t) => match if replace {
+                        $vec.iter().position(|o| o.metadata.ns() == ns && o.metadata.name == name)
+                    } else {
+                        None
+                    } {
+                        Some(i) => $vec[i] = t,
+                        None => $vec.push(t),
+                    },
+                    Err(e) => {
+                        $vec.retain(|o| !(o.metadata.ns() == ns && o.metadata.name == name));
+                        self.warnings.push(format!("{kind} {ns}/{name}: {e}"));
+                    }
                 }
             };
         }
@@ -126,13 +145,13 @@ impl Inventory {
             self.namespaces.insert(ns.clone());
         }
         let raw = obj.to_string().into_boxed_str();
-        self.objects.push(KubeObject {
-            api_version,
-            kind: kind.to_string(),
-            namespace: (!ns.is_empty()).then_some(ns),
-            name,
-            raw,
-        });
+        let object =
+            KubeObject { api_version, kind: kind.to_string(), namespace: (!ns.is_empty()).then_some(ns), name, raw };
+        let same = |o: &KubeObject| o.kind == object.kind && o.namespace == object.namespace && o.name == object.name;
+        match if replace { self.objects.iter().position(same) } else { None } {
+            Some(i) => self.objects[i] = object,
+            None => self.objects.push(object),
+        }
     }
 
     /// Remove one object (a watch's DELETED).

@@ -284,8 +284,6 @@ enum Listed {
 pub(crate) struct Pages {
     /// The first page with every page's items: its `kind` (`PodList`) names the items' kind.
     pub list: serde_json::Value,
-    /// The first page's `resourceVersion`: a paged list is one snapshot, watched from there.
-    pub resource_version: String,
     /// The server repeated a continue token (or paged absurdly long): the list is incomplete.
     pub truncated: bool,
 }
@@ -295,36 +293,56 @@ pub(crate) struct Pages {
 pub(crate) async fn list_pages(client: &kube::Client, base: &str) -> Result<Option<Pages>, kube::Error> {
     let mut first: Option<serde_json::Value> = None;
     let mut items: Vec<serde_json::Value> = Vec::new();
-    let mut cont: Option<String> = None;
-    let mut seen_tokens: Vec<String> = Vec::new();
-    let mut truncated = false;
-    loop {
-        let mut path = format!("{base}?limit=500");
-        if let Some(c) = &cont {
-            if seen_tokens.contains(c) || seen_tokens.len() >= 10_000 {
-                truncated = true;
-                break;
-            }
-            seen_tokens.push(c.clone());
-            path.push_str("&continue=");
-            path.push_str(&percent_encoding::utf8_percent_encode(c, QUERY_VALUE).to_string());
-        }
-        let Some(text) = get(client, &path).await? else { return Ok(None) };
-        let mut page: serde_json::Value = serde_json::from_str(&text).map_err(kube::Error::SerdeError)?;
-        cont =
-            page.pointer("/metadata/continue").and_then(|c| c.as_str()).filter(|c| !c.is_empty()).map(str::to_string);
+    let Some((_, truncated)) = each_page(client, base, |mut page, _| {
         if let Some(serde_json::Value::Array(page_items)) = page.get_mut("items").map(serde_json::Value::take) {
             items.extend(page_items);
         }
         first.get_or_insert(page);
-        if cont.is_none() {
-            break;
-        }
-    }
+        true
+    })
+    .await?
+    else {
+        return Ok(None);
+    };
     let mut list = first.unwrap_or_else(|| serde_json::json!({"kind": "List", "apiVersion": "v1"}));
-    let resource_version = list.pointer("/metadata/resourceVersion").and_then(|v| v.as_str()).unwrap_or("").to_string();
     list["items"] = serde_json::Value::Array(items);
-    Ok(Some(Pages { list, resource_version, truncated }))
+    Ok(Some(Pages { list, truncated }))
+}
+
+/// Each page of one list handed to `page(value, last)` as it arrives (a 10,000-pod list never
+/// sits in memory whole); `page` returns false to stop. `Ok(Some((resourceVersion of the first
+/// page, truncated)))`, `Ok(None)` for 404.
+pub(crate) async fn each_page(
+    client: &kube::Client,
+    base: &str,
+    mut page: impl FnMut(serde_json::Value, bool) -> bool,
+) -> Result<Option<(String, bool)>, kube::Error> {
+    let mut resource_version: Option<String> = None;
+    let mut cont: Option<String> = None;
+    let mut seen_tokens: Vec<String> = Vec::new();
+    loop {
+        let mut path = format!("{base}?limit=500");
+        if let Some(c) = &cont {
+            path.push_str("&continue=");
+            path.push_str(&percent_encoding::utf8_percent_encode(c, QUERY_VALUE).to_string());
+        }
+        let Some(text) = get(client, &path).await? else { return Ok(None) };
+        let value: serde_json::Value = serde_json::from_str(&text).map_err(kube::Error::SerdeError)?;
+        drop(text);
+        resource_version.get_or_insert_with(|| {
+            value.pointer("/metadata/resourceVersion").and_then(|v| v.as_str()).unwrap_or("").to_string()
+        });
+        let next =
+            value.pointer("/metadata/continue").and_then(|c| c.as_str()).filter(|c| !c.is_empty()).map(str::to_string);
+        let truncated = next.as_ref().is_some_and(|c| seen_tokens.contains(c) || seen_tokens.len() >= 10_000);
+        let last = next.is_none() || truncated;
+        if !page(value, last) || last {
+            return Ok(Some((resource_version.unwrap_or_default(), truncated)));
+        }
+        let c = next.expect("not last");
+        seen_tokens.push(c.clone());
+        cont = Some(c);
+    }
 }
 
 /// Every page of one list into `inv`.

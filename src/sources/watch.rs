@@ -49,8 +49,13 @@ pub enum Change {
         namespace: String,
         name: String,
     },
-    /// A fresh list: the store's objects of this kind are exactly these.
-    Relisted(Vec<Value>),
+    /// One page of a fresh list. The first page replaces every object of the kind; after the
+    /// last, the store's objects of this kind are exactly the pages' items.
+    Relisted {
+        items: Vec<Value>,
+        first: bool,
+        last: bool,
+    },
     /// The stream's state, for the header: `watching`, `reconnecting 3`, `forbidden`.
     State(String),
     /// One new line of a followed container log, filed under its bundle path.
@@ -123,34 +128,44 @@ async fn watch_kind(client: kube::Client, base: String, kind: &'static str, gene
         backoff(failures).await;
         let current = match &rv {
             Some(r) => r.clone(),
-            None => match super::cluster::list_pages(&client, &base).await {
-                Ok(Some(mut pages)) => {
-                    let items = match pages.list.get_mut("items").map(Value::take) {
+            None => {
+                let mut first = true;
+                let mut receiver_gone = false;
+                let listed = super::cluster::each_page(&client, &base, |mut page, last| {
+                    let items = match page.get_mut("items").map(Value::take) {
                         Some(Value::Array(items)) => items.into_iter().filter(|o| shown(kind, o)).collect(),
                         _ => Vec::new(),
                     };
-                    if !send(Change::Relisted(items)) {
-                        return;
-                    }
-                    rv = Some(pages.resource_version.clone());
-                    pages.resource_version
-                }
-                Ok(None) => {
-                    let _ = send(Change::State("not installed".into()));
+                    receiver_gone = !send(Change::Relisted { items, first, last });
+                    first = false;
+                    !receiver_gone
+                })
+                .await;
+                if receiver_gone {
                     return;
                 }
-                Err(kube::Error::Api(s)) if s.code == 403 => {
-                    let _ = send(Change::State("forbidden".into()));
-                    return;
-                }
-                Err(_) => {
-                    failures += 1;
-                    if !send(Change::State(format!("reconnecting {failures}"))) {
+                match listed {
+                    Ok(Some((version, _))) => {
+                        rv = Some(version.clone());
+                        version
+                    }
+                    Ok(None) => {
+                        let _ = send(Change::State("not installed".into()));
                         return;
                     }
-                    continue;
+                    Err(kube::Error::Api(s)) if s.code == 403 => {
+                        let _ = send(Change::State("forbidden".into()));
+                        return;
+                    }
+                    Err(_) => {
+                        failures += 1;
+                        if !send(Change::State(format!("reconnecting {failures}"))) {
+                            return;
+                        }
+                        continue;
+                    }
                 }
-            },
+            }
         };
         let path = format!("{base}?watch=1&allowWatchBookmarks=true&timeoutSeconds=290&resourceVersion={current}");
         let stream =

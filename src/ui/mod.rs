@@ -35,6 +35,9 @@ fn areas(area: Rect) -> [Rect; 5] {
 /// What the app needs to know of the screen — the page length, where the table's first row is
 /// (for mouse clicks) — computed before a frame, so drawing only reads the app.
 pub fn layout(app: &mut App, area: Rect) {
+    if app.table_stale {
+        app.refresh_stale();
+    }
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return;
     }

@@ -1,12 +1,13 @@
 //! Table rows of the list views, computed from the model (once per data change, not per frame).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::app::App;
 use crate::app::state::Row;
 use crate::chain::{Chain, SubjectKind, Verdict};
 use crate::model::Inventory;
 use crate::model::aws::Role;
+use crate::model::k8s::{EphemeralRunner, Pod};
 
 use super::theme::verdict_label;
 
@@ -107,24 +108,55 @@ pub fn pulse(app: &App) -> (Vec<&'static str>, Vec<Row>) {
     (cols, rows)
 }
 
+/// Runner rows (one per subject), sorted by subject — the order [`runner_row_for`] patches in.
 pub fn runners(app: &App, scale_set: Option<&str>) -> (Vec<&'static str>, Vec<Row>) {
     let cols = vec!["NAME", "NAMESPACE", "KIND", "PHASE", "READY", "RESTARTS", "AGE", "NODE", "JOB", "VERDICT"];
     let mut by_subject: BTreeMap<&str, Vec<&Chain>> = BTreeMap::new();
-    for c in &app.chains {
-        if scale_set.is_none_or(|s| c.scale_set.as_deref() == Some(s)) {
-            by_subject.entry(c.subject.as_str()).or_default().push(c);
-        }
+    for c in app.chains.iter().filter(|c| scale_set.is_none_or(|s| c.scale_set.as_deref() == Some(s))) {
+        by_subject.entry(c.subject.as_str()).or_default().push(c);
     }
+    // One index per build: a lookup per row would make 10,000 runners a hundred million compares.
+    let pods: HashMap<(&str, &str), &Pod> =
+        app.inv.pods.iter().map(|p| ((p.metadata.ns(), p.metadata.name.as_str()), p)).collect();
+    let ers: HashMap<(&str, &str), &EphemeralRunner> =
+        app.inv.ephemeral_runners.iter().map(|e| ((e.metadata.ns(), e.metadata.name.as_str()), e)).collect();
     let rows = by_subject
         .into_iter()
         .map(|(subject, chains)| {
-            let (ns, name) = subject.split_once('/').unwrap_or(("", subject));
-            let pod = app.inv.pods.iter().find(|p| p.metadata.ns() == ns && p.metadata.name == name);
-            let er = app.inv.ephemeral_runner(ns, name);
-            let kind = match chains[0].subject_kind {
-                SubjectKind::Pod => "Pod",
-                SubjectKind::EphemeralRunner => "EphemeralRunner",
-                SubjectKind::AutoscalingRunnerSet => "ScaleSet",
+            let key = split(subject);
+            runner_row(app, subject, &chains, pods.get(&key).copied(), ers.get(&key).copied())
+        })
+        .collect();
+    (cols, rows)
+}
+
+/// The row of one runner after a live change, `None` when it has no chain (any more). Needs
+/// `app.chains` in subject order (the app keeps them so): a binary search, not a scan.
+pub fn runner_row_for(app: &App, subject: &str, scale_set: Option<&str>) -> Option<Row> {
+    let lo = app.chains.partition_point(|c| c.subject.as_str() < subject);
+    let hi = app.chains.partition_point(|c| c.subject.as_str() <= subject);
+    let chains: Vec<&Chain> =
+        app.chains[lo..hi].iter().filter(|c| scale_set.is_none_or(|s| c.scale_set.as_deref() == Some(s))).collect();
+    if chains.is_empty() {
+        return None;
+    }
+    let (ns, name) = split(subject);
+    let pod = app.inv.pods.iter().find(|p| p.metadata.ns() == ns && p.metadata.name == name);
+    Some(runner_row(app, subject, &chains, pod, app.inv.ephemeral_runner(ns, name)))
+}
+
+fn split(subject: &str) -> (&str, &str) {
+    subject.split_once('/').unwrap_or(("", subject))
+}
+
+fn runner_row(app: &App, subject: &str, chains: &[&Chain], pod: Option<&Pod>, er: Option<&EphemeralRunner>) -> Row {
+    let (ns, name) = split(subject);
+    {
+        {
+            let kind = match chains.first().map(|c| c.subject_kind) {
+                Some(SubjectKind::Pod) | None => "Pod",
+                Some(SubjectKind::EphemeralRunner) => "EphemeralRunner",
+                Some(SubjectKind::AutoscalingRunnerSet) => "ScaleSet",
             };
             let phase = pod.and_then(|p| p.status.phase.clone()).or_else(|| {
                 er.and_then(|e| {
@@ -181,9 +213,8 @@ pub fn runners(app: &App, scale_set: Option<&str>) -> (Vec<&'static str>, Vec<Ro
                 key: subject.to_string(),
                 verdict: Some(verdict),
             }
-        })
-        .collect();
-    (cols, rows)
+        }
+    }
 }
 
 pub fn service_accounts(app: &App) -> (Vec<&'static str>, Vec<Row>) {

@@ -483,16 +483,12 @@ impl ApiServer {
         params: &BTreeMap<String, String>,
     ) -> bool {
         let st = self.lock();
-        let items: Vec<Value> = st
-            .objects
-            .iter()
-            .filter(|(k, _)| k.0 == plural && (!namespaced || ns.is_none_or(|n| k.1 == n)))
-            .map(|(_, v)| v.clone())
-            .collect();
+        let matching =
+            || st.objects.iter().filter(|(k, _)| k.0 == plural && (!namespaced || ns.is_none_or(|n| k.1 == n)));
         // Continue tokens: opaque, with characters a client must escape.
         let start = match params.get("continue") {
             Some(c) => {
-                match c.strip_prefix("rv/").and_then(|r| r.split_once("+")).and_then(|(_, o)| o.strip_suffix("==")) {
+                match c.strip_prefix("rv/").and_then(|r| r.split_once('+')).and_then(|(_, o)| o.strip_suffix("==")) {
                     Some(o) => o.parse().unwrap_or(0),
                     None => return respond(stream, 400, &status(400, "BadRequest", "continue key is not valid")),
                 }
@@ -502,13 +498,15 @@ impl ApiServer {
         // The server may return fewer than `limit` (the API allows it); no limit: everything.
         let limit: usize =
             params.get("limit").and_then(|l| l.parse::<usize>().ok()).map_or(usize::MAX, |l| l.min(st.page_size));
-        let end = (start + limit).min(items.len());
+        let total = matching().count();
+        let items: Vec<Value> = matching().skip(start).take(limit).map(|(_, v)| v.clone()).collect();
+        let end = start + items.len();
         let mut meta = json!({"resourceVersion": st.rv.to_string()});
-        if end < items.len() {
+        if end < total {
             meta["continue"] = json!(format!("rv/{}+{end}==", st.rv));
         }
         let api_version = if prefix == "/api/v1" { "v1" } else { "actions.github.com/v1alpha1" };
-        let list = json!({"kind": format!("{kind}List"), "apiVersion": api_version, "metadata": meta, "items": items[start.min(end)..end]});
+        let list = json!({"kind": format!("{kind}List"), "apiVersion": api_version, "metadata": meta, "items": items});
         drop(st);
         respond(stream, 200, &list)
     }
@@ -536,8 +534,8 @@ impl ApiServer {
         let mut sent = from;
         let mut last_bookmark = Instant::now();
         loop {
-            let lines: Vec<(u64, String)> = st
-                .history
+            let after = st.history.partition_point(|h| h.0 <= sent);
+            let lines: Vec<(u64, String)> = st.history[after..]
                 .iter()
                 .filter(|(rv, p, n, _)| *rv > sent && p == plural && ns.is_none_or(|x| x == n))
                 .map(|(rv, _, _, l)| (*rv, l.clone()))
