@@ -168,7 +168,9 @@ pub struct App {
     /// Generation of the followed log (bumped on every switch of the followed container).
     pub log_generation: u64,
     /// The watch streams' state, for the header (`watching`, `reconnecting 2`).
-    pub stream_state: Option<String>,
+    pub stream_state: std::collections::BTreeMap<&'static str, String>,
+    /// The followed log's stream state (`streaming`, `reconnecting 2`, `forbidden`).
+    pub log_state: Option<String>,
     /// Runners whose rows a live change touched since the table was built (patched in place
     /// before the next frame); `None`: everything changed, rebuild.
     dirty_subjects: Option<Vec<String>>,
@@ -280,7 +282,8 @@ impl App {
             assumable_by: HashMap::new(),
             generation: 1,
             log_generation: 0,
-            stream_state: None,
+            stream_state: std::collections::BTreeMap::new(),
+            log_state: None,
             stream_source: None,
             table_stale: false,
             dirty_subjects: None,
@@ -339,7 +342,11 @@ impl App {
             return true;
         }
         if let Change::State(s) = &ev.change {
-            self.stream_state = Some(format!("{} {s}", ev.kind.to_lowercase()));
+            if ev.kind == "Log" {
+                self.log_state = Some(s.clone());
+            } else {
+                self.stream_state.insert(ev.kind, s.clone());
+            }
             return true;
         }
         if self.frozen {
@@ -441,6 +448,19 @@ impl App {
         }
         // Rebuilt once before the next frame, however many changes arrive until then.
         self.table_stale = true;
+    }
+
+    /// The watches in one phrase for the header: `watching 7 kinds`, or the first that is not
+    /// (`Pod reconnecting 2`); kinds that are not installed (ARC absent) are not a problem.
+    pub fn watch_summary(&self) -> Option<String> {
+        if self.stream_state.is_empty() {
+            return None;
+        }
+        let fine = |s: &str| s == "watching" || s == "not installed";
+        Some(match self.stream_state.iter().find(|(_, s)| !fine(s)) {
+            Some((kind, s)) => format!("⚠ {kind} {s}"),
+            None => format!("watching {} kinds", self.stream_state.values().filter(|s| *s == "watching").count()),
+        })
     }
 
     /// The container log the live UI should follow: of the pod on screen in the chain or logs

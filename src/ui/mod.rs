@@ -99,7 +99,7 @@ fn draw_header(f: &mut Frame, app: &App, area: Rect) {
             t.header(),
         ),
     ];
-    if let Some(state) = &app.stream_state {
+    if let Some(state) = app.watch_summary() {
         parts.push(Span::styled(format!("│ {state} "), t.header()));
     }
     if app.frozen {
@@ -521,8 +521,25 @@ fn draw_logs(f: &mut Frame, app: &App, area: Rect, full: bool) {
     let t = &app.theme;
     let lines = logs_lines(app);
     let focused = app.chain.focus == Focus::Logs || full;
+    // Live: which container, which window, and the stream's state.
+    let stream = app
+        .log_target()
+        .filter(|_| app.live)
+        .map(|t| {
+            let window = match t.since_seconds {
+                Some(s) => format!("since {}m", s / 60),
+                None => format!("last {}", crate::sources::logstream::TAIL),
+            };
+            format!(
+                " · {}{} {window} · {}",
+                t.container,
+                if t.previous { " (previous)" } else { "" },
+                app.log_state.as_deref().unwrap_or("connecting")
+            )
+        })
+        .unwrap_or_default();
     let flags = format!(
-        " logs{}{}{}{} ",
+        " logs{stream}{}{}{}{} ",
         if app.chain.autoscroll { " · autoscroll" } else { "" },
         if app.chain.wrap { " · wrap" } else { "" },
         if app.chain.timestamps { " · timestamps" } else { "" },
@@ -537,10 +554,12 @@ fn draw_logs(f: &mut Frame, app: &App, area: Rect, full: bool) {
     let max_scroll = lines.len().saturating_sub(height);
     let scroll = if app.chain.autoscroll { max_scroll } else { app.chain.log_scroll.min(max_scroll) };
     let rendered: Vec<Line> = if lines.is_empty() {
-        vec![Line::from(Span::styled(
-            "no logs for this runner in the data (the job log lives on GitHub: arcscope explain --runner)",
-            t.muted(),
-        ))]
+        let msg = if app.live && app.log_target().is_some() {
+            "no lines yet from the followed container (the job log lives on GitHub: arcscope explain --runner)"
+        } else {
+            "no logs for this runner in the data (the job log lives on GitHub: arcscope explain --runner)"
+        };
+        vec![Line::from(Span::styled(msg, t.muted()))]
     } else {
         lines
             .iter()
@@ -686,8 +705,11 @@ fn draw_confirm(f: &mut Frame, app: &App, area: Rect, plan: &crate::probe::Probe
         Span::styled("y", t.fg("warning").add_modifier(Modifier::BOLD)),
         Span::raw(" send these calls · any other key: cancel, nothing is sent"),
     ]));
-    let height = (lines.len() as u16 + 2).min(area.height);
-    let rect = centered(area, area.width.saturating_sub(4).min(110), height);
+    let width = area.width.saturating_sub(4).min(110);
+    // Wrapped height (word wrap can take a little more than the characters need: one spare row).
+    let inner = width.saturating_sub(2).max(1) as usize;
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum::<usize>() + 1;
+    let rect = centered(area, width, (rows as u16 + 2).min(area.height));
     f.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)

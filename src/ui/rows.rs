@@ -207,7 +207,11 @@ fn runner_row(app: &App, subject: &str, chains: &[&Chain], pod: Option<&Pod>, er
                     if verdict == Verdict::Allow {
                         verdict_label(verdict).to_string()
                     } else {
-                        format!("{} {}", verdict_label(verdict), detail.trim_start_matches(['✘', '?', ' ']))
+                        format!(
+                            "{} {}",
+                            verdict_label(verdict),
+                            detail.trim_start_matches(['✘', '?', ' ']).trim_start_matches("unknown: ")
+                        )
                     },
                 ],
                 key: subject.to_string(),
