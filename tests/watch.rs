@@ -188,6 +188,31 @@ fn the_store_follows_adds_changes_deletes_410_drops_and_a_restart() {
 }
 
 #[test]
+fn pods_that_are_neither_arc_nor_aws_identity_are_not_stored() {
+    let server = ApiServer::start();
+    server.apply(seed_pod());
+    let web = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "namespace": NS, "labels": {"app": "web"}},
+        "spec": {"containers": [{"name": "web", "image": "nginx"}]}});
+    server.apply(web.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = iam_only_app();
+    let (tx, rx) = std::sync::mpsc::channel();
+    arcscope::sources::watch::spawn(args(&server, &dir), app.generation, tx);
+    let mut seen = Vec::new();
+    pump(&mut app, &rx, &mut seen, |a, s| a.inv.pods.len() == 1 && s.iter().any(|e| e == "Pod watching"));
+    assert_eq!(pod_names(&app), vec![format!("{NS}/{RUNNER}")]);
+    server.apply(web);
+    // The runner stops being one (labels, owner and AWS env gone): it leaves the store.
+    let mut plain = seed_pod();
+    plain["metadata"]["labels"] = json!({"app": "batch"});
+    plain["metadata"]["ownerReferences"] = json!([]);
+    plain["spec"]["containers"][0]["env"] = json!([]);
+    server.apply(plain);
+    pump(&mut app, &rx, &mut seen, |a, _| a.inv.pods.is_empty());
+    assert!(app.chains.is_empty());
+}
+
+#[test]
 fn a_scale_set_change_resimulates_its_runners() {
     let server = ApiServer::seeded();
     let dir = tempfile::tempdir().unwrap();

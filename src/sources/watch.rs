@@ -24,21 +24,55 @@ pub const WATCHED: &[(&str, &str, &str)] = &[
     ("/apis/actions.github.com/v1alpha1", "autoscalinglisteners", "AutoscalingListener"),
 ];
 
-/// Events are kept only for the objects arcscope shows (a busy cluster's other events are
-/// most of the event stream).
-fn shown(kind: &str, obj: &Value) -> bool {
-    kind != "Event"
-        || obj.pointer("/involvedObject/kind").and_then(Value::as_str).is_some_and(|k| {
+/// Only what arcscope shows is stored (a busy cluster's other pods and events would be most of
+/// the memory): ARC's pods (runner, listener, controller, Kubernetes-mode job pods — arc.md
+/// §2.7), any pod whose AWS identity a webhook injected (IRSA or Pod Identity env), and events
+/// of the kinds shown.
+pub fn shown(kind: &str, obj: &Value) -> bool {
+    match kind {
+        "Pod" => arc_or_aws_pod(obj),
+        "Event" => shown_event(obj),
+        _ => true,
+    }
+}
+
+fn arc_or_aws_pod(pod: &Value) -> bool {
+    let labels = pod.pointer("/metadata/labels").and_then(Value::as_object);
+    let arc_label = labels.is_some_and(|l| {
+        l.keys().any(|k| k.starts_with("actions.github.com/") || k == "actions-ephemeral-runner" || k == "runner-pod")
+            || l.get("app.kubernetes.io/part-of").and_then(Value::as_str).is_some_and(|v| v.starts_with("gha-r"))
+    });
+    let owned = pod
+        .pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)
+        .is_some_and(|o| o.iter().any(|r| r["kind"] == "EphemeralRunner" || r["kind"] == "AutoscalingListener"));
+    let aws_env = ["/spec/containers", "/spec/initContainers"]
+        .iter()
+        .filter_map(|p| pod.pointer(p).and_then(Value::as_array))
+        .flatten()
+        .filter_map(|c| c["env"].as_array())
+        .flatten()
+        .any(|e| {
             matches!(
-                k,
-                "Pod"
-                    | "ServiceAccount"
-                    | "AutoscalingRunnerSet"
-                    | "EphemeralRunnerSet"
-                    | "EphemeralRunner"
-                    | "AutoscalingListener"
+                e["name"].as_str(),
+                Some("AWS_ROLE_ARN" | "AWS_CONTAINER_CREDENTIALS_FULL_URI" | "AWS_ACCESS_KEY_ID")
             )
-        })
+        });
+    arc_label || owned || aws_env
+}
+
+fn shown_event(obj: &Value) -> bool {
+    obj.pointer("/involvedObject/kind").and_then(Value::as_str).is_some_and(|k| {
+        matches!(
+            k,
+            "Pod"
+                | "ServiceAccount"
+                | "AutoscalingRunnerSet"
+                | "EphemeralRunnerSet"
+                | "EphemeralRunner"
+                | "AutoscalingListener"
+        )
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -192,7 +226,14 @@ async fn watch_kind(client: kube::Client, base: String, kind: &'static str, gene
             match stream.try_next().await {
                 Ok(Some(WatchEvent::Added(o) | WatchEvent::Modified(o))) => {
                     rv = rv_of(&o).or(rv);
-                    if shown(kind, &o) && !send(Change::Applied(o)) {
+                    // An object that stopped being shown leaves the store like a deleted one.
+                    let change = if shown(kind, &o) {
+                        Change::Applied(o)
+                    } else {
+                        let (namespace, name) = id_of(&o);
+                        Change::Deleted { namespace, name }
+                    };
+                    if !send(change) {
                         return;
                     }
                 }
@@ -224,5 +265,38 @@ async fn watch_kind(client: kube::Client, base: String, kind: &'static str, gene
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown;
+    use serde_json::json;
+
+    #[test]
+    fn only_arc_and_aws_identity_pods_and_their_events_are_kept() {
+        let pod = |meta: serde_json::Value, env: &[&str]| {
+            let env: Vec<_> = env.iter().map(|n| json!({"name": n, "value": "x"})).collect();
+            json!({"metadata": meta, "spec": {"containers": [{"name": "c", "env": env}]}})
+        };
+        assert!(!shown("Pod", &pod(json!({"name": "web", "labels": {"app": "web"}}), &[])), "a plain pod");
+        assert!(
+            shown("Pod", &pod(json!({"labels": {"actions-ephemeral-runner": "True"}}), &[])),
+            "a runner (arc.md §2.7)"
+        );
+        assert!(shown("Pod", &pod(json!({"ownerReferences": [{"kind": "EphemeralRunner", "name": "r"}]}), &[])));
+        assert!(shown("Pod", &pod(json!({"labels": {"app.kubernetes.io/part-of": "gha-rs-controller"}}), &[])));
+        assert!(shown("Pod", &pod(json!({"labels": {"runner-pod": "r"}}), &[])), "a Kubernetes-mode job pod");
+        assert!(
+            shown("Pod", &pod(json!({"name": "api"}), &["AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"])),
+            "IRSA env"
+        );
+        assert!(
+            shown("Pod", &pod(json!({"name": "api"}), &["AWS_CONTAINER_CREDENTIALS_FULL_URI"])),
+            "Pod Identity env"
+        );
+        assert!(shown("Event", &json!({"involvedObject": {"kind": "EphemeralRunner"}})));
+        assert!(!shown("Event", &json!({"involvedObject": {"kind": "Node"}})));
+        assert!(shown("ServiceAccount", &json!({})));
     }
 }
