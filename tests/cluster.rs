@@ -231,3 +231,29 @@ fn a_forbidden_cluster_wide_list_falls_back_to_the_namespaces_allowed() {
     assert!(server.requests().iter().any(|r| r.target == "/api/v1/namespaces/arc-runners/pods?limit=500"));
     assert!(server.writes_or_secrets().is_empty());
 }
+
+#[test]
+fn kube_rs_discovery_finds_arcs_group_on_the_loopback_server() {
+    // The loopback server must be faithful to what kube-rs asks: /api, /apis, and each group's
+    // resource list. (arcscope itself needs no discovery: a 404 says a kind is not installed.)
+    let server = seeded();
+    let dir = tempfile::tempdir().unwrap();
+    let args =
+        arcscope::sources::cluster::LiveArgs { kubeconfig: Some(server.kubeconfig(dir.path())), ..Default::default() };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let (client, _) = arcscope::sources::cluster::connect(&args).await.unwrap();
+        let discovery = kube::discovery::Discovery::new(client.clone()).run().await.expect("discovery runs");
+        let arc = discovery.get("actions.github.com").expect("ARC's group is discovered");
+        let kinds: Vec<String> = arc.recommended_resources().into_iter().map(|(r, _)| r.kind).collect();
+        assert!(kinds.contains(&"EphemeralRunner".to_string()), "{kinds:?}");
+        assert!(discovery.get("").is_some(), "the core group");
+    });
+    server.set_arc_installed(false);
+    rt.block_on(async {
+        let (client, _) = arcscope::sources::cluster::connect(&args).await.unwrap();
+        let discovery = kube::discovery::Discovery::new(client).run().await.expect("discovery runs");
+        assert!(discovery.get("actions.github.com").is_none(), "no CRDs, no group");
+    });
+    assert!(server.writes_or_secrets().is_empty());
+}
