@@ -17,7 +17,9 @@ fn tui(source: &SourceArgs, theme: Option<&str>, mouse: bool, allow_live_probe: 
     app.live = source.live_args().is_some();
     app.allow_live_probe = allow_live_probe;
     // A live cluster: watched, so the screen follows the cluster.
-    arcscope::tui::run(app, mouse, source.live_args()).map_err(|e| UsageError(format!("terminal: {e}")))?;
+    // Live AWS for the probe's STS calls, when IAM was read live.
+    let aws = (app.live && app.inv.caller.is_some()).then(|| source.aws_args());
+    arcscope::tui::run(app, mouse, source.live_args(), aws).map_err(|e| UsageError(format!("terminal: {e}")))?;
     Ok(0)
 }
 use arcscope::cli::check::{self, CheckArgs};

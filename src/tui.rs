@@ -36,7 +36,12 @@ pub fn osc52(text: &str) -> String {
 }
 
 /// Run the UI until quit. `live`: the cluster to watch (and whose runner logs to follow).
-pub fn run(mut app: App, mouse: bool, live: Option<crate::sources::cluster::LiveArgs>) -> std::io::Result<()> {
+pub fn run(
+    mut app: App,
+    mouse: bool,
+    live: Option<crate::sources::cluster::LiveArgs>,
+    aws: Option<crate::sources::aws::AwsArgs>,
+) -> std::io::Result<()> {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
     let (tx, rx) = std::sync::mpsc::channel();
@@ -78,9 +83,9 @@ pub fn run(mut app: App, mouse: bool, live: Option<crate::sources::cluster::Live
             }
             // A confirmed probe runs on its own thread; its report comes back as an event.
             if let (Some(confirmed), Some(args)) = (app.probe_request.take(), &live) {
-                let (args, tx, generation) = (args.clone(), tx.clone(), app.generation);
+                let (args, aws, tx, generation) = (args.clone(), aws.clone(), tx.clone(), app.generation);
                 std::thread::spawn(move || {
-                    let report = crate::probe::run_blocking(&args, &confirmed);
+                    let report = crate::probe::run_blocking(&args, aws.as_ref(), &confirmed);
                     let change = crate::sources::watch::Change::Probe(report);
                     let _ = tx.send(crate::sources::watch::StoreEvent { generation, kind: "Probe", change });
                 });

@@ -35,7 +35,8 @@ fn kubeconfig_for(dir: &std::path::Path, server: &str) -> std::path::PathBuf {
 
 fn check(kubeconfig: &std::path::Path, extra: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_arcscope"))
-        .args(["check", "--kubeconfig", kubeconfig.to_str().unwrap(), "--format", "json"])
+        // Kubernetes only: a developer's own AWS credentials are never read by these tests.
+        .args(["check", "--kubeconfig", kubeconfig.to_str().unwrap(), "--format", "json", "--no-aws"])
         .args(extra)
         .env_remove("KUBERNETES_SERVICE_HOST")
         .output()
@@ -180,35 +181,19 @@ fn bundle_export_round_trips_to_the_same_verdicts() {
             .output()
             .unwrap()
     };
-    let export = run(&["bundle", "export", out_dir.to_str().unwrap(), "--kubeconfig", kc.to_str().unwrap()]);
+    let export =
+        run(&["bundle", "export", out_dir.to_str().unwrap(), "--kubeconfig", kc.to_str().unwrap(), "--no-aws"]);
     assert_eq!(export.status.code(), Some(0), "{}", common::stderr(&export));
     assert!(out_dir.join("logs/arc-runners/arc-runner-set-x7c2p-runner-4h9sd/runner.log").is_file());
     assert!(out_dir.join("cluster/openid-configuration.json").is_file());
     // The exported bundle gives the same chains as the live check.
-    // subject, verdict, and (action, decision, decided_by) of every step, one line per chain.
-    let summary = |o: &std::process::Output| -> Vec<String> {
-        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-        v["chains"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| {
-                let steps: Vec<String> = c["steps"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|s| format!("{} {} {}", s["action"], s["decision"], s["decided_by"]))
-                    .collect();
-                format!("{} {} [{}]", c["subject"], c["verdict"], steps.join(", "))
-            })
-            .collect()
-    };
+    let summary = common::verdict_summary;
     let live = check(&kc, &[]);
     let offline = run(&["check", "--bundle", out_dir.to_str().unwrap(), "--format", "json"]);
     assert_eq!(summary(&live), summary(&offline));
     assert!(!summary(&live).is_empty());
     // No overwrite.
-    let again = run(&["bundle", "export", out_dir.to_str().unwrap(), "--kubeconfig", kc.to_str().unwrap()]);
+    let again = run(&["bundle", "export", out_dir.to_str().unwrap(), "--kubeconfig", kc.to_str().unwrap(), "--no-aws"]);
     assert_eq!(again.status.code(), Some(2));
     assert!(common::stderr(&again).contains("not empty"));
     assert!(server.writes_or_secrets().is_empty());

@@ -405,7 +405,11 @@ fn tui_session(server: &ApiServer, extra: &str, keys: &[&str]) -> String {
     let kc = server.kubeconfig(dir.path());
     let bin = env!("CARGO_BIN_EXE_arcscope");
     let mut child = std::process::Command::new("script")
-        .args(["-qec", &format!("stty rows 40 cols 140; {bin} --kubeconfig {} {extra}", kc.display()), "/dev/null"])
+        .args([
+            "-qec",
+            &format!("stty rows 40 cols 140; {bin} --kubeconfig {} --no-aws {extra}", kc.display()),
+            "/dev/null",
+        ])
         .env("TERM", "xterm-256color")
         .env("HOME", dir.path())
         .stdin(std::process::Stdio::piped())

@@ -334,9 +334,15 @@ impl App {
         }
         if let Change::Probe(report) = ev.change {
             let failed = report.lines.iter().filter(|l| !l.ok).count();
-            self.status = Some(match failed {
-                0 => format!("probe of {} done", report.subject),
-                n => format!("probe of {}: {n} call(s) failed — see the step panel", report.subject),
+            let disagree = report.lines.iter().filter(|l| l.disagrees).count();
+            self.status = Some(match (disagree, failed) {
+                (0, 0) => format!("probe of {} done: AWS agrees with the prediction", report.subject),
+                (0, n) => {
+                    format!("probe of {}: {n} call(s) refused, as predicted — see the step panel", report.subject)
+                }
+                (d, _) => {
+                    format!("⚠ probe of {}: AWS disagrees with {d} prediction(s) — see the step panel", report.subject)
+                }
             });
             self.probe = Some(report);
             return true;
@@ -872,7 +878,11 @@ impl App {
             return;
         };
         match crate::probe::ProbePlan::for_chain(&self.inv, chain) {
-            Ok(plan) => self.mode = Mode::ConfirmProbe(plan),
+            Ok(mut plan) => {
+                // The STS calls need live AWS (IAM read live this session).
+                plan.aws = self.inv.caller.is_some();
+                self.mode = Mode::ConfirmProbe(plan);
+            }
             Err(e) => self.status = Some(format!("no probe: {e}")),
         }
     }

@@ -172,6 +172,12 @@ pub(crate) fn assume_role(inv: &Inventory, caller: &Session, p: &AssumeParams<'_
     let principal = caller.role.session_arn(&caller.session_name);
     let resource = p.target.arn();
     let mut assume = Step::new(p.hop, p.via, "sts:AssumeRole", &principal, &resource);
+    assume.request = Some(super::StsRequest {
+        session_name: p.session_name.map(str::to_string),
+        tags: if p.tagging == Tagging::NotSent { Vec::new() } else { p.tags.to_vec() },
+        duration_seconds: p.duration,
+        external_id: p.external_id.map(str::to_string),
+    });
     let target = inv.role(&resource);
     let caller_role = inv.role(&caller.role.arn());
     // R17 [obs]: inherited transitive tags require TagSession even when the action sends none.

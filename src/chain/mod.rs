@@ -88,6 +88,20 @@ pub struct Step {
     pub log_line: Option<String>,
     pub fixes: Vec<String>,
     pub notes: Vec<String>,
+    /// The STS request this step stands for, as the job would send it (for the live probe).
+    #[serde(skip)]
+    pub request: Option<StsRequest>,
+}
+
+/// What an `sts:AssumeRole` request carries, as configure-aws-credentials would send it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StsRequest {
+    /// `None`: an expression, known only at run time.
+    pub session_name: Option<String>,
+    /// Session tags sent (`None` value: known only at run time); empty when none are sent.
+    pub tags: Vec<(String, Option<String>)>,
+    pub duration_seconds: u32,
+    pub external_id: Option<String>,
 }
 
 impl Step {
@@ -107,6 +121,7 @@ impl Step {
             log_line: None,
             fixes: Vec::new(),
             notes: Vec::new(),
+            request: None,
         }
     }
 

@@ -47,7 +47,6 @@ struct Report<'a> {
 
 /// Run `check`; returns the exit status (0 all allowed, 1 a denial or unknown, 2 unusable input).
 pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, UsageError> {
-    let inv = args.source.load()?;
     let mut workflows = Vec::new();
     for path in &args.workflow {
         let shown = path.display().to_string();
@@ -72,6 +71,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         skip_session_tagging: args.skip_session_tagging,
         duration_seconds: args.duration_seconds,
     };
+    let inv = args.source.load_for(&opts)?;
     let chains = resolve_all(&inv, &opts).map_err(UsageError)?;
     for w in &inv.warnings {
         let _ = writeln!(err, "warning: {w}");

@@ -1,5 +1,5 @@
 //! `arcscope bundle export DIR`: what the live source sees, written in the bundle format (objects
-//! as `kubectl get -o json` Lists, the issuer document, recent logs) so an on-call engineer can
+//! as `kubectl get -o json` Lists, the issuer document, recent logs, IAM as read from AWS) so an on-call engineer can
 //! hand the incident to someone else. Secrets are never read, so never written.
 
 use std::collections::BTreeMap;
@@ -52,6 +52,11 @@ pub fn write_bundle(inv: &Inventory, dir: &Path) -> Result<usize, UsageError> {
     if let Some(issuer) = &inv.cluster_issuer {
         let doc = serde_json::json!({"issuer": issuer, "jwks_uri": format!("{}/openid/v1/jwks", issuer.trim_end_matches('/'))});
         write(&dir.join("cluster/openid-configuration.json"), &(doc.to_string() + "\n"))?;
+        files += 1;
+    }
+    // IAM as read live: `get-account-authorization-details` per account, `get-role`, OIDC providers.
+    for (name, doc) in &inv.aws_documents {
+        write(&dir.join(name), &(serde_json::to_string_pretty(doc).unwrap_or_default() + "\n"))?;
         files += 1;
     }
     for log in &inv.logs {

@@ -30,6 +30,27 @@ pub struct SourceArgs {
     /// Live cluster: all namespaces (the default)
     #[arg(short = 'A', long, global = true)]
     pub all_namespaces: bool,
+    /// Live AWS: the profile to read IAM with (default: AWS_PROFILE, then the default chain)
+    #[arg(long, value_name = "NAME", global = true)]
+    pub profile: Option<String>,
+    /// Live AWS: the region (default: AWS_REGION, then the profile's)
+    #[arg(long, value_name = "REGION", global = true)]
+    pub region: Option<String>,
+    /// Live AWS: read another account the chains reach with this profile (repeatable)
+    #[arg(long = "aws-profile", value_name = "ACCOUNT_ID=PROFILE", global = true, value_parser = parse_account_profile)]
+    pub aws_profiles: Vec<(String, String)>,
+    /// Live: do not read AWS (IAM hops say unknown unless --bundle brings an IAM dump)
+    #[arg(long, global = true)]
+    pub no_aws: bool,
+}
+
+fn parse_account_profile(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((a, p)) if a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()) && !p.is_empty() => {
+            Ok((a.to_string(), p.to_string()))
+        }
+        _ => Err(format!("{s:?}: expected ACCOUNT_ID=PROFILE, a 12-digit account ID and a profile name")),
+    }
 }
 
 /// An error for the user: printed on stderr, exit status 2.
@@ -63,12 +84,25 @@ impl SourceArgs {
         })
     }
 
+    pub fn aws_args(&self) -> crate::sources::aws::AwsArgs {
+        crate::sources::aws::AwsArgs {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            account_profiles: self.aws_profiles.clone(),
+        }
+    }
+
     /// A cluster flag was given: with `--bundle`, the live cluster joins the bundle.
     fn live_flags(&self) -> bool {
         self.kubeconfig.is_some() || self.context.is_some() || self.namespace.is_some() || self.all_namespaces
     }
 
     pub fn load(&self) -> Result<Inventory, UsageError> {
+        self.load_for(&crate::chain::CheckOptions::default())
+    }
+
+    /// Load; live AWS reads the roles the chains of `opts` reach (its `--workflow` files too).
+    pub fn load_for(&self, opts: &crate::chain::CheckOptions) -> Result<Inventory, UsageError> {
         if self.demo {
             return crate::demo::load().map_err(|e| UsageError(format!("embedded demo: {e}")));
         }
@@ -84,6 +118,8 @@ impl SourceArgs {
         // `--bundle` with cluster flags: the live cluster, joined with the bundle's IAM, workflows, logs.
         if let Some(dir) = &self.bundle {
             inv.merge_offline(crate::sources::bundle::load_dir(dir).map_err(|e| UsageError(e.to_string()))?);
+        } else if !self.no_aws {
+            crate::sources::aws::load_live_blocking(&mut inv, &self.aws_args(), opts);
         }
         Ok(inv)
     }

@@ -71,6 +71,10 @@ pub struct Inventory {
     /// Files of valid JSON/YAML whose shape arcscope does not know (kept, not an error).
     pub unknown_files: Vec<String>,
     pub warnings: Vec<String>,
+    /// The live AWS caller (`sts:GetCallerIdentity` ARN), shown in the header.
+    pub caller: Option<String>,
+    /// Documents read live from AWS, by bundle path: `bundle export` writes them as they were read.
+    pub aws_documents: Vec<(String, serde_json::Value)>,
 }
 
 /// Unique role IDs resolve against the loaded roles (R10).
@@ -198,6 +202,8 @@ impl Inventory {
         self.pod_identity.extend(other.pod_identity);
         self.workflows.extend(other.workflows);
         self.logs.extend(other.logs);
+        self.aws_documents.extend(other.aws_documents);
+        self.caller = self.caller.take().or(other.caller);
         self.cluster_issuer = self.cluster_issuer.take().or(other.cluster_issuer);
         self.cluster_name = self.cluster_name.take().or(other.cluster_name);
         self.warnings.extend(other.warnings);

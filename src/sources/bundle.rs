@@ -371,7 +371,13 @@ fn add_authorization_details(inv: &mut Inventory, file: &str, doc: &Value) -> Re
     for (i, p) in doc.get("Policies").and_then(Value::as_array).into_iter().flatten().enumerate() {
         policies.push(aws::parse_managed_policy(p, i).map_err(|e| err(file, e.to_string()))?);
     }
+    // `IsTruncated: true`: a page, or the roles arcscope could read one by one — not the whole
+    // account, so a role missing from it is unknown, not absent.
+    let truncated = doc.get("IsTruncated").and_then(Value::as_bool) == Some(true);
     match aws::account_of(&roles, &policies) {
+        Some(account) if truncated => inv.warnings.push(format!(
+            "{file}: a partial view of account {account} (IsTruncated): roles not in it are unknown, not absent"
+        )),
         Some(account) => {
             inv.iam_accounts.insert(account);
         }

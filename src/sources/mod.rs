@@ -1,6 +1,7 @@
 //! Sources turn the world into one `Inventory`: offline bundles, the embedded demo, a live cluster
 //! (read-only lists), and GitHub job logs.
 
+pub mod aws;
 pub mod bundle;
 pub mod cluster;
 pub mod github;

@@ -73,6 +73,11 @@ pub fn draw(f: &mut Frame, app: &App) {
     }
 }
 
+/// `assumed-role/oncall/me` of a caller ARN (the account is in the header already).
+fn short_arn(arn: &str) -> &str {
+    arn.splitn(6, ':').nth(5).unwrap_or(arn)
+}
+
 fn region(app: &App) -> Option<String> {
     let issuer = app.inv.cluster_issuer.as_deref()?;
     let host = crate::iam::arn::issuer_host_path(issuer);
@@ -91,8 +96,11 @@ fn draw_header(f: &mut Frame, app: &App, area: Rect) {
             t.header(),
         ),
         Span::styled(format!("│ {} ", region(app).unwrap_or_else(|| "region ?".into())), t.header()),
-        // No AWS call is made offline: the caller identity comes with the live AWS source.
-        Span::styled("│ caller: offline ", t.header()),
+        // The live AWS caller (sts:GetCallerIdentity); offline, no AWS call is made.
+        Span::styled(
+            format!("│ caller: {} ", app.inv.caller.as_deref().map(short_arn).unwrap_or("offline")),
+            t.header(),
+        ),
         Span::styled("│ 🔒 read-only ", t.header()),
         Span::styled(
             format!("│ loaded {} ", app.loaded_at.split_once('T').map_or(app.loaded_at.as_str(), |(_, t)| t)),
@@ -335,6 +343,12 @@ fn draw_step_detail(f: &mut Frame, app: &App, area: Rect) {
                 Span::raw(format!("{}: ", l.call)),
                 Span::styled(l.outcome.clone(), style),
             ]));
+            if l.disagrees {
+                lines.push(Line::from(Span::styled(
+                    "  ⚠ AWS DISAGREES WITH THE PREDICTION: the model or the data is wrong (stale IAM? a policy arcscope cannot see?)",
+                    t.fg("error").add_modifier(Modifier::BOLD | Modifier::REVERSED),
+                )));
+            }
         }
         lines.push(Line::from(""));
     }

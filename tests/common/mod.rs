@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod apiserver;
+pub mod moto;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -87,4 +88,25 @@ pub fn read_request(reader: &mut impl std::io::BufRead) -> Option<HttpRequest> {
         headers,
         body,
     })
+}
+
+/// A `check --format json` report in one line per chain: subject, verdict, and (action, decision,
+/// decided_by) of every step — what must agree between two sources of the same data.
+pub fn verdict_summary(o: &Output) -> Vec<String> {
+    let v: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(o), stderr(o)));
+    v["chains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let steps: Vec<String> = c["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| format!("{} {} {}", s["action"], s["decision"], s["decided_by"]))
+                .collect();
+            format!("{} {} [{}]", c["subject"], c["verdict"], steps.join(", "))
+        })
+        .collect()
 }

@@ -1,0 +1,295 @@
+//! Live AWS against moto (a real AWS-protocol server) behind a loopback proxy that logs every
+//! action and injects AccessDenied and Throttling: IAM loaded with paging, inline, managed and
+//! boundary policies, URL-encoded documents and OIDC providers gives the same verdicts as the same
+//! account as a bundle; denied reads fall back and say what is missing; throttling is waited out;
+//! the default mode makes no write call.
+
+mod common;
+
+use serde_json::Value;
+use std::process::Command;
+
+use common::apiserver::ApiServer;
+use common::moto::{ACCOUNT, Fault, Moto, Proxy, aws_env};
+
+/// An unguarded IAM client for seeding moto (the test's side, not arcscope's).
+fn seeding_client(url: &str) -> aws_sdk_iam::Client {
+    let creds = aws_sdk_iam::config::Credentials::new("AKIASEED", "seed", None, None, "test");
+    let conf = aws_sdk_iam::Config::builder()
+        .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
+        .region(aws_sdk_iam::config::Region::new("eu-west-1"))
+        .endpoint_url(url)
+        .credentials_provider(creds)
+        .build();
+    aws_sdk_iam::Client::from_conf(conf)
+}
+
+fn decode(doc: &Value) -> String {
+    let s = doc.as_str().unwrap();
+    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
+}
+
+/// The seed account in moto — its roles, inline policy and OIDC provider, as in the seed
+/// bundle — plus `fillers` more roles (paging), some with a managed policy and a boundary.
+fn seed_moto(url: &str, fillers: usize) {
+    let text =
+        std::fs::read_to_string(common::fixtures().join("seed/iam/get-account-authorization-details.json")).unwrap();
+    let details: Value = serde_json::from_str(&text).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let iam = seeding_client(url);
+        for r in details["RoleDetailList"].as_array().unwrap() {
+            let name = r["RoleName"].as_str().unwrap();
+            iam.create_role()
+                .role_name(name)
+                .path(r["Path"].as_str().unwrap())
+                .assume_role_policy_document(decode(&r["AssumeRolePolicyDocument"]))
+                .send()
+                .await
+                .unwrap();
+            for p in r["RolePolicyList"].as_array().unwrap() {
+                iam.put_role_policy()
+                    .role_name(name)
+                    .policy_name(p["PolicyName"].as_str().unwrap())
+                    .policy_document(decode(&p["PolicyDocument"]))
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        }
+        iam.create_open_id_connect_provider()
+            .url("https://oidc.eks.eu-west-1.amazonaws.com/id/AB12CD34EF56AB12CD34EF56AB12CD34")
+            .client_id_list("sts.amazonaws.com")
+            .thumbprint_list("9e99a48a9960b14926bb7f3b02e22da2b0ab7280")
+            .send()
+            .await
+            .unwrap();
+        let boundary = iam
+            .create_policy()
+            .policy_name("runner-boundary")
+            .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:*","ecr:*"],"Resource":"*"}]}"#)
+            .send()
+            .await
+            .unwrap();
+        let boundary_arn = boundary.policy().unwrap().arn().unwrap().to_string();
+        let ecr = iam
+            .create_policy()
+            .policy_name("ecr-pull")
+            .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"],"Resource":"*"}]}"#)
+            .send()
+            .await
+            .unwrap();
+        let ecr_arn = ecr.policy().unwrap().arn().unwrap().to_string();
+        let trust = format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:root"}},"Action":"sts:AssumeRole"}}]}}"#);
+        for i in 0..fillers {
+            let name = format!("team-role-{i:04}");
+            let mut create = iam.create_role().role_name(&name).assume_role_policy_document(&trust);
+            if i % 10 == 0 {
+                create = create.permissions_boundary(&boundary_arn);
+            }
+            create.send().await.unwrap();
+            if i % 3 == 0 {
+                iam.attach_role_policy().role_name(&name).policy_arn(&ecr_arn).send().await.unwrap();
+            }
+        }
+    });
+}
+
+fn arcscope(args: &[&str], env: &[(String, String)]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_arcscope"))
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env_remove("AWS_PROFILE")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .output()
+        .unwrap()
+}
+
+use common::verdict_summary as summary;
+
+struct Setup {
+    _moto: Moto,
+    proxy: Proxy,
+    _cluster: ApiServer,
+    dir: tempfile::TempDir,
+    kubeconfig: String,
+    workflow: String,
+}
+
+fn setup(fillers: usize) -> Setup {
+    let moto = Moto::start();
+    seed_moto(&moto.url, fillers);
+    let proxy = Proxy::start(&moto.url);
+    let cluster = ApiServer::seeded();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = cluster.kubeconfig(dir.path()).display().to_string();
+    let workflow = common::fixtures().join("seed/workflows/deploy.yml").display().to_string();
+    Setup { _moto: moto, proxy, _cluster: cluster, dir, kubeconfig, workflow }
+}
+
+impl Setup {
+    fn check(&self, extra: &[&str]) -> std::process::Output {
+        let mut args =
+            vec!["check", "--kubeconfig", &self.kubeconfig, "--workflow", &self.workflow, "--format", "json"];
+        args.extend_from_slice(extra);
+        arcscope(&args, &aws_env(&self.proxy.url, self.dir.path()))
+    }
+}
+
+/// The same account as a bundle: the seed's IAM, OIDC and cluster files (no workflows dir; the
+/// workflow is passed the same way to both).
+fn bundle_check(workflow: &str) -> std::process::Output {
+    let b = common::bundle(None);
+    std::fs::remove_dir_all(b.path().join("workflows")).unwrap();
+    arcscope(&["check", "--bundle", b.path().to_str().unwrap(), "--workflow", workflow, "--format", "json"], &[])
+}
+
+#[test]
+fn iam_read_live_gives_the_same_verdicts_as_the_bundle_with_reads_only() {
+    let s = setup(120);
+    let live = s.check(&[]);
+    let err = common::stderr(&live);
+    assert_eq!(live.status.code(), Some(1), "the seed chain is denied: {err}");
+    let offline = bundle_check(&s.workflow);
+    assert_eq!(summary(&live), summary(&offline), "live IAM = the same account as a bundle\n{err}");
+    assert!(summary(&live)[0].contains("\"sts:TagSession\" \"implicit_deny\""), "{:?}", summary(&live));
+    let actions = s.proxy.actions();
+    assert!(actions.contains(&"GetCallerIdentity".to_string()));
+    assert!(actions.contains(&"GetAccountAuthorizationDetails".to_string()));
+    assert!(actions.contains(&"GetOpenIDConnectProvider".to_string()));
+    assert!(s.proxy.writes().is_empty(), "default mode: reads only: {:?}", s.proxy.writes());
+
+    // Export writes IAM as read: every role (more than a page of 100), managed and boundary policies.
+    let out = s.dir.path().join("incident");
+    let export = arcscope(
+        &["bundle", "export", out.to_str().unwrap(), "--kubeconfig", &s.kubeconfig],
+        &aws_env(&s.proxy.url, s.dir.path()),
+    );
+    assert_eq!(export.status.code(), Some(0), "{}", common::stderr(&export));
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join(format!("iam/{ACCOUNT}/authorization-details.json"))).unwrap(),
+    )
+    .unwrap();
+    let roles = doc["RoleDetailList"].as_array().unwrap();
+    assert_eq!(roles.len(), 122);
+    let with_boundary = roles.iter().find(|r| r["RoleName"] == "team-role-0000").unwrap();
+    assert!(
+        with_boundary["PermissionsBoundary"]["PermissionsBoundaryArn"].as_str().unwrap().ends_with("/runner-boundary")
+    );
+    assert_eq!(
+        with_boundary["AttachedManagedPolicies"][0]["PolicyArn"].as_str().unwrap(),
+        format!("arn:aws:iam::{ACCOUNT}:policy/ecr-pull")
+    );
+    assert!(doc["Policies"].as_array().unwrap().iter().any(|p| p["Arn"].as_str().unwrap().ends_with("/ecr-pull")));
+    // The exported bundle checks the same as live.
+    let again =
+        arcscope(&["check", "--bundle", out.to_str().unwrap(), "--workflow", &s.workflow, "--format", "json"], &[]);
+    assert_eq!(summary(&again), summary(&live));
+    assert!(s.proxy.writes().is_empty());
+}
+
+#[test]
+fn a_denied_account_read_falls_back_to_the_chains_roles_and_a_denied_role_read_is_unknown() {
+    let s = setup(0);
+    s.proxy.fault("GetAccountAuthorizationDetails", Fault::Deny);
+    let live = s.check(&[]);
+    let err = common::stderr(&live);
+    assert!(err.contains("iam:GetAccountAuthorizationDetails denied"), "{err}");
+    assert!(err.contains("one by one"), "{err}");
+    assert_eq!(summary(&live), summary(&bundle_check(&s.workflow)), "the chains' roles were read one by one\n{err}");
+    for a in ["GetRole", "ListRolePolicies", "GetRolePolicy", "ListAttachedRolePolicies"] {
+        assert!(s.proxy.actions().iter().any(|x| x == a), "{a} read");
+    }
+
+    // GetRole denied too: the hops that need the roles say unknown, never a guess.
+    s.proxy.fault("GetRole", Fault::Deny);
+    let live = s.check(&[]);
+    let err = common::stderr(&live);
+    assert!(err.contains("iam:GetRole denied"), "{err}");
+    let v: Value = serde_json::from_slice(&live.stdout).unwrap();
+    let steps = v["chains"][0]["steps"].as_array().unwrap();
+    assert!(steps.iter().any(|s| s["decision"] == "unknown"), "{steps:?}");
+    assert!(
+        !steps.iter().any(|s| s["decision"] == "allow" && s["action"] == "sts:AssumeRoleWithWebIdentity"),
+        "{steps:?}"
+    );
+    assert!(s.proxy.writes().is_empty());
+}
+
+#[test]
+fn throttling_is_waited_out_and_reported() {
+    let s = setup(0);
+    s.proxy.fault("GetAccountAuthorizationDetails", Fault::Throttle(2));
+    let live = s.check(&[]);
+    let err = common::stderr(&live);
+    assert_eq!(summary(&live), summary(&bundle_check(&s.workflow)), "{err}");
+    assert!(err.contains("throttled") && err.contains("retried"), "{err}");
+    assert_eq!(s.proxy.actions().iter().filter(|a| *a == "GetAccountAuthorizationDetails").count(), 3);
+}
+
+#[test]
+fn no_credentials_is_a_warning_and_iam_hops_stay_unknown() {
+    let cluster = ApiServer::seeded();
+    let dir = tempfile::tempdir().unwrap();
+    let kc = cluster.kubeconfig(dir.path()).display().to_string();
+    let mut env = aws_env("http://127.0.0.1:9", dir.path());
+    env.retain(|(k, _)| !k.starts_with("AWS_ACCESS_KEY_ID") && !k.starts_with("AWS_SECRET"));
+    let out = arcscope(&["check", "--kubeconfig", &kc, "--format", "json"], &env);
+    let err = common::stderr(&out);
+    assert!(err.contains("no live AWS identity"), "{err}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["chains"][0]["steps"][0]["decision"], "unknown");
+}
+
+#[test]
+fn the_confirmed_probe_calls_sts_as_planned_and_flags_where_aws_disagrees() {
+    let s = setup(0);
+    let bin = env!("CARGO_BIN_EXE_arcscope");
+    let env = aws_env(&s.proxy.url, s.dir.path());
+    // The workflow joins the chain through a bundle of workflows only (the cluster and IAM are live).
+    let wf = s.dir.path().join("wf");
+    std::fs::create_dir_all(wf.join("workflows")).unwrap();
+    std::fs::copy(&s.workflow, wf.join("workflows/deploy.yml")).unwrap();
+    let mut child = Command::new("script")
+        .args([
+            "-qec",
+            &format!("stty rows 50 cols 200; {bin} --kubeconfig {} --allow-live-probe", s.kubeconfig),
+            "/dev/null",
+        ])
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("TERM", "xterm-256color")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.as_mut().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(3000));
+    for k in [":chain\r", "P", "y"] {
+        std::io::Write::write_all(stdin, k.as_bytes()).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(400));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(3000));
+    std::io::Write::write_all(stdin, b"q").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+    let actions = s.proxy.actions();
+    let writes = s.proxy.writes();
+    // Exactly the plan: the web identity hop, then the target with tags and without.
+    assert_eq!(writes, vec!["AssumeRoleWithWebIdentity", "AssumeRole", "AssumeRole"], "{actions:?}");
+    let (before_probe, _) = actions.split_at(actions.iter().position(|a| a == "AssumeRoleWithWebIdentity").unwrap());
+    assert!(
+        before_probe.iter().all(|a| arcscope::sources::aws::read_only(a)),
+        "nothing but reads before the confirmation"
+    );
+    assert!(screen.contains("AssumeRoleWithWebIdentity"), "{screen}");
+    // moto enforces no trust policy (BUILD-NOTES): it allows the tagged AssumeRole the simulation
+    // denies (no sts:TagSession in the target's trust) — the disagreement must be loud.
+    assert!(screen.contains("AWS allowed"), "moto answers: {screen}");
+    assert!(screen.contains("predicted implicit_deny"), "{screen}");
+    assert!(screen.contains("DISAGREES WITH THE PREDICTION"), "{screen}");
+    assert!(screen.contains("disagrees with 1 prediction"), "the status line says so too");
+    // Credentials appear only as the access key's last 4 characters.
+    let long_key = regex::Regex::new(r"\b(ASIA|AKIA)[A-Z0-9]{16}\b").unwrap();
+    assert!(!long_key.is_match(&screen), "no full access key on screen");
+    assert!(!screen.contains("eyJ"), "no token on screen");
+}

@@ -1,0 +1,188 @@
+//! A real AWS-protocol server for the live AWS tests: `moto_server` (PyPI `moto[server]`, installed
+//! by the README's test command), started per test on a free loopback port and stopped on drop,
+//! with a loopback proxy in front that logs every action and can answer AccessDenied or
+//! Throttling for chosen actions, as IAM and STS do.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::io::{BufReader, Write};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub const ACCOUNT: &str = "111122223333";
+
+pub struct Moto {
+    child: Child,
+    pub url: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Moto {
+    /// Start `moto_server` for account [`ACCOUNT`]; fails the test with the install command when
+    /// moto is missing (a skipped AWS test would hide a broken live path).
+    pub fn start() -> Moto {
+        let port = free_port();
+        let child = Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .env("MOTO_ACCOUNT_ID", ACCOUNT)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("moto_server: {e}. Install it: pip install 'moto[server]'"));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "moto_server did not start on port {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Moto { child, url: format!("http://127.0.0.1:{port}") }
+    }
+}
+
+/// What the proxy does with an action.
+#[derive(Clone, Debug)]
+pub enum Fault {
+    Deny,
+    /// Answer `Throttling` this many times, then pass.
+    Throttle(u32),
+}
+
+#[derive(Default)]
+struct ProxyState {
+    actions: Vec<String>,
+    faults: BTreeMap<String, Fault>,
+}
+
+pub struct Proxy {
+    pub url: String,
+    state: Arc<Mutex<ProxyState>>,
+}
+
+fn action_of(body: &str, target: &str) -> String {
+    let from_query = |q: &str| q.split('&').find_map(|kv| kv.strip_prefix("Action=")).map(str::to_string);
+    from_query(body).or_else(|| target.split_once('?').and_then(|(_, q)| from_query(q))).unwrap_or_default()
+}
+
+fn error_xml(code: &str, message: &str) -> String {
+    format!(
+        "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>4b7a3e2c-loopback</RequestId></ErrorResponse>"
+    )
+}
+
+impl Proxy {
+    pub fn start(upstream: &str) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = Arc::new(Mutex::new(ProxyState::default()));
+        let shared = state.clone();
+        let upstream = upstream.to_string();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let (state, upstream) = (shared.clone(), upstream.clone());
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+                    while let Some(req) = super::read_request(&mut reader) {
+                        let body = String::from_utf8_lossy(&req.body).into_owned();
+                        let action = action_of(&body, &req.target);
+                        let fault = {
+                            let mut st = state.lock().unwrap();
+                            st.actions.push(action.clone());
+                            match st.faults.get_mut(&action) {
+                                Some(Fault::Throttle(0)) | None => None,
+                                Some(Fault::Throttle(n)) => {
+                                    *n -= 1;
+                                    Some(Fault::Throttle(*n))
+                                }
+                                Some(Fault::Deny) => Some(Fault::Deny),
+                            }
+                        };
+                        let (code, text) = match fault {
+                            Some(Fault::Deny) => (
+                                403,
+                                error_xml(
+                                    "AccessDenied",
+                                    &format!(
+                                        "User: arn:aws:sts::{ACCOUNT}:assumed-role/oncall/me is not authorized to perform: iam:{action} because no identity-based policy allows the iam:{action} action"
+                                    ),
+                                ),
+                            ),
+                            Some(Fault::Throttle(_)) => (400, error_xml("Throttling", "Rate exceeded")),
+                            None => {
+                                let mut r = agent.post(format!("{upstream}{}", req.target));
+                                for (k, v) in &req.headers {
+                                    if !matches!(k.as_str(), "host" | "content-length" | "connection") {
+                                        r = r.header(k, v);
+                                    }
+                                }
+                                match r.send(&req.body[..]) {
+                                    Ok(mut resp) => {
+                                        (resp.status().as_u16(), resp.body_mut().read_to_string().unwrap_or_default())
+                                    }
+                                    Err(e) => (502, error_xml("ServiceUnavailable", &e.to_string())),
+                                }
+                            }
+                        };
+                        let head = format!(
+                            "HTTP/1.1 {code} X\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n",
+                            text.len()
+                        );
+                        if stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(text.as_bytes())).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Proxy { url: format!("http://127.0.0.1:{port}"), state }
+    }
+
+    pub fn fault(&self, action: &str, fault: Fault) {
+        self.state.lock().unwrap().faults.insert(action.to_string(), fault);
+    }
+
+    pub fn clear_faults(&self) {
+        self.state.lock().unwrap().faults.clear();
+    }
+
+    /// Every action the proxy saw, in order.
+    pub fn actions(&self) -> Vec<String> {
+        self.state.lock().unwrap().actions.clone()
+    }
+
+    pub fn writes(&self) -> Vec<String> {
+        self.actions().into_iter().filter(|a| !arcscope::sources::aws::read_only(a)).collect()
+    }
+}
+
+/// The environment of an `arcscope` run against `endpoint`: static test credentials, no shared
+/// config, no IMDS (BUILD-NOTES trap 8: pin the AWS environment inside the test).
+pub fn aws_env(endpoint: &str, home: &std::path::Path) -> Vec<(String, String)> {
+    let none = home.join("none");
+    [
+        ("AWS_ENDPOINT_URL", endpoint.to_string()),
+        ("AWS_ACCESS_KEY_ID", "AKIALOOPBACKTEST0001".into()),
+        ("AWS_SECRET_ACCESS_KEY", "loopback-secret".into()),
+        ("AWS_REGION", "eu-west-1".into()),
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ("AWS_CONFIG_FILE", none.display().to_string()),
+        ("AWS_SHARED_CREDENTIALS_FILE", none.display().to_string()),
+        ("HOME", home.display().to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
