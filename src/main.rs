@@ -15,6 +15,7 @@ fn tui(source: &SourceArgs, theme: Option<&str>, mouse: bool, allow_live_probe: 
         arcscope::app::App::new(inv, theme, config::load_keymap(), config::now_hms())
     };
     app.live = source.live_args().is_some();
+    app.iam_loaded_at = app.inv.caller.is_some().then(std::time::Instant::now);
     app.allow_live_probe = allow_live_probe;
     // A live cluster: watched, so the screen follows the cluster.
     // Live AWS for the probe's STS calls, when IAM was read live.

@@ -81,6 +81,26 @@ pub fn run(
             if app.quit {
                 return Ok(());
             }
+            // `r`: read IAM again on its own thread from a copy of the inventory; throttling
+            // retries show in the header as they happen; the result replaces the IAM parts.
+            if std::mem::take(&mut app.iam_refresh)
+                && let Some(aws_args) = &aws
+            {
+                let mut inv = app.inv.clone();
+                crate::sources::aws::forget_iam(&mut inv);
+                let (tx, generation) = (tx.clone(), app.generation);
+                let mut args = aws_args.clone();
+                let progress = tx.clone();
+                args.observer = Some(crate::sources::aws::Observer(Arc::new(move |s| {
+                    let change = crate::sources::watch::Change::State(s);
+                    let _ = progress.send(crate::sources::watch::StoreEvent { generation, kind: "IAM", change });
+                })));
+                std::thread::spawn(move || {
+                    crate::sources::aws::load_live_blocking(&mut inv, &args, &crate::chain::CheckOptions::default());
+                    let change = crate::sources::watch::Change::Iam(Box::new(inv));
+                    let _ = tx.send(crate::sources::watch::StoreEvent { generation, kind: "IAM", change });
+                });
+            }
             // A confirmed probe runs on its own thread; its report comes back as an event.
             if let (Some(confirmed), Some(args)) = (app.probe_request.take(), &live) {
                 let (args, aws, tx, generation) = (args.clone(), aws.clone(), tx.clone(), app.generation);

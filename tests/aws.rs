@@ -281,15 +281,75 @@ fn the_confirmed_probe_calls_sts_as_planned_and_flags_where_aws_disagrees() {
         before_probe.iter().all(|a| arcscope::sources::aws::read_only(a)),
         "nothing but reads before the confirmation"
     );
-    assert!(screen.contains("AssumeRoleWithWebIdentity"), "{screen}");
+    let shown = common::screens(&screen, 50, 200);
+    let ever = |phrase: &str| shown.iter().any(|s| s.contains(phrase));
+    assert!(
+        ever("AssumeRoleWithWebIdentity arn:aws:iam::111122223333:role/arc-runner-base-role"),
+        "{}",
+        shown.last().unwrap()
+    );
     // moto enforces no trust policy (BUILD-NOTES): it allows the tagged AssumeRole the simulation
     // denies (no sts:TagSession in the target's trust) — the disagreement must be loud.
-    assert!(screen.contains("AWS allowed"), "moto answers: {screen}");
-    assert!(screen.contains("predicted implicit_deny"), "{screen}");
-    assert!(screen.contains("DISAGREES WITH THE PREDICTION"), "{screen}");
-    assert!(screen.contains("disagrees with 1 prediction"), "the status line says so too");
+    assert!(ever("AWS allowed"), "moto answers");
+    let last4 = regex::Regex::new(r"…[A-Z0-9]{4}, dropped").unwrap();
+    assert!(shown.iter().any(|s| last4.is_match(s)), "credentials appear as their last 4 characters");
+    assert!(ever("predicted implicit_deny"));
+    assert!(ever("DISAGREES WITH THE PREDICTION"));
+    assert!(ever("AWS disagrees with 1 prediction(s)"), "the status line says so too");
     // Credentials appear only as the access key's last 4 characters.
     let long_key = regex::Regex::new(r"\b(ASIA|AKIA)[A-Z0-9]{16}\b").unwrap();
     assert!(!long_key.is_match(&screen), "no full access key on screen");
     assert!(!screen.contains("eyJ"), "no token on screen");
+}
+
+/// The TUI in a pty against the live cluster and moto; `keys` after startup, each with its pause.
+fn tui(s: &Setup, keys: &[(&str, u64)], between: impl Fn(usize)) -> String {
+    let bin = env!("CARGO_BIN_EXE_arcscope");
+    let mut child = Command::new("script")
+        .args(["-qec", &format!("stty rows 50 cols 220; {bin} --kubeconfig {}", s.kubeconfig), "/dev/null"])
+        .envs(aws_env(&s.proxy.url, s.dir.path()).iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("TERM", "xterm-256color")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.as_mut().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(3000));
+    for (i, (k, pause)) in keys.iter().enumerate() {
+        between(i);
+        std::io::Write::write_all(stdin, k.as_bytes()).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(*pause));
+    }
+    std::io::Write::write_all(stdin, b"q").unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_tui_names_a_denied_read_and_r_reads_iam_again_through_throttling() {
+    let s = setup(0);
+    s.proxy.fault("GetAccountAuthorizationDetails", Fault::Deny);
+    let screen = tui(&s, &[(":warnings\r", 800), ("\x1b", 300), ("r", 6000)], |i| {
+        if i == 2 {
+            // Before `r`: the account read is allowed again, but throttled twice.
+            s.proxy.clear_faults();
+            s.proxy.fault("GetAccountAuthorizationDetails", Fault::Throttle(2));
+        }
+    });
+    let shown = common::screens(&screen, 50, 220);
+    assert!(
+        shown.iter().any(|s| s.contains("iam:GetAccountAuthorizationDetails denied")),
+        "the view names the missing permission"
+    );
+    assert!(shown.iter().any(|s| s.contains("caller: user/moto")), "the caller (moto's) is in the header");
+    let ever = |phrase: &str| shown.iter().any(|s| s.contains(phrase));
+    assert!(
+        ever("iam throttled: retrying iam:GetAccountAuthorizationDetails (attempt 2 of 6)"),
+        "the retry is visible"
+    );
+    assert!(ever("IAM read again from live AWS"), "{}", shown.last().unwrap());
+    assert!(ever("│ iam read 0s ago"), "its age after the refresh");
+    let reads = s.proxy.actions().iter().filter(|a| *a == "GetAccountAuthorizationDetails").count();
+    assert_eq!(reads, 1 + 3, "one denied at start, then two throttled and one answered");
+    assert!(s.proxy.writes().is_empty(), "{:?}", s.proxy.writes());
 }

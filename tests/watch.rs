@@ -69,6 +69,7 @@ fn label(ev: &StoreEvent) -> String {
         Change::State(s) => format!("{} {s}", ev.kind),
         Change::LogLine { line, .. } => format!("log {line}"),
         Change::Probe(r) => format!("probe {}", r.subject),
+        Change::Iam(_) => "iam read".to_string(),
     }
 }
 

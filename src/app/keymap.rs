@@ -152,6 +152,7 @@ const DEFAULTS: &[(&str, &str, Context, &str, bool)] = &[
     ("enter", "open", Context::Chain, "open the step's role", false),
     ("y", "yaml", Context::Chain, "chain as JSON", false),
     ("F", "freeze", Context::Global, "freeze updates", false),
+    ("r", "refresh", Context::Global, "read IAM again (live AWS)", false),
     ("T", "toggle_tags", Context::Chain, "toggle session tags", true),
     ("R", "next_target", Context::Chain, "next target role", true),
     ("D", "next_duration", Context::Chain, "next duration", false),

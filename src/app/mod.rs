@@ -46,6 +46,8 @@ pub enum Action {
     LogSince(u16),
     /// Run the live probe (with `--allow-live-probe`, after a confirmation).
     Probe,
+    /// Read IAM again from live AWS.
+    Refresh,
 }
 
 const NAMES: &[(&str, Action)] = &[
@@ -87,6 +89,7 @@ const NAMES: &[(&str, Action)] = &[
     ("log_30m", Action::LogSince(30)),
     ("log_1h", Action::LogSince(60)),
     ("probe", Action::Probe),
+    ("refresh", Action::Refresh),
 ];
 
 impl Action {

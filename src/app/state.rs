@@ -181,6 +181,12 @@ pub struct App {
     pub table_stale: bool,
     /// A live cluster is the source: log options and the probe apply.
     pub live: bool,
+    /// `r` asked to read IAM again; the terminal loop takes it.
+    pub iam_refresh: bool,
+    /// The live IAM read: `loading…`, `throttled: retrying …`; `None` once loaded.
+    pub iam_state: Option<String>,
+    /// When live IAM was last read (its age is in the header).
+    pub iam_loaded_at: Option<std::time::Instant>,
     /// Started with `--allow-live-probe`: the probe may be offered (and still asks first).
     pub allow_live_probe: bool,
     /// A probe the user confirmed; the terminal loop takes it and runs it.
@@ -207,6 +213,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("chain", "selected runner's chain (else the worst)"),
     ("logs", "logs of the selected runner"),
     ("ns", "namespace: ns NAME, ns all"),
+    ("warnings", "what could not be read, and why"),
     ("help", "keys"),
     ("q", "quit"),
 ];
@@ -220,6 +227,7 @@ fn canonical_command(word: &str) -> Option<&'static str> {
         "chain" | "chains" => "chain",
         "logs" | "log" => "logs",
         "ns" | "namespace" | "namespaces" => "ns",
+        "warnings" | "warning" | "warn" => "warnings",
         "help" | "?" => "help",
         "q" | "q!" | "quit" | "exit" => "q",
         _ => return None,
@@ -286,6 +294,9 @@ impl App {
             log_state: None,
             stream_source: None,
             table_stale: false,
+            iam_refresh: false,
+            iam_state: None,
+            iam_loaded_at: None,
             dirty_subjects: None,
             table_view: None,
             live: false,
@@ -347,6 +358,28 @@ impl App {
             self.probe = Some(report);
             return true;
         }
+        if let Change::Iam(fresh) = ev.change {
+            let fresh = *fresh;
+            self.inv.roles = fresh.roles;
+            self.inv.managed_policies = fresh.managed_policies;
+            self.inv.iam_accounts = fresh.iam_accounts;
+            self.inv.oidc_providers = fresh.oidc_providers;
+            self.inv.oidc_client_ids_by_url = fresh.oidc_client_ids_by_url;
+            self.inv.aws_documents = fresh.aws_documents;
+            self.inv.iam_warnings = fresh.iam_warnings;
+            self.inv.caller = fresh.caller.or(self.inv.caller.take());
+            self.iam_state = None;
+            self.iam_loaded_at = Some(std::time::Instant::now());
+            self.status = Some("IAM read again from live AWS".into());
+            self.recompute();
+            return true;
+        }
+        if let Change::State(s) = &ev.change
+            && ev.kind == "IAM"
+        {
+            self.iam_state = Some(s.clone());
+            return true;
+        }
         if let Change::State(s) = &ev.change {
             if ev.kind == "Log" {
                 self.log_state = Some(s.clone());
@@ -404,7 +437,7 @@ impl App {
                     self.table_stale = true;
                 }
             }
-            Change::State(_) | Change::Probe(_) => {}
+            Change::State(_) | Change::Probe(_) | Change::Iam(_) => {}
         }
         true
     }
@@ -454,6 +487,12 @@ impl App {
         }
         // Rebuilt once before the next frame, however many changes arrive until then.
         self.table_stale = true;
+    }
+
+    /// Keymap problems, then what the sources could not read (a denied list, a denied IAM read,
+    /// throttling): the status line shows the first, `:warnings` all of them.
+    pub fn all_warnings(&self) -> Vec<&str> {
+        self.warnings.iter().chain(&self.inv.warnings).chain(&self.inv.iam_warnings).map(String::as_str).collect()
     }
 
     /// The watches in one phrase for the header: `watching 7 kinds`, or the first that is not
@@ -770,6 +809,15 @@ impl App {
                 self.status = Some(format!("namespace: {}", self.namespace.as_deref().unwrap_or("all")));
                 self.refresh_table();
             }
+            Some("warnings") => {
+                let all = self.all_warnings();
+                let text = if all.is_empty() {
+                    "nothing: every source was read".to_string()
+                } else {
+                    all.iter().map(|w| format!("⚠ {w}")).collect::<Vec<_>>().join("\n")
+                };
+                self.mode = Mode::Text { title: format!("{} warning(s)", all.len()), text, scroll: 0 };
+            }
             Some("help") => self.mode = Mode::Help,
             Some("q") => self.quit = true,
             _ => self.status = Some(format!("unknown command :{word} (try :help)")),
@@ -859,6 +907,15 @@ impl App {
             Action::ServiceAccount => self.goto_service_account(),
             Action::NextContainer | Action::Previous | Action::LogSince(_) => self.log_option(action),
             Action::Probe => self.ask_probe(),
+            Action::Refresh => {
+                if self.live && self.inv.caller.is_some() {
+                    self.iam_refresh = true;
+                    self.iam_state = Some("loading…".into());
+                } else {
+                    self.status =
+                        Some("r reads IAM again from live AWS: not connected (a bundle's IAM is fixed)".into());
+                }
+            }
         }
     }
 

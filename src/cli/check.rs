@@ -73,7 +73,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     };
     let inv = args.source.load_for(&opts)?;
     let chains = resolve_all(&inv, &opts).map_err(UsageError)?;
-    for w in &inv.warnings {
+    for w in inv.warnings.iter().chain(&inv.iam_warnings) {
         let _ = writeln!(err, "warning: {w}");
     }
     for f in &inv.unknown_files {

@@ -73,7 +73,7 @@ pub fn run(args: &ExportArgs) -> Result<i32, UsageError> {
     let inv = args.source.load()?;
     let n = write_bundle(&inv, &args.dir)?;
     eprintln!("wrote {n} files to {} (Secrets are never read or written)", args.dir.display());
-    for w in &inv.warnings {
+    for w in inv.warnings.iter().chain(&inv.iam_warnings) {
         eprintln!("warning: {w}");
     }
     Ok(0)

@@ -89,6 +89,7 @@ impl SourceArgs {
             profile: self.profile.clone(),
             region: self.region.clone(),
             account_profiles: self.aws_profiles.clone(),
+            observer: None,
         }
     }
 

@@ -71,6 +71,8 @@ pub struct Inventory {
     /// Files of valid JSON/YAML whose shape arcscope does not know (kept, not an error).
     pub unknown_files: Vec<String>,
     pub warnings: Vec<String>,
+    /// What live AWS could not read (a refresh replaces them).
+    pub iam_warnings: Vec<String>,
     /// The live AWS caller (`sts:GetCallerIdentity` ARN), shown in the header.
     pub caller: Option<String>,
     /// Documents read live from AWS, by bundle path: `bundle export` writes them as they were read.
@@ -207,6 +209,7 @@ impl Inventory {
         self.cluster_issuer = self.cluster_issuer.take().or(other.cluster_issuer);
         self.cluster_name = self.cluster_name.take().or(other.cluster_name);
         self.warnings.extend(other.warnings);
+        self.iam_warnings.extend(other.iam_warnings);
         self.source = format!("{} + {}", self.source, other.source);
     }
 

@@ -29,9 +29,21 @@ use aws_smithy_types::config_bag::ConfigBag;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// Told of retries as they happen (`throttled: retrying iam:GetRole (attempt 2)`), for the UI.
+#[derive(Clone)]
+pub struct Observer(pub Arc<dyn Fn(String) + Send + Sync>);
+
+impl std::fmt::Debug for Observer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Observer")
+    }
+}
+
 /// AWS flags, as the AWS CLI spells them.
 #[derive(Debug, Clone, Default)]
 pub struct AwsArgs {
+    /// Told of throttling retries as they happen.
+    pub observer: Option<Observer>,
     /// `--profile` (else `AWS_PROFILE`, else the default chain).
     pub profile: Option<String>,
     /// `--region` (else `AWS_REGION` / the profile's).
@@ -77,6 +89,7 @@ pub struct ReadOnlyAws {
     pub retries: Arc<AtomicU32>,
     /// Operations refused (for messages and tests).
     pub refused: Arc<Mutex<Vec<String>>>,
+    observer: Option<Observer>,
 }
 
 impl Intercept for ReadOnlyAws {
@@ -111,8 +124,13 @@ impl Intercept for ReadOnlyAws {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         use aws_smithy_runtime_api::client::retries::RequestAttempts;
-        if cfg.load::<RequestAttempts>().is_some_and(|a| a.attempts() > 1) {
+        let attempt = cfg.load::<RequestAttempts>().map_or(1, |a| a.attempts());
+        if attempt > 1 {
             self.retries.fetch_add(1, Ordering::Relaxed);
+            if let Some(o) = &self.observer {
+                let op = cfg.load::<Metadata>().map(|m| format!("{}:{}", m.service().to_lowercase(), m.name()));
+                (o.0)(format!("throttled: retrying {} (attempt {attempt} of {MAX_ATTEMPTS})", op.unwrap_or_default()));
+            }
         }
         Ok(())
     }
@@ -146,7 +164,7 @@ impl Aws {
             loader = loader.region(aws_config::Region::new(r.clone()));
         }
         let config = loader.load().await;
-        let guard = ReadOnlyAws { permit, ..ReadOnlyAws::default() };
+        let guard = ReadOnlyAws { permit, observer: args.observer.clone(), ..ReadOnlyAws::default() };
         let retries = guard.retries.clone();
         let iam = aws_sdk_iam::Client::from_conf(
             aws_sdk_iam::config::Builder::from(&config).interceptor(guard.clone()).build(),
@@ -533,6 +551,25 @@ const ROUNDS: usize = 4;
 /// reach), as the chains of `opts` need it. Nothing here is fatal: what cannot be read is a
 /// warning, and the hops that need it stay `unknown`.
 pub async fn load_live(inv: &mut crate::model::Inventory, args: &AwsArgs, opts: &crate::chain::CheckOptions) {
+    let before = inv.warnings.len();
+    read_live(inv, args, opts).await;
+    // Kept apart from the cluster's warnings: a refresh replaces them.
+    inv.iam_warnings = inv.warnings.split_off(before);
+}
+
+/// Forget what was read from AWS (before a refresh reads it again).
+pub fn forget_iam(inv: &mut crate::model::Inventory) {
+    inv.roles.clear();
+    inv.managed_policies.clear();
+    inv.iam_accounts.clear();
+    inv.oidc_providers.clear();
+    inv.oidc_client_ids_by_url.clear();
+    inv.aws_documents.clear();
+    inv.iam_warnings.clear();
+    inv.caller = None;
+}
+
+async fn read_live(inv: &mut crate::model::Inventory, args: &AwsArgs, opts: &crate::chain::CheckOptions) {
     let aws = Aws::connect(args, None, None).await;
     let me = match caller(&aws).await {
         Ok(c) => c,

@@ -99,6 +99,8 @@ pub enum Change {
     },
     /// A live probe's answers.
     Probe(crate::probe::ProbeReport),
+    /// IAM read again from live AWS: the inventory's IAM parts replace the store's.
+    Iam(Box<crate::model::Inventory>),
 }
 
 #[derive(Debug, Clone)]

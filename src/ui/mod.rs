@@ -107,6 +107,15 @@ fn draw_header(f: &mut Frame, app: &App, area: Rect) {
             t.header(),
         ),
     ];
+    // Live IAM: its state while reading, else its age (`r` reads it again).
+    if app.inv.caller.is_some() {
+        let iam = match (&app.iam_state, app.iam_loaded_at) {
+            (Some(s), _) => s.clone(),
+            (None, Some(t)) => format!("read {} ago", crate::ui::rows::age(t.elapsed().as_secs() as i64)),
+            (None, None) => "read".into(),
+        };
+        parts.push(Span::styled(format!("│ iam {iam} "), t.header()));
+    }
     if let Some(state) = app.watch_summary() {
         parts.push(Span::styled(format!("│ {state} "), t.header()));
     }
@@ -616,11 +625,20 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         Mode::Filter(input) => {
             Line::from(vec![Span::styled("/", t.fg("accent")), Span::raw(input.value().to_string())])
         }
-        _ => match (&app.status, app.warnings.first()) {
-            (Some(s), _) => Line::from(Span::styled(s.clone(), t.fg("accent"))),
-            (None, Some(w)) => Line::from(Span::styled(format!("⚠ {w}"), t.fg("warning"))),
-            (None, None) => Line::from(""),
-        },
+        _ => {
+            let warnings = app.all_warnings();
+            match (&app.status, warnings.first()) {
+                (Some(s), _) => Line::from(Span::styled(s.clone(), t.fg("accent"))),
+                (None, Some(w)) => {
+                    let more = match warnings.len() {
+                        1 => String::new(),
+                        n => format!(" (+{} more: :warnings)", n - 1),
+                    };
+                    Line::from(Span::styled(format!("⚠ {w}{more}"), t.fg("warning")))
+                }
+                (None, None) => Line::from(""),
+            }
+        }
     };
     f.render_widget(Paragraph::new(line), area);
     if let Mode::Command(input) | Mode::Filter(input) = &app.mode {

@@ -110,3 +110,73 @@ pub fn verdict_summary(o: &Output) -> Vec<String> {
         })
         .collect()
 }
+
+/// The screens a terminal would have shown for `raw` pty output (a small VT model: cursor
+/// positioning, erase, text; colours ignored), one snapshot per frame (ratatui hides the cursor at
+/// the end of each). ratatui writes only the cells that changed, so a phrase is only findable on
+/// the screen, not in the byte stream.
+pub fn screens(raw: &str, rows: usize, cols: usize) -> Vec<String> {
+    let mut grid = vec![vec![' '; cols]; rows];
+    let (mut r, mut c) = (0usize, 0usize);
+    let mut out = Vec::new();
+    let snapshot = |g: &Vec<Vec<char>>| {
+        g.iter().map(|l| l.iter().collect::<String>().trim_end().to_string()).collect::<Vec<_>>().join("\n")
+    };
+    let mut chars = raw.chars().peekable();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '\x1b' => match chars.peek() {
+                Some('[') => {
+                    chars.next();
+                    let mut params = String::new();
+                    let mut fin = ' ';
+                    for x in chars.by_ref() {
+                        if x.is_ascii_alphabetic() || x == '@' || x == '~' {
+                            fin = x;
+                            break;
+                        }
+                        params.push(x);
+                    }
+                    let nums: Vec<usize> =
+                        params.trim_start_matches('?').split(';').map(|n| n.parse().unwrap_or(0)).collect();
+                    match fin {
+                        'H' | 'f' => {
+                            r = nums.first().copied().unwrap_or(1).max(1) - 1;
+                            c = nums.get(1).copied().unwrap_or(1).max(1) - 1;
+                        }
+                        'J' if nums.first() == Some(&2) => grid = vec![vec![' '; cols]; rows],
+                        'K' => {
+                            if let Some(line) = grid.get_mut(r) {
+                                line[c.min(cols)..].iter_mut().for_each(|x| *x = ' ');
+                            }
+                        }
+                        'l' if params == "?25" => out.push(snapshot(&grid)),
+                        _ => {}
+                    }
+                }
+                Some(']') => {
+                    // OSC: up to BEL or ST.
+                    for x in chars.by_ref() {
+                        if x == '\x07' || x == '\\' {
+                            break;
+                        }
+                    }
+                }
+                _ => {
+                    chars.next();
+                }
+            },
+            '\r' => c = 0,
+            '\n' => r = (r + 1).min(rows.saturating_sub(1)),
+            ch if ch >= ' ' => {
+                if r < rows && c < cols {
+                    grid[r][c] = ch;
+                }
+                c += 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(snapshot(&grid));
+    out
+}
