@@ -353,3 +353,77 @@ fn the_tui_names_a_denied_read_and_r_reads_iam_again_through_throttling() {
     assert_eq!(reads, 1 + 3, "one denied at start, then two throttled and one answered");
     assert!(s.proxy.writes().is_empty(), "{:?}", s.proxy.writes());
 }
+
+#[test]
+fn another_account_the_chain_reaches_is_read_with_its_own_profile() {
+    const OTHER: &str = "444455556666";
+    let s = setup(0);
+    let other = Moto::start_for(OTHER);
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":["sts:AssumeRole","sts:TagSession"]}]}"#;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        seeding_client(&other.url)
+            .create_role()
+            .role_name("arc-runner-deploy")
+            .assume_role_policy_document(trust)
+            .send()
+            .await
+            .unwrap();
+    });
+    // The job assumes a role in the other account.
+    let text = std::fs::read_to_string(&s.workflow).unwrap().replace(
+        "arn:aws:iam::111122223333:role/arc-runner-ecr-image-pusher-role",
+        &format!("arn:aws:iam::{OTHER}:role/arc-runner-deploy"),
+    );
+    let workflow = s.dir.path().join("cross.yml");
+    std::fs::write(&workflow, text).unwrap();
+    // Profiles as the AWS CLI reads them: each with its endpoint and keys (no AWS_* overrides).
+    let config = s.dir.path().join("aws-config");
+    std::fs::write(
+        &config,
+        format!(
+            "[default]\nregion = eu-west-1\nendpoint_url = {}\naws_access_key_id = AKIADEFAULT000000001\naws_secret_access_key = x\n\n[profile deploy]\nregion = eu-west-1\nendpoint_url = {}\naws_access_key_id = AKIADEPLOY0000000001\naws_secret_access_key = y\n",
+            s.proxy.url, other.url
+        ),
+    )
+    .unwrap();
+    let env: Vec<(String, String)> = vec![
+        ("AWS_CONFIG_FILE".into(), config.display().to_string()),
+        ("AWS_SHARED_CREDENTIALS_FILE".into(), s.dir.path().join("none").display().to_string()),
+        ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+        ("HOME".into(), s.dir.path().display().to_string()),
+    ];
+    let check = |extra: &[&str]| {
+        let mut args =
+            vec!["check", "--kubeconfig", &s.kubeconfig, "--workflow", workflow.to_str().unwrap(), "--format", "json"];
+        args.extend_from_slice(extra);
+        arcscope(&args, &env)
+    };
+    let step = |o: &std::process::Output| -> Value {
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["chains"][0]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["action"] == "sts:AssumeRole")
+            .cloned()
+            .unwrap_or_else(|| panic!("{}", common::stderr(o)))
+    };
+    let without = check(&[]);
+    assert!(
+        common::stderr(&without).contains(&format!("pass --aws-profile {OTHER}=PROFILE")),
+        "{}",
+        common::stderr(&without)
+    );
+    assert_eq!(step(&without)["decision"], "unknown", "the other account was not read: never a guess");
+
+    let with = check(&["--aws-profile", &format!("{OTHER}=deploy")]);
+    let hop = step(&with);
+    // Read: the target's trust allows the base account; the base role's own policy allows only
+    // roles in its account (R9: both accounts must allow a cross-account AssumeRole).
+    assert_eq!(hop["decision"], "implicit_deny", "{hop}");
+    assert_eq!(hop["decided_by"], "identity_policy", "{hop}");
+    let bad = arcscope(&["check", "--aws-profile", "4444=deploy"], &env);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(common::stderr(&bad).contains("ACCOUNT_ID=PROFILE"), "{}", common::stderr(&bad));
+}

@@ -34,10 +34,15 @@ impl Moto {
     /// Start `moto_server` for account [`ACCOUNT`]; fails the test with the install command when
     /// moto is missing (a skipped AWS test would hide a broken live path).
     pub fn start() -> Moto {
+        Moto::start_for(ACCOUNT)
+    }
+
+    /// A moto whose account is `account` (another account of a cross-account chain).
+    pub fn start_for(account: &str) -> Moto {
         let port = free_port();
         let child = Command::new("moto_server")
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .env("MOTO_ACCOUNT_ID", ACCOUNT)
+            .env("MOTO_ACCOUNT_ID", account)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
