@@ -85,7 +85,8 @@ pub struct Row {
 #[derive(Debug, Clone, Default)]
 pub struct TableData {
     pub columns: Vec<&'static str>,
-    /// Shared with the runner-row cache: a rebuild reuses every row that did not change.
+    /// Shared: a live change patches the runners table in place and the rows it did not touch
+    /// stay as they were.
     pub rows: Vec<Arc<Row>>,
     /// Indexes of rows that pass the filter, in display (sorted) order.
     pub visible: Vec<usize>,
@@ -371,6 +372,8 @@ impl App {
             self.iam_state = None;
             self.iam_loaded_at = Some(std::time::Instant::now());
             self.status = Some("IAM read again from live AWS".into());
+            // Who can assume each role (the Roles view) depends on IAM alone.
+            self.compute_reach();
             self.recompute();
             return true;
         }
