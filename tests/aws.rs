@@ -147,6 +147,8 @@ fn bundle_check(workflow: &str) -> std::process::Output {
 #[test]
 fn iam_read_live_gives_the_same_verdicts_as_the_bundle_with_reads_only() {
     let s = setup(120);
+    // 122 roles in pages of 50, as IAM pages its answer (moto alone answers in one).
+    s.proxy.paginate_authorization_details(50);
     let live = s.check(&[]);
     let err = common::stderr(&live);
     assert_eq!(live.status.code(), Some(1), "the seed chain is denied: {err}");
@@ -158,6 +160,8 @@ fn iam_read_live_gives_the_same_verdicts_as_the_bundle_with_reads_only() {
     assert!(actions.contains(&"GetAccountAuthorizationDetails".to_string()));
     assert!(actions.contains(&"GetOpenIDConnectProvider".to_string()));
     assert!(s.proxy.writes().is_empty(), "default mode: reads only: {:?}", s.proxy.writes());
+    assert_eq!(s.proxy.actions().iter().filter(|a| *a == "GetAccountAuthorizationDetails").count(), 3, "three pages");
+    assert_eq!(s.proxy.markers(), vec!["page-50", "page-100"], "each page asked with the previous page's marker");
 
     // Export writes IAM as read: every role (more than a page of 100), managed and boundary policies.
     let out = s.dir.path().join("incident");

@@ -68,6 +68,60 @@ pub enum Fault {
 struct ProxyState {
     actions: Vec<String>,
     faults: BTreeMap<String, Fault>,
+    /// Page `GetAccountAuthorizationDetails` answers this many roles at a time, as IAM does
+    /// (moto answers everything at once — BUILD-NOTES).
+    page_roles: Option<usize>,
+    /// Every `Marker` a request carried.
+    markers: Vec<String>,
+}
+
+/// The `<member>` elements directly inside `<tag>…</tag>` of `xml`, and the text around them.
+fn members<'a>(xml: &'a str, tag: &str) -> Option<(&'a str, Vec<&'a str>, &'a str)> {
+    let open = format!("<{tag}>");
+    let close = format!("</{tag}>");
+    let start = xml.find(&open)? + open.len();
+    let end = xml[start..].find(&close)? + start;
+    let inner = &xml[start..end];
+    let mut out = Vec::new();
+    let (mut depth, mut from, mut i) = (0usize, 0usize, 0usize);
+    while i < inner.len() {
+        if inner[i..].starts_with("<member>") {
+            if depth == 0 {
+                from = i;
+            }
+            depth += 1;
+            i += "<member>".len();
+        } else if inner[i..].starts_with("</member>") {
+            depth -= 1;
+            i += "</member>".len();
+            if depth == 0 {
+                out.push(&inner[from..i]);
+            }
+        } else {
+            i += inner[i..].chars().next().map_or(1, char::len_utf8);
+        }
+    }
+    Some((&xml[..start], out, &xml[end..]))
+}
+
+/// One page of a whole-account answer: `page_roles` roles after `marker`, `IsTruncated` and the
+/// next `Marker` as IAM sends them; managed policies on the first page.
+fn paginate(xml: &str, page_roles: usize, marker: Option<&str>) -> String {
+    let Some((head, roles, tail)) = members(xml, "RoleDetailList") else { return xml.to_string() };
+    let start: usize = marker.and_then(|m| m.strip_prefix("page-")).and_then(|n| n.parse().ok()).unwrap_or(0);
+    let end = (start + page_roles).min(roles.len());
+    let mut page = format!("{head}{}{tail}", roles[start.min(end)..end].concat());
+    if start > 0
+        && let Some((h, _, t)) = members(&page, "Policies")
+    {
+        page = format!("{h}{t}");
+    }
+    let truncated = end < roles.len();
+    page = page.replace("<IsTruncated>false</IsTruncated>", &format!("<IsTruncated>{truncated}</IsTruncated>"));
+    if truncated {
+        page = page.replace("</IsTruncated>", &format!("</IsTruncated><Marker>page-{end}</Marker>"));
+    }
+    page
 }
 
 pub struct Proxy {
@@ -115,6 +169,15 @@ impl Proxy {
                                 Some(Fault::Deny) => Some(Fault::Deny),
                             }
                         };
+                        let marker = body
+                            .split('&')
+                            .find_map(|kv| kv.strip_prefix("Marker="))
+                            .map(|m| percent_encoding::percent_decode_str(m).decode_utf8_lossy().into_owned());
+                        let page_roles = {
+                            let mut st = state.lock().unwrap();
+                            st.markers.extend(marker.clone());
+                            st.page_roles.filter(|_| action == "GetAccountAuthorizationDetails")
+                        };
                         let (code, text) = match fault {
                             Some(Fault::Deny) => (
                                 403,
@@ -135,7 +198,12 @@ impl Proxy {
                                 }
                                 match r.send(&req.body[..]) {
                                     Ok(mut resp) => {
-                                        (resp.status().as_u16(), resp.body_mut().read_to_string().unwrap_or_default())
+                                        let text = resp.body_mut().read_to_string().unwrap_or_default();
+                                        let text = match page_roles {
+                                            Some(n) => paginate(&text, n, marker.as_deref()),
+                                            None => text,
+                                        };
+                                        (resp.status().as_u16(), text)
                                     }
                                     Err(e) => (502, error_xml("ServiceUnavailable", &e.to_string())),
                                 }
@@ -157,6 +225,16 @@ impl Proxy {
 
     pub fn fault(&self, action: &str, fault: Fault) {
         self.state.lock().unwrap().faults.insert(action.to_string(), fault);
+    }
+
+    /// Answer `GetAccountAuthorizationDetails` in pages of `n` roles with markers, as IAM does.
+    pub fn paginate_authorization_details(&self, n: usize) {
+        self.state.lock().unwrap().page_roles = Some(n);
+    }
+
+    /// The `Marker`s requests carried, in order.
+    pub fn markers(&self) -> Vec<String> {
+        self.state.lock().unwrap().markers.clone()
     }
 
     pub fn clear_faults(&self) {
