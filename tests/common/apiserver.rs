@@ -88,6 +88,13 @@ struct State {
     bookmark_every: Duration,
 }
 
+/// When a request arrived, in the server's drop and expiry generations.
+#[derive(Clone, Copy)]
+struct Arrival {
+    drops: u64,
+    expirations: u64,
+}
+
 pub struct ApiServer {
     pub port: u16,
     state: Arc<(Mutex<State>, Condvar)>,
@@ -367,12 +374,14 @@ impl ApiServer {
         let mut reader = BufReader::new(stream.try_clone().unwrap());
         while let Some(req) = super::read_request(&mut reader) {
             let body = String::from_utf8_lossy(&req.body).into_owned();
-            self.lock().requests.push(Logged {
-                method: req.method.clone(),
-                target: req.target.clone(),
-                body: body.clone(),
-            });
-            let keep = self.route(&mut stream, &req.method, &req.target, &body);
+            // The drop and expiry generations this request arrived in: a drop (or an expiry) after
+            // it ends its stream, even when it lands before the stream's first byte.
+            let arrival = {
+                let mut st = self.lock();
+                st.requests.push(Logged { method: req.method.clone(), target: req.target.clone(), body: body.clone() });
+                Arrival { drops: st.drops, expirations: st.expirations }
+            };
+            let keep = self.route(&mut stream, &req.method, &req.target, &body, arrival);
             if !keep {
                 return;
             }
@@ -380,7 +389,7 @@ impl ApiServer {
     }
 
     /// Answer one request; `false` when the connection is done (a stream ended).
-    fn route(&self, stream: &mut TcpStream, method: &str, target: &str, body: &str) -> bool {
+    fn route(&self, stream: &mut TcpStream, method: &str, target: &str, body: &str, arrival: Arrival) -> bool {
         let (path, query) = target.split_once('?').unwrap_or((target, ""));
         let params: BTreeMap<String, String> = query
             .split('&')
@@ -449,7 +458,7 @@ impl ApiServer {
                     return respond(stream, 403, &status(403, "Forbidden", &msg));
                 }
                 if params.get("watch").is_some_and(|w| w == "1" || w == "true") {
-                    self.watch(stream, plural, ns, &params);
+                    self.watch(stream, plural, ns, &params, arrival);
                     return false;
                 }
                 self.list(stream, plural, kind, prefix, ns, namespaced, &params)
@@ -459,7 +468,9 @@ impl ApiServer {
                 Some(o) => respond(stream, 200, o),
                 None => respond(stream, 404, &status(404, "NotFound", &format!("{plural} \"{name}\" not found"))),
             },
-            ("GET", [pod, "log"]) if plural == "pods" => self.pod_log(stream, ns.unwrap_or("default"), pod, &params),
+            ("GET", [pod, "log"]) if plural == "pods" => {
+                self.pod_log(stream, ns.unwrap_or("default"), pod, &params, arrival.drops)
+            }
             ("POST", [sa, "token"]) if plural == "serviceaccounts" => {
                 self.token(stream, ns.unwrap_or("default"), sa, body)
             }
@@ -511,7 +522,15 @@ impl ApiServer {
         respond(stream, 200, &list)
     }
 
-    fn watch(&self, stream: &mut TcpStream, plural: &str, ns: Option<&str>, params: &BTreeMap<String, String>) {
+    fn watch(
+        &self,
+        stream: &mut TcpStream,
+        plural: &str,
+        ns: Option<&str>,
+        params: &BTreeMap<String, String>,
+        arrival: Arrival,
+    ) {
+        let Arrival { drops, expirations } = arrival;
         if !chunked_head(stream, "application/json") {
             return;
         }
@@ -530,7 +549,6 @@ impl ApiServer {
             let _ = stream.write_all(b"0\r\n\r\n");
             return;
         }
-        let (drops, expirations) = (st.drops, st.expirations);
         let mut sent = from;
         let mut last_bookmark = Instant::now();
         loop {
@@ -576,7 +594,14 @@ impl ApiServer {
         }
     }
 
-    fn pod_log(&self, stream: &mut TcpStream, ns: &str, pod: &str, params: &BTreeMap<String, String>) -> bool {
+    fn pod_log(
+        &self,
+        stream: &mut TcpStream,
+        ns: &str,
+        pod: &str,
+        params: &BTreeMap<String, String>,
+        drops: u64,
+    ) -> bool {
         let Some(obj) = self.lock().objects.get(&("pods".into(), ns.into(), pod.into())).cloned() else {
             return respond(stream, 404, &status(404, "NotFound", &format!("pods \"{pod}\" not found")));
         };
@@ -644,7 +669,6 @@ impl ApiServer {
         }
         let mut next = lines.len();
         let (lock, cv) = &*self.state;
-        let drops = lock.lock().unwrap().drops;
         loop {
             let st = cv.wait_timeout(lock.lock().unwrap(), Duration::from_millis(50)).unwrap().0;
             if st.drops != drops || st.down {
