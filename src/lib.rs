@@ -14,3 +14,4 @@ pub mod probe;
 pub mod sources;
 pub mod tui;
 pub mod ui;
+pub mod wizard;

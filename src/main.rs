@@ -57,6 +57,8 @@ enum Command {
     /// Offline bundles
     #[command(subcommand)]
     Bundle(BundleCommand),
+    /// The setup wizard: from answers (TOML) to Helm values, the ServiceAccount, IAM (JSON, Terraform, CDK) and the workflow, every hop simulated before writing (exit 0 written, 1 a hop would fail, 2 bad answers)
+    Wizard(arcscope::cli::wizard::WizardArgs),
     /// Fold a log's repeated lines, recognise known failures and link them to the failing hop (exit 0 none, 1 an error, 2 bad input)
     Explain(ExplainArgs),
 }
@@ -88,6 +90,7 @@ fn main() -> ExitCode {
             a.source.namespace = a.source.namespace.or(cli.source.namespace);
             arcscope::cli::export::run(&a)
         }
+        Some(Command::Wizard(a)) => arcscope::cli::wizard::run(&a, &mut stdout.lock(), &mut stderr.lock()),
         Some(Command::Info) => {
             print!("{}", config::info());
             Ok(0)

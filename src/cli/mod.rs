@@ -4,6 +4,7 @@ pub mod check;
 pub mod config;
 pub mod explain;
 pub mod export;
+pub mod wizard;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,58 @@
+//! `arcscope wizard --answers FILE.toml --out DIR`: the setup from an answers file, for review in
+//! a pull request. The generated setup is simulated first; files are written only when every hop
+//! is ✔, into a directory that does not exist or is empty (never over anything).
+
+use std::path::PathBuf;
+
+use super::UsageError;
+use crate::wizard::{Answers, generate, verify};
+
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct WizardArgs {
+    /// The answers (TOML: [github], [runners], [aws], [[targets]]; see the README)
+    #[arg(long, value_name = "FILE.toml")]
+    pub answers: Option<PathBuf>,
+    /// Where to write the files (must not exist or be empty)
+    #[arg(long, value_name = "DIR", requires = "answers")]
+    pub out: Option<PathBuf>,
+}
+
+/// Exit 0 written (or, without `--out`, verified); 1 a hop would fail (nothing written); 2 bad answers.
+pub fn run(args: &WizardArgs, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> Result<i32, UsageError> {
+    let Some(path) = &args.answers else {
+        return Err(UsageError(
+            "the interactive wizard is not in the TUI yet: write the answers as TOML and run arcscope wizard --answers FILE.toml --out DIR"
+                .into(),
+        ));
+    };
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| UsageError(format!("{shown}: cannot read: {e}")))?;
+    let answers = Answers::from_toml(&text).map_err(|e| UsageError(format!("{shown}: {e}")))?;
+    let files = generate::generate(&answers);
+    let chains = verify::verify(&answers, &files).map_err(|e| UsageError(format!("verification: {e}")))?;
+    let color = false;
+    super::output_result(super::check::write_text(out, "the generated setup", &chains, color))?;
+    if !verify::all_allowed(&chains) {
+        let _ = writeln!(err, "arcscope: a hop of the generated setup would fail (above): nothing written");
+        return Ok(1);
+    }
+    let Some(dir) = &args.out else {
+        let _ = writeln!(err, "every hop ✔; pass --out DIR to write the {} files", files.len());
+        return Ok(0);
+    };
+    if dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
+        return Err(UsageError(format!(
+            "{}: exists and is not empty; arcscope does not overwrite, pick a new directory",
+            dir.display()
+        )));
+    }
+    for f in &files {
+        let p = dir.join(&f.path);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| UsageError(format!("{}: {e}", parent.display())))?;
+        }
+        std::fs::write(&p, &f.text).map_err(|e| UsageError(format!("{}: {e}", p.display())))?;
+    }
+    let _ = writeln!(err, "every hop ✔; wrote {} files to {} (apply order: its README.md)", files.len(), dir.display());
+    Ok(0)
+}

@@ -1,0 +1,452 @@
+//! The setup wizard's core (issue #7): a platform engineer's answers → every piece of a working
+//! ARC + IRSA (or EKS Pod Identity) + role-chain configuration, proved with the same evaluator
+//! before anything is written. Pure: answers in, files out; `arcscope wizard --answers FILE
+//! --out DIR` and (later) the TUI form drive it.
+//!
+//! - [`Answers`]: what the engineer knows, with safe defaults; [`Answers::validate`] names the key
+//!   and the reason for every bad value.
+//! - [`generate`]: Helm values, the ServiceAccount, IAM as policy JSON, Terraform, CDK, the
+//!   workflow, a README of apply order.
+//! - [`verify`]: the generated setup loaded as a bundle and every chain simulated.
+
+pub mod generate;
+pub mod verify;
+
+use serde::Deserialize;
+
+/// The answers file (`arcscope wizard --answers FILE.toml`).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Answers {
+    pub github: GitHub,
+    pub runners: Runners,
+    pub aws: Aws,
+    #[serde(default)]
+    pub targets: Vec<Target>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct GitHub {
+    /// `https://github.com/ORG` or `https://github.com/ORG/REPO` (or a GHES URL).
+    pub config_url: String,
+    /// An existing Secret in the runner namespace (GitHub App or PAT), never created here.
+    pub secret_name: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ContainerMode {
+    Dind,
+    Kubernetes,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Identity {
+    Irsa,
+    PodIdentity,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Runners {
+    pub scale_set_name: String,
+    pub namespace: String,
+    #[serde(default = "default_controller_namespace")]
+    pub controller_namespace: String,
+    #[serde(default = "default_service_account")]
+    pub service_account: String,
+    /// `amd64` or `arm64`: the pods' `kubernetes.io/arch` node selector.
+    #[serde(default = "default_architecture")]
+    pub architecture: String,
+    /// `key=value:Effect` (or `key:Effect`) tolerations for the runner pods.
+    #[serde(default)]
+    pub tolerations: Vec<String>,
+    #[serde(default = "default_container_mode")]
+    pub container_mode: ContainerMode,
+    #[serde(default)]
+    pub min_runners: u32,
+    #[serde(default = "default_max_runners")]
+    pub max_runners: u32,
+    /// `karpenter.sh/do-not-disrupt` on runner pods (a consolidating node kills a running job).
+    #[serde(default = "yes")]
+    pub karpenter_do_not_disrupt: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Aws {
+    pub account_id: String,
+    pub region: String,
+    /// The cluster's OIDC issuer (IRSA): `https://oidc.eks.REGION.amazonaws.com/id/ID`.
+    #[serde(default)]
+    pub oidc_issuer: Option<String>,
+    #[serde(default = "default_identity")]
+    pub identity: Identity,
+    /// The EKS cluster (Pod Identity associations name it).
+    #[serde(default)]
+    pub cluster_name: Option<String>,
+    #[serde(default = "default_base_role")]
+    pub base_role: String,
+    /// configure-aws-credentials major version the workflow pins (`v4`, `v5`, `v6`).
+    #[serde(default = "default_action_version")]
+    pub action_version: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Preset {
+    EcrPush,
+    EcrPull,
+    S3Read,
+    S3ReadWrite,
+    Custom,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// The role name the jobs assume.
+    pub role: String,
+    pub preset: Preset,
+    /// ECR presets: the repository (default: every repository of the account and region).
+    #[serde(default)]
+    pub repository: Option<String>,
+    /// S3 presets: the bucket.
+    #[serde(default)]
+    pub bucket: Option<String>,
+    /// `custom`: the permissions policy JSON.
+    #[serde(default)]
+    pub policy: Option<String>,
+    /// Jobs pass session tags (configure-aws-credentials' default): the trust then allows
+    /// `sts:TagSession`; off: the workflow sets `role-skip-session-tagging: true`.
+    #[serde(default = "yes")]
+    pub session_tags: bool,
+}
+
+fn default_controller_namespace() -> String {
+    "arc-systems".into()
+}
+fn default_service_account() -> String {
+    "arc-runner".into()
+}
+fn default_architecture() -> String {
+    "amd64".into()
+}
+fn default_container_mode() -> ContainerMode {
+    ContainerMode::Dind
+}
+fn default_max_runners() -> u32 {
+    5
+}
+fn yes() -> bool {
+    true
+}
+fn default_identity() -> Identity {
+    Identity::Irsa
+}
+fn default_base_role() -> String {
+    "arc-runner-base".into()
+}
+fn default_action_version() -> String {
+    "v4".into()
+}
+
+/// A bad answer: the key and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{key}: {reason}")]
+pub struct Invalid {
+    pub key: String,
+    pub reason: String,
+}
+
+fn bad(key: impl Into<String>, reason: impl Into<String>) -> Invalid {
+    Invalid { key: key.into(), reason: reason.into() }
+}
+
+/// A DNS-1123 label (namespaces, Helm release / scale set names).
+pub fn dns_label(s: &str, max: usize) -> Result<(), String> {
+    let ok = !s.is_empty()
+        && s.len() <= max
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} is not a DNS-1123 label: 1–{max} lowercase letters, digits and '-', starting and ending with a letter or digit"
+        ))
+    }
+}
+
+/// A DNS-1123 subdomain (service account names).
+pub fn dns_subdomain(s: &str) -> Result<(), String> {
+    let ok = !s.is_empty() && s.len() <= 253 && s.split('.').all(|part| dns_label(part, 63).is_ok());
+    if ok { Ok(()) } else { Err(format!("{s:?} is not a DNS-1123 subdomain (lowercase letters, digits, '-' and '.')")) }
+}
+
+/// An IAM role name: 1–64 of letters, digits and `+=,.@_-`.
+pub fn role_name(s: &str) -> Result<(), String> {
+    let ok = !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b));
+    if ok { Ok(()) } else { Err(format!("{s:?} is not an IAM role name: 1–64 letters, digits and + = , . @ _ -")) }
+}
+
+impl Answers {
+    pub fn from_toml(text: &str) -> Result<Answers, Invalid> {
+        let a: Answers = toml::from_str(text).map_err(|e| {
+            // toml names the key (and the line) in its message.
+            let msg = e.message().to_string();
+            let key = e
+                .span()
+                .map(|sp| {
+                    let line = text[..sp.start.min(text.len())].lines().count().max(1);
+                    format!("line {line}")
+                })
+                .unwrap_or_else(|| "answers".into());
+            bad(key, msg)
+        })?;
+        a.validate()?;
+        Ok(a)
+    }
+
+    /// Every answer checked, the first problem named by its key.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        let g = &self.github;
+        let url_ok = g.config_url.starts_with("https://")
+            && g.config_url.trim_end_matches('/').split('/').filter(|p| !p.is_empty()).count() >= 3;
+        if !url_ok {
+            return Err(bad(
+                "github.config_url",
+                format!(
+                    "{:?}: expected https://github.com/ORG or https://github.com/ORG/REPO (or your GHES URL)",
+                    g.config_url
+                ),
+            ));
+        }
+        dns_subdomain(&g.secret_name).map_err(|r| bad("github.secret_name", r))?;
+        let r = &self.runners;
+        // arc.md §4.3: the chart fails scale set names over 45 characters.
+        dns_label(&r.scale_set_name, 45).map_err(|e| bad("runners.scale_set_name", e))?;
+        dns_label(&r.namespace, 63).map_err(|e| bad("runners.namespace", e))?;
+        dns_label(&r.controller_namespace, 63).map_err(|e| bad("runners.controller_namespace", e))?;
+        dns_subdomain(&r.service_account).map_err(|e| bad("runners.service_account", e))?;
+        if r.service_account == "default" {
+            return Err(bad(
+                "runners.service_account",
+                "\"default\" is every pod's service account: give the runners their own, so only they get the role",
+            ));
+        }
+        if !matches!(r.architecture.as_str(), "amd64" | "arm64") {
+            return Err(bad("runners.architecture", format!("{:?}: amd64 or arm64", r.architecture)));
+        }
+        for (i, t) in r.tolerations.iter().enumerate() {
+            let (kv, effect) = t.rsplit_once(':').unwrap_or((t, ""));
+            if !matches!(effect, "NoSchedule" | "PreferNoSchedule" | "NoExecute") || kv.is_empty() {
+                return Err(bad(
+                    format!("runners.tolerations[{i}]"),
+                    format!("{t:?}: expected key=value:Effect or key:Effect (NoSchedule, PreferNoSchedule, NoExecute)"),
+                ));
+            }
+        }
+        if r.min_runners > r.max_runners {
+            return Err(bad(
+                "runners.min_runners",
+                format!("{} is more than max_runners {}", r.min_runners, r.max_runners),
+            ));
+        }
+        let a = &self.aws;
+        if a.account_id.len() != 12 || !a.account_id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad("aws.account_id", format!("{:?} is not a 12-digit AWS account ID", a.account_id)));
+        }
+        let region_ok = a.region.split('-').count() >= 3
+            && a.region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !region_ok {
+            return Err(bad("aws.region", format!("{:?} is not a region name (like eu-west-1)", a.region)));
+        }
+        role_name(&a.base_role).map_err(|e| bad("aws.base_role", e))?;
+        if !matches!(a.action_version.as_str(), "v4" | "v5" | "v6") {
+            return Err(bad(
+                "aws.action_version",
+                format!("{:?}: v4, v5 or v6 (configure-aws-credentials major version)", a.action_version),
+            ));
+        }
+        match a.identity {
+            Identity::Irsa => {
+                let issuer = a.oidc_issuer.as_deref().unwrap_or("");
+                let ok = issuer.starts_with("https://") && issuer.len() > "https://".len() && !issuer.ends_with('/');
+                if !ok {
+                    return Err(bad(
+                        "aws.oidc_issuer",
+                        format!(
+                            "{issuer:?}: IRSA needs the cluster's issuer, https://oidc.eks.REGION.amazonaws.com/id/ID (aws eks describe-cluster --query cluster.identity.oidc.issuer)"
+                        ),
+                    ));
+                }
+            }
+            Identity::PodIdentity => {
+                let name = a.cluster_name.as_deref().unwrap_or("");
+                if name.is_empty() || name.len() > 100 {
+                    return Err(bad(
+                        "aws.cluster_name",
+                        "Pod Identity associations name the EKS cluster: set its name",
+                    ));
+                }
+            }
+        }
+        if self.targets.is_empty() {
+            return Err(bad("targets", "at least one [[targets]] role the jobs assume"));
+        }
+        for (i, t) in self.targets.iter().enumerate() {
+            let key = |k: &str| format!("targets[{i}].{k}");
+            role_name(&t.role).map_err(|e| bad(key("role"), e))?;
+            if t.role == a.base_role {
+                return Err(bad(key("role"), "the same as aws.base_role: the jobs assume a role of their own"));
+            }
+            if self.targets[..i].iter().any(|o| o.role == t.role) {
+                return Err(bad(key("role"), format!("{:?} is listed twice", t.role)));
+            }
+            match t.preset {
+                Preset::S3Read | Preset::S3ReadWrite => {
+                    let b = t.bucket.as_deref().unwrap_or("");
+                    let ok = (3..=63).contains(&b.len())
+                        && b.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.')
+                        && !b.starts_with(['-', '.'])
+                        && !b.ends_with(['-', '.']);
+                    if !ok {
+                        return Err(bad(
+                            key("bucket"),
+                            format!("{b:?}: an S3 bucket name (3–63 lowercase letters, digits, '-' and '.')"),
+                        ));
+                    }
+                }
+                Preset::EcrPush | Preset::EcrPull => {
+                    if let Some(r) = &t.repository {
+                        let ok = !r.is_empty()
+                            && r.len() <= 256
+                            && r.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"-_./".contains(&c));
+                        if !ok {
+                            return Err(bad(
+                                key("repository"),
+                                format!("{r:?}: an ECR repository name (lowercase letters, digits, - _ . /)"),
+                            ));
+                        }
+                    }
+                }
+                Preset::Custom => {
+                    let p = t.policy.as_deref().unwrap_or("");
+                    crate::iam::policy::PolicyDocument::from_text(p)
+                        .map_err(|e| bad(key("policy"), format!("not a valid IAM policy: {e}")))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn issuer_host_path(&self) -> Option<&str> {
+        self.aws.oidc_issuer.as_deref().map(crate::iam::arn::issuer_host_path)
+    }
+
+    pub fn base_role_arn(&self) -> String {
+        format!("arn:aws:iam::{}:role/{}", self.aws.account_id, self.aws.base_role)
+    }
+
+    pub fn role_arn(&self, name: &str) -> String {
+        format!("arn:aws:iam::{}:role/{name}", self.aws.account_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) const MINIMAL: &str = r#"
+[github]
+config_url = "https://github.com/my-org"
+secret_name = "arc-github-app"
+
+[runners]
+scale_set_name = "arc-runner-set"
+namespace = "arc-runners"
+
+[aws]
+account_id = "111122223333"
+region = "eu-west-1"
+oidc_issuer = "https://oidc.eks.eu-west-1.amazonaws.com/id/AB12CD34EF56AB12CD34EF56AB12CD34"
+
+[[targets]]
+role = "arc-runner-ecr-push"
+preset = "ecr-push"
+repository = "my-app"
+"#;
+
+    #[test]
+    fn the_generated_setup_simulates_to_allow_on_every_hop() {
+        let a = Answers::from_toml(MINIMAL).unwrap();
+        let files = generate::generate(&a);
+        let chains = verify::verify(&a, &files).unwrap();
+        for c in &chains {
+            let steps: Vec<String> =
+                c.steps.iter().map(|s| format!("{} {:?} {}", s.action, s.decision, s.notes.join("; "))).collect();
+            assert_eq!(c.verdict, crate::chain::Verdict::Allow, "{}: {steps:#?}", c.subject);
+        }
+        assert!(
+            chains.iter().any(|c| c.steps.iter().any(|s| s.action == "sts:TagSession")),
+            "tags are sent and allowed"
+        );
+    }
+
+    #[test]
+    fn defaults_are_the_safe_choices() {
+        let a = Answers::from_toml(MINIMAL).unwrap();
+        assert_eq!(a.runners.service_account, "arc-runner");
+        assert_eq!(a.runners.container_mode, ContainerMode::Dind);
+        assert!(a.runners.karpenter_do_not_disrupt);
+        assert_eq!(a.aws.identity, Identity::Irsa);
+        assert!(a.targets[0].session_tags, "the action's default: the trust must allow TagSession");
+    }
+
+    #[test]
+    fn every_bad_answer_names_its_key_and_the_reason() {
+        let cases = [
+            ("namespace = \"arc-runners\"", "namespace = \"Arc_Runners\"", "runners.namespace", "DNS-1123"),
+            ("account_id = \"111122223333\"", "account_id = \"1111\"", "aws.account_id", "12-digit"),
+            ("role = \"arc-runner-ecr-push\"", "role = \"has space\"", "targets[0].role", "IAM role name"),
+            (
+                "scale_set_name = \"arc-runner-set\"",
+                &format!("scale_set_name = \"{}\"", "a".repeat(46)),
+                "runners.scale_set_name",
+                "1–45",
+            ),
+            (
+                "oidc_issuer = \"https://oidc.eks.eu-west-1.amazonaws.com/id/AB12CD34EF56AB12CD34EF56AB12CD34\"",
+                "oidc_issuer = \"oidc.eks\"",
+                "aws.oidc_issuer",
+                "issuer",
+            ),
+            (
+                "preset = \"ecr-push\"",
+                "preset = \"custom\"\npolicy = '{\"Statement\": 3}'",
+                "targets[0].policy",
+                "not a valid IAM policy",
+            ),
+            (
+                "config_url = \"https://github.com/my-org\"",
+                "config_url = \"github.com/my-org\"",
+                "github.config_url",
+                "https://",
+            ),
+        ];
+        for (from, to, key, reason) in cases {
+            let text = MINIMAL.replace(from, to);
+            let e = Answers::from_toml(&text).expect_err(key);
+            assert_eq!(e.key, key, "{e}");
+            assert!(e.reason.contains(reason), "{e}");
+        }
+        let e = Answers::from_toml(&MINIMAL.replace("[aws]", "[aws]\nflavour = \"x\"")).unwrap_err();
+        assert!(e.to_string().contains("unknown field `flavour`"), "{e}");
+        assert!(e.key.starts_with("line "), "{e}");
+    }
+}

@@ -1,0 +1,179 @@
+//! The setup wizard's outputs: golden files for three answer sets (IRSA with tags, IRSA with two
+//! targets one without tags, EKS Pod Identity), each checked by a parser of its language —
+//! YAML and the policies by arcscope's own, Terraform by python-hcl2 (and `terraform fmt` where
+//! installed), the CDK stack by `tsc --noEmit` against aws-cdk-lib (both installed by the README's
+//! test command) — and simulated to ✔ on every hop; a broken setup is caught; bad answers exit 2.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use arcscope::wizard::{Answers, generate, verify};
+
+const SETS: &[&str] = &["irsa-tags", "irsa-two-targets", "pod-identity"];
+
+fn answers(set: &str) -> Answers {
+    let text = std::fs::read_to_string(common::fixtures().join(format!("wizard/{set}.toml"))).unwrap();
+    Answers::from_toml(&text).unwrap_or_else(|e| panic!("{set}: {e}"))
+}
+
+fn write(set: &str, files: &[generate::File]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for f in files {
+        let p = dir.path().join(&f.path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, &f.text).unwrap_or_else(|e| panic!("{set}: {e}"));
+    }
+    dir
+}
+
+#[test]
+fn golden_files_of_every_output() {
+    for set in SETS {
+        for f in generate::generate(&answers(set)) {
+            let name = format!("{set}__{}", f.path.replace(['/', '.'], "_"));
+            insta::assert_snapshot!(name, f.text);
+        }
+    }
+}
+
+#[test]
+fn every_answer_set_simulates_to_allow_on_every_hop() {
+    for set in SETS {
+        let a = answers(set);
+        let chains = verify::verify(&a, &generate::generate(&a)).unwrap();
+        assert_eq!(chains.len(), a.targets.len(), "{set}: one chain per target job");
+        for c in &chains {
+            assert_eq!(c.verdict, arcscope::chain::Verdict::Allow, "{set}: {}", c.subject);
+        }
+        // Tags are sent where the answers say so, and then allowed.
+        let tag_steps = chains.iter().filter(|c| c.steps.iter().any(|s| s.action == "sts:TagSession")).count();
+        let tagged = a.targets.iter().filter(|t| t.session_tags).count();
+        assert_eq!(tag_steps, tagged, "{set}");
+    }
+}
+
+#[test]
+fn verification_catches_a_trust_without_tag_session() {
+    let a = answers("irsa-tags");
+    let mut files = generate::generate(&a);
+    let trust = files.iter_mut().find(|f| f.path == "iam/arc-runner-ecr-push-trust.json").unwrap();
+    trust.text =
+        trust.text.replace(",\n        \"sts:TagSession\"", "").replace("\"sts:TagSession\"", "\"sts:AssumeRole\"");
+    let chains = verify::verify(&a, &files).unwrap();
+    let step = chains[0].steps.iter().find(|s| s.action == "sts:TagSession").expect("a TagSession step");
+    assert_eq!(step.decision, arcscope::iam::eval::Decision::ImplicitDeny, "the incident arcscope was built for");
+    assert!(!verify::all_allowed(&chains));
+}
+
+#[test]
+fn generated_yaml_and_policies_parse() {
+    for set in SETS {
+        let files = generate::generate(&answers(set));
+        for f in &files {
+            if f.path.ends_with(".yaml") || f.path.ends_with(".yml") {
+                arcscope::sources::bundle::parse_yaml(&f.text).unwrap_or_else(|e| panic!("{set} {}: {e}", f.path));
+            }
+            if f.path.ends_with(".json") {
+                arcscope::iam::policy::PolicyDocument::from_text(&f.text)
+                    .unwrap_or_else(|e| panic!("{set} {}: {e}", f.path));
+            }
+        }
+        let values =
+            arcscope::sources::bundle::parse_yaml(&files.iter().find(|f| f.path == "helm/values.yaml").unwrap().text)
+                .unwrap();
+        let a = answers(set);
+        assert_eq!(values[0]["runnerScaleSetName"], a.runners.scale_set_name.as_str());
+        assert_eq!(values[0]["template"]["spec"]["serviceAccountName"], a.runners.service_account.as_str());
+        // The workflow is recognised as one and its jobs run on the scale set.
+        let dir = write(set, &files);
+        let inv = arcscope::sources::bundle::load_dir(dir.path()).unwrap();
+        assert_eq!(inv.workflows.len(), 1, "{set}");
+        assert!(inv.workflows[0].jobs.iter().all(|j| j.runs_on == vec![a.runners.scale_set_name.clone()]));
+    }
+}
+
+#[test]
+fn terraform_parses_with_an_hcl_parser() {
+    for set in SETS {
+        let dir = write(set, &generate::generate(&answers(set)));
+        let tf = dir.path().join("terraform/main.tf");
+        let out = Command::new("python3")
+            .args([
+                "-c",
+                "import sys, hcl2; d = hcl2.load(open(sys.argv[1])); print(len(d['resource']), len(d['data']))",
+            ])
+            .arg(&tf)
+            .output()
+            .expect("python3 runs");
+        assert!(
+            out.status.success(),
+            "{set}: {} (the README's test command installs python-hcl2)",
+            common::stderr(&out)
+        );
+        // `terraform fmt` as well where terraform is installed: canonical formatting, no diff.
+        if let Ok(fmt) = Command::new("terraform").args(["fmt", "-check", "-diff"]).arg(tf.parent().unwrap()).output() {
+            assert!(fmt.status.success(), "{set}: terraform fmt: {}", common::stdout(&fmt));
+        }
+    }
+}
+
+/// `tsc` from the README's test command (`npm install --prefix target/cdk-check …`).
+fn tsc() -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/cdk-check/node_modules/.bin/tsc");
+    assert!(
+        p.is_file(),
+        "{} missing: run the README's test command (it installs typescript and aws-cdk-lib)",
+        p.display()
+    );
+    p
+}
+
+#[test]
+fn the_cdk_stack_type_checks_against_aws_cdk_lib() {
+    let tsc = tsc();
+    let modules = tsc.parent().unwrap().parent().unwrap().to_path_buf();
+    for set in SETS {
+        let dir = write(set, &generate::generate(&answers(set)));
+        let cdk = dir.path().join("cdk");
+        // Resolve aws-cdk-lib and constructs from the installed tree.
+        std::os::unix::fs::symlink(&modules, cdk.join("node_modules")).unwrap();
+        std::fs::write(
+            cdk.join("tsconfig.json"),
+            r#"{"compilerOptions": {"target": "ES2022", "module": "commonjs", "strict": true, "noEmit": true, "skipLibCheck": true}}"#,
+        )
+        .unwrap();
+        let out = Command::new(&tsc).args(["--noEmit", "-p"]).arg(&cdk).output().expect("tsc runs");
+        assert!(out.status.success(), "{set}: {}{}", common::stdout(&out), common::stderr(&out));
+    }
+}
+
+#[test]
+fn the_command_writes_only_a_verified_setup_never_over_anything_and_bad_answers_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("setup");
+    let answers = common::fixtures().join("wizard/irsa-tags.toml");
+    let run = |args: &[&str]| common::arcscope(args);
+    let ok = run(&["wizard", "--answers", answers.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(ok.status.code(), Some(0), "{}", common::stderr(&ok));
+    assert!(common::stdout(&ok).contains("1 chain: 1 allow"));
+    for f in generate::generate(&self::answers("irsa-tags")) {
+        assert_eq!(std::fs::read_to_string(out.join(&f.path)).unwrap(), f.text, "{}", f.path);
+    }
+    let again = run(&["wizard", "--answers", answers.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(common::stderr(&again).contains("not empty"));
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, std::fs::read_to_string(&answers).unwrap().replace("\"arc-runners\"", "\"Arc_Runners\""))
+        .unwrap();
+    let refused = run(&["wizard", "--answers", bad.to_str().unwrap(), "--out", dir.path().join("x").to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        common::stderr(&refused).contains("runners.namespace: \"Arc_Runners\" is not a DNS-1123 label"),
+        "{}",
+        common::stderr(&refused)
+    );
+    assert!(!dir.path().join("x").exists(), "nothing written");
+}
