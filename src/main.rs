@@ -90,7 +90,11 @@ fn main() -> ExitCode {
             a.source.namespace = a.source.namespace.or(cli.source.namespace);
             arcscope::cli::export::run(&a)
         }
-        Some(Command::Wizard(a)) => arcscope::cli::wizard::run(&a, &mut stdout.lock(), &mut stderr.lock()),
+        Some(Command::Wizard(mut a)) => {
+            a.source.demo |= cli.source.demo;
+            a.source.bundle = a.source.bundle.or(cli.source.bundle);
+            arcscope::cli::wizard::run(&a, &mut stdout.lock(), &mut stderr.lock())
+        }
         Some(Command::Info) => {
             print!("{}", config::info());
             Ok(0)

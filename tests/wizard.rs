@@ -177,3 +177,35 @@ fn the_command_writes_only_a_verified_setup_never_over_anything_and_bad_answers_
     );
     assert!(!dir.path().join("x").exists(), "nothing written");
 }
+
+#[test]
+fn against_the_seed_incident_the_wizard_is_a_repair_guide() {
+    // The seed's own names: its setup lacks sts:TagSession in the target's trust (the incident).
+    let text = std::fs::read_to_string(common::fixtures().join("wizard/irsa-tags.toml"))
+        .unwrap()
+        .replace("[runners]\n", "[runners]\nservice_account = \"arc-runner-irsa\"\n")
+        .replace("[aws]\n", "[aws]\nbase_role = \"arc-runner-base-role\"\n")
+        .replace("role = \"arc-runner-ecr-push\"", "role = \"arc-runner-ecr-image-pusher-role\"");
+    let dir = tempfile::tempdir().unwrap();
+    let answers = dir.path().join("seed.toml");
+    std::fs::write(&answers, text).unwrap();
+    let seed = common::bundle(None);
+    let out = common::arcscope(&[
+        "wizard",
+        "--answers",
+        answers.to_str().unwrap(),
+        "--bundle",
+        seed.path().to_str().unwrap(),
+    ]);
+    let text = common::stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "the generated setup itself is fine: {}", common::stderr(&out));
+    assert!(
+        text.contains("✘ the trust of role arc-runner-ecr-image-pusher-role does not allow sts:TagSession"),
+        "the repair names the incident's cause: {text}"
+    );
+    assert!(!text.contains("service account arc-runners/arc-runner-irsa is missing"), "{text}");
+    // And the existing setup, running the generated jobs, fails exactly there.
+    let existing =
+        text.split("the existing setup running the generated jobs").nth(1).expect("the existing setup simulated");
+    assert!(existing.contains("✘ hop 2 sts:TagSession → arc-runner-ecr-image-pusher-role"), "{existing}");
+}

@@ -188,6 +188,8 @@ pub struct App {
     pub iam_state: Option<String>,
     /// When live IAM was last read (its age is in the header).
     pub iam_loaded_at: Option<std::time::Instant>,
+    /// Data ticks so far.
+    ticks: u64,
     /// Started with `--allow-live-probe`: the probe may be offered (and still asks first).
     pub allow_live_probe: bool,
     /// A probe the user confirmed; the terminal loop takes it and runs it.
@@ -298,6 +300,7 @@ impl App {
             iam_refresh: false,
             iam_state: None,
             iam_loaded_at: None,
+            ticks: 0,
             dirty_subjects: None,
             table_view: None,
             live: false,
@@ -542,6 +545,13 @@ impl App {
 
     /// Time passes: feed the next replayed log line. Returns whether anything changed.
     pub fn tick(&mut self) -> bool {
+        // The header's `iam read 3m ago` ages: a redraw every 12 ticks (about 5 s) keeps it true.
+        self.ticks = self.ticks.wrapping_add(1);
+        let aged = self.iam_loaded_at.is_some() && self.ticks.is_multiple_of(12);
+        aged | self.replay_tick()
+    }
+
+    fn replay_tick(&mut self) -> bool {
         if self.frozen {
             return false;
         }

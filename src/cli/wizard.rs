@@ -15,6 +15,9 @@ pub struct WizardArgs {
     /// Where to write the files (must not exist or be empty)
     #[arg(long, value_name = "DIR", requires = "answers")]
     pub out: Option<PathBuf>,
+    /// Compare with what exists (`--demo`, `--bundle DIR`, or a cluster flag): a repair guide
+    #[command(flatten)]
+    pub source: super::SourceArgs,
 }
 
 /// Exit 0 written (or, without `--out`, verified); 1 a hop would fail (nothing written); 2 bad answers.
@@ -32,6 +35,38 @@ pub fn run(args: &WizardArgs, out: &mut dyn std::io::Write, err: &mut dyn std::i
     let chains = verify::verify(&answers, &files).map_err(|e| UsageError(format!("verification: {e}")))?;
     let color = false;
     super::output_result(super::check::write_text(out, "the generated setup", &chains, color))?;
+    // A repair guide: what exists, against the generated setup, and how the generated jobs would
+    // fare on it today.
+    let s = &args.source;
+    if s.demo || s.bundle.is_some() || s.kubeconfig.is_some() || s.context.is_some() || s.namespace.is_some() {
+        let mut existing = s.load()?;
+        let differences = verify::diff(&answers, &existing);
+        let _ = writeln!(out, "\nagainst {}:", existing.source);
+        if differences.is_empty() {
+            let _ = writeln!(out, "  nothing missing");
+        }
+        for d in &differences {
+            let _ = writeln!(out, "  ✘ {d}");
+        }
+        if let Some(wf) = files.iter().find(|f| f.path == "workflows/aws-roles.yml") {
+            existing.workflows.clear();
+            crate::sources::bundle::add_file(&mut existing, "wizard:workflows/aws-roles.yml", wf.text.as_bytes())
+                .map_err(|e| UsageError(e.to_string()))?;
+            let today =
+                crate::chain::resolve_all(&existing, &crate::chain::CheckOptions::default()).map_err(UsageError)?;
+            let today: Vec<_> =
+                today.into_iter().filter(|c| c.job.as_deref().is_some_and(|j| j.contains("aws-roles.yml"))).collect();
+            if !today.is_empty() {
+                let _ = writeln!(out);
+                super::output_result(super::check::write_text(
+                    out,
+                    "the existing setup running the generated jobs",
+                    &today,
+                    color,
+                ))?;
+            }
+        }
+    }
     if !verify::all_allowed(&chains) {
         let _ = writeln!(err, "arcscope: a hop of the generated setup would fail (above): nothing written");
         return Ok(1);

@@ -127,3 +127,91 @@ pub fn verify(a: &Answers, files: &[File]) -> Result<Vec<Chain>, String> {
 pub fn all_allowed(chains: &[Chain]) -> bool {
     chains.iter().all(|c| c.verdict == Verdict::Allow)
 }
+
+/// What the existing setup (a live cluster and account, or a bundle) lacks against the generated
+/// one: the wizard as a repair guide. Each line says what is there and what the setup needs.
+pub fn diff(a: &Answers, existing: &Inventory) -> Vec<String> {
+    let mut out = Vec::new();
+    let r = &a.runners;
+    if !existing.namespaces.is_empty() && !existing.namespaces.contains(&r.namespace) {
+        out.push(format!(
+            "namespace {} does not exist (create it before the service account and the scale set)",
+            r.namespace
+        ));
+    }
+    match existing.service_account(&r.namespace, &r.service_account) {
+        None => {
+            let elsewhere: Vec<String> =
+                existing.service_accounts_named(&r.service_account).map(|s| s.metadata.ns().to_string()).collect();
+            let hint = if elsewhere.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (one of that name is in {}: ARC looks it up in the scale set's namespace)",
+                    elsewhere.join(", ")
+                )
+            };
+            out.push(format!(
+                "service account {}/{} is missing{hint}: apply k8s/serviceaccount.yaml",
+                r.namespace, r.service_account
+            ));
+        }
+        Some(sa) if a.aws.identity == Identity::Irsa && sa.irsa_role() != Some(a.base_role_arn().as_str()) => {
+            out.push(format!(
+                "service account {}/{} has eks.amazonaws.com/role-arn {:?}, the setup needs {} (then restart the runners: the webhook sets the env at pod creation)",
+                r.namespace,
+                r.service_account,
+                sa.irsa_role().unwrap_or("(none)"),
+                a.base_role_arn()
+            ));
+        }
+        Some(_) => {}
+    }
+    if let Some(ars) =
+        existing.runner_sets.iter().find(|x| x.metadata.ns() == r.namespace && x.scale_set_name() == r.scale_set_name)
+    {
+        let sa = ars.spec.template.spec.service_account();
+        if sa != r.service_account {
+            out.push(format!(
+                "scale set {}/{} runs its pods as service account {sa:?}, the setup's is {:?}: upgrade the release with helm/values.yaml",
+                r.namespace, r.scale_set_name, r.service_account
+            ));
+        }
+    }
+    if a.aws.identity == Identity::PodIdentity
+        && !existing.pod_identity.is_empty()
+        && !existing.pod_identity.iter().any(|p| {
+            p.namespace == r.namespace && p.service_account == r.service_account && p.role_arn == a.base_role_arn()
+        })
+    {
+        out.push(format!("no Pod Identity association {}/{} → {}", r.namespace, r.service_account, a.base_role_arn()));
+    }
+    if existing.iam_loaded(&a.aws.account_id) {
+        for spec in super::generate::roles(a) {
+            let arn = a.role_arn(&spec.name);
+            let Some(role) = existing.role(&arn) else {
+                out.push(format!(
+                    "role {} does not exist in account {}: create it (terraform/, cdk/ or iam/)",
+                    spec.name, a.aws.account_id
+                ));
+                continue;
+            };
+            // The trust must grant what the generated trust grants (TagSession above all).
+            for st in &spec.trust {
+                for action in &st.actions {
+                    let granted = role.trust.statements.iter().any(|t| {
+                        t.effect == crate::iam::policy::Effect::Allow
+                            && crate::iam::eval::action_matches(&t.action, action)
+                    });
+                    if !granted {
+                        out.push(format!(
+                            "the trust of role {} does not allow {action}: see iam/{}-trust.json",
+                            spec.name, spec.name
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
