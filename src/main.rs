@@ -23,6 +23,21 @@ fn tui(source: &SourceArgs, theme: Option<&str>, mouse: bool, allow_live_probe: 
     arcscope::tui::run(app, mouse, source.live_args(), aws).map_err(|e| UsageError(format!("terminal: {e}")))?;
     Ok(0)
 }
+/// The TUI opened on the wizard; a source only when one is named (never a surprise connection).
+fn wizard_tui(source: &SourceArgs, theme: Option<&str>) -> Result<i32, UsageError> {
+    let named = source.demo || source.bundle.is_some() || source.kubeconfig.is_some() || source.context.is_some();
+    let inv = if named {
+        source.load()?
+    } else {
+        arcscope::model::Inventory { source: "wizard".into(), ..Default::default() }
+    };
+    let theme = config::load_theme(theme)?;
+    let mut app = arcscope::app::App::new(inv, theme, config::load_keymap(), config::now_hms());
+    app.open_wizard();
+    arcscope::tui::run(app, false, None, None).map_err(|e| UsageError(format!("terminal: {e}")))?;
+    Ok(0)
+}
+
 use arcscope::cli::check::{self, CheckArgs};
 use arcscope::cli::explain::{self, ExplainArgs};
 
@@ -89,6 +104,13 @@ fn main() -> ExitCode {
             a.source.context = a.source.context.or(cli.source.context);
             a.source.namespace = a.source.namespace.or(cli.source.namespace);
             arcscope::cli::export::run(&a)
+        }
+        // `arcscope wizard` on a terminal: the TUI, in the wizard, pre-filled from the source if one
+        // is given (--demo, --bundle, a cluster flag).
+        Some(Command::Wizard(mut a)) if a.answers.is_none() && std::io::stdout().is_terminal() => {
+            a.source.demo |= cli.source.demo;
+            a.source.bundle = a.source.bundle.or(cli.source.bundle);
+            wizard_tui(&a.source, cli.theme.as_deref())
         }
         Some(Command::Wizard(mut a)) => {
             a.source.demo |= cli.source.demo;

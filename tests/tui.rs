@@ -384,3 +384,72 @@ fn a_live_change_rebuilds_only_the_rows_it_touched() {
     let patched: Vec<Vec<String>> = a.table.rows.iter().map(|r| r.cells.clone()).collect();
     assert_eq!(patched, rebuilt, "a patched table equals a rebuilt one");
 }
+
+fn ctrl(app: &mut App, c: char) {
+    app.handle_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+}
+
+fn special(app: &mut App, code: KeyCode) {
+    app.handle_key(&KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+#[test]
+fn the_wizard_form_validates_as_typed_blocks_next_keeps_answers_and_writes_a_verified_setup() {
+    use arcscope::app::state::Mode;
+    let mut a = app();
+    keys(&mut a, ":wizard\n");
+    let form = |a: &App| match &a.mode {
+        Mode::Wizard(f) => f.clone(),
+        _ => panic!("the wizard is open"),
+    };
+    assert_eq!(form(&a).page, 0);
+    ctrl(&mut a, 'n');
+    // Pre-filled from the data: the demo's first scale set.
+    let f = form(&a);
+    assert_eq!(f.page, 1);
+    assert_eq!(f.page_fields()[0].input.value(), "arc-runner-gpu");
+    // An invalid namespace: the reason beside the field, and "next" refused.
+    special(&mut a, KeyCode::Down);
+    keys(&mut a, "X");
+    let s = screen(&render(&mut a, 160, 40));
+    assert!(s.contains("✘ \"arc-gpu-runnersX\" is not a DNS-1123 label"), "{s}");
+    ctrl(&mut a, 'n');
+    assert_eq!(form(&a).page, 1, "blocked");
+    assert!(screen(&render(&mut a, 160, 40)).contains("fix first: runners.namespace"));
+    special(&mut a, KeyCode::Backspace);
+    ctrl(&mut a, 'n');
+    assert_eq!(form(&a).page, 2);
+    // Back keeps the answers.
+    ctrl(&mut a, 'p');
+    assert_eq!(form(&a).page_fields()[1].input.value(), "arc-gpu-runners");
+    ctrl(&mut a, 'n');
+    ctrl(&mut a, 'n');
+    assert_eq!(form(&a).page, 3);
+    // The target: a role name, then a choice cycled with →.
+    keys(&mut a, "ecr-push-role");
+    special(&mut a, KeyCode::Down);
+    special(&mut a, KeyCode::Right);
+    assert_eq!(form(&a).page_fields()[1].input.value(), "ecr-pull");
+    // Leaving keeps the answers; :wizard comes back to them.
+    special(&mut a, KeyCode::Esc);
+    assert!(matches!(a.mode, Mode::Normal));
+    keys(&mut a, ":wizard\n");
+    assert_eq!(form(&a).page, 3);
+    assert_eq!(form(&a).page_fields()[0].input.value(), "ecr-push-role");
+    ctrl(&mut a, 'n');
+    let review = form(&a).review.expect("the review");
+    assert!(review.allowed, "every hop ✔");
+    assert!(screen(&render(&mut a, 160, 40)).contains("✔ every hop of the generated setup is allowed"));
+    // Write: into a new directory, never over one.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("setup");
+    for _ in 0..20 {
+        special(&mut a, KeyCode::Backspace);
+    }
+    keys(&mut a, out.to_str().unwrap());
+    ctrl(&mut a, 'w');
+    assert!(out.join("helm/values.yaml").is_file());
+    assert!(out.join("iam/ecr-push-role-trust.json").is_file());
+    ctrl(&mut a, 'w');
+    assert!(form(&a).message.unwrap().contains("not empty"), "never overwrites");
+}

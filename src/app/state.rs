@@ -72,6 +72,8 @@ pub enum Mode {
     },
     /// A question before something is sent: `y` goes ahead, any other key cancels.
     ConfirmProbe(crate::probe::ProbePlan),
+    /// The setup wizard's form (`:wizard`); `esc` leaves it, the answers stay for the next visit.
+    Wizard(Box<crate::wizard::form::WizardForm>),
 }
 
 #[derive(Debug, Clone)]
@@ -196,6 +198,8 @@ pub struct App {
     pub probe_request: Option<crate::probe::Confirmed>,
     /// The last probe's answers.
     pub probe: Option<crate::probe::ProbeReport>,
+    /// The wizard's answers while it is closed.
+    wizard: Option<Box<crate::wizard::form::WizardForm>>,
     /// The followed log's source label, when lines are streaming in.
     stream_source: Option<(u64, String)>,
     /// Events held while frozen, applied on thaw.
@@ -217,6 +221,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("logs", "logs of the selected runner"),
     ("ns", "namespace: ns NAME, ns all"),
     ("warnings", "what could not be read, and why"),
+    ("wizard", "write a working setup, verified"),
     ("help", "keys"),
     ("q", "quit"),
 ];
@@ -231,6 +236,7 @@ fn canonical_command(word: &str) -> Option<&'static str> {
         "logs" | "log" => "logs",
         "ns" | "namespace" | "namespaces" => "ns",
         "warnings" | "warning" | "warn" => "warnings",
+        "wizard" | "setup" => "wizard",
         "help" | "?" => "help",
         "q" | "q!" | "quit" | "exit" => "q",
         _ => return None,
@@ -307,6 +313,7 @@ impl App {
             allow_live_probe: false,
             probe_request: None,
             probe: None,
+            wizard: None,
             held: Vec::new(),
         };
         app.compute_reach();
@@ -493,6 +500,33 @@ impl App {
         }
         // Rebuilt once before the next frame, however many changes arrive until then.
         self.table_stale = true;
+    }
+
+    /// The wizard, where it was left, or new and pre-filled from what the data says: the scale
+    /// set, namespace and service account of the first scale set, the account, region and issuer.
+    pub fn open_wizard(&mut self) {
+        let form = self.wizard.take().unwrap_or_else(|| {
+            let ars = self.inv.runner_sets.first();
+            let account = self
+                .inv
+                .iam_accounts
+                .iter()
+                .next()
+                .cloned()
+                .or_else(|| self.inv.caller.as_deref().and_then(|c| c.split(':').nth(4)).map(str::to_string));
+            let prefill = crate::wizard::form::Prefill {
+                config_url: ars.and_then(|a| a.spec.github_config_url.clone()),
+                secret_name: None,
+                scale_set_name: ars.map(|a| a.scale_set_name().to_string()),
+                namespace: ars.map(|a| a.metadata.ns().to_string()),
+                service_account: ars.map(|a| a.spec.template.spec.service_account().to_string()),
+                account_id: account,
+                region: self.inv.cluster_issuer.as_deref().and_then(|i| i.split('.').nth(2)).map(str::to_string),
+                oidc_issuer: self.inv.cluster_issuer.clone(),
+            };
+            Box::new(crate::wizard::form::WizardForm::new(&prefill))
+        });
+        self.mode = Mode::Wizard(form);
     }
 
     /// Keymap problems, then what the sources could not read (a denied list, a denied IAM read,
@@ -831,6 +865,7 @@ impl App {
                 };
                 self.mode = Mode::Text { title: format!("{} warning(s)", all.len()), text, scroll: 0 };
             }
+            Some("wizard") => self.open_wizard(),
             Some("help") => self.mode = Mode::Help,
             Some("q") => self.quit = true,
             _ => self.status = Some(format!("unknown command :{word} (try :help)")),
@@ -1203,6 +1238,15 @@ impl App {
             Mode::Normal => false,
             Mode::Help => {
                 self.mode = Mode::Normal;
+                true
+            }
+            Mode::Wizard(form) => {
+                if !form.handle(key) {
+                    // Leaving keeps the answers for the next `:wizard`.
+                    if let Mode::Wizard(form) = std::mem::replace(&mut self.mode, Mode::Normal) {
+                        self.wizard = Some(form);
+                    }
+                }
                 true
             }
             Mode::ConfirmProbe(_) => {

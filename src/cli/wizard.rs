@@ -75,19 +75,7 @@ pub fn run(args: &WizardArgs, out: &mut dyn std::io::Write, err: &mut dyn std::i
         let _ = writeln!(err, "every hop ✔; pass --out DIR to write the {} files", files.len());
         return Ok(0);
     };
-    if dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
-        return Err(UsageError(format!(
-            "{}: exists and is not empty; arcscope does not overwrite, pick a new directory",
-            dir.display()
-        )));
-    }
-    for f in &files {
-        let p = dir.join(&f.path);
-        if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| UsageError(format!("{}: {e}", parent.display())))?;
-        }
-        std::fs::write(&p, &f.text).map_err(|e| UsageError(format!("{}: {e}", p.display())))?;
-    }
+    crate::wizard::write_files(dir, &files).map_err(UsageError)?;
     let _ = writeln!(err, "every hop ✔; wrote {} files to {} (apply order: its README.md)", files.len(), dir.display());
     Ok(0)
 }

@@ -69,6 +69,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Mode::Help => draw_help(f, app, body),
         Mode::Text { title, text, scroll } => draw_text(f, app, body, title, text, *scroll),
         Mode::ConfirmProbe(plan) => draw_confirm(f, app, body, plan),
+        Mode::Wizard(form) => draw_wizard(f, app, body, form),
         _ => {}
     }
 }
@@ -714,6 +715,118 @@ fn draw_help(f: &mut Frame, app: &App, area: Rect) {
         let chunk: Vec<Line> = rest.by_ref().take(height).collect();
         f.render_widget(Paragraph::new(chunk), *col);
     }
+}
+
+/// The setup wizard: the page's fields with the reason beside a bad one, or the review.
+fn draw_wizard(f: &mut Frame, app: &App, area: Rect, form: &crate::wizard::form::WizardForm) {
+    use crate::wizard::form::{Kind, PAGES};
+    let t = &app.theme;
+    f.render_widget(Clear, area);
+    let pages: Vec<String> = PAGES
+        .iter()
+        .enumerate()
+        .map(|(i, p)| if i == form.page { format!("[{}. {p}]", i + 1) } else { format!("{}. {p}", i + 1) })
+        .collect();
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.fg("accent"))
+        .title(Span::styled(format!(" wizard · {} ", pages.join(" › ")), t.title()))
+        .title_bottom(Span::styled(
+            " ctrl-n next · ctrl-p back · tab/↑↓ fields · ←/→ choices · esc leave (answers kept) ",
+            t.muted(),
+        ));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let mut lines: Vec<Line> = Vec::new();
+    if form.page < 4 {
+        if form.page == 3 {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "target {} of {} · ctrl-t add · ctrl-x remove · pgup/pgdn switch",
+                    form.target + 1,
+                    form.targets.len()
+                ),
+                t.muted(),
+            )));
+            lines.push(Line::from(""));
+        }
+        for (i, field) in form.page_fields().into_iter().enumerate() {
+            let focused = i == form.focus;
+            let value = match field.kind {
+                Kind::Choice(_) => format!("‹ {} ›", field.input.value()),
+                Kind::Text => field.input.value().to_string(),
+            };
+            let mut spans = vec![
+                Span::styled(if focused { "› " } else { "  " }, t.fg("accent")),
+                Span::styled(format!("{:<28}", field.label), if focused { t.title() } else { t.text() }),
+                Span::styled(value, if focused { t.selection() } else { t.text() }),
+            ];
+            match form.reason(field) {
+                Some(r) => spans.push(Span::styled(format!("  ✘ {r}"), t.fg("error"))),
+                None if focused && !field.help.is_empty() => {
+                    spans.push(Span::styled(format!("  {}", field.help), t.muted()))
+                }
+                None => {}
+            }
+            lines.push(Line::from(spans));
+        }
+    } else {
+        match &form.review {
+            None => lines.push(Line::from(Span::styled(
+                format!(
+                    "the answers are not complete: {}",
+                    form.error.as_ref().map(|e| e.to_string()).unwrap_or_default()
+                ),
+                t.fg("error"),
+            ))),
+            Some(review) => {
+                lines.push(Line::from(Span::styled(
+                    if review.allowed {
+                        "✔ every hop of the generated setup is allowed (simulated):"
+                    } else {
+                        "✘ a hop of the generated setup would fail:"
+                    },
+                    if review.allowed { t.fg("allow") } else { t.fg("error") },
+                )));
+                for c in &review.chains {
+                    let hops: Vec<String> =
+                        c.steps.iter().map(|s| format!("{} {}", decision_label(s.decision), s.action)).collect();
+                    lines.push(Line::from(format!(
+                        "  {} {}: {}",
+                        verdict_label(c.verdict),
+                        c.job.as_deref().unwrap_or(""),
+                        hops.join(" · ")
+                    )));
+                }
+                lines.push(Line::from(""));
+                let names: Vec<Span> = review
+                    .files
+                    .iter()
+                    .enumerate()
+                    .map(|(i, file)| {
+                        let style = if i == form.preview { t.selection() } else { t.muted() };
+                        Span::styled(format!(" {} ", file.path), style)
+                    })
+                    .collect();
+                lines.push(Line::from(names));
+                lines.push(Line::from(vec![
+                    Span::styled("write to: ", t.title()),
+                    Span::raw(form.out_dir.value().to_string()),
+                    Span::styled("   ctrl-w writes (never over anything) · tab previews the next file", t.muted()),
+                ]));
+                lines.push(Line::from(""));
+                if let Some(file) = review.files.get(form.preview) {
+                    for l in file.text.lines() {
+                        lines.push(Line::from(Span::styled(l.to_string(), t.text())));
+                    }
+                }
+            }
+        }
+    }
+    if let Some(m) = &form.message {
+        lines.insert(0, Line::from(Span::styled(m.clone(), t.fg("warning"))));
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
 /// The probe's confirmation: every call it will make, before anything is sent.

@@ -9,6 +9,7 @@
 //!   workflow, a README of apply order.
 //! - [`verify`]: the generated setup loaded as a bundle and every chain simulated.
 
+pub mod form;
 pub mod generate;
 pub mod verify;
 
@@ -356,6 +357,24 @@ impl Answers {
     pub fn role_arn(&self, name: &str) -> String {
         format!("arn:aws:iam::{}:role/{name}", self.aws.account_id)
     }
+}
+
+/// Write the files into `dir`, which must not exist or be empty: nothing is ever overwritten.
+pub fn write_files(dir: &std::path::Path, files: &[generate::File]) -> Result<usize, String> {
+    if dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
+        return Err(format!(
+            "{}: exists and is not empty; arcscope does not overwrite, pick a new directory",
+            dir.display()
+        ));
+    }
+    for f in files {
+        let p = dir.join(&f.path);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        std::fs::write(&p, &f.text).map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    Ok(files.len())
 }
 
 #[cfg(test)]

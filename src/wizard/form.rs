@@ -1,0 +1,378 @@
+//! The wizard's form in the TUI (`:wizard`, `arcscope wizard`): pages of fields built on
+//! tui-input, validated as typed by the same rules as an answers file (the reason beside the
+//! field), back and forth without losing answers, a review page with the verification and every
+//! file, and a write that never overwrites. No terminal here: keys in, state out.
+
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::generate::{File, generate};
+use super::{Answers, Invalid, verify};
+use crate::chain::Chain;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    /// Cycled with ←/→ or space.
+    Choice(&'static [&'static str]),
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// `runners.namespace`; a target's fields are `role`, `preset`…
+    pub key: &'static str,
+    pub label: &'static str,
+    pub kind: Kind,
+    pub input: Input,
+    pub help: &'static str,
+}
+
+fn text(key: &'static str, label: &'static str, value: &str, help: &'static str) -> Field {
+    Field { key, label, kind: Kind::Text, input: Input::new(value.to_string()), help }
+}
+
+fn choice(key: &'static str, label: &'static str, options: &'static [&'static str], value: &str) -> Field {
+    Field { key, label, kind: Kind::Choice(options), input: Input::new(value.to_string()), help: "←/→ to change" }
+}
+
+pub const PAGES: &[&str] = &["GitHub", "runners", "AWS", "target roles", "review"];
+const BOOL: &[&str] = &["true", "false"];
+
+/// What the cluster or bundle already says, to start from.
+#[derive(Debug, Clone, Default)]
+pub struct Prefill {
+    pub config_url: Option<String>,
+    pub secret_name: Option<String>,
+    pub scale_set_name: Option<String>,
+    pub namespace: Option<String>,
+    pub service_account: Option<String>,
+    pub account_id: Option<String>,
+    pub region: Option<String>,
+    pub oidc_issuer: Option<String>,
+}
+
+/// The verification of the answers as they stand (the review page).
+#[derive(Debug, Clone)]
+pub struct Review {
+    pub files: Vec<File>,
+    pub chains: Vec<Chain>,
+    pub allowed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct WizardForm {
+    pub page: usize,
+    pub focus: usize,
+    /// Pages 0–2: `(page, field)`.
+    pub fields: Vec<(usize, Field)>,
+    pub targets: Vec<Vec<Field>>,
+    pub target: usize,
+    /// The first problem of the answers as they stand.
+    pub error: Option<Invalid>,
+    pub review: Option<Review>,
+    pub preview: usize,
+    pub out_dir: Input,
+    pub message: Option<String>,
+}
+
+fn target_fields() -> Vec<Field> {
+    vec![
+        text("role", "role name", "", "the IAM role the jobs assume"),
+        choice("preset", "permissions", &["ecr-push", "ecr-pull", "s3-read", "s3-read-write", "custom"], "ecr-push"),
+        text("repository", "ECR repository", "", "ecr presets; empty: every repository"),
+        text("bucket", "S3 bucket", "", "s3 presets"),
+        text("policy", "custom policy JSON", "", "custom preset: the permissions policy"),
+        choice("session_tags", "jobs pass session tags", BOOL, "true"),
+    ]
+}
+
+impl WizardForm {
+    pub fn new(p: &Prefill) -> WizardForm {
+        let or = |v: &Option<String>, d: &str| v.clone().unwrap_or_else(|| d.to_string());
+        let fields = vec![
+            (
+                0,
+                text(
+                    "github.config_url",
+                    "GitHub config URL",
+                    &or(&p.config_url, ""),
+                    "https://github.com/ORG or …/ORG/REPO",
+                ),
+            ),
+            (
+                0,
+                text(
+                    "github.secret_name",
+                    "GitHub secret name",
+                    &or(&p.secret_name, "arc-github-app"),
+                    "an existing Secret in the runner namespace",
+                ),
+            ),
+            (
+                1,
+                text(
+                    "runners.scale_set_name",
+                    "scale set name",
+                    &or(&p.scale_set_name, "arc-runner-set"),
+                    "the runs-on label; 1–45 characters",
+                ),
+            ),
+            (
+                1,
+                text(
+                    "runners.namespace",
+                    "runner namespace",
+                    &or(&p.namespace, "arc-runners"),
+                    "where ARC creates the runner pods",
+                ),
+            ),
+            (1, text("runners.controller_namespace", "controller namespace", "arc-systems", "")),
+            (
+                1,
+                text(
+                    "runners.service_account",
+                    "runner service account",
+                    &or(&p.service_account, "arc-runner"),
+                    "in the runner namespace",
+                ),
+            ),
+            (1, choice("runners.architecture", "architecture", &["amd64", "arm64"], "amd64")),
+            (1, text("runners.tolerations", "tolerations", "", "comma-separated key=value:Effect")),
+            (1, choice("runners.container_mode", "container mode", &["dind", "kubernetes", "none"], "dind")),
+            (1, text("runners.min_runners", "min runners", "0", "")),
+            (1, text("runners.max_runners", "max runners", "5", "")),
+            (1, choice("runners.karpenter_do_not_disrupt", "karpenter.sh/do-not-disrupt", BOOL, "true")),
+            (2, text("aws.account_id", "AWS account", &or(&p.account_id, ""), "12 digits")),
+            (2, text("aws.region", "region", &or(&p.region, "eu-west-1"), "")),
+            (2, choice("aws.identity", "identity", &["irsa", "pod-identity"], "irsa")),
+            (
+                2,
+                text(
+                    "aws.oidc_issuer",
+                    "cluster OIDC issuer",
+                    &or(&p.oidc_issuer, ""),
+                    "IRSA: https://oidc.eks.REGION.amazonaws.com/id/ID",
+                ),
+            ),
+            (2, text("aws.cluster_name", "cluster name", "", "Pod Identity: the EKS cluster")),
+            (2, text("aws.base_role", "base role name", "arc-runner-base", "the runners' own role")),
+            (2, choice("aws.action_version", "configure-aws-credentials", &["v4", "v5", "v6"], "v4")),
+        ];
+        WizardForm {
+            page: 0,
+            focus: 0,
+            fields,
+            targets: vec![target_fields()],
+            target: 0,
+            error: None,
+            review: None,
+            preview: 0,
+            out_dir: Input::new("./arc-setup".into()),
+            message: None,
+        }
+        .validated()
+    }
+
+    fn validated(mut self) -> Self {
+        self.validate();
+        self
+    }
+
+    /// The fields of the page on screen.
+    pub fn page_fields(&self) -> Vec<&Field> {
+        match self.page {
+            0..=2 => self.fields.iter().filter(|(p, _)| *p == self.page).map(|(_, f)| f).collect(),
+            3 => self.targets[self.target].iter().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn focused_mut(&mut self) -> Option<&mut Field> {
+        let (page, focus, target) = (self.page, self.focus, self.target);
+        match page {
+            0..=2 => self.fields.iter_mut().filter(|(p, _)| *p == page).map(|(_, f)| f).nth(focus),
+            3 => self.targets[target].get_mut(focus),
+            _ => None,
+        }
+    }
+
+    /// The full key of a field on screen (`targets[1].bucket` for a target's).
+    pub fn full_key(&self, f: &Field) -> String {
+        if self.page == 3 { format!("targets[{}].{}", self.target, f.key) } else { f.key.to_string() }
+    }
+
+    /// The answers as a TOML document (so the form and an answers file share every rule).
+    pub fn to_toml(&self) -> Result<String, Invalid> {
+        use toml::{Table, Value};
+        let mut root = Table::new();
+        for (_, f) in &self.fields {
+            let (section, name) = f.key.split_once('.').expect("section.key");
+            let v = f.input.value().trim();
+            let value = match name {
+                "min_runners" | "max_runners" => Value::Integer(
+                    v.parse::<u32>()
+                        .map_err(|_| Invalid { key: f.key.into(), reason: format!("{v:?} is not a number") })?
+                        .into(),
+                ),
+                "karpenter_do_not_disrupt" => Value::Boolean(v == "true"),
+                "tolerations" => Value::Array(
+                    v.split(',').map(str::trim).filter(|t| !t.is_empty()).map(|t| Value::String(t.into())).collect(),
+                ),
+                _ if v.is_empty() && matches!(name, "oidc_issuer" | "cluster_name") => continue,
+                _ => Value::String(v.to_string()),
+            };
+            root.entry(section)
+                .or_insert_with(|| Value::Table(Table::new()))
+                .as_table_mut()
+                .expect("a table")
+                .insert(name.into(), value);
+        }
+        let targets: Vec<Value> = self
+            .targets
+            .iter()
+            .map(|fields| {
+                let mut t = Table::new();
+                for f in fields {
+                    let v = f.input.value().trim();
+                    match f.key {
+                        "session_tags" => {
+                            t.insert(f.key.into(), Value::Boolean(v == "true"));
+                        }
+                        _ if v.is_empty() && f.key != "role" => {}
+                        _ => {
+                            t.insert(f.key.into(), Value::String(v.to_string()));
+                        }
+                    }
+                }
+                Value::Table(t)
+            })
+            .collect();
+        root.insert("targets".into(), Value::Array(targets));
+        toml::to_string(&root).map_err(|e| Invalid { key: "answers".into(), reason: e.to_string() })
+    }
+
+    pub fn answers(&self) -> Result<Answers, Invalid> {
+        Answers::from_toml(&self.to_toml()?)
+    }
+
+    fn validate(&mut self) {
+        self.error = self.answers().err();
+    }
+
+    /// The reason beside a field, when it is the problem.
+    pub fn reason(&self, f: &Field) -> Option<&str> {
+        let key = self.full_key(f);
+        self.error.as_ref().filter(|e| e.key == key).map(|e| e.reason.as_str())
+    }
+
+    /// Does the current problem belong to this page (so "next" is blocked)?
+    fn error_on_page(&self, page: usize) -> Option<&Invalid> {
+        let prefix = ["github.", "runners.", "aws.", "targets"][page.min(3)];
+        self.error.as_ref().filter(|e| e.key.starts_with(prefix))
+    }
+
+    fn next_page(&mut self) {
+        self.validate();
+        if self.page < 4
+            && let Some(e) = self.error_on_page(self.page)
+        {
+            self.message = Some(format!("fix first: {e}"));
+            return;
+        }
+        if self.page < 4 {
+            self.page += 1;
+            self.focus = 0;
+            self.message = None;
+        }
+        if self.page == 4 {
+            self.review = self.answers().ok().map(|a| {
+                let files = generate(&a);
+                let chains = verify::verify(&a, &files).unwrap_or_default();
+                let allowed = !chains.is_empty() && verify::all_allowed(&chains);
+                Review { files, chains, allowed }
+            });
+        }
+    }
+
+    fn write(&mut self) {
+        let Some(review) = &self.review else { return };
+        if !review.allowed {
+            self.message = Some("not written: a hop of the generated setup would fail (above)".into());
+            return;
+        }
+        let dir = std::path::PathBuf::from(self.out_dir.value().trim());
+        self.message = Some(match super::write_files(&dir, &review.files) {
+            Ok(n) => format!("wrote {n} files to {} — apply order in its README.md", dir.display()),
+            Err(e) => e,
+        });
+    }
+
+    /// One key. `false`: leave the wizard.
+    pub fn handle(&mut self, key: &KeyEvent) -> bool {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match (key.code, ctrl) {
+            (KeyCode::Esc, _) => return false,
+            (KeyCode::Char('n'), true) => self.next_page(),
+            (KeyCode::Char('p'), true) => {
+                self.page = self.page.saturating_sub(1);
+                self.focus = 0;
+                self.message = None;
+            }
+            (KeyCode::Char('t'), true) if self.page == 3 => {
+                self.targets.push(target_fields());
+                self.target = self.targets.len() - 1;
+                self.focus = 0;
+            }
+            (KeyCode::Char('x'), true) if self.page == 3 && self.targets.len() > 1 => {
+                self.targets.remove(self.target);
+                self.target = self.target.min(self.targets.len() - 1);
+            }
+            (KeyCode::PageDown, _) if self.page == 3 => self.target = (self.target + 1) % self.targets.len(),
+            (KeyCode::PageUp, _) if self.page == 3 => {
+                self.target = (self.target + self.targets.len() - 1) % self.targets.len()
+            }
+            (KeyCode::Char('w'), true) if self.page == 4 => self.write(),
+            (KeyCode::Tab, _) if self.page == 4 => {
+                let n = self.review.as_ref().map_or(1, |r| r.files.len().max(1));
+                self.preview = (self.preview + 1) % n;
+            }
+            (KeyCode::Tab | KeyCode::Down, _) => {
+                self.focus = (self.focus + 1).min(self.page_fields().len().saturating_sub(1))
+            }
+            (KeyCode::BackTab | KeyCode::Up, _) => self.focus = self.focus.saturating_sub(1),
+            (KeyCode::Enter, _) => {
+                if self.focus + 1 < self.page_fields().len() {
+                    self.focus += 1;
+                } else {
+                    self.next_page();
+                }
+            }
+            _ if self.page == 4 => {
+                self.out_dir.handle_event(&Event::Key(*key));
+            }
+            (KeyCode::Left | KeyCode::Right | KeyCode::Char(' '), _)
+                if matches!(self.focused_mut().map(|f| f.kind), Some(Kind::Choice(_))) =>
+            {
+                let forward = key.code != KeyCode::Left;
+                if let Some(f) = self.focused_mut()
+                    && let Kind::Choice(options) = f.kind
+                {
+                    let i = options.iter().position(|o| *o == f.input.value()).unwrap_or(0);
+                    let j = if forward { (i + 1) % options.len() } else { (i + options.len() - 1) % options.len() };
+                    f.input = Input::new(options[j].to_string());
+                }
+                self.validate();
+            }
+            _ => {
+                if let Some(f) = self.focused_mut()
+                    && f.kind == Kind::Text
+                {
+                    f.input.handle_event(&Event::Key(*key));
+                }
+                self.validate();
+            }
+        }
+        true
+    }
+}
