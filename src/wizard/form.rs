@@ -84,6 +84,7 @@ fn target_fields() -> Vec<Field> {
         text("bucket", "S3 bucket", "", "s3 presets"),
         text("policy", "custom policy JSON", "", "custom preset: the permissions policy"),
         choice("session_tags", "jobs pass session tags", BOOL, "true"),
+        text("session_name", "role session name", "", "empty: the action's GitHubActions"),
     ]
 }
 

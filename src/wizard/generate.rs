@@ -451,6 +451,9 @@ fn workflow(a: &Answers) -> String {
             a.aws.region,
             a.role_arn(&t.role)
         ));
+        if let Some(n) = &t.session_name {
+            w.push_str(&format!("          role-session-name: {}\n", yaml_str(n)));
+        }
         if !t.session_tags {
             w.push_str("          role-skip-session-tagging: true   # the trust allows sts:AssumeRole only\n");
         }

@@ -125,6 +125,10 @@ pub struct Target {
     /// `sts:TagSession`; off: the workflow sets `role-skip-session-tagging: true`.
     #[serde(default = "yes")]
     pub session_tags: bool,
+    /// `role-session-name` (default: the action's `GitHubActions`); STS rules, 2–64 of
+    /// `[\w+=,.@-]`; an expression (`${{ github.run_id }}`) is passed through as written.
+    #[serde(default)]
+    pub session_name: Option<String>,
 }
 
 fn default_controller_namespace() -> String {
@@ -306,6 +310,19 @@ impl Answers {
             if t.role == a.base_role {
                 return Err(bad(key("role"), "the same as aws.base_role: the jobs assume a role of their own"));
             }
+            if let Some(n) = t.session_name.as_deref().filter(|n| !n.contains("${{")) {
+                // configure-aws-credentials.md §6: STS's pattern, 2–64 characters.
+                let ok = (2..=64).contains(&n.len())
+                    && n.bytes().all(|c| c.is_ascii_alphanumeric() || b"_+=,.@-".contains(&c));
+                if !ok {
+                    return Err(bad(
+                        key("session_name"),
+                        format!(
+                            "{n:?}: a role session name is 2–64 of letters, digits and _ + = , . @ - (STS rejects others)"
+                        ),
+                    ));
+                }
+            }
             if self.targets[..i].iter().any(|o| o.role == t.role) {
                 return Err(bad(key("role"), format!("{:?} is listed twice", t.role)));
             }
@@ -456,6 +473,12 @@ repository = "my-app"
                 "config_url = \"github.com/my-org\"",
                 "github.config_url",
                 "https://",
+            ),
+            (
+                "repository = \"my-app\"",
+                "repository = \"my-app\"\nsession_name = \"dependabot[bot]\"",
+                "targets[0].session_name",
+                "role session name",
             ),
         ];
         for (from, to, key, reason) in cases {
