@@ -439,7 +439,11 @@ fn the_wizard_form_validates_as_typed_blocks_next_keeps_answers_and_writes_a_ver
     ctrl(&mut a, 'n');
     let review = form(&a).review.expect("the review");
     assert!(review.allowed, "every hop ✔");
-    assert!(screen(&render(&mut a, 160, 40)).contains("✔ every hop of the generated setup is allowed"));
+    let s = screen(&render(&mut a, 160, 40));
+    assert!(s.contains("✔ every hop of the generated setup is allowed"), "{s}");
+    // The demo's data on screen: the review says what it lacks against this setup.
+    assert!(s.contains("against demo:"), "{s}");
+    assert!(s.contains("role ecr-push-role does not exist in account 111122223333"), "{s}");
     // Write: into a new directory, never over one.
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("setup");

@@ -1241,7 +1241,17 @@ impl App {
                 true
             }
             Mode::Wizard(form) => {
-                if !form.handle(key) {
+                let open = form.handle(key);
+                // On the review, with data on screen: what it lacks against the setup.
+                if form.page == 4
+                    && form.repair.is_none()
+                    && form.review.is_some()
+                    && (!self.inv.objects.is_empty() || !self.inv.roles.is_empty())
+                    && let Ok(a) = form.answers()
+                {
+                    form.repair = Some(crate::wizard::verify::diff(&a, &self.inv));
+                }
+                if !open {
                     // Leaving keeps the answers for the next `:wizard`.
                     if let Mode::Wizard(form) = std::mem::replace(&mut self.mode, Mode::Normal) {
                         self.wizard = Some(form);

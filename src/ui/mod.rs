@@ -798,6 +798,15 @@ fn draw_wizard(f: &mut Frame, app: &App, area: Rect, form: &crate::wizard::form:
                         hops.join(" · ")
                     )));
                 }
+                if let Some(repair) = &form.repair {
+                    lines.push(Line::from(Span::styled(format!("against {}:", app.inv.source), t.title())));
+                    if repair.is_empty() {
+                        lines.push(Line::from(Span::styled("  nothing missing", t.fg("allow"))));
+                    }
+                    for r in repair {
+                        lines.push(Line::from(Span::styled(format!("  ✘ {r}"), t.fg("warning"))));
+                    }
+                }
                 lines.push(Line::from(""));
                 let names: Vec<Span> = review
                     .files

@@ -74,6 +74,8 @@ pub struct WizardForm {
     pub preview: usize,
     pub out_dir: Input,
     pub message: Option<String>,
+    /// What the data on screen (a cluster or bundle) lacks against the reviewed setup.
+    pub repair: Option<Vec<String>>,
 }
 
 fn target_fields() -> Vec<Field> {
@@ -171,6 +173,7 @@ impl WizardForm {
             preview: 0,
             out_dir: Input::new("./arc-setup".into()),
             message: None,
+            repair: None,
         }
         .validated()
     }
@@ -287,6 +290,7 @@ impl WizardForm {
             self.message = None;
         }
         if self.page == 4 {
+            self.repair = None;
             self.review = self.answers().ok().map(|a| {
                 let files = generate(&a);
                 let chains = verify::verify(&a, &files).unwrap_or_default();
