@@ -7,7 +7,10 @@ use arcscope::cli::{SourceArgs, UsageError, config};
 use std::io::IsTerminal;
 
 fn tui(source: &SourceArgs, theme: Option<&str>, mouse: bool, allow_live_probe: bool) -> Result<i32, UsageError> {
-    let inv = source.load()?;
+    // Live AWS is read in the background once the screen is up (the header shows its progress),
+    // so a slow or throttled account does not hold the first frame.
+    let aws_live = source.live_args().is_some() && source.bundle.is_none() && !source.no_aws;
+    let inv = SourceArgs { no_aws: true, ..source.clone() }.load()?;
     let theme = config::load_theme(theme)?;
     let mut app = if source.demo {
         arcscope::app::App::new_replaying(inv, theme, config::load_keymap(), config::now_hms())
@@ -15,11 +18,15 @@ fn tui(source: &SourceArgs, theme: Option<&str>, mouse: bool, allow_live_probe: 
         arcscope::app::App::new(inv, theme, config::load_keymap(), config::now_hms())
     };
     app.live = source.live_args().is_some();
-    app.iam_loaded_at = app.inv.caller.is_some().then(std::time::Instant::now);
+    app.aws_live = aws_live;
     app.allow_live_probe = allow_live_probe;
-    // A live cluster: watched, so the screen follows the cluster.
-    // Live AWS for the probe's STS calls, when IAM was read live.
-    let aws = (app.live && app.inv.caller.is_some()).then(|| source.aws_args());
+    if aws_live {
+        app.iam_refresh = true;
+        app.iam_state = Some("reading…".into());
+    }
+    // A live cluster: watched, so the screen follows the cluster; live AWS: read, and for the
+    // probe's STS calls.
+    let aws = aws_live.then(|| source.aws_args());
     arcscope::tui::run(app, mouse, source.live_args(), aws).map_err(|e| UsageError(format!("terminal: {e}")))?;
     Ok(0)
 }

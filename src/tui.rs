@@ -11,6 +11,8 @@ use crate::app::App;
 const FRAME: Duration = Duration::from_millis(16);
 /// Data ticks (the demo's replay; live sources later push events instead).
 const TICK: Duration = Duration::from_millis(400);
+/// Longest wait for live events between frames.
+const LIVE_WAKE: Duration = Duration::from_millis(50);
 
 /// OSC 52: set the terminal's clipboard (works over SSH; tmux needs `set -g set-clipboard on`).
 pub fn osc52(text: &str) -> String {
@@ -139,11 +141,14 @@ pub fn run(
                 last_tick = Instant::now();
                 dirty |= app.tick();
             }
+            // Live sources push events on the channel: wake at least every 50 ms for them, so a
+            // short-lived state (a throttled retry) reaches the screen.
             let wait = if dirty {
                 FRAME.saturating_sub(last_draw.elapsed())
             } else {
                 TICK.saturating_sub(last_tick.elapsed())
             };
+            let wait = if live.is_some() || aws.is_some() { wait.min(LIVE_WAKE) } else { wait };
             if event::poll(wait)? {
                 // Drain everything pending before the next frame.
                 loop {

@@ -347,11 +347,13 @@ fn the_tui_names_a_denied_read_and_r_reads_iam_again_through_throttling() {
     );
     assert!(shown.iter().any(|s| s.contains("caller: user/moto")), "the caller (moto's) is in the header");
     let ever = |phrase: &str| shown.iter().any(|s| s.contains(phrase));
+    // While it happens the header says `iam throttled: retrying … (attempt 2 of 6)` for as long as
+    // the SDK's jittered backoff lasts (too short to assert on); afterwards the status keeps it.
     assert!(
-        ever("iam throttled: retrying iam:GetAccountAuthorizationDetails (attempt 2 of 6)"),
-        "the retry is visible"
+        ever("IAM read from live AWS — account 111122223333: AWS throttled arcscope; 2 call(s) retried with backoff"),
+        "{}",
+        shown.last().unwrap()
     );
-    assert!(ever("IAM read again from live AWS"), "{}", shown.last().unwrap());
     assert!(ever("│ iam read 0s ago"), "its age after the refresh");
     let reads = s.proxy.actions().iter().filter(|a| *a == "GetAccountAuthorizationDetails").count();
     assert_eq!(reads, 1 + 3, "one denied at start, then two throttled and one answered");

@@ -184,6 +184,8 @@ pub struct App {
     pub table_stale: bool,
     /// A live cluster is the source: log options and the probe apply.
     pub live: bool,
+    /// IAM comes from live AWS (not a bundle, not `--no-aws`): `r` reads it again.
+    pub aws_live: bool,
     /// `r` asked to read IAM again; the terminal loop takes it.
     pub iam_refresh: bool,
     /// The live IAM read: `loading…`, `throttled: retrying …`; `None` once loaded.
@@ -303,6 +305,7 @@ impl App {
             log_state: None,
             stream_source: None,
             table_stale: false,
+            aws_live: false,
             iam_refresh: false,
             iam_state: None,
             iam_loaded_at: None,
@@ -381,7 +384,15 @@ impl App {
             self.inv.caller = fresh.caller.or(self.inv.caller.take());
             self.iam_state = None;
             self.iam_loaded_at = Some(std::time::Instant::now());
-            self.status = Some("IAM read again from live AWS".into());
+            let throttled = self.inv.iam_warnings.iter().find(|w| w.contains("throttled")).cloned();
+            self.status = Some(match (&self.inv.caller, self.inv.iam_warnings.first()) {
+                (Some(_), _) => match throttled {
+                    Some(t) => format!("IAM read from live AWS — {t}"),
+                    None => "IAM read from live AWS".into(),
+                },
+                (None, Some(w)) => format!("⚠ {w}"),
+                (None, None) => "no live AWS identity".into(),
+            });
             // Who can assume each role (the Roles view) depends on IAM alone.
             self.compute_reach();
             self.recompute();
@@ -956,7 +967,7 @@ impl App {
             Action::NextContainer | Action::Previous | Action::LogSince(_) => self.log_option(action),
             Action::Probe => self.ask_probe(),
             Action::Refresh => {
-                if self.live && self.inv.caller.is_some() {
+                if self.live && self.aws_live {
                     self.iam_refresh = true;
                     self.iam_state = Some("loading…".into());
                 } else {

@@ -109,7 +109,7 @@ fn draw_header(f: &mut Frame, app: &App, area: Rect) {
         ),
     ];
     // Live IAM: its state while reading, else its age (`r` reads it again).
-    if app.inv.caller.is_some() {
+    if app.inv.caller.is_some() || app.iam_state.is_some() {
         let iam = match (&app.iam_state, app.iam_loaded_at) {
             (Some(s), _) => s.clone(),
             (None, Some(t)) => format!("read {} ago", crate::ui::rows::age(t.elapsed().as_secs() as i64)),
