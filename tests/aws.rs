@@ -248,34 +248,7 @@ fn no_credentials_is_a_warning_and_iam_hops_stay_unknown() {
 #[test]
 fn the_confirmed_probe_calls_sts_as_planned_and_flags_where_aws_disagrees() {
     let s = setup(0);
-    let bin = env!("CARGO_BIN_EXE_arcscope");
-    let env = aws_env(&s.proxy.url, s.dir.path());
-    // The workflow joins the chain through a bundle of workflows only (the cluster and IAM are live).
-    let wf = s.dir.path().join("wf");
-    std::fs::create_dir_all(wf.join("workflows")).unwrap();
-    std::fs::copy(&s.workflow, wf.join("workflows/deploy.yml")).unwrap();
-    let mut child = Command::new("script")
-        .args([
-            "-qec",
-            &format!("stty rows 50 cols 200; {bin} --kubeconfig {} --allow-live-probe", s.kubeconfig),
-            "/dev/null",
-        ])
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .env("TERM", "xterm-256color")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdin = child.stdin.as_mut().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(3000));
-    for k in [":chain\r", "P", "y"] {
-        std::io::Write::write_all(stdin, k.as_bytes()).unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(400));
-    }
-    std::thread::sleep(std::time::Duration::from_millis(3000));
-    std::io::Write::write_all(stdin, b"q").unwrap();
-    let out = child.wait_with_output().unwrap();
-    let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+    let screen = tui(&s, "--allow-live-probe", &[(":chain\r", 400), ("P", 400), ("y", 3400)], |_| {});
     let actions = s.proxy.actions();
     let writes = s.proxy.writes();
     // Exactly the plan: the web identity hop, then the target with tags and without.
@@ -285,7 +258,7 @@ fn the_confirmed_probe_calls_sts_as_planned_and_flags_where_aws_disagrees() {
         before_probe.iter().all(|a| arcscope::sources::aws::read_only(a)),
         "nothing but reads before the confirmation"
     );
-    let shown = common::screens(&screen, 50, 200);
+    let shown = common::screens(&screen, 50, 220);
     let ever = |phrase: &str| shown.iter().any(|s| s.contains(phrase));
     assert!(
         ever("AssumeRoleWithWebIdentity arn:aws:iam::111122223333:role/arc-runner-base-role"),
@@ -306,34 +279,20 @@ fn the_confirmed_probe_calls_sts_as_planned_and_flags_where_aws_disagrees() {
     assert!(!screen.contains("eyJ"), "no token on screen");
 }
 
-/// The TUI in a pty against the live cluster and moto; `keys` after startup, each with its pause.
-fn tui(s: &Setup, keys: &[(&str, u64)], between: impl Fn(usize)) -> String {
-    let bin = env!("CARGO_BIN_EXE_arcscope");
-    let mut child = Command::new("script")
-        .args(["-qec", &format!("stty rows 50 cols 220; {bin} --kubeconfig {}", s.kubeconfig), "/dev/null"])
-        .envs(aws_env(&s.proxy.url, s.dir.path()).iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .env("TERM", "xterm-256color")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdin = child.stdin.as_mut().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(3000));
-    for (i, (k, pause)) in keys.iter().enumerate() {
-        between(i);
-        std::io::Write::write_all(stdin, k.as_bytes()).unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(*pause));
-    }
-    std::io::Write::write_all(stdin, b"q").unwrap();
-    let out = child.wait_with_output().unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
+/// The TUI in a pty (50x220) against the live cluster and moto; `keys` after startup, each with
+/// its pause; then `q`.
+fn tui(s: &Setup, extra: &str, keys: &[(&str, u64)], between: impl Fn(usize)) -> String {
+    let mut keys = keys.to_vec();
+    keys.push(("q", 300));
+    let args = format!("--kubeconfig {} {extra}", s.kubeconfig);
+    common::pty(&args, &aws_env(&s.proxy.url, s.dir.path()), (50, 220), 3000, &keys, between).1
 }
 
 #[test]
 fn the_tui_names_a_denied_read_and_r_reads_iam_again_through_throttling() {
     let s = setup(0);
     s.proxy.fault("GetAccountAuthorizationDetails", Fault::Deny);
-    let screen = tui(&s, &[(":warnings\r", 800), ("\x1b", 300), ("r", 6000)], |i| {
+    let screen = tui(&s, "", &[(":warnings\r", 800), ("\x1b", 300), ("r", 6000)], |i| {
         if i == 2 {
             // Before `r`: the account read is allowed again, but throttled twice.
             s.proxy.clear_faults();

@@ -6,7 +6,6 @@
 mod common;
 
 use serde_json::{Value, json};
-use std::io::Write;
 use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
@@ -414,29 +413,11 @@ fn streamed_log_lines_fold_into_the_chain_views_logs_and_stale_ones_are_dropped(
 fn tui_session(server: &ApiServer, extra: &str, keys: &[&str]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let kc = server.kubeconfig(dir.path());
-    let bin = env!("CARGO_BIN_EXE_arcscope");
-    let mut child = std::process::Command::new("script")
-        .args([
-            "-qec",
-            &format!("stty rows 40 cols 140; {bin} --kubeconfig {} --no-aws {extra}", kc.display()),
-            "/dev/null",
-        ])
-        .env("TERM", "xterm-256color")
-        .env("HOME", dir.path())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("script runs");
-    let stdin = child.stdin.as_mut().unwrap();
-    std::thread::sleep(Duration::from_millis(2000));
-    for k in keys {
-        stdin.write_all(k.as_bytes()).unwrap();
-        stdin.flush().unwrap();
-        std::thread::sleep(Duration::from_millis(300));
-    }
-    let out = child.wait_with_output().unwrap();
-    let screen = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "{screen}");
+    let env = vec![("HOME".to_string(), dir.path().display().to_string())];
+    let keys: Vec<(&str, u64)> = keys.iter().map(|k| (*k, 300)).collect();
+    let args = format!("--kubeconfig {} --no-aws {extra}", kc.display());
+    let (status, screen) = common::pty(&args, &env, (40, 140), 2000, &keys, |_| {});
+    assert!(status.success(), "{screen}");
     screen
 }
 

@@ -180,3 +180,36 @@ pub fn screens(raw: &str, rows: usize, cols: usize) -> Vec<String> {
     out.push(snapshot(&grid));
     out
 }
+
+/// The real binary in a pseudo-terminal (`script`), `rows`×`cols`: `args` after the binary, `env`
+/// added; after `startup_ms`, each key with its pause (`between(i)` runs before key `i`). Returns
+/// the exit status and everything the terminal received (read it with [`screens`]).
+pub fn pty(
+    args: &str,
+    env: &[(String, String)],
+    (rows, cols): (u16, u16),
+    startup_ms: u64,
+    keys: &[(&str, u64)],
+    between: impl Fn(usize),
+) -> (std::process::ExitStatus, String) {
+    use std::io::Write;
+    let bin = env!("CARGO_BIN_EXE_arcscope");
+    let mut child = Command::new("script")
+        .args(["-qec", &format!("stty rows {rows} cols {cols}; {bin} {args}"), "/dev/null"])
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("TERM", "xterm-256color")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script runs");
+    let stdin = child.stdin.as_mut().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(startup_ms));
+    for (i, (k, pause)) in keys.iter().enumerate() {
+        between(i);
+        stdin.write_all(k.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(*pause));
+    }
+    let out = child.wait_with_output().unwrap();
+    (out.status, String::from_utf8_lossy(&out.stdout).into_owned())
+}
