@@ -9,7 +9,7 @@ use std::io::IsTerminal;
 fn tui(source: &SourceArgs, theme: Option<&str>, mouse: bool, allow_live_probe: bool) -> Result<i32, UsageError> {
     // Live AWS is read in the background once the screen is up (the header shows its progress),
     // so a slow or throttled account does not hold the first frame.
-    let aws_live = source.live_args().is_some() && source.bundle.is_none() && !source.no_aws;
+    let aws_live = source.reads_aws();
     let inv = SourceArgs { no_aws: true, ..source.clone() }.load()?;
     let theme = config::load_theme(theme)?;
     let mut app = if source.demo {
@@ -32,8 +32,7 @@ fn tui(source: &SourceArgs, theme: Option<&str>, mouse: bool, allow_live_probe: 
 }
 /// The TUI opened on the wizard; a source only when one is named (never a surprise connection).
 fn wizard_tui(source: &SourceArgs, theme: Option<&str>) -> Result<i32, UsageError> {
-    let named = source.demo || source.bundle.is_some() || source.kubeconfig.is_some() || source.context.is_some();
-    let inv = if named {
+    let inv = if source.named() {
         source.load()?
     } else {
         arcscope::model::Inventory { source: "wizard".into(), ..Default::default() }

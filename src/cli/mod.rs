@@ -99,6 +99,16 @@ impl SourceArgs {
         self.kubeconfig.is_some() || self.context.is_some() || self.namespace.is_some() || self.all_namespaces
     }
 
+    /// A source was named on the command line (the wizard connects to nothing unasked).
+    pub fn named(&self) -> bool {
+        self.demo || self.bundle.is_some() || self.live_flags()
+    }
+
+    /// IAM comes from live AWS: neither the demo nor a bundle brings it, and AWS is not switched off.
+    pub fn reads_aws(&self) -> bool {
+        !self.demo && self.bundle.is_none() && !self.no_aws
+    }
+
     pub fn load(&self) -> Result<Inventory, UsageError> {
         self.load_for(&crate::chain::CheckOptions::default())
     }
@@ -113,14 +123,14 @@ impl SourceArgs {
         {
             return crate::sources::bundle::load_dir(dir).map_err(|e| UsageError(e.to_string()));
         }
-        // Live: the cluster of the kubeconfig context, read-only. IAM comes from the live AWS
-        // source (#6); until then hops that need it say unknown.
+        // Live: the cluster of the kubeconfig context, read-only; IAM from live AWS, or from the
+        // bundle when one is joined.
         let args = self.live_args().expect("neither demo nor a bundle alone: live");
         let mut inv = crate::sources::cluster::load_blocking(&args).map_err(|e| UsageError(e.to_string()))?;
         // `--bundle` with cluster flags: the live cluster, joined with the bundle's IAM, workflows, logs.
         if let Some(dir) = &self.bundle {
             inv.merge_offline(crate::sources::bundle::load_dir(dir).map_err(|e| UsageError(e.to_string()))?);
-        } else if !self.no_aws {
+        } else if self.reads_aws() {
             crate::sources::aws::load_live_blocking(&mut inv, &self.aws_args(), opts);
         }
         Ok(inv)

@@ -38,7 +38,7 @@ pub fn run(args: &WizardArgs, out: &mut dyn std::io::Write, err: &mut dyn std::i
     // A repair guide: what exists, against the generated setup, and how the generated jobs would
     // fare on it today.
     let s = &args.source;
-    if s.demo || s.bundle.is_some() || s.kubeconfig.is_some() || s.context.is_some() || s.namespace.is_some() {
+    if s.named() {
         let mut existing = s.load()?;
         let differences = verify::diff(&answers, &existing);
         let _ = writeln!(out, "\nagainst {}:", existing.source);
