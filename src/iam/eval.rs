@@ -1,4 +1,5 @@
-//! The layered evaluator for one STS request (iam-rules §1, R1–R12, R21, R28–R29).
+//! The layered evaluator for one STS request (iam-rules §1, R1–R12, R21, R28–R29), and for the
+//! principal's side of any other action ([`evaluate_action`]: what a role's session may do).
 //!
 //! Given a caller, an action (`sts:AssumeRole`, `sts:TagSession`, `sts:AssumeRoleWithWebIdentity`)
 //! on a target role, and the policies of every layer, it returns the decision, the layer that
@@ -166,7 +167,8 @@ impl Miss {
             }
             Miss::Resource { patterns, negated } => {
                 let el = if *negated { "NotResource" } else { "Resource" };
-                format!("{el} {} does not cover the target role", list(patterns))
+                let what = if action.starts_with("sts:") { "the target role" } else { "the resource" };
+                format!("{el} {} does not cover {what}", list(patterns))
             }
             Miss::Principal { principals, negated, note } => {
                 let el = if *negated { "NotPrincipal" } else { "Principal" };
@@ -266,7 +268,17 @@ struct LayerScan {
     present: bool,
 }
 
-fn scan(layer: Layer, policies: &[NamedPolicy<'_>], req: &Request<'_>, notes: &mut Vec<String>) -> LayerScan {
+/// What a statement is matched against: the request without its policies.
+struct Subject<'a> {
+    action: &'a str,
+    /// The resource's ARN (the target role for the STS actions).
+    resource: &'a str,
+    caller: &'a Caller,
+    ctx: &'a RequestContext,
+    known_ids: &'a dyn KnownIds,
+}
+
+fn scan(layer: Layer, policies: &[NamedPolicy<'_>], req: &Subject<'_>, notes: &mut Vec<String>) -> LayerScan {
     let mut out = LayerScan {
         layer,
         allows: Vec::new(),
@@ -308,7 +320,7 @@ fn match_statement(
     stmt: &Statement,
     layer: Layer,
     variables: bool,
-    req: &Request<'_>,
+    req: &Subject<'_>,
     notes: &mut Vec<String>,
     sref: &StatementRef,
 ) -> Outcome {
@@ -366,7 +378,7 @@ fn match_statement(
             None => {
                 return Outcome::NoMatch(Miss::Resource { patterns: vec![], negated: false });
             }
-            Some(r) => match resource_matches(r, &req.target.arn(), req.ctx, variables) {
+            Some(r) => match resource_matches(r, req.resource, req.ctx, variables) {
                 Tri::True => {}
                 Tri::False => {
                     return Outcome::NoMatch(Miss::Resource { patterns: r.patterns.clone(), negated: r.negated });
@@ -452,7 +464,7 @@ fn principal_strings(p: &PrincipalSpec) -> Vec<String> {
 }
 
 /// Does a trust statement's principal name the caller, and how (R8, R10, R28)?
-fn principal_grant(p: &PrincipalSpec, req: &Request<'_>) -> Result<Grant, Option<String>> {
+fn principal_grant(p: &PrincipalSpec, req: &Subject<'_>) -> Result<Grant, Option<String>> {
     if p.any {
         return Ok(Grant::Wildcard);
     }
@@ -536,12 +548,15 @@ pub fn evaluate(req: &Request<'_>) -> Evaluation {
     let scp_policies: &[NamedPolicy<'_>] = if with_identity && !service_linked { &req.scps } else { &[] };
     let empty: Vec<NamedPolicy<'_>> = Vec::new();
     let boundary: Vec<NamedPolicy<'_>> = req.boundary.into_iter().collect();
+    let target = req.target.arn();
+    let sub =
+        Subject { action: req.action, resource: &target, caller: req.caller, ctx: req.ctx, known_ids: req.known_ids };
     let scans = [
-        scan(Layer::Scp, scp_policies, req, &mut notes),
-        scan(Layer::TrustPolicy, std::slice::from_ref(&req.trust), req, &mut notes),
-        scan(Layer::IdentityPolicy, if with_identity { &req.identity } else { &empty }, req, &mut notes),
-        scan(Layer::PermissionsBoundary, if with_identity { &boundary } else { &empty }, req, &mut notes),
-        scan(Layer::SessionPolicy, if with_identity { &req.session } else { &empty }, req, &mut notes),
+        scan(Layer::Scp, scp_policies, &sub, &mut notes),
+        scan(Layer::TrustPolicy, std::slice::from_ref(&req.trust), &sub, &mut notes),
+        scan(Layer::IdentityPolicy, if with_identity { &req.identity } else { &empty }, &sub, &mut notes),
+        scan(Layer::PermissionsBoundary, if with_identity { &boundary } else { &empty }, &sub, &mut notes),
+        scan(Layer::SessionPolicy, if with_identity { &req.session } else { &empty }, &sub, &mut notes),
     ];
     let [scp, trust, identity, bound, session] = &scans;
 
@@ -608,6 +623,79 @@ pub fn evaluate(req: &Request<'_>) -> Evaluation {
         statements,
         non_matching: Vec::new(),
         trust_grant: Some(grant),
+        notes,
+    }
+}
+
+/// A request for an action on a resource other than a role's trust: what a role's session may do
+/// once it has it (`ecr:PutImage` on a repository, `s3:PutObject` on an object).
+#[derive(Clone)]
+pub struct ActionRequest<'a> {
+    pub action: &'a str,
+    /// The resource's ARN (`*` for actions without a resource, like `ecr:GetAuthorizationToken`).
+    pub resource: &'a str,
+    pub caller: &'a Caller,
+    pub ctx: &'a RequestContext,
+    pub identity: Vec<NamedPolicy<'a>>,
+    pub boundary: Option<NamedPolicy<'a>>,
+    pub session: Vec<NamedPolicy<'a>>,
+    pub scps: Vec<NamedPolicy<'a>>,
+}
+
+/// The principal's side of a request (R1, R3, R5–R7): an explicit deny anywhere is final, then
+/// SCPs, the identity policies, the permissions boundary (when the role has one) and the session
+/// policy (when the session has one) must each allow — the effective permissions are their
+/// intersection. A resource-based policy (a repository or bucket policy) is not part of it: same
+/// account it could only add an allow or a deny on top (R4), and arcscope does not read them.
+pub fn evaluate_action(req: &ActionRequest<'_>) -> Evaluation {
+    let mut notes = Vec::new();
+    let no_ids: &dyn KnownIds = &();
+    let sub =
+        Subject { action: req.action, resource: req.resource, caller: req.caller, ctx: req.ctx, known_ids: no_ids };
+    let service_linked =
+        matches!(req.caller, Caller::RoleSession { role, .. } if super::arn::is_service_linked(&role.name));
+    let scp_policies: &[NamedPolicy<'_>] = if service_linked { &[] } else { &req.scps };
+    let boundary: Vec<NamedPolicy<'_>> = req.boundary.into_iter().collect();
+    let scans = [
+        scan(Layer::Scp, scp_policies, &sub, &mut notes),
+        scan(Layer::IdentityPolicy, &req.identity, &sub, &mut notes),
+        scan(Layer::PermissionsBoundary, &boundary, &sub, &mut notes),
+        scan(Layer::SessionPolicy, &req.session, &sub, &mut notes),
+    ];
+    if let Some(s) = scans.iter().find(|s| !s.denies.is_empty()) {
+        return Evaluation {
+            decision: Decision::ExplicitDeny,
+            decided_by: s.layer,
+            statements: s.denies.clone(),
+            non_matching: Vec::new(),
+            trust_grant: None,
+            notes,
+        };
+    }
+    if let Some(s) = scans.iter().find(|s| !s.unknown_denies.is_empty()) {
+        notes.push("a Deny statement may apply, depending on a value not knowable offline".into());
+        return unknown(s, s.unknown_denies.clone(), notes);
+    }
+    let mut statements = Vec::new();
+    for s in &scans {
+        // Identity policies must allow even when there are none; the others only when present.
+        if s.layer != Layer::IdentityPolicy && !s.present {
+            continue;
+        }
+        if s.allows.is_empty() {
+            if !s.unknown_allows.is_empty() {
+                return unknown(s, s.unknown_allows.clone(), notes);
+            }
+            return deny(s, notes);
+        }
+        statements.extend(s.allows.iter().map(|(r, _)| r.clone()));
+    }
+    Evaluation {
+        decision: Decision::Allow,
+        decided_by: Layer::IdentityPolicy,
+        statements,
+        non_matching: Vec::new(),
+        trust_grant: None,
         notes,
     }
 }

@@ -352,3 +352,99 @@ fn r3_service_linked_roles_are_exempt_from_scps() {
     c.scps.push(doc(json!({"Statement": {"Effect": "Deny", "Action": "*", "Resource": "*"}})));
     assert_eq!(c.run("sts:AssumeRole").decision, Decision::Allow);
 }
+
+// ---- evaluate_action: the principal's side of a non-STS action (R1, R3, R5–R7) ----
+
+const REPO: &str = "arn:aws:ecr:eu-west-1:111122223333:repository/my-app";
+
+fn push() -> PolicyDocument {
+    allow(&["ecr:PutImage", "ecr:InitiateLayerUpload"], "arn:aws:ecr:eu-west-1:111122223333:repository/*")
+}
+
+fn action_eval(action: &str, identity: &[PolicyDocument], boundary: Option<&PolicyDocument>) -> Evaluation {
+    let caller = base_caller(A);
+    let ctx = RequestContext::new();
+    let req = ActionRequest {
+        action,
+        resource: REPO,
+        caller: &caller,
+        ctx: &ctx,
+        identity: identity.iter().map(|d| NamedPolicy { name: "target/inline/permissions", doc: d }).collect(),
+        boundary: boundary.map(|d| NamedPolicy { name: "arn:aws:iam::111122223333:policy/Boundary", doc: d }),
+        session: vec![],
+        scps: vec![],
+    };
+    evaluate_action(&req)
+}
+
+#[test]
+fn r5_an_action_needs_an_identity_allow() {
+    let e = action_eval("ecr:PutImage", &[push()], None);
+    assert_eq!((e.decision, e.decided_by), (Decision::Allow, Layer::IdentityPolicy));
+    assert_eq!(e.statements[0].sid.as_deref(), Some("Assume"));
+    let e = action_eval("ecr:BatchGetImage", &[push()], None);
+    assert_eq!((e.decision, e.decided_by), (Decision::ImplicitDeny, Layer::IdentityPolicy));
+    let why = e.non_matching[0].reason.describe("ecr:BatchGetImage");
+    assert!(why.contains("does not cover ecr:BatchGetImage"), "{why}");
+    let e = action_eval("ecr:PutImage", &[], None);
+    assert_eq!((e.decision, e.decided_by), (Decision::ImplicitDeny, Layer::IdentityPolicy), "no policy, no access");
+}
+
+#[test]
+fn r6_a_boundary_that_does_not_allow_the_action_denies_it_and_names_its_statements() {
+    // An org boundary allowing pulls only: the push preset conflicts with it.
+    let boundary = doc(json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "PullOnly", "Effect": "Allow", "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], "Resource": "*"}]}));
+    let e = action_eval("ecr:PutImage", &[push()], Some(&boundary));
+    assert_eq!((e.decision, e.decided_by), (Decision::ImplicitDeny, Layer::PermissionsBoundary));
+    assert_eq!(e.non_matching.len(), 1);
+    assert_eq!(e.non_matching[0].statement.sid.as_deref(), Some("PullOnly"));
+    assert!(e.non_matching[0].reason.describe("ecr:PutImage").contains("does not cover ecr:PutImage"));
+    // The boundary alone grants nothing (intersection, not union).
+    let e = action_eval("ecr:BatchGetImage", &[push()], Some(&boundary));
+    assert_eq!((e.decision, e.decided_by), (Decision::ImplicitDeny, Layer::IdentityPolicy));
+    // Resource-scoped boundary: the repository is outside it.
+    let scoped = allow(&["ecr:*"], "arn:aws:ecr:eu-west-1:111122223333:repository/team-a/*");
+    let e = action_eval("ecr:PutImage", &[push()], Some(&scoped));
+    assert_eq!((e.decision, e.decided_by), (Decision::ImplicitDeny, Layer::PermissionsBoundary));
+    let why = e.non_matching[0].reason.describe("ecr:PutImage");
+    assert!(why.contains("does not cover the resource"), "{why}");
+    // Both allow: allowed, and both statements are named.
+    let e = action_eval("ecr:PutImage", &[push()], Some(&allow(&["ecr:*"], "*")));
+    assert_eq!(e.decision, Decision::Allow);
+    let layers: Vec<Layer> = e.statements.iter().map(|s| s.layer).collect();
+    assert_eq!(layers, [Layer::IdentityPolicy, Layer::PermissionsBoundary]);
+}
+
+#[test]
+fn r1_an_explicit_deny_in_the_boundary_is_final() {
+    let boundary = doc(json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Sid": "NoPush", "Effect": "Deny", "Action": "ecr:PutImage", "Resource": "*"}]}));
+    let e = action_eval("ecr:PutImage", &[push()], Some(&boundary));
+    assert_eq!((e.decision, e.decided_by), (Decision::ExplicitDeny, Layer::PermissionsBoundary));
+    assert_eq!(e.statements[0].sid.as_deref(), Some("NoPush"));
+}
+
+#[test]
+fn r6_a_boundary_condition_on_an_unknown_value_is_unknown_not_a_guess() {
+    let boundary = doc(json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "FromVpc", "Effect": "Allow", "Action": "ecr:*", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:SourceVpc": "vpc-123"}}}]}));
+    let caller = base_caller(A);
+    let mut ctx = RequestContext::new();
+    ctx.set_unknown("aws:SourceVpc");
+    let identity = [push()];
+    let req = ActionRequest {
+        action: "ecr:PutImage",
+        resource: REPO,
+        caller: &caller,
+        ctx: &ctx,
+        identity: identity.iter().map(|d| NamedPolicy { name: "p", doc: d }).collect(),
+        boundary: Some(NamedPolicy { name: "b", doc: &boundary }),
+        session: vec![],
+        scps: vec![],
+    };
+    let e = evaluate_action(&req);
+    assert_eq!((e.decision, e.decided_by), (Decision::Unknown, Layer::PermissionsBoundary));
+}
