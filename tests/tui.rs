@@ -440,7 +440,8 @@ fn the_wizard_form_validates_as_typed_blocks_next_keeps_answers_and_writes_a_ver
     let review = form(&a).review.expect("the review");
     assert!(review.allowed, "every hop ✔");
     let s = screen(&render(&mut a, 160, 40));
-    assert!(s.contains("✔ every hop of the generated setup is allowed"), "{s}");
+    assert!(s.contains("✔ every hop and every granted action of the generated setup is allowed"), "{s}");
+    assert!(s.contains("✔ 4 of 4 actions the target roles grant are allowed"), "{s}");
     // The demo's data on screen: the review says what it lacks against this setup.
     assert!(s.contains("against demo:"), "{s}");
     assert!(s.contains("role ecr-push-role does not exist in account 111122223333"), "{s}");
@@ -456,4 +457,36 @@ fn the_wizard_form_validates_as_typed_blocks_next_keeps_answers_and_writes_a_ver
     assert!(out.join("iam/ecr-push-role-trust.json").is_file());
     ctrl(&mut a, 'w');
     assert!(form(&a).message.unwrap().contains("not empty"), "never overwrites");
+
+    // A permissions boundary the account has (the demo's AWS managed ECR read-only policy): it
+    // allows neither the chain's sts:AssumeRole nor the pull preset's… it does allow pulls.
+    ctrl(&mut a, 'p');
+    ctrl(&mut a, 'p');
+    assert_eq!(form(&a).page, 2);
+    for _ in 0..7 {
+        special(&mut a, KeyCode::Down);
+    }
+    assert_eq!(form(&a).page_fields()[7].key, "aws.permissions_boundary");
+    keys(&mut a, "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly");
+    ctrl(&mut a, 'n');
+    ctrl(&mut a, 'n');
+    let review = form(&a).review.expect("the review");
+    assert!(!review.allowed);
+    let s = screen(&render(&mut a, 160, 40));
+    assert!(s.contains("✘ the generated setup would fail"), "{s}");
+    assert!(s.contains("✘ implicit deny sts:AssumeRole"), "{s}");
+    assert!(
+        s.contains(
+            "sts:AssumeRole (permissions boundary): User: arn:aws:sts::111122223333:assumed-role/arc-runner-base/"
+        ),
+        "the hop, decided by the boundary, with AWS's message: {s}"
+    );
+    assert!(
+        s.contains("fix: the permissions boundary arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly of"),
+        "{s}"
+    );
+    assert!(s.contains("✔ 4 of 4 actions the target roles grant are allowed under arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"), "{s}");
+    assert!(s.contains("role arc-runner-base does not exist"), "{s}");
+    ctrl(&mut a, 'w');
+    assert!(form(&a).message.unwrap().starts_with("not written"), "nothing written under a failing boundary");
 }

@@ -1,5 +1,5 @@
-//! The setup wizard's outputs: golden files for three answer sets (IRSA with tags, IRSA with two
-//! targets one without tags, EKS Pod Identity), each checked by a parser of its language —
+//! The setup wizard's outputs: golden files for four answer sets (IRSA with tags, IRSA with two
+//! targets one without tags, EKS Pod Identity, IRSA under a permissions boundary), each checked by a parser of its language —
 //! YAML and the policies by arcscope's own, Terraform by python-hcl2 (and `terraform fmt` where
 //! installed), the CDK stack by `tsc --noEmit` against aws-cdk-lib (both installed by the README's
 //! test command) — and simulated to ✔ on every hop; a broken setup is caught; bad answers exit 2.
@@ -11,7 +11,7 @@ use std::process::Command;
 
 use arcscope::wizard::{Answers, generate, verify};
 
-const SETS: &[&str] = &["irsa-tags", "irsa-two-targets", "pod-identity"];
+const SETS: &[&str] = &["irsa-tags", "irsa-two-targets", "pod-identity", "irsa-boundary"];
 
 fn answers(set: &str) -> Answers {
     let text = std::fs::read_to_string(common::fixtures().join(format!("wizard/{set}.toml"))).unwrap();
@@ -42,7 +42,10 @@ fn golden_files_of_every_output() {
 fn every_answer_set_simulates_to_allow_on_every_hop() {
     for set in SETS {
         let a = answers(set);
-        let chains = verify::verify(&a, &generate::generate(&a)).unwrap();
+        let v = verify::verify(&a, &generate::generate(&a), None).unwrap();
+        assert!(v.allowed(), "{set}: {:#?}", v.action_problems().collect::<Vec<_>>());
+        assert!(!v.actions.is_empty(), "{set}: the targets' actions are checked");
+        let chains = v.chains;
         assert_eq!(chains.len(), a.targets.len(), "{set}: one chain per target job");
         for c in &chains {
             assert_eq!(c.verdict, arcscope::chain::Verdict::Allow, "{set}: {}", c.subject);
@@ -61,10 +64,10 @@ fn verification_catches_a_trust_without_tag_session() {
     let trust = files.iter_mut().find(|f| f.path == "iam/arc-runner-ecr-push-trust.json").unwrap();
     trust.text =
         trust.text.replace(",\n        \"sts:TagSession\"", "").replace("\"sts:TagSession\"", "\"sts:AssumeRole\"");
-    let chains = verify::verify(&a, &files).unwrap();
-    let step = chains[0].steps.iter().find(|s| s.action == "sts:TagSession").expect("a TagSession step");
+    let v = verify::verify(&a, &files, None).unwrap();
+    let step = v.chains[0].steps.iter().find(|s| s.action == "sts:TagSession").expect("a TagSession step");
     assert_eq!(step.decision, arcscope::iam::eval::Decision::ImplicitDeny, "the incident arcscope was built for");
-    assert!(!verify::all_allowed(&chains));
+    assert!(!v.allowed());
 }
 
 #[test]
@@ -208,4 +211,68 @@ fn against_the_seed_incident_the_wizard_is_a_repair_guide() {
     let existing =
         text.split("the existing setup running the generated jobs").nth(1).expect("the existing setup simulated");
     assert!(existing.contains("✘ hop 2 sts:TagSession → arc-runner-ecr-image-pusher-role"), "{existing}");
+}
+
+/// A bundle holding only the account's managed policy `arn` with `document` (as
+/// `aws iam get-account-authorization-details` lists it).
+fn account_with_policy(arn: &str, document: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("iam")).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(document).unwrap();
+    let details = serde_json::json!({"RoleDetailList": [], "UserDetailList": [], "GroupDetailList": [],
+        "Policies": [{"PolicyName": arn.rsplit('/').next(), "Arn": arn, "DefaultVersionId": "v3",
+            "PolicyVersionList": [{"Document": doc, "VersionId": "v3", "IsDefaultVersion": true}]}]});
+    std::fs::write(dir.path().join("iam/authorization-details.json"), details.to_string()).unwrap();
+    dir
+}
+
+#[test]
+fn a_preset_the_accounts_boundary_does_not_allow_is_explained_and_nothing_is_written() {
+    // The boundary's document is not in the answers: it comes from the account (a bundle here; a
+    // live account reads the same way), and it allows pulls, not pushes (R6).
+    let text = std::fs::read_to_string(common::fixtures().join("wizard/irsa-tags.toml"))
+        .unwrap()
+        .replace("[aws]\n", "[aws]\npermissions_boundary = \"arn:aws:iam::111122223333:policy/PullOnly\"\n");
+    let dir = tempfile::tempdir().unwrap();
+    let answers = dir.path().join("a.toml");
+    std::fs::write(&answers, text).unwrap();
+    let account = account_with_policy(
+        "arn:aws:iam::111122223333:policy/PullOnly",
+        r#"{"Version": "2012-10-17", "Statement": [
+            {"Sid": "Chain", "Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"], "Resource": "*"},
+            {"Sid": "Pull", "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken", "ecr:BatchGetImage",
+                "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer"], "Resource": "*"}]}"#,
+    );
+    let out_dir = dir.path().join("setup");
+    let args = |bundle: Option<&Path>| {
+        let mut v = vec!["wizard".to_string(), "--answers".into(), answers.display().to_string()];
+        v.extend(["--out".into(), out_dir.display().to_string()]);
+        if let Some(b) = bundle {
+            v.extend(["--bundle".into(), b.display().to_string()]);
+        }
+        v
+    };
+    let run = |v: Vec<String>| common::arcscope(&v.iter().map(String::as_str).collect::<Vec<_>>());
+    let out = run(args(Some(account.path())));
+    let stdout = common::stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", common::stderr(&out));
+    assert!(stdout.contains("1 chain: 1 allow"), "the chain itself passes the boundary: {stdout}");
+    assert!(
+        stdout.contains("the target roles' permissions under the permissions boundary arn:aws:iam::111122223333:policy/PullOnly: 4 of 8 actions allowed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("✘ arc-runner-ecr-push ecr:PutImage on arn:aws:ecr:eu-west-1:111122223333:repository/my-app: no permissions boundary arn:aws:iam::111122223333:policy/PullOnly allows it (statement \"Chain\": Action"),
+        "the line names the boundary and why each of its statements does not allow: {stdout}"
+    );
+    assert!(common::stderr(&out).contains("nothing written"));
+    assert!(!out_dir.exists(), "nothing written");
+
+    // Without the account, the boundary cannot be checked: unknown, not a pass.
+    let blind = run(args(None));
+    let stdout = common::stdout(&blind);
+    assert_eq!(blind.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("? arc-runner-ecr-push ecr:PutImage"), "{stdout}");
+    assert!(stdout.contains("is not in the data"), "{stdout}");
+    assert!(!out_dir.exists());
 }

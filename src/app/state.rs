@@ -534,6 +534,14 @@ impl App {
                 account_id: account,
                 region: self.inv.cluster_issuer.as_deref().and_then(|i| i.split('.').nth(2)).map(str::to_string),
                 oidc_issuer: self.inv.cluster_issuer.clone(),
+                permissions_boundary: ars
+                    .and_then(|a| {
+                        let sa = a.spec.template.spec.service_account();
+                        self.inv.service_account(a.metadata.ns(), sa)
+                    })
+                    .and_then(|sa| sa.irsa_role())
+                    .and_then(|arn| self.inv.role(arn))
+                    .and_then(|r| r.boundary.clone()),
             };
             Box::new(crate::wizard::form::WizardForm::new(&prefill))
         });
@@ -1252,16 +1260,8 @@ impl App {
                 true
             }
             Mode::Wizard(form) => {
-                let open = form.handle(key);
-                // On the review, with data on screen: what it lacks against the setup.
-                if form.page == 4
-                    && form.repair.is_none()
-                    && form.review.is_some()
-                    && (!self.inv.objects.is_empty() || !self.inv.roles.is_empty())
-                    && let Ok(a) = form.answers()
-                {
-                    form.repair = Some(crate::wizard::verify::diff(&a, &self.inv));
-                }
+                let has_data = !self.inv.objects.is_empty() || !self.inv.roles.is_empty();
+                let open = form.handle(key, has_data.then_some(&self.inv));
                 if !open {
                     // Leaving keeps the answers for the next `:wizard`.
                     if let Mode::Wizard(form) = std::mem::replace(&mut self.mode, Mode::Normal) {

@@ -100,26 +100,7 @@ fn assume_context(
     p: &AssumeParams<'_>,
     tags_sent: bool,
 ) -> RequestContext {
-    let mut ctx = RequestContext::new();
-    ctx.set("aws:PrincipalArn", caller.role.arn());
-    ctx.set("aws:PrincipalAccount", caller.role.account.clone());
-    ctx.set("aws:PrincipalType", "AssumedRole");
-    ctx.set("aws:PrincipalIsAWSService", "false");
-    ctx.set("aws:SecureTransport", "true");
-    for key in [
-        "aws:SourceIp",
-        "aws:CurrentTime",
-        "aws:EpochTime",
-        "aws:RequestedRegion",
-        "aws:TokenIssueTime",
-        "aws:PrincipalOrgID",
-        "aws:SourceVpc",
-        "aws:SourceVpce",
-        "aws:ViaAWSService",
-        "aws:CalledVia",
-    ] {
-        ctx.set_unknown(key);
-    }
+    let mut ctx = RequestContext::for_role_session(&caller.role);
     match caller_role.and_then(|r| r.role_id.as_deref()) {
         Some(id) => ctx.set("aws:userid", format!("{id}:{}", caller.session_name)),
         None => ctx.set_unknown("aws:userid"),

@@ -32,14 +32,18 @@ pub fn run(args: &WizardArgs, out: &mut dyn std::io::Write, err: &mut dyn std::i
     let text = std::fs::read_to_string(path).map_err(|e| UsageError(format!("{shown}: cannot read: {e}")))?;
     let answers = Answers::from_toml(&text).map_err(|e| UsageError(format!("{shown}: {e}")))?;
     let files = generate::generate(&answers);
-    let chains = verify::verify(&answers, &files).map_err(|e| UsageError(format!("verification: {e}")))?;
+    // What exists (`--demo`, `--bundle`, a cluster or account): the boundary's document comes from
+    // it, and the repair guide compares against it.
+    let s = &args.source;
+    let existing = if s.named() { Some(s.load()?) } else { None };
+    let verification =
+        verify::verify(&answers, &files, existing.as_ref()).map_err(|e| UsageError(format!("verification: {e}")))?;
     let color = false;
-    super::output_result(super::check::write_text(out, "the generated setup", &chains, color))?;
+    super::output_result(super::check::write_text(out, "the generated setup", &verification.chains, color))?;
+    write_actions(out, &answers, &verification);
     // A repair guide: what exists, against the generated setup, and how the generated jobs would
     // fare on it today.
-    let s = &args.source;
-    if s.named() {
-        let mut existing = s.load()?;
+    if let Some(mut existing) = existing {
         let differences = verify::diff(&answers, &existing);
         let _ = writeln!(out, "\nagainst {}:", existing.source);
         if differences.is_empty() {
@@ -67,8 +71,8 @@ pub fn run(args: &WizardArgs, out: &mut dyn std::io::Write, err: &mut dyn std::i
             }
         }
     }
-    if !verify::all_allowed(&chains) {
-        let _ = writeln!(err, "arcscope: a hop of the generated setup would fail (above): nothing written");
+    if !verification.allowed() {
+        let _ = writeln!(err, "arcscope: the generated setup would fail (above): nothing written");
         return Ok(1);
     }
     let Some(dir) = &args.out else {
@@ -78,4 +82,22 @@ pub fn run(args: &WizardArgs, out: &mut dyn std::io::Write, err: &mut dyn std::i
     crate::wizard::write_files(dir, &files).map_err(UsageError)?;
     let _ = writeln!(err, "every hop ✔; wrote {} files to {} (apply order: its README.md)", files.len(), dir.display());
     Ok(0)
+}
+
+/// The target roles' actions: a count when all are allowed, each one that is not with the
+/// statements that decide it.
+fn write_actions(out: &mut dyn std::io::Write, answers: &Answers, v: &verify::Verification) {
+    if v.actions.is_empty() {
+        return;
+    }
+    let under = match &answers.aws.permissions_boundary {
+        Some(b) => format!(" under the permissions boundary {b}"),
+        None => String::new(),
+    };
+    let problems: Vec<String> = v.action_problems().collect();
+    let ok = v.actions.len() - problems.len();
+    let _ = writeln!(out, "\nthe target roles' permissions{under}: {ok} of {} actions allowed", v.actions.len());
+    for p in problems {
+        let _ = writeln!(out, "  {p}");
+    }
 }

@@ -29,6 +29,32 @@ impl RequestContext {
         Self::default()
     }
 
+    /// The global keys of a request a session of `role` makes: the principal's, known; the
+    /// network's and the clock's, present but not knowable offline (R13, R36).
+    pub fn for_role_session(role: &super::arn::RoleArn) -> Self {
+        let mut ctx = Self::new();
+        ctx.set("aws:PrincipalArn", role.arn());
+        ctx.set("aws:PrincipalAccount", role.account.clone());
+        ctx.set("aws:PrincipalType", "AssumedRole");
+        ctx.set("aws:PrincipalIsAWSService", "false");
+        ctx.set("aws:SecureTransport", "true");
+        for key in [
+            "aws:SourceIp",
+            "aws:CurrentTime",
+            "aws:EpochTime",
+            "aws:RequestedRegion",
+            "aws:TokenIssueTime",
+            "aws:PrincipalOrgID",
+            "aws:SourceVpc",
+            "aws:SourceVpce",
+            "aws:ViaAWSService",
+            "aws:CalledVia",
+        ] {
+            ctx.set_unknown(key);
+        }
+        ctx
+    }
+
     pub fn set(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
         self.keys.insert(key.to_ascii_lowercase(), CtxValue::Single(value.into()));
         self

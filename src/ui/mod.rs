@@ -782,13 +782,13 @@ fn draw_wizard(f: &mut Frame, app: &App, area: Rect, form: &crate::wizard::form:
             Some(review) => {
                 lines.push(Line::from(Span::styled(
                     if review.allowed {
-                        "✔ every hop of the generated setup is allowed (simulated):"
+                        "✔ every hop and every granted action of the generated setup is allowed (simulated):"
                     } else {
-                        "✘ a hop of the generated setup would fail:"
+                        "✘ the generated setup would fail:"
                     },
                     if review.allowed { t.fg("allow") } else { t.fg("error") },
                 )));
-                for c in &review.chains {
+                for c in &review.verification.chains {
                     let hops: Vec<String> =
                         c.steps.iter().map(|s| format!("{} {}", decision_label(s.decision), s.action)).collect();
                     lines.push(Line::from(format!(
@@ -797,6 +797,35 @@ fn draw_wizard(f: &mut Frame, app: &App, area: Rect, form: &crate::wizard::form:
                         c.job.as_deref().unwrap_or(""),
                         hops.join(" · ")
                     )));
+                    // Why a hop fails, and the smallest fix.
+                    for st in c.steps.iter().filter(|s| s.decision != crate::iam::eval::Decision::Allow) {
+                        let why = st.message.as_deref().or(st.notes.first().map(String::as_str)).unwrap_or("");
+                        lines.push(Line::from(Span::styled(
+                            format!("    {} ({}): {why}", st.action, st.decided_by.replace('_', " ")),
+                            t.fg("error"),
+                        )));
+                        if let Some(fix) = st.fixes.first() {
+                            lines.push(Line::from(Span::styled(format!("      fix: {fix}"), t.muted())));
+                        }
+                    }
+                }
+                let v = &review.verification;
+                if !v.actions.is_empty() {
+                    let problems: Vec<String> = v.action_problems().collect();
+                    let under = form
+                        .answers()
+                        .ok()
+                        .and_then(|a| a.aws.permissions_boundary)
+                        .map_or(String::new(), |b| format!(" under {b}"));
+                    lines.push(Line::from(format!(
+                        "  {} {} of {} actions the target roles grant are allowed{under}",
+                        if problems.is_empty() { "✔" } else { "✘" },
+                        v.actions.len() - problems.len(),
+                        v.actions.len()
+                    )));
+                    for p in problems {
+                        lines.push(Line::from(Span::styled(format!("    {p}"), t.fg("error"))));
+                    }
                 }
                 if let Some(repair) = &form.repair {
                     lines.push(Line::from(Span::styled(format!("against {}:", app.inv.source), t.title())));

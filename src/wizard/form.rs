@@ -8,8 +8,9 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::generate::{File, generate};
+use super::verify::Verification;
 use super::{Answers, Invalid, verify};
-use crate::chain::Chain;
+use crate::model::Inventory;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -50,13 +51,15 @@ pub struct Prefill {
     pub account_id: Option<String>,
     pub region: Option<String>,
     pub oidc_issuer: Option<String>,
+    /// The boundary the scale set's role already has (an organisation's rule, most likely).
+    pub permissions_boundary: Option<String>,
 }
 
 /// The verification of the answers as they stand (the review page).
 #[derive(Debug, Clone)]
 pub struct Review {
     pub files: Vec<File>,
-    pub chains: Vec<Chain>,
+    pub verification: Verification,
     pub allowed: bool,
 }
 
@@ -161,6 +164,15 @@ impl WizardForm {
             (2, text("aws.cluster_name", "cluster name", "", "Pod Identity: the EKS cluster")),
             (2, text("aws.base_role", "base role name", "arc-runner-base", "the runners' own role")),
             (2, choice("aws.action_version", "configure-aws-credentials", &["v4", "v5", "v6"], "v4")),
+            (
+                2,
+                text(
+                    "aws.permissions_boundary",
+                    "permissions boundary",
+                    &or(&p.permissions_boundary, ""),
+                    "optional: a managed policy ARN every role gets",
+                ),
+            ),
         ];
         WizardForm {
             page: 0,
@@ -223,7 +235,9 @@ impl WizardForm {
                 "tolerations" => Value::Array(
                     v.split(',').map(str::trim).filter(|t| !t.is_empty()).map(|t| Value::String(t.into())).collect(),
                 ),
-                _ if v.is_empty() && matches!(name, "oidc_issuer" | "cluster_name") => continue,
+                _ if v.is_empty() && matches!(name, "oidc_issuer" | "cluster_name" | "permissions_boundary") => {
+                    continue;
+                }
                 _ => Value::String(v.to_string()),
             };
             root.entry(section)
@@ -276,7 +290,7 @@ impl WizardForm {
         self.error.as_ref().filter(|e| e.key.starts_with(prefix))
     }
 
-    fn next_page(&mut self) {
+    fn next_page(&mut self, existing: Option<&Inventory>) {
         self.validate();
         if self.page < 4
             && let Some(e) = self.error_on_page(self.page)
@@ -290,12 +304,14 @@ impl WizardForm {
             self.message = None;
         }
         if self.page == 4 {
-            self.repair = None;
-            self.review = self.answers().ok().map(|a| {
+            let answers = self.answers().ok();
+            // With data on screen: what it lacks against the reviewed setup (a repair guide).
+            self.repair = answers.as_ref().zip(existing).map(|(a, inv)| verify::diff(a, inv));
+            self.review = answers.map(|a| {
                 let files = generate(&a);
-                let chains = verify::verify(&a, &files).unwrap_or_default();
-                let allowed = !chains.is_empty() && verify::all_allowed(&chains);
-                Review { files, chains, allowed }
+                let verification = verify::verify(&a, &files, existing).unwrap_or_default();
+                let allowed = verification.allowed();
+                Review { files, verification, allowed }
             });
         }
     }
@@ -313,12 +329,13 @@ impl WizardForm {
         });
     }
 
-    /// One key. `false`: leave the wizard.
-    pub fn handle(&mut self, key: &KeyEvent) -> bool {
+    /// One key. `false`: leave the wizard. `existing`: the cluster or bundle on screen, if any
+    /// (the review checks against it: the boundary's document, the repair guide).
+    pub fn handle(&mut self, key: &KeyEvent, existing: Option<&Inventory>) -> bool {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match (key.code, ctrl) {
             (KeyCode::Esc, _) => return false,
-            (KeyCode::Char('n'), true) => self.next_page(),
+            (KeyCode::Char('n'), true) => self.next_page(existing),
             (KeyCode::Char('p'), true) => {
                 self.page = self.page.saturating_sub(1);
                 self.focus = 0;
@@ -350,7 +367,7 @@ impl WizardForm {
                 if self.focus + 1 < self.page_fields().len() {
                     self.focus += 1;
                 } else {
-                    self.next_page();
+                    self.next_page(existing);
                 }
             }
             _ if self.page == 4 => {

@@ -34,6 +34,10 @@ pub struct RoleSpec {
     pub permissions: Vec<Stmt>,
     /// Trust granted with `withSessionTags()` in CDK (TagSession in the trust).
     pub session_tags: bool,
+    /// The permissions boundary's ARN (`aws.permissions_boundary`).
+    pub boundary: Option<String>,
+    /// A custom preset's document, verbatim (then `permissions` is empty).
+    pub custom: Option<Value>,
 }
 
 fn s(v: &[&str]) -> Vec<String> {
@@ -124,31 +128,18 @@ fn preset_statements(a: &Answers, t: &Target) -> Vec<Stmt> {
                 },
             ]
         }
-        Preset::Custom => {
-            // Validated already; rendered from its own JSON (statements kept as written).
-            let doc: Value = serde_json::from_str(t.policy.as_deref().unwrap_or("{}")).unwrap_or(Value::Null);
-            let list = match &doc["Statement"] {
-                Value::Array(l) => l.clone(),
-                v @ Value::Object(_) => vec![v.clone()],
-                _ => vec![],
-            };
-            let strs = |v: &Value| match v {
-                Value::String(x) => vec![x.clone()],
-                Value::Array(l) => l.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
-                _ => vec![],
-            };
-            list.iter()
-                .enumerate()
-                .map(|(i, st)| Stmt {
-                    sid: st["Sid"].as_str().map(str::to_string).unwrap_or_else(|| format!("Custom{i}")),
-                    actions: strs(&st["Action"]),
-                    resources: strs(&st["Resource"]),
-                    principal: None,
-                    conditions: vec![],
-                })
-                .collect()
-        }
+        // Written as given (`custom_policy`): the model holds no statements for it.
+        Preset::Custom => vec![],
     }
+}
+
+/// A custom preset's policy, as the user wrote it (validated already): a Deny, a Condition or a
+/// NotAction must reach IAM unchanged, so JSON, Terraform and CDK all carry this very document.
+fn custom_policy(t: &Target) -> Option<Value> {
+    if t.preset != Preset::Custom {
+        return None;
+    }
+    serde_json::from_str(t.policy.as_deref().unwrap_or("{}")).ok()
 }
 
 /// Terraform / CDK identifier of a role name.
@@ -211,6 +202,8 @@ pub fn roles(a: &Answers) -> Vec<RoleSpec> {
             conditions: vec![],
         }],
         session_tags: a.aws.identity == Identity::PodIdentity,
+        boundary: a.aws.permissions_boundary.clone(),
+        custom: None,
     };
     let mut out = vec![base];
     for t in &a.targets {
@@ -230,6 +223,8 @@ pub fn roles(a: &Answers) -> Vec<RoleSpec> {
             }],
             permissions: preset_statements(a, t),
             session_tags: tags_to(a, t),
+            boundary: a.aws.permissions_boundary.clone(),
+            custom: custom_policy(t),
         });
     }
     out
@@ -346,11 +341,29 @@ fn terraform(a: &Answers, roles: &[RoleSpec]) -> String {
     for r in roles {
         h.push_str(&hcl_document(&format!("{}_trust", r.id), &r.trust));
         h.push('\n');
-        h.push_str(&hcl_document(&format!("{}_permissions", r.id), &r.permissions));
-        h.push('\n');
+        // A custom policy is read from its JSON file: one document, never re-rendered.
+        let policy = if r.custom.is_some() {
+            format!("file(\"${{path.module}}/../iam/{}-permissions.json\")", r.name)
+        } else {
+            h.push_str(&hcl_document(&format!("{}_permissions", r.id), &r.permissions));
+            h.push('\n');
+            format!("data.aws_iam_policy_document.{}_permissions.json", r.id)
+        };
+        // Attributes aligned on `=` as `terraform fmt` writes them.
+        let mut attrs = vec![
+            ("name", yaml_str(&r.name)),
+            ("assume_role_policy", format!("data.aws_iam_policy_document.{}_trust.json", r.id)),
+        ];
+        if let Some(b) = &r.boundary {
+            attrs.push(("permissions_boundary", yaml_str(b)));
+        }
+        let width = attrs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+        h.push_str(&format!("resource \"aws_iam_role\" \"{}\" {{\n", r.id));
+        for (k, v) in attrs {
+            h.push_str(&format!("  {k:<width$} = {v}\n"));
+        }
         h.push_str(&format!(
-            "resource \"aws_iam_role\" \"{id}\" {{\n  name               = {}\n  assume_role_policy = data.aws_iam_policy_document.{id}_trust.json\n}}\n\nresource \"aws_iam_role_policy\" \"{id}\" {{\n  name   = \"permissions\"\n  role   = aws_iam_role.{id}.id\n  policy = data.aws_iam_policy_document.{id}_permissions.json\n}}\n\n",
-            yaml_str(&r.name),
+            "}}\n\nresource \"aws_iam_role_policy\" \"{id}\" {{\n  name   = \"permissions\"\n  role   = aws_iam_role.{id}.id\n  policy = {policy}\n}}\n\n",
             id = r.id
         ));
     }
@@ -391,6 +404,15 @@ fn cdk(a: &Answers, roles: &[RoleSpec]) -> String {
         // Pod Identity passes session tags: the trust needs TagSession (withSessionTags).
         Identity::PodIdentity => "new iam.ServicePrincipal('pods.eks.amazonaws.com').withSessionTags()".into(),
     };
+    let boundary = match &a.aws.permissions_boundary {
+        Some(arn) => {
+            t.push_str(&format!(
+                "    const boundary = iam.ManagedPolicy.fromManagedPolicyArn(this, 'PermissionsBoundary', '{arn}');\n"
+            ));
+            "      permissionsBoundary: boundary,\n"
+        }
+        None => "",
+    };
     for (i, r) in roles.iter().enumerate() {
         let var = if i == 0 { "base".to_string() } else { format!("target{i}") };
         let principal = if i == 0 {
@@ -402,12 +424,20 @@ fn cdk(a: &Answers, roles: &[RoleSpec]) -> String {
             format!("new iam.ArnPrincipal(base.roleArn){tags}")
         };
         t.push_str(&format!(
-            "    const {var} = new iam.Role(this, '{}', {{\n      roleName: '{}',\n      assumedBy: {principal},\n    }});\n",
+            "    const {var} = new iam.Role(this, '{}', {{\n      roleName: '{}',\n      assumedBy: {principal},\n{boundary}    }});\n",
             r.id, r.name
         ));
     }
     for (i, r) in roles.iter().enumerate() {
         let var = if i == 0 { "base".to_string() } else { format!("target{i}") };
+        if let Some(doc) = &r.custom {
+            // The custom document as written (a JSON object is a TypeScript object literal).
+            let json = serde_json::to_string_pretty(doc).unwrap_or_default().replace('\n', "\n      ");
+            t.push_str(&format!(
+                "    {var}.attachInlinePolicy(new iam.Policy(this, '{}Permissions', {{\n      policyName: 'permissions',\n      document: iam.PolicyDocument.fromJson({json}),\n    }}));\n",
+                r.id
+            ));
+        }
         for st in &r.permissions {
             let resources = if i == 0 {
                 format!("[{}]", (1..roles.len()).map(|j| format!("target{j}.roleArn")).collect::<Vec<_>>().join(", "))
@@ -489,7 +519,15 @@ fn readme(a: &Answers, files: &[File]) -> String {
             a.base_role_arn()
         ));
     }
-    add("IAM: `terraform -chdir=terraform apply`, or `cdk deploy` with `cdk/arc-runner-iam-stack.ts`, or the JSON in `iam/` (trust = `*-trust.json`, inline policy = `*-permissions.json`).".into());
+    let boundary = match &a.aws.permissions_boundary {
+        Some(b) => format!(
+            "; every role with the permissions boundary `{b}` (`aws iam create-role … --permissions-boundary {b}`)"
+        ),
+        None => String::new(),
+    };
+    add(format!(
+        "IAM: `terraform -chdir=terraform apply`, or `cdk deploy` with `cdk/arc-runner-iam-stack.ts`, or the JSON in `iam/` (trust = `*-trust.json`, inline policy = `*-permissions.json`{boundary})."
+    ));
     add(format!(
         "The service account: `kubectl apply -f k8s/serviceaccount.yaml` (namespace {} must exist).",
         r.namespace
@@ -521,7 +559,8 @@ pub fn generate(a: &Answers) -> Vec<File> {
     for r in &roles {
         let pretty = |v: Value| serde_json::to_string_pretty(&v).unwrap_or_default() + "\n";
         files.push(File { path: format!("iam/{}-trust.json", r.name), text: pretty(document(&r.trust)) });
-        files.push(File { path: format!("iam/{}-permissions.json", r.name), text: pretty(document(&r.permissions)) });
+        let permissions = r.custom.clone().unwrap_or_else(|| document(&r.permissions));
+        files.push(File { path: format!("iam/{}-permissions.json", r.name), text: pretty(permissions) });
     }
     files.push(File { path: "terraform/main.tf".into(), text: terraform(a, &roles) });
     files.push(File { path: "cdk/arc-runner-iam-stack.ts".into(), text: cdk(a, &roles) });

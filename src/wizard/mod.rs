@@ -94,6 +94,14 @@ pub struct Aws {
     /// configure-aws-credentials major version the workflow pins (`v4`, `v5`, `v6`).
     #[serde(default = "default_action_version")]
     pub action_version: String,
+    /// A permissions boundary every generated role gets (many organisations require one on each
+    /// role): the managed policy's ARN, in this account or AWS managed.
+    #[serde(default)]
+    pub permissions_boundary: Option<String>,
+    /// The boundary's policy JSON, to verify against it when no account is read (`--bundle`,
+    /// `--profile`… read it from the account instead).
+    #[serde(default)]
+    pub permissions_boundary_policy: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
@@ -278,6 +286,38 @@ impl Answers {
                 format!("{:?}: v4, v5 or v6 (configure-aws-credentials major version)", a.action_version),
             ));
         }
+        if let Some(b) = &a.permissions_boundary {
+            let account = b.strip_prefix("arn:aws:iam::").and_then(|r| r.split_once(":policy/"));
+            match account {
+                Some((acct, name))
+                    if (acct == a.account_id || acct == "aws") && !name.is_empty() && !name.ends_with('/') => {}
+                Some((acct, _)) if acct.len() == 12 && acct.bytes().all(|c| c.is_ascii_digit()) => {
+                    return Err(bad(
+                        "aws.permissions_boundary",
+                        format!(
+                            "{b:?} is a policy of account {acct}: a role's boundary is a managed policy of its own account {} (or an AWS managed one)",
+                            a.account_id
+                        ),
+                    ));
+                }
+                _ => {
+                    return Err(bad(
+                        "aws.permissions_boundary",
+                        format!("{b:?}: a managed policy ARN, arn:aws:iam::{}:policy/NAME", a.account_id),
+                    ));
+                }
+            }
+        }
+        if let Some(p) = &a.permissions_boundary_policy {
+            if a.permissions_boundary.is_none() {
+                return Err(bad(
+                    "aws.permissions_boundary_policy",
+                    "the boundary's document without its ARN: set aws.permissions_boundary too",
+                ));
+            }
+            crate::iam::policy::PolicyDocument::from_text(p)
+                .map_err(|e| bad("aws.permissions_boundary_policy", format!("not a valid IAM policy: {e}")))?;
+        }
         match a.identity {
             Identity::Irsa => {
                 let issuer = a.oidc_issuer.as_deref().unwrap_or("");
@@ -422,7 +462,9 @@ repository = "my-app"
     fn the_generated_setup_simulates_to_allow_on_every_hop() {
         let a = Answers::from_toml(MINIMAL).unwrap();
         let files = generate::generate(&a);
-        let chains = verify::verify(&a, &files).unwrap();
+        let v = verify::verify(&a, &files, None).unwrap();
+        assert!(v.allowed());
+        let chains = v.chains;
         for c in &chains {
             let steps: Vec<String> =
                 c.steps.iter().map(|s| format!("{} {:?} {}", s.action, s.decision, s.notes.join("; "))).collect();
@@ -432,6 +474,139 @@ repository = "my-app"
             chains.iter().any(|c| c.steps.iter().any(|s| s.action == "sts:TagSession")),
             "tags are sent and allowed"
         );
+    }
+
+    /// An organisation's boundary that allows pulls and the STS calls, not pushes.
+    const PULL_ONLY: &str = r#"{"Version": "2012-10-17", "Statement": [
+        {"Sid": "Sts", "Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"], "Resource": "*"},
+        {"Sid": "PullOnly", "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken", "ecr:BatchGetImage",
+            "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer"], "Resource": "*"}]}"#;
+
+    const BOUNDARY: &str = "arn:aws:iam::111122223333:policy/OrgBoundary";
+
+    fn with_boundary(policy: Option<&str>) -> Answers {
+        let mut text = MINIMAL.replace("[aws]", &format!("[aws]\npermissions_boundary = \"{BOUNDARY}\""));
+        if let Some(p) = policy {
+            text = text.replace("[aws]", &format!("[aws]\npermissions_boundary_policy = '''{p}'''"));
+        }
+        Answers::from_toml(&text).unwrap()
+    }
+
+    #[test]
+    fn a_preset_the_boundary_does_not_allow_is_named_with_the_boundary_statements() {
+        // R6: effective permissions = identity ∩ boundary.
+        let a = with_boundary(Some(PULL_ONLY));
+        let files = generate::generate(&a);
+        let v = verify::verify(&a, &files, None).unwrap();
+        assert!(v.chains.iter().all(|c| c.verdict == crate::chain::Verdict::Allow), "the STS hops pass the boundary");
+        assert!(!v.allowed(), "ecr:PutImage is outside the boundary");
+        let problems: Vec<String> = v.action_problems().collect();
+        let put = problems.iter().find(|p| p.contains("ecr:PutImage")).expect("PutImage flagged");
+        assert!(
+            put.starts_with(
+                "✘ arc-runner-ecr-push ecr:PutImage on arn:aws:ecr:eu-west-1:111122223333:repository/my-app"
+            ),
+            "{put}"
+        );
+        assert!(put.contains(&format!("no permissions boundary {BOUNDARY} allows it")), "{put}");
+        assert!(put.contains("statement \"PullOnly\": Action"), "{put}");
+        assert!(!problems.iter().any(|p| p.contains("ecr:BatchGetImage on")), "pulls are inside: {problems:#?}");
+        // The four push actions, nothing else.
+        assert_eq!(problems.len(), 4, "{problems:#?}");
+    }
+
+    #[test]
+    fn a_boundary_that_blocks_the_chain_is_caught_on_the_hop() {
+        // The base role's boundary lacks sts:TagSession: the tagged AssumeRole fails (R6, R13).
+        let no_tags = PULL_ONLY.replace(r#"["sts:AssumeRole", "sts:TagSession"]"#, r#""sts:AssumeRole""#);
+        let a = with_boundary(Some(&no_tags));
+        let v = verify::verify(&a, &generate::generate(&a), None).unwrap();
+        let bad: Vec<_> = v
+            .chains
+            .iter()
+            .flat_map(|c| &c.steps)
+            .filter(|s| s.decision != crate::iam::eval::Decision::Allow)
+            .map(|s| (s.action.as_str(), s.decided_by))
+            .collect();
+        assert!(bad.contains(&("sts:TagSession", "permissions_boundary")), "{bad:?}");
+        assert!(!v.allowed());
+    }
+
+    #[test]
+    fn a_boundary_whose_document_is_not_in_the_data_is_unknown_never_allowed() {
+        let a = with_boundary(None);
+        let v = verify::verify(&a, &generate::generate(&a), None).unwrap();
+        assert!(!v.allowed());
+        let line = v.action_problems().next().expect("unknown actions listed");
+        assert!(line.starts_with("? ") && line.contains("aws.permissions_boundary_policy"), "{line}");
+        // From the account read (a bundle): the same verdicts as the answers' own JSON.
+        let mut existing = crate::model::Inventory::default();
+        let doc = crate::iam::policy::PolicyDocument::from_text(PULL_ONLY).unwrap();
+        existing.managed_policies.insert(
+            BOUNDARY.into(),
+            crate::model::aws::ManagedPolicy { arn: BOUNDARY.into(), name: "OrgBoundary".into(), doc },
+        );
+        let from_account = verify::verify(&a, &generate::generate(&a), Some(&existing)).unwrap();
+        let b = with_boundary(Some(PULL_ONLY));
+        let from_answers = verify::verify(&b, &generate::generate(&b), None).unwrap();
+        let lines = |v: &verify::Verification| v.actions.iter().map(|c| c.line()).collect::<Vec<_>>();
+        assert_eq!(lines(&from_account), lines(&from_answers));
+        assert_eq!(from_account.actions.len(), 8, "token + 7 repository actions");
+    }
+
+    #[test]
+    fn the_boundary_is_attached_in_every_output() {
+        let a = with_boundary(Some(PULL_ONLY));
+        let files = generate::generate(&a);
+        let text = |p: &str| files.iter().find(|f| f.path == p).unwrap().text.clone();
+        let tf = text("terraform/main.tf");
+        let attr = format!("permissions_boundary = \"{BOUNDARY}\"");
+        assert_eq!(tf.matches(&attr).count(), 2, "base and target: {tf}");
+        let ts = text("cdk/arc-runner-iam-stack.ts");
+        assert_eq!(ts.matches("permissionsBoundary: boundary").count(), 2, "{ts}");
+        assert!(text("README.md").contains(&format!("--permissions-boundary {BOUNDARY}")));
+    }
+
+    #[test]
+    fn a_custom_policy_reaches_every_output_unchanged_deny_and_conditions_included() {
+        let policy = r#"{"Version": "2012-10-17", "Statement": [
+            {"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",
+             "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}},
+            {"Sid": "NoSecrets", "Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/secrets/*"}]}"#;
+        let text = MINIMAL
+            .replace("preset = \"ecr-push\"", &format!("preset = \"custom\"\npolicy = '''{policy}'''"))
+            .replace("repository = \"my-app\"\n", "");
+        let a = Answers::from_toml(&text).unwrap();
+        let files = generate::generate(&a);
+        let file = |p: &str| files.iter().find(|f| f.path == p).unwrap().text.clone();
+        let json: serde_json::Value = serde_json::from_str(&file("iam/arc-runner-ecr-push-permissions.json")).unwrap();
+        assert_eq!(json, serde_json::from_str::<serde_json::Value>(policy).unwrap(), "verbatim");
+        let tf = file("terraform/main.tf");
+        assert!(tf.contains("policy = file(\"${path.module}/../iam/arc-runner-ecr-push-permissions.json\")"), "{tf}");
+        let ts = file("cdk/arc-runner-iam-stack.ts");
+        assert!(ts.contains("iam.PolicyDocument.fromJson(") && ts.contains("\"Effect\": \"Deny\""), "{ts}");
+        // The check reads the same document: the Allow holds in the region the jobs use.
+        let v = verify::verify(&a, &files, None).unwrap();
+        assert!(v.allowed(), "{:?}", v.action_problems().collect::<Vec<_>>());
+        assert_eq!(v.actions.len(), 1, "the Allow's one action; a Deny grants nothing to check");
+    }
+
+    #[test]
+    fn the_repair_guide_names_roles_without_the_boundary_and_a_boundary_that_does_not_exist() {
+        // What exists: the same setup, made without the boundary.
+        let plain = Answers::from_toml(MINIMAL).unwrap();
+        let existing = verify::inventory(&plain, &generate::generate(&plain), None).unwrap();
+        assert!(existing.iam_loaded("111122223333"));
+        let lines = verify::diff(&with_boundary(None), &existing);
+        assert!(
+            lines.iter().any(|l| l.starts_with(&format!("the permissions boundary {BOUNDARY} does not exist"))),
+            "{lines:#?}"
+        );
+        for role in ["arc-runner-base", "arc-runner-ecr-push"] {
+            let want = format!("role {role} has permissions boundary (none), the setup's is {BOUNDARY}");
+            assert!(lines.contains(&want), "{lines:#?}");
+        }
+        assert!(verify::diff(&plain, &existing).is_empty(), "the same setup lacks nothing");
     }
 
     #[test]
@@ -466,6 +641,24 @@ repository = "my-app"
                 "preset = \"ecr-push\"",
                 "preset = \"custom\"\npolicy = '{\"Statement\": 3}'",
                 "targets[0].policy",
+                "not a valid IAM policy",
+            ),
+            (
+                "region = \"eu-west-1\"",
+                "region = \"eu-west-1\"\npermissions_boundary = \"arn:aws:iam::444455556666:policy/B\"",
+                "aws.permissions_boundary",
+                "own account 111122223333",
+            ),
+            (
+                "region = \"eu-west-1\"",
+                "region = \"eu-west-1\"\npermissions_boundary = \"OrgBoundary\"",
+                "aws.permissions_boundary",
+                "managed policy ARN",
+            ),
+            (
+                "region = \"eu-west-1\"",
+                "region = \"eu-west-1\"\npermissions_boundary = \"arn:aws:iam::aws:policy/PowerUserAccess\"\npermissions_boundary_policy = '{\"Statement\": 3}'",
+                "aws.permissions_boundary_policy",
                 "not a valid IAM policy",
             ),
             (

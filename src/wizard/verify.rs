@@ -7,7 +7,12 @@ use serde_json::{Value, json};
 use super::generate::File;
 use super::{Answers, Identity};
 use crate::chain::{Chain, CheckOptions, Verdict, resolve_all};
-use crate::model::Inventory;
+use crate::iam::arn::RoleArn;
+use crate::iam::context::RequestContext;
+use crate::iam::eval::{ActionRequest, Caller, Decision, Evaluation, NamedPolicy, evaluate_action};
+use crate::iam::policy::{Effect, PolicyDocument};
+use crate::model::aws::ManagedPolicy;
+use crate::model::{Inventory, aws::Role};
 use crate::sources::bundle;
 
 fn file<'a>(files: &'a [File], path: &str) -> Result<&'a str, String> {
@@ -23,8 +28,21 @@ fn json_file(files: &[File], path: &str) -> Result<Value, String> {
     serde_json::from_str(file(files, path)?).map_err(|e| format!("{path}: {e}"))
 }
 
-/// The bundle the generated setup amounts to once applied.
-pub fn inventory(a: &Answers, files: &[File]) -> Result<Inventory, String> {
+/// The permissions boundary's document: the answers' own JSON, else the account's (`existing`).
+/// `None`: no boundary, or its document is not in the data.
+fn boundary_policy(a: &Answers, existing: Option<&Inventory>) -> Option<ManagedPolicy> {
+    let arn = a.aws.permissions_boundary.as_deref()?;
+    let name = arn.rsplit('/').next().unwrap_or(arn).to_string();
+    if let Some(text) = &a.aws.permissions_boundary_policy {
+        let doc = PolicyDocument::from_text(text).ok()?;
+        return Some(ManagedPolicy { arn: arn.to_string(), name, doc });
+    }
+    existing.and_then(|inv| inv.managed_policies.get(arn)).cloned()
+}
+
+/// The bundle the generated setup amounts to once applied. `existing` (the account read, a bundle)
+/// supplies what the setup uses without generating it: the permissions boundary's document.
+pub fn inventory(a: &Answers, files: &[File], existing: Option<&Inventory>) -> Result<Inventory, String> {
     let mut inv = Inventory { source: "wizard".into(), ..Inventory::default() };
     let add = |inv: &mut Inventory, name: &str, v: Value| bundle::add_value(inv, name, v).map_err(|e| e.to_string());
     let r = &a.runners;
@@ -68,16 +86,24 @@ pub fn inventory(a: &Answers, files: &[File]) -> Result<Inventory, String> {
     // IAM: the generated documents as the account would hold them.
     let mut roles = Vec::new();
     for (i, spec) in super::generate::roles(a).iter().enumerate() {
-        roles.push(json!({"Path": "/", "RoleName": spec.name, "RoleId": format!("AROAWIZARD{i:011}"), "Arn": a.role_arn(&spec.name),
+        let mut role = json!({"Path": "/", "RoleName": spec.name, "RoleId": format!("AROAWIZARD{i:011}"), "Arn": a.role_arn(&spec.name),
             "AssumeRolePolicyDocument": json_file(files, &format!("iam/{}-trust.json", spec.name))?,
             "RolePolicyList": [{"PolicyName": "permissions", "PolicyDocument": json_file(files, &format!("iam/{}-permissions.json", spec.name))?}],
-            "AttachedManagedPolicies": [], "Tags": []}));
+            "AttachedManagedPolicies": [], "Tags": []});
+        if let Some(b) = &spec.boundary {
+            role["PermissionsBoundary"] = json!({"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": b});
+        }
+        roles.push(role);
     }
     add(
         &mut inv,
         "iam/authorization-details.json",
         json!({"RoleDetailList": roles, "Policies": [], "UserDetailList": [], "GroupDetailList": []}),
     )?;
+    // Not in the data, the boundary stays missing: the hops it limits are `unknown`, never ✔.
+    if let Some(p) = boundary_policy(a, existing) {
+        inv.managed_policies.insert(p.arn.clone(), p);
+    }
     match a.aws.identity {
         Identity::Irsa => {
             let issuer = a.aws.oidc_issuer.clone().unwrap_or_default();
@@ -112,20 +138,175 @@ pub fn inventory(a: &Answers, files: &[File]) -> Result<Inventory, String> {
     Ok(inv)
 }
 
-/// Every chain of the generated setup, simulated. `Ok` with all chains (check their verdicts:
-/// anything but ✔ is a generated setup that would not work, and says why).
-pub fn verify(a: &Answers, files: &[File]) -> Result<Vec<Chain>, String> {
-    let inv = inventory(a, files)?;
+/// One action a target role's permissions grant, checked as the job's session would use it.
+#[derive(Debug, Clone)]
+pub struct ActionCheck {
+    pub role: String,
+    pub action: String,
+    pub resource: String,
+    pub evaluation: Evaluation,
+}
+
+impl ActionCheck {
+    /// One line: `✔ arc-runner-ecr-push may ecr:PutImage on …` or why not, naming the statements.
+    pub fn line(&self) -> String {
+        let e = &self.evaluation;
+        let what = format!("{} {} on {}", self.role, self.action, self.resource);
+        let named = |v: &[crate::iam::eval::StatementRef]| {
+            v.iter()
+                .map(|s| match &s.sid {
+                    Some(sid) => format!("{} statement {sid:?}", s.policy),
+                    None => format!("{} statement {}", s.policy, s.index),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let layer = e.decided_by.as_str().replace('_', " ");
+        match e.decision {
+            Decision::Allow => format!("✔ {what}"),
+            Decision::ExplicitDeny => format!("✘ {what}: explicit deny in the {layer} ({})", named(&e.statements)),
+            Decision::ImplicitDeny => {
+                let why: Vec<String> = e
+                    .non_matching
+                    .iter()
+                    .map(|m| {
+                        let sid =
+                            m.statement.sid.as_deref().map_or(format!("{}", m.statement.index), |s| format!("{s:?}"));
+                        format!("statement {sid}: {}", m.reason.describe(&self.action))
+                    })
+                    .collect();
+                let policy = e.non_matching.first().map_or(String::new(), |m| format!(" {}", m.statement.policy));
+                if why.is_empty() {
+                    format!("✘ {what}: no {layer}{policy} allows it")
+                } else {
+                    format!("✘ {what}: no {layer}{policy} allows it ({})", why.join("; "))
+                }
+            }
+            Decision::Unknown | Decision::Error => {
+                let why: Vec<String> = e.non_matching.iter().map(|m| m.reason.describe(&self.action)).collect();
+                let mut notes = e.notes.clone();
+                notes.extend(why);
+                format!("? {what}: {}", notes.join("; "))
+            }
+        }
+    }
+}
+
+/// The generated setup, simulated: every chain (pod → base role → each target) and every action
+/// the targets' permissions grant, under the permissions boundary when there is one.
+#[derive(Debug, Clone, Default)]
+pub struct Verification {
+    pub chains: Vec<Chain>,
+    pub actions: Vec<ActionCheck>,
+}
+
+impl Verification {
+    /// All hops ✔ and every granted action allowed?
+    pub fn allowed(&self) -> bool {
+        !self.chains.is_empty()
+            && self.chains.iter().all(|c| c.verdict == Verdict::Allow)
+            && self.actions.iter().all(|c| c.evaluation.decision == Decision::Allow)
+    }
+
+    /// The actions that are not allowed, one line each.
+    pub fn action_problems(&self) -> impl Iterator<Item = String> + '_ {
+        self.actions.iter().filter(|c| c.evaluation.decision != Decision::Allow).map(ActionCheck::line)
+    }
+}
+
+/// Every chain of the generated setup, simulated, and the targets' actions checked. `existing`:
+/// the account or bundle read (for the boundary's document). `Err` only when the generated files
+/// cannot be read back (a bug) or make no runner.
+pub fn verify(a: &Answers, files: &[File], existing: Option<&Inventory>) -> Result<Verification, String> {
+    let inv = inventory(a, files, existing)?;
     let chains = resolve_all(&inv, &CheckOptions::default())?;
     if chains.is_empty() {
         return Err("no chain to simulate: the generated scale set has no runner".into());
     }
-    Ok(chains)
+    let mut actions = Vec::new();
+    for t in &a.targets {
+        if let Some(role) = inv.role(&a.role_arn(&t.role)) {
+            actions.extend(role_actions(a, &inv, role));
+        }
+    }
+    Ok(Verification { chains, actions })
 }
 
-/// All hops ✔?
-pub fn all_allowed(chains: &[Chain]) -> bool {
-    chains.iter().all(|c| c.verdict == Verdict::Allow)
+/// What the job's session of `role` may do: each concrete action of the role's Allow statements on
+/// each resource they name, through identity ∩ boundary (R5, R6). A statement's resource pattern
+/// stands for the resources it names: a boundary must cover the pattern itself to cover them all.
+fn role_actions(a: &Answers, inv: &Inventory, role: &Role) -> Vec<ActionCheck> {
+    let caller = Caller::RoleSession {
+        role: role.arn.clone(),
+        role_id: role.role_id.clone(),
+        session_name: "GitHubActions".into(),
+    };
+    let ctx = session_context(a, &role.arn);
+    let names: Vec<String> = role.inline.iter().map(|(n, _)| format!("{}/inline/{n}", role.arn.name)).collect();
+    let identity: Vec<NamedPolicy<'_>> =
+        role.inline.iter().zip(&names).map(|((_, doc), name)| NamedPolicy { name, doc }).collect();
+    let boundary = role.boundary.as_deref().and_then(|b| inv.managed_policies.get(b));
+    let mut out = Vec::new();
+    for (_, doc) in &role.inline {
+        for st in doc.statements.iter().filter(|s| s.effect == Effect::Allow && !s.action.negated) {
+            let resources: Vec<&str> = match &st.resource {
+                Some(r) if !r.negated => r.patterns.iter().map(String::as_str).collect(),
+                _ => vec!["*"],
+            };
+            // A wildcard action stands for many: check what it names literally only when concrete.
+            for action in st.action.patterns.iter().filter(|p| !p.contains(['*', '?'])) {
+                for resource in &resources {
+                    if out.iter().any(|c: &ActionCheck| &c.action == action && c.resource == *resource) {
+                        continue;
+                    }
+                    let evaluation = match (&role.boundary, boundary) {
+                        (Some(arn), None) => Evaluation {
+                            decision: Decision::Unknown,
+                            decided_by: crate::iam::eval::Layer::PermissionsBoundary,
+                            statements: vec![],
+                            non_matching: vec![],
+                            trust_grant: None,
+                            notes: vec![format!(
+                                "the permissions boundary {arn} is not in the data: read the account (--profile, --bundle) or put its JSON in aws.permissions_boundary_policy"
+                            )],
+                        },
+                        _ => evaluate_action(&ActionRequest {
+                            action,
+                            resource,
+                            caller: &caller,
+                            ctx: &ctx,
+                            identity: identity.clone(),
+                            boundary: boundary.map(|p| NamedPolicy { name: &p.arn, doc: &p.doc }),
+                            session: vec![],
+                            scps: vec![],
+                        }),
+                    };
+                    out.push(ActionCheck {
+                        role: role.arn.name.clone(),
+                        action: action.clone(),
+                        resource: resource.to_string(),
+                        evaluation,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The request context of a job's session of a target role: what is known from the answers, the
+/// rest unknown (a condition on it is `unknown`, never a guess).
+fn session_context(a: &Answers, role: &RoleArn) -> RequestContext {
+    let mut ctx = RequestContext::for_role_session(role);
+    ctx.set("aws:RequestedRegion", a.aws.region.clone());
+    ctx.set_unknown("aws:userid");
+    ctx.set_unknown("aws:SourceIdentity");
+    // Session tags the action sends are the job's (repository, actor…): known at run time only.
+    ctx.set_unknown_prefix("aws:PrincipalTag/");
+    ctx.set_unknown_prefix("aws:ResourceTag/");
+    ctx.set_unknown_prefix("s3:");
+    ctx.set_unknown_prefix("ecr:");
+    ctx
 }
 
 /// What the existing setup (a live cluster and account, or a bundle) lacks against the generated
@@ -187,6 +368,15 @@ pub fn diff(a: &Answers, existing: &Inventory) -> Vec<String> {
         out.push(format!("no Pod Identity association {}/{} → {}", r.namespace, r.service_account, a.base_role_arn()));
     }
     if existing.iam_loaded(&a.aws.account_id) {
+        if let Some(b) = &a.aws.permissions_boundary
+            && b.starts_with(&format!("arn:aws:iam::{}:", a.aws.account_id))
+            && !existing.managed_policies.contains_key(b)
+        {
+            out.push(format!(
+                "the permissions boundary {b} does not exist in account {}: create the policy first (IAM refuses a role whose boundary does not exist)",
+                a.aws.account_id
+            ));
+        }
         for spec in super::generate::roles(a) {
             let arn = a.role_arn(&spec.name);
             let Some(role) = existing.role(&arn) else {
@@ -196,6 +386,14 @@ pub fn diff(a: &Answers, existing: &Inventory) -> Vec<String> {
                 ));
                 continue;
             };
+            if role.boundary != spec.boundary {
+                out.push(format!(
+                    "role {} has permissions boundary {}, the setup's is {}",
+                    spec.name,
+                    role.boundary.as_deref().unwrap_or("(none)"),
+                    spec.boundary.as_deref().unwrap_or("(none)")
+                ));
+            }
             // The trust must grant what the generated trust grants (TagSession above all).
             for st in &spec.trust {
                 for action in &st.actions {
