@@ -94,10 +94,12 @@ fn write_actions(out: &mut dyn std::io::Write, answers: &Answers, v: &verify::Ve
         Some(b) => format!(" under the permissions boundary {b}"),
         None => String::new(),
     };
-    let problems: Vec<String> = v.action_problems().collect();
-    let ok = v.actions.len() - problems.len();
+    let ok = v.actions.len() - v.failing_actions();
     let _ = writeln!(out, "\nthe target roles' permissions{under}: {ok} of {} actions allowed", v.actions.len());
-    for p in problems {
-        let _ = writeln!(out, "  {p}");
+    for p in v.action_problems() {
+        let _ = writeln!(out, "  {}", p.headline);
+        for why in &p.why {
+            let _ = writeln!(out, "    {why}");
+        }
     }
 }

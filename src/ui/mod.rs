@@ -811,20 +811,19 @@ fn draw_wizard(f: &mut Frame, app: &App, area: Rect, form: &crate::wizard::form:
                 }
                 let v = &review.verification;
                 if !v.actions.is_empty() {
-                    let problems: Vec<String> = v.action_problems().collect();
-                    let under = form
-                        .answers()
-                        .ok()
-                        .and_then(|a| a.aws.permissions_boundary)
-                        .map_or(String::new(), |b| format!(" under {b}"));
+                    let failing = v.failing_actions();
+                    let under = review.boundary.as_ref().map_or(String::new(), |b| format!(" under {b}"));
                     lines.push(Line::from(format!(
                         "  {} {} of {} actions the target roles grant are allowed{under}",
-                        if problems.is_empty() { "✔" } else { "✘" },
-                        v.actions.len() - problems.len(),
+                        if failing == 0 { "✔" } else { "✘" },
+                        v.actions.len() - failing,
                         v.actions.len()
                     )));
-                    for p in problems {
-                        lines.push(Line::from(Span::styled(format!("    {p}"), t.fg("error"))));
+                    for p in v.action_problems() {
+                        lines.push(Line::from(Span::styled(format!("    {}", p.headline), t.fg("error"))));
+                        for why in p.why {
+                            lines.push(Line::from(Span::styled(format!("      {why}"), t.muted())));
+                        }
                     }
                 }
                 if let Some(repair) = &form.repair {

@@ -40,6 +40,16 @@ fn choice(key: &'static str, label: &'static str, options: &'static [&'static st
 pub const PAGES: &[&str] = &["GitHub", "runners", "AWS", "target roles", "review"];
 const BOOL: &[&str] = &["true", "false"];
 
+/// A policy field: the JSON as typed, or `file://PATH` read as the AWS CLI reads it (a policy is
+/// rarely typed on one line).
+fn policy_text(key: &str, v: &str) -> Result<String, Invalid> {
+    match v.strip_prefix("file://") {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| Invalid { key: key.into(), reason: format!("{path}: cannot read: {e}") }),
+        None => Ok(v.to_string()),
+    }
+}
+
 /// What the cluster or bundle already says, to start from.
 #[derive(Debug, Clone, Default)]
 pub struct Prefill {
@@ -61,6 +71,8 @@ pub struct Review {
     pub files: Vec<File>,
     pub verification: Verification,
     pub allowed: bool,
+    /// The permissions boundary the roles get.
+    pub boundary: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -87,7 +99,7 @@ fn target_fields() -> Vec<Field> {
         choice("preset", "permissions", &["ecr-push", "ecr-pull", "s3-read", "s3-read-write", "custom"], "ecr-push"),
         text("repository", "ECR repository", "", "ecr presets; empty: every repository"),
         text("bucket", "S3 bucket", "", "s3 presets"),
-        text("policy", "custom policy JSON", "", "custom preset: the permissions policy"),
+        text("policy", "custom policy JSON", "", "custom preset: the policy, or file://policy.json"),
         choice("session_tags", "jobs pass session tags", BOOL, "true"),
         text("session_name", "role session name", "", "empty: the action's GitHubActions"),
     ]
@@ -173,6 +185,15 @@ impl WizardForm {
                     "optional: a managed policy ARN every role gets",
                 ),
             ),
+            (
+                2,
+                text(
+                    "aws.permissions_boundary_policy",
+                    "boundary policy JSON",
+                    "",
+                    "when no account is read: the JSON, or file://boundary.json",
+                ),
+            ),
         ];
         WizardForm {
             page: 0,
@@ -235,9 +256,15 @@ impl WizardForm {
                 "tolerations" => Value::Array(
                     v.split(',').map(str::trim).filter(|t| !t.is_empty()).map(|t| Value::String(t.into())).collect(),
                 ),
-                _ if v.is_empty() && matches!(name, "oidc_issuer" | "cluster_name" | "permissions_boundary") => {
+                _ if v.is_empty()
+                    && matches!(
+                        name,
+                        "oidc_issuer" | "cluster_name" | "permissions_boundary" | "permissions_boundary_policy"
+                    ) =>
+                {
                     continue;
                 }
+                "permissions_boundary_policy" => Value::String(policy_text(f.key, v)?),
                 _ => Value::String(v.to_string()),
             };
             root.entry(section)
@@ -246,10 +273,11 @@ impl WizardForm {
                 .expect("a table")
                 .insert(name.into(), value);
         }
-        let targets: Vec<Value> = self
+        let targets = self
             .targets
             .iter()
-            .map(|fields| {
+            .enumerate()
+            .map(|(i, fields)| {
                 let mut t = Table::new();
                 for f in fields {
                     let v = f.input.value().trim();
@@ -258,14 +286,17 @@ impl WizardForm {
                             t.insert(f.key.into(), Value::Boolean(v == "true"));
                         }
                         _ if v.is_empty() && f.key != "role" => {}
+                        "policy" => {
+                            t.insert(f.key.into(), Value::String(policy_text(&format!("targets[{i}].policy"), v)?));
+                        }
                         _ => {
                             t.insert(f.key.into(), Value::String(v.to_string()));
                         }
                     }
                 }
-                Value::Table(t)
+                Ok(Value::Table(t))
             })
-            .collect();
+            .collect::<Result<Vec<Value>, Invalid>>()?;
         root.insert("targets".into(), Value::Array(targets));
         toml::to_string(&root).map_err(|e| Invalid { key: "answers".into(), reason: e.to_string() })
     }
@@ -311,7 +342,7 @@ impl WizardForm {
                 let files = generate(&a);
                 let verification = verify::verify(&a, &files, existing).unwrap_or_default();
                 let allowed = verification.allowed();
-                Review { files, verification, allowed }
+                Review { files, verification, allowed, boundary: a.aws.permissions_boundary.clone() }
             });
         }
     }
@@ -396,5 +427,44 @@ impl WizardForm {
             }
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filled() -> WizardForm {
+        let mut form = WizardForm::new(&Prefill {
+            config_url: Some("https://github.com/my-org".into()),
+            account_id: Some("111122223333".into()),
+            oidc_issuer: Some("https://oidc.eks.eu-west-1.amazonaws.com/id/AB12".into()),
+            ..Prefill::default()
+        });
+        let set = |fields: &mut Vec<Field>, key: &str, v: &str| {
+            fields.iter_mut().find(|f| f.key == key).unwrap().input = Input::new(v.into());
+        };
+        set(&mut form.targets[0], "role", "deploy");
+        set(&mut form.targets[0], "preset", "custom");
+        form
+    }
+
+    #[test]
+    fn a_policy_field_reads_file_urls_like_the_aws_cli_and_names_the_key_when_it_cannot() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("policy.json");
+        let policy = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [{\"Effect\": \"Deny\", \"Action\": \"s3:*\", \"Resource\": \"*\"}]\n}\n";
+        std::fs::write(&path, policy).unwrap();
+        let mut form = filled();
+        let field = form.targets[0].iter_mut().find(|f| f.key == "policy").unwrap();
+        field.input = Input::new(format!("file://{}", path.display()));
+        let a = form.answers().expect("valid answers");
+        assert_eq!(a.targets[0].policy.as_deref(), Some(policy), "the file's text, multi-line");
+
+        let field = form.targets[0].iter_mut().find(|f| f.key == "policy").unwrap();
+        field.input = Input::new(format!("file://{}/missing.json", dir.path().display()));
+        let e = form.answers().unwrap_err();
+        assert_eq!(e.key, "targets[0].policy");
+        assert!(e.reason.contains("cannot read"), "{e}");
     }
 }

@@ -500,19 +500,21 @@ repository = "my-app"
         let v = verify::verify(&a, &files, None).unwrap();
         assert!(v.chains.iter().all(|c| c.verdict == crate::chain::Verdict::Allow), "the STS hops pass the boundary");
         assert!(!v.allowed(), "ecr:PutImage is outside the boundary");
-        let problems: Vec<String> = v.action_problems().collect();
-        let put = problems.iter().find(|p| p.contains("ecr:PutImage")).expect("PutImage flagged");
-        assert!(
-            put.starts_with(
-                "✘ arc-runner-ecr-push ecr:PutImage on arn:aws:ecr:eu-west-1:111122223333:repository/my-app"
-            ),
-            "{put}"
+        let problems = v.action_problems();
+        assert_eq!(problems.len(), 1, "the four push actions fail alike, in one problem: {problems:#?}");
+        let p = &problems[0];
+        assert_eq!(
+            p.headline,
+            format!(
+                "✘ arc-runner-ecr-push ecr:CompleteLayerUpload, ecr:InitiateLayerUpload, ecr:PutImage, ecr:UploadLayerPart on arn:aws:ecr:eu-west-1:111122223333:repository/my-app: no permissions boundary {BOUNDARY} allows them"
+            )
         );
-        assert!(put.contains(&format!("no permissions boundary {BOUNDARY} allows it")), "{put}");
-        assert!(put.contains("statement \"PullOnly\": Action"), "{put}");
-        assert!(!problems.iter().any(|p| p.contains("ecr:BatchGetImage on")), "pulls are inside: {problems:#?}");
-        // The four push actions, nothing else.
-        assert_eq!(problems.len(), 4, "{problems:#?}");
+        // Why, once: each statement of the boundary and what it does not cover.
+        assert_eq!(p.why.len(), 2, "{p:#?}");
+        assert!(p.why[0].starts_with("statement \"Sts\": Action"), "{p:#?}");
+        assert!(p.why[1].starts_with("statement \"PullOnly\": Action"), "{p:#?}");
+        assert!(p.why[1].ends_with("does not cover ecr:CompleteLayerUpload"), "{p:#?}");
+        assert_eq!(v.failing_actions(), 4, "pulls are inside the boundary");
     }
 
     #[test]
@@ -537,7 +539,8 @@ repository = "my-app"
         let a = with_boundary(None);
         let v = verify::verify(&a, &generate::generate(&a), None).unwrap();
         assert!(!v.allowed());
-        let line = v.action_problems().next().expect("unknown actions listed");
+        let problems = v.action_problems();
+        let line = &problems.first().expect("unknown actions listed").headline;
         assert!(line.starts_with("? ") && line.contains("aws.permissions_boundary_policy"), "{line}");
         // From the account read (a bundle): the same verdicts as the answers' own JSON.
         let mut existing = crate::model::Inventory::default();
@@ -549,8 +552,10 @@ repository = "my-app"
         let from_account = verify::verify(&a, &generate::generate(&a), Some(&existing)).unwrap();
         let b = with_boundary(Some(PULL_ONLY));
         let from_answers = verify::verify(&b, &generate::generate(&b), None).unwrap();
-        let lines = |v: &verify::Verification| v.actions.iter().map(|c| c.line()).collect::<Vec<_>>();
-        assert_eq!(lines(&from_account), lines(&from_answers));
+        let decisions = |v: &verify::Verification| {
+            v.actions.iter().map(|c| (c.action.clone(), c.evaluation.clone())).collect::<Vec<_>>()
+        };
+        assert_eq!(decisions(&from_account), decisions(&from_answers));
         assert_eq!(from_account.actions.len(), 8, "token + 7 repository actions");
     }
 
@@ -587,7 +592,7 @@ repository = "my-app"
         assert!(ts.contains("iam.PolicyDocument.fromJson(") && ts.contains("\"Effect\": \"Deny\""), "{ts}");
         // The check reads the same document: the Allow holds in the region the jobs use.
         let v = verify::verify(&a, &files, None).unwrap();
-        assert!(v.allowed(), "{:?}", v.action_problems().collect::<Vec<_>>());
+        assert!(v.allowed(), "{:?}", v.action_problems());
         assert_eq!(v.actions.len(), 1, "the Allow's one action; a Deny grants nothing to check");
     }
 

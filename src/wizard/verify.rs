@@ -147,47 +147,48 @@ pub struct ActionCheck {
     pub evaluation: Evaluation,
 }
 
-impl ActionCheck {
-    /// One line: `✔ arc-runner-ecr-push may ecr:PutImage on …` or why not, naming the statements.
-    pub fn line(&self) -> String {
-        let e = &self.evaluation;
-        let what = format!("{} {} on {}", self.role, self.action, self.resource);
-        let named = |v: &[crate::iam::eval::StatementRef]| {
-            v.iter()
-                .map(|s| match &s.sid {
-                    Some(sid) => format!("{} statement {sid:?}", s.policy),
-                    None => format!("{} statement {}", s.policy, s.index),
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let layer = e.decided_by.as_str().replace('_', " ");
-        match e.decision {
-            Decision::Allow => format!("✔ {what}"),
-            Decision::ExplicitDeny => format!("✘ {what}: explicit deny in the {layer} ({})", named(&e.statements)),
-            Decision::ImplicitDeny => {
-                let why: Vec<String> = e
-                    .non_matching
-                    .iter()
-                    .map(|m| {
-                        let sid =
-                            m.statement.sid.as_deref().map_or(format!("{}", m.statement.index), |s| format!("{s:?}"));
-                        format!("statement {sid}: {}", m.reason.describe(&self.action))
-                    })
-                    .collect();
-                let policy = e.non_matching.first().map_or(String::new(), |m| format!(" {}", m.statement.policy));
-                if why.is_empty() {
-                    format!("✘ {what}: no {layer}{policy} allows it")
-                } else {
-                    format!("✘ {what}: no {layer}{policy} allows it ({})", why.join("; "))
-                }
-            }
-            Decision::Unknown | Decision::Error => {
-                let why: Vec<String> = e.non_matching.iter().map(|m| m.reason.describe(&self.action)).collect();
-                let mut notes = e.notes.clone();
-                notes.extend(why);
-                format!("? {what}: {}", notes.join("; "))
-            }
+/// Actions of one role on one resource that fail the same way: one headline, then why (the
+/// deciding layer's statements, said once).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionProblem {
+    /// `✘ arc-runner-ecr-push ecr:PutImage, ecr:UploadLayerPart on …: no permissions boundary … allows them`
+    pub headline: String,
+    pub why: Vec<String>,
+}
+
+fn statement_name(s: &crate::iam::eval::StatementRef) -> String {
+    match &s.sid {
+        Some(sid) => format!("statement {sid:?}"),
+        None => format!("statement {}", s.index),
+    }
+}
+
+fn problem(checks: &[&ActionCheck]) -> ActionProblem {
+    let first = checks[0];
+    let e = &first.evaluation;
+    let actions: Vec<&str> = checks.iter().map(|c| c.action.as_str()).collect();
+    let them = if actions.len() == 1 { "it" } else { "them" };
+    let what = format!("{} {} on {}", first.role, actions.join(", "), first.resource);
+    let layer = e.decided_by.as_str().replace('_', " ");
+    let policy = e.statements.first().map(|s| &s.policy).or(e.non_matching.first().map(|m| &m.statement.policy));
+    let policy = policy.map_or(String::new(), |p| format!(" {p}"));
+    let misses = |e: &Evaluation, action: &str| -> Vec<String> {
+        e.non_matching
+            .iter()
+            .map(|m| format!("{}: {}", statement_name(&m.statement), m.reason.describe(action)))
+            .collect()
+    };
+    match e.decision {
+        Decision::ExplicitDeny => ActionProblem {
+            headline: format!("✘ {what}: explicit deny in the {layer}{policy}"),
+            why: e.statements.iter().map(|s| format!("{} denies {them}", statement_name(s))).collect(),
+        },
+        Decision::ImplicitDeny => ActionProblem {
+            headline: format!("✘ {what}: no {layer}{policy} allows {them}"),
+            why: misses(e, &first.action),
+        },
+        Decision::Allow | Decision::Unknown | Decision::Error => {
+            ActionProblem { headline: format!("? {what}: {}", e.notes.join("; ")), why: misses(e, &first.action) }
         }
     }
 }
@@ -208,9 +209,30 @@ impl Verification {
             && self.actions.iter().all(|c| c.evaluation.decision == Decision::Allow)
     }
 
-    /// The actions that are not allowed, one line each.
-    pub fn action_problems(&self) -> impl Iterator<Item = String> + '_ {
-        self.actions.iter().filter(|c| c.evaluation.decision != Decision::Allow).map(ActionCheck::line)
+    /// The actions that are not allowed, those of a role and resource that fail alike together.
+    pub fn action_problems(&self) -> Vec<ActionProblem> {
+        let mut groups: Vec<Vec<&ActionCheck>> = Vec::new();
+        let key = |c: &ActionCheck| {
+            let e = &c.evaluation;
+            let policy = e
+                .statements
+                .first()
+                .map(|s| s.policy.clone())
+                .or(e.non_matching.first().map(|m| m.statement.policy.clone()));
+            (c.role.clone(), c.resource.clone(), e.decision, e.decided_by, policy, e.notes.clone())
+        };
+        for c in self.actions.iter().filter(|c| c.evaluation.decision != Decision::Allow) {
+            match groups.iter_mut().find(|g| key(g[0]) == key(c)) {
+                Some(g) => g.push(c),
+                None => groups.push(vec![c]),
+            }
+        }
+        groups.iter().map(|g| problem(g)).collect()
+    }
+
+    /// How many actions are not allowed.
+    pub fn failing_actions(&self) -> usize {
+        self.actions.iter().filter(|c| c.evaluation.decision != Decision::Allow).count()
     }
 }
 
