@@ -224,9 +224,15 @@ fn runner_row(app: &App, subject: &str, chains: &[&Chain], pod: Option<&Pod>, er
 pub fn service_accounts(app: &App) -> (Vec<&'static str>, Vec<Row>) {
     let cols = vec!["NAMESPACE", "NAME", "ROLE", "MECHANISM", "USED BY", "STATUS"];
     let mut rows: Vec<Row> = Vec::new();
+    // The chains of each service account, in one pass (not a scan of every chain per row).
+    let mut by_sa: HashMap<&str, Vec<&Chain>> = HashMap::new();
+    for c in &app.chains {
+        by_sa.entry(c.service_account.as_str()).or_default().push(c);
+    }
+    let chains_of = |key: &str| by_sa.get(key).map(Vec::as_slice).unwrap_or_default();
     // "3 runners (arc-runner-set, arc-runner-docs)": which pods and scale sets use it.
     let used_by = |key: &str| -> String {
-        let chains: Vec<&Chain> = app.chains.iter().filter(|c| c.service_account == key).collect();
+        let chains = chains_of(key);
         let mut subjects: Vec<&str> = chains.iter().map(|c| c.subject.as_str()).collect();
         subjects.dedup();
         let mut sets: Vec<&str> =
@@ -252,7 +258,7 @@ pub fn service_accounts(app: &App) -> (Vec<&'static str>, Vec<Row>) {
             (None, None) => ("-".to_string(), "-"),
         };
         let users = used_by(&key);
-        let verdict = worst(app.chains.iter().filter(|c| c.service_account == key).map(|c| c.verdict));
+        let verdict = worst(chains_of(&key).iter().map(|c| c.verdict));
         rows.push(Row {
             cells: vec![sa.metadata.ns().into(), sa.metadata.name.clone(), role, mech.into(), users, "present".into()],
             key,
@@ -321,18 +327,20 @@ fn web_identity_only(r: &Role) -> bool {
 
 pub fn roles(app: &App) -> (Vec<&'static str>, Vec<Row>) {
     let cols = vec!["NAME", "ACCOUNT", "TRUSTS", "TAGSESSION", "ASSUMABLE BY", "REACHED BY", "VERDICT"];
+    // The steps into each role, in one pass over the chains (not a scan per role).
+    let mut into: HashMap<&str, Vec<(&Chain, &crate::chain::Step)>> = HashMap::new();
+    for c in &app.chains {
+        for st in &c.steps {
+            into.entry(st.resource.as_str()).or_default().push((c, st));
+        }
+    }
     let rows = app
         .inv
         .roles
         .values()
         .map(|r| {
             let arn = r.arn.arn();
-            let steps: Vec<(&Chain, &crate::chain::Step)> = app
-                .chains
-                .iter()
-                .flat_map(|c| c.steps.iter().map(move |s| (c, s)))
-                .filter(|(_, s)| s.resource == arn)
-                .collect();
+            let steps = into.get(arn.as_str()).map(Vec::as_slice).unwrap_or_default();
             let mut subjects: Vec<&str> = steps.iter().map(|(c, _)| c.subject.as_str()).collect();
             subjects.sort();
             subjects.dedup();
