@@ -78,7 +78,7 @@ enum Command {
     /// Offline bundles
     #[command(subcommand)]
     Bundle(BundleCommand),
-    /// The setup wizard: from answers (TOML) to Helm values, the ServiceAccount, IAM (JSON, Terraform, CDK) and the workflow, every hop simulated before writing (exit 0 written, 1 a hop would fail, 2 bad answers)
+    /// The setup wizard: from answers (TOML) to Helm values, the ServiceAccount, IAM (JSON, Terraform, CDK) and the workflow, every hop simulated before writing (exit 0 written, 1 a hop or a granted action would fail, 2 bad answers)
     Wizard(arcscope::cli::wizard::WizardArgs),
     /// Fold a log's repeated lines, recognise known failures and link them to the failing hop (exit 0 none, 1 an error, 2 bad input)
     Explain(ExplainArgs),

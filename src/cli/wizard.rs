@@ -20,11 +20,12 @@ pub struct WizardArgs {
     pub source: super::SourceArgs,
 }
 
-/// Exit 0 written (or, without `--out`, verified); 1 a hop would fail (nothing written); 2 bad answers.
+/// Exit 0 written (or, without `--out`, verified); 1 a hop or a granted action would fail (nothing
+/// written); 2 bad answers.
 pub fn run(args: &WizardArgs, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> Result<i32, UsageError> {
     let Some(path) = &args.answers else {
         return Err(UsageError(
-            "the interactive wizard is not in the TUI yet: write the answers as TOML and run arcscope wizard --answers FILE.toml --out DIR"
+            "the interactive wizard needs a terminal: run arcscope wizard in one, or write the answers as TOML and run arcscope wizard --answers FILE.toml --out DIR"
                 .into(),
         ));
     };
