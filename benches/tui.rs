@@ -100,10 +100,30 @@ fn frames(c: &mut Criterion) {
             "status": {"phase": phase}})
     };
     let area = ratatui::layout::Rect::new(0, 0, 120, 40);
-    for (view, name) in [("runners", "runners table"), ("sa", "service accounts table"), ("roles", "roles table")] {
+    let job_log = include_str!("../src/demo/bundle/jobs/my-org_payments-api_15230098877_push-image.log");
+    for (view, name, with_log) in [
+        ("runners", "runners table", false),
+        ("sa", "service accounts table", false),
+        ("roles", "roles table", false),
+        ("runners", "runners table, a failing job's log linked", true),
+    ] {
         let mut app = big_app();
         for c in format!(":{view}\n").chars() {
             key(&mut app, c);
+        }
+        if with_log {
+            // A job log's findings are linked again to the chains after every change.
+            for line in job_log.lines() {
+                app.apply(arcscope::sources::watch::StoreEvent {
+                    generation: app.generation,
+                    kind: "Pod",
+                    change: arcscope::sources::watch::Change::LogLine {
+                        path: "jobs/push-image.log".into(),
+                        line: line.to_string(),
+                    },
+                });
+            }
+            assert!(!app.analysis.findings.is_empty());
         }
         let mut i = 0usize;
         group.bench_function(format!("apply one pod change among 10,000 runners + the {name}"), |b| {
