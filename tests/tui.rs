@@ -2,6 +2,8 @@
 //! asserts on verdict cells, key-sequence tests, tiny terminals, and the real binary in a
 //! pseudo-terminal (via `script`) to prove the terminal is restored.
 
+mod common;
+
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -489,4 +491,35 @@ fn the_wizard_form_validates_as_typed_blocks_next_keeps_answers_and_writes_a_ver
     assert!(s.contains("role arc-runner-base does not exist"), "{s}");
     ctrl(&mut a, 'w');
     assert!(form(&a).message.unwrap().starts_with("not written"), "nothing written under a failing boundary");
+}
+
+#[test]
+fn the_wizard_starts_from_the_boundary_the_runners_role_has_and_checks_against_its_document() {
+    use arcscope::app::state::Mode;
+    // The seed with a boundary on the runners' base role that allows ecr:* and s3:*, not sts:*.
+    let dir = common::bundle(Some("boundary-blocks"));
+    let inv = arcscope::sources::bundle::load_dir(dir.path()).unwrap();
+    let mut a = App::new(inv, Theme::built_in("dark").unwrap(), Keymap::default(), "2026-06-20T12:00:00Z".into());
+    keys(&mut a, ":wizard\n");
+    let form = |a: &App| match &a.mode {
+        Mode::Wizard(f) => f.clone(),
+        _ => panic!("the wizard is open"),
+    };
+    ctrl(&mut a, 'n');
+    ctrl(&mut a, 'n');
+    let f = form(&a);
+    assert_eq!(f.page, 2);
+    let boundary = f.page_fields().into_iter().find(|f| f.key == "aws.permissions_boundary").unwrap();
+    assert_eq!(boundary.input.value(), "arn:aws:iam::111122223333:policy/arc-runner-boundary", "pre-filled");
+    ctrl(&mut a, 'n');
+    keys(&mut a, "ecr-push-role");
+    ctrl(&mut a, 'n');
+    let review = form(&a).review.expect("the review");
+    assert!(!review.allowed, "the boundary has no sts:AssumeRole");
+    let s = screen(&render(&mut a, 160, 40));
+    assert!(s.contains("sts:AssumeRole (permissions boundary)"), "{s}");
+    assert!(
+        s.contains("✔ 8 of 8 actions the target roles grant are allowed under arn:aws:iam::111122223333:policy/arc-runner-boundary"),
+        "the document came from the bundle: {s}"
+    );
 }
