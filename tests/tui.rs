@@ -523,3 +523,42 @@ fn the_wizard_starts_from_the_boundary_the_runners_role_has_and_checks_against_i
         "the document came from the bundle: {s}"
     );
 }
+
+#[test]
+fn the_wizard_review_scrolls_under_a_fixed_footer_on_a_small_terminal() {
+    let mut a = app();
+    keys(&mut a, ":wizard\n");
+    for _ in 0..3 {
+        ctrl(&mut a, 'n');
+    }
+    keys(&mut a, "pusher");
+    ctrl(&mut a, 'n');
+    let s = screen(&render(&mut a, 80, 24));
+    assert!(s.contains("write to: ./arc-setup"), "the footer stays on screen: {s}");
+    assert!(!s.contains("aws_iam_policy_document"), "{s}");
+    // tab previews the next file and scrolls to it: terraform is the 8th file.
+    let terraform = match &a.mode {
+        arcscope::app::state::Mode::Wizard(f) => {
+            f.review.as_ref().unwrap().files.iter().position(|f| f.path == "terraform/main.tf").unwrap()
+        }
+        _ => panic!("the wizard is open"),
+    };
+    for _ in 0..terraform {
+        special(&mut a, KeyCode::Tab);
+    }
+    let s = screen(&render(&mut a, 80, 24));
+    assert!(s.contains("data \"aws_iam_policy_document\" \"base_trust\""), "{s}");
+    assert!(s.contains("write to: ./arc-setup"), "{s}");
+    // pgup goes back towards the verdicts; pgdn down again.
+    for _ in 0..5 {
+        special(&mut a, KeyCode::PageUp);
+    }
+    let s = screen(&render(&mut a, 80, 24));
+    assert!(s.contains("✔ every hop and every granted action"), "{s}");
+    special(&mut a, KeyCode::PageDown);
+    special(&mut a, KeyCode::PageDown);
+    let s = screen(&render(&mut a, 80, 24));
+    assert!(!s.contains("✔ every hop and every granted action"), "{s}");
+    // A 10x3 terminal: no panic.
+    render(&mut a, 10, 3);
+}

@@ -738,6 +738,8 @@ fn draw_wizard(f: &mut Frame, app: &App, area: Rect, form: &crate::wizard::form:
     let inner = block.inner(area);
     f.render_widget(block, area);
     let mut lines: Vec<Line> = Vec::new();
+    // Where the previewed file starts in the review (tab scrolls there).
+    let mut preview_at = None;
     if form.page < 4 {
         if form.page == 3 {
             lines.push(Line::from(Span::styled(
@@ -846,12 +848,8 @@ fn draw_wizard(f: &mut Frame, app: &App, area: Rect, form: &crate::wizard::form:
                     })
                     .collect();
                 lines.push(Line::from(names));
-                lines.push(Line::from(vec![
-                    Span::styled("write to: ", t.title()),
-                    Span::raw(form.out_dir.value().to_string()),
-                    Span::styled("   ctrl-w writes (never over anything) · tab previews the next file", t.muted()),
-                ]));
                 lines.push(Line::from(""));
+                preview_at = Some(lines.len());
                 if let Some(file) = review.files.get(form.preview) {
                     for l in file.text.lines() {
                         lines.push(Line::from(Span::styled(l.to_string(), t.text())));
@@ -859,6 +857,36 @@ fn draw_wizard(f: &mut Frame, app: &App, area: Rect, form: &crate::wizard::form:
                 }
             }
         }
+    }
+    if form.page == 4 && form.review.is_some() {
+        // The review scrolls under a fixed footer: where the files go, and how to write them.
+        let mut footer = vec![Line::from(vec![
+            Span::styled("write to: ", t.title()),
+            Span::raw(form.out_dir.value().to_string()),
+            Span::styled(
+                "   ctrl-w writes (never over anything) · tab/shift-tab preview a file · pgup/pgdn scroll",
+                t.muted(),
+            ),
+        ])];
+        if let Some(m) = &form.message {
+            footer.insert(0, Line::from(Span::styled(m.clone(), t.fg("warning"))));
+        }
+        let footer = Paragraph::new(footer).wrap(Wrap { trim: false });
+        let rows = (footer.line_count(inner.width) as u16).min(inner.height);
+        let [body, foot] = Layout::vertical([Constraint::Min(0), Constraint::Length(rows)]).areas(inner);
+        let base = match preview_at {
+            Some(n) if form.scroll_to_preview => {
+                Paragraph::new(lines[..n].to_vec()).wrap(Wrap { trim: false }).line_count(body.width) as i32
+            }
+            _ => 0,
+        };
+        let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+        let last = (paragraph.line_count(body.width) as i32 - body.height as i32).max(0);
+        let scroll = (base + form.scroll).clamp(0, last.min(u16::MAX as i32));
+        form.shown_scroll.set(scroll);
+        f.render_widget(paragraph.scroll((scroll as u16, 0)), body);
+        f.render_widget(footer, foot);
+        return;
     }
     if let Some(m) = &form.message {
         lines.insert(0, Line::from(Span::styled(m.clone(), t.fg("warning"))));

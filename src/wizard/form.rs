@@ -87,6 +87,12 @@ pub struct WizardForm {
     pub error: Option<Invalid>,
     pub review: Option<Review>,
     pub preview: usize,
+    /// The review's scroll: rows from its top, or from the previewed file when `scroll_to_preview`
+    /// (tab jumps there).
+    pub scroll: i32,
+    pub scroll_to_preview: bool,
+    /// The review's scroll as last drawn (clamped to its length): pgup/pgdn move from there.
+    pub shown_scroll: std::cell::Cell<i32>,
     pub out_dir: Input,
     pub message: Option<String>,
     /// What the data on screen (a cluster or bundle) lacks against the reviewed setup.
@@ -204,6 +210,9 @@ impl WizardForm {
             error: None,
             review: None,
             preview: 0,
+            scroll: 0,
+            scroll_to_preview: false,
+            shown_scroll: std::cell::Cell::new(0),
             out_dir: Input::new("./arc-setup".into()),
             message: None,
             repair: None,
@@ -335,6 +344,7 @@ impl WizardForm {
             self.message = None;
         }
         if self.page == 4 {
+            (self.scroll, self.scroll_to_preview) = (0, false);
             let answers = self.answers().ok();
             // With data on screen: what it lacks against the reviewed setup (a repair guide).
             self.repair = answers.as_ref().zip(existing).map(|(a, inv)| verify::diff(a, inv));
@@ -386,9 +396,17 @@ impl WizardForm {
                 self.target = (self.target + self.targets.len() - 1) % self.targets.len()
             }
             (KeyCode::Char('w'), true) if self.page == 4 => self.write(),
-            (KeyCode::Tab, _) if self.page == 4 => {
+            (KeyCode::Tab | KeyCode::BackTab, _) if self.page == 4 => {
                 let n = self.review.as_ref().map_or(1, |r| r.files.len().max(1));
-                self.preview = (self.preview + 1) % n;
+                self.preview =
+                    if key.code == KeyCode::Tab { (self.preview + 1) % n } else { (self.preview + n - 1) % n };
+                (self.scroll, self.scroll_to_preview) = (0, true);
+            }
+            (KeyCode::PageDown | KeyCode::PageUp, _) if self.page == 4 => {
+                let step = if key.code == KeyCode::PageDown { 10 } else { -10 };
+                let to = (self.shown_scroll.get() + step).max(0);
+                (self.scroll, self.scroll_to_preview) = (to, false);
+                self.shown_scroll.set(to);
             }
             (KeyCode::Tab | KeyCode::Down, _) => {
                 self.focus = (self.focus + 1).min(self.page_fields().len().saturating_sub(1))
