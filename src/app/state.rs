@@ -1092,7 +1092,11 @@ impl App {
                 }
             }
             View::ServiceAccounts => {
-                let role = self.selected_row().and_then(|r| r.cells.get(2).cloned()).filter(|c| c.starts_with("arn:"));
+                let role = self.selected_row().and_then(|r| {
+                    let (ns, name) = r.key.split_once('/')?;
+                    let sa = self.inv.service_account(ns, name)?;
+                    self.inv.service_account_role(sa).map(|(arn, _)| arn.to_string())
+                });
                 match role {
                     Some(arn) => {
                         self.push(View::Roles);

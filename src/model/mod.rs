@@ -217,6 +217,18 @@ impl Inventory {
         self.service_accounts.iter().find(|s| s.metadata.ns() == namespace && s.metadata.name == name)
     }
 
+    /// The IAM role a service account's pods get, and how: a Pod Identity association first (the
+    /// webhook then injects its variables instead of IRSA's, R24), else the IRSA annotation.
+    pub fn service_account_role<'a>(&'a self, sa: &'a ServiceAccount) -> Option<(&'a str, &'static str)> {
+        let pi =
+            self.pod_identity.iter().find(|a| a.namespace == sa.metadata.ns() && a.service_account == sa.metadata.name);
+        match (pi, sa.irsa_role()) {
+            (Some(a), _) => Some((a.role_arn.as_str(), "Pod Identity")),
+            (None, Some(r)) => Some((r, "IRSA")),
+            (None, None) => None,
+        }
+    }
+
     pub fn service_accounts_named(&self, name: &str) -> impl Iterator<Item = &ServiceAccount> {
         self.service_accounts.iter().filter(move |s| s.metadata.name == name)
     }

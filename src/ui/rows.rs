@@ -19,6 +19,17 @@ fn worst(vs: impl Iterator<Item = Verdict>) -> Option<Verdict> {
     })
 }
 
+/// A role as the header's account reads it: its name when it is in the one account shown, the
+/// whole ARN otherwise (another account, or no account read).
+fn role_label(app: &App, arn: &str) -> String {
+    let accounts = &app.inv.iam_accounts;
+    let account = arn.split(':').nth(4).unwrap_or("");
+    match arn.split_once(":role/") {
+        Some((_, name)) if accounts.len() == 1 && accounts.contains(account) => name.to_string(),
+        _ => arn.to_string(),
+    }
+}
+
 fn short(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
 }
@@ -247,15 +258,9 @@ pub fn service_accounts(app: &App) -> (Vec<&'static str>, Vec<Row>) {
     };
     for sa in &app.inv.service_accounts {
         let key = sa.metadata.key();
-        let pi = app
-            .inv
-            .pod_identity
-            .iter()
-            .find(|a| a.namespace == sa.metadata.ns() && a.service_account == sa.metadata.name);
-        let (role, mech) = match (pi, sa.irsa_role()) {
-            (Some(a), _) => (a.role_arn.clone(), "Pod Identity"),
-            (None, Some(r)) => (r.to_string(), "IRSA"),
-            (None, None) => ("-".to_string(), "-"),
+        let (role, mech) = match app.inv.service_account_role(sa) {
+            Some((arn, mech)) => (role_label(app, arn), mech),
+            None => ("-".to_string(), "-"),
         };
         let users = used_by(&key);
         let verdict = worst(chains_of(&key).iter().map(|c| c.verdict));
