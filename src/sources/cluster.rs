@@ -280,38 +280,11 @@ enum Listed {
     Forbidden(String),
 }
 
-/// Every page of one list, as one snapshot.
-pub(crate) struct Pages {
-    /// The first page with every page's items: its `kind` (`PodList`) names the items' kind.
-    pub list: serde_json::Value,
-    /// The server repeated a continue token (or paged absurdly long): the list is incomplete.
-    pub truncated: bool,
-}
-
-/// The one pager (`limit=500`, `continue`) for lists and watches. `Ok(None)`: 404, the kind is
-/// not installed. A repeated continue token stops the pager instead of looping it forever.
-pub(crate) async fn list_pages(client: &kube::Client, base: &str) -> Result<Option<Pages>, kube::Error> {
-    let mut first: Option<serde_json::Value> = None;
-    let mut items: Vec<serde_json::Value> = Vec::new();
-    let Some((_, truncated)) = each_page(client, base, |mut page, _| {
-        if let Some(serde_json::Value::Array(page_items)) = page.get_mut("items").map(serde_json::Value::take) {
-            items.extend(page_items);
-        }
-        first.get_or_insert(page);
-        true
-    })
-    .await?
-    else {
-        return Ok(None);
-    };
-    let mut list = first.unwrap_or_else(|| serde_json::json!({"kind": "List", "apiVersion": "v1"}));
-    list["items"] = serde_json::Value::Array(items);
-    Ok(Some(Pages { list, truncated }))
-}
-
-/// Each page of one list handed to `page(value, last)` as it arrives (a 10,000-pod list never
-/// sits in memory whole); `page` returns false to stop. `Ok(Some((resourceVersion of the first
-/// page, truncated)))`, `Ok(None)` for 404.
+/// The one pager (`limit=500`, `continue`) for lists and watches: each page of one list handed to
+/// `page(value, last)` as it arrives (a 10,000-pod list never sits in memory whole); `page`
+/// returns false to stop. `Ok(Some((resourceVersion of the first page, truncated)))`; `Ok(None)`
+/// for 404, the kind is not installed. A repeated continue token stops the pager instead of
+/// looping it forever (truncated).
 pub(crate) async fn each_page(
     client: &kube::Client,
     base: &str,
@@ -345,15 +318,21 @@ pub(crate) async fn each_page(
     }
 }
 
-/// Every page of one list into `inv`.
+/// Every page of one list into `inv`, each parsed as it arrives (`limit=500`): a 36,000-pod list
+/// never sits in memory as JSON values at once, only as the typed objects the store keeps.
 async fn list_all(client: &kube::Client, inv: &mut Inventory, base: &str) -> Result<Listed, kube::Error> {
-    match list_pages(client, base).await {
-        Ok(Some(pages)) => {
-            if pages.truncated {
+    let name = format!("live:{base}.json");
+    let listed = each_page(client, base, |page, _| {
+        if let Err(e) = bundle::add_value(inv, &name, page) {
+            inv.warnings.push(e.to_string());
+        }
+        true
+    })
+    .await;
+    match listed {
+        Ok(Some((_, truncated))) => {
+            if truncated {
                 inv.warnings.push(format!("{base}: the server repeated a continue token; the list may be incomplete"));
-            }
-            if let Err(e) = bundle::add_value(inv, &format!("live:{base}.json"), pages.list) {
-                inv.warnings.push(e.to_string());
             }
             Ok(Listed::Ok)
         }
