@@ -457,8 +457,18 @@ fn the_wizard_form_validates_as_typed_blocks_next_keeps_answers_and_writes_a_ver
     ctrl(&mut a, 'w');
     assert!(out.join("helm/values.yaml").is_file());
     assert!(out.join("iam/ecr-push-role-trust.json").is_file());
+    // Again: the directory has files now — asked first, then overwritten on the second ctrl-w,
+    // keeping what is not the setup's.
+    std::fs::write(out.join("NOTES.md"), "mine").unwrap();
+    std::fs::write(out.join("helm/values.yaml"), "edited").unwrap();
     ctrl(&mut a, 'w');
-    assert!(form(&a).message.unwrap().contains("not empty"), "never overwrites");
+    let asked = form(&a).message.unwrap();
+    assert!(asked.contains("not empty") && asked.contains("ctrl-w again replaces"), "{asked}");
+    assert_eq!(std::fs::read_to_string(out.join("helm/values.yaml")).unwrap(), "edited", "nothing written yet");
+    ctrl(&mut a, 'w');
+    assert!(form(&a).message.unwrap().contains("files (10 replaced)"), "{:?}", form(&a).message);
+    assert_ne!(std::fs::read_to_string(out.join("helm/values.yaml")).unwrap(), "edited");
+    assert_eq!(std::fs::read_to_string(out.join("NOTES.md")).unwrap(), "mine", "other files are kept");
 
     // A permissions boundary the account has (the demo's AWS managed ECR read-only policy): it
     // allows neither the chain's sts:AssumeRole nor the pull preset's… it does allow pulls.

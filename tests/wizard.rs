@@ -166,7 +166,15 @@ fn the_command_writes_only_a_verified_setup_never_over_anything_and_bad_answers_
     }
     let again = run(&["wizard", "--answers", answers.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert_eq!(again.status.code(), Some(2));
-    assert!(common::stderr(&again).contains("not empty"));
+    assert!(common::stderr(&again).contains("not empty") && common::stderr(&again).contains("--overwrite"));
+    // Asked for: the setup's files replaced, anything else kept.
+    std::fs::write(out.join("README.md"), "edited").unwrap();
+    std::fs::write(out.join("NOTES.md"), "mine").unwrap();
+    let over = run(&["wizard", "--answers", answers.to_str().unwrap(), "--out", out.to_str().unwrap(), "--overwrite"]);
+    assert_eq!(over.status.code(), Some(0), "{}", common::stderr(&over));
+    assert!(common::stderr(&over).contains("replaced"), "{}", common::stderr(&over));
+    assert_ne!(std::fs::read_to_string(out.join("README.md")).unwrap(), "edited");
+    assert_eq!(std::fs::read_to_string(out.join("NOTES.md")).unwrap(), "mine");
 
     let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, std::fs::read_to_string(&answers).unwrap().replace("\"arc-runners\"", "\"Arc_Runners\""))

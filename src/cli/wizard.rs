@@ -1,6 +1,7 @@
 //! `arcscope wizard --answers FILE.toml --out DIR`: the setup from an answers file, for review in
 //! a pull request. The generated setup is simulated first; files are written only when every hop
-//! is ✔, into a directory that does not exist or is empty (never over anything).
+//! is ✔, into a directory that does not exist or is empty, or with `--overwrite` (the setup's own
+//! files replaced, nothing else touched).
 
 use std::path::PathBuf;
 
@@ -12,9 +13,12 @@ pub struct WizardArgs {
     /// The answers (TOML: [github], [runners], [aws], [[targets]]; see the README)
     #[arg(long, value_name = "FILE.toml")]
     pub answers: Option<PathBuf>,
-    /// Where to write the files (must not exist or be empty)
+    /// Where to write the files (must not exist or be empty, unless --overwrite)
     #[arg(long, value_name = "DIR", requires = "answers")]
     pub out: Option<PathBuf>,
+    /// Write into a --out directory that has files: the setup's own files are replaced, others kept
+    #[arg(long, requires = "out")]
+    pub overwrite: bool,
     /// Compare with what exists (`--demo`, `--bundle DIR`, or a cluster flag): a repair guide
     #[command(flatten)]
     pub source: super::SourceArgs,
@@ -80,8 +84,12 @@ pub fn run(args: &WizardArgs, out: &mut dyn std::io::Write, err: &mut dyn std::i
         let _ = writeln!(err, "every hop ✔; pass --out DIR to write the {} files", files.len());
         return Ok(0);
     };
-    crate::wizard::write_files(dir, &files).map_err(UsageError)?;
-    let _ = writeln!(err, "every hop ✔; wrote {} files to {} (apply order: its README.md)", files.len(), dir.display());
+    let what = match crate::wizard::write_files(dir, &files, args.overwrite) {
+        Ok(crate::wizard::Written::New(n)) => format!("wrote {n} files"),
+        Ok(crate::wizard::Written::Overwrote { n, replaced }) => format!("wrote {n} files ({replaced} replaced)"),
+        Err(e) => return Err(UsageError(format!("{e}: pass --overwrite to replace the setup's files there"))),
+    };
+    let _ = writeln!(err, "every hop ✔; {what} to {} (apply order: its README.md)", dir.display());
     Ok(0)
 }
 

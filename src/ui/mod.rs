@@ -864,7 +864,7 @@ fn draw_wizard(f: &mut Frame, app: &App, area: Rect, form: &crate::wizard::form:
             Span::styled("write to: ", t.title()),
             Span::raw(form.out_dir.value().to_string()),
             Span::styled(
-                "   ctrl-w writes (never over anything) · tab/shift-tab preview a file · pgup/pgdn scroll",
+                "   ctrl-w writes (asks before replacing files) · tab/shift-tab preview a file · pgup/pgdn scroll",
                 t.muted(),
             ),
         ])];

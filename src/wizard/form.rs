@@ -1,7 +1,7 @@
 //! The wizard's form in the TUI (`:wizard`, `arcscope wizard`): pages of fields built on
 //! tui-input, validated as typed by the same rules as an answers file (the reason beside the
 //! field), back and forth without losing answers, a review page with the verification and every
-//! file, and a write that never overwrites. No terminal here: keys in, state out.
+//! file, and a write that asks before it replaces anything. No terminal here: keys in, state out.
 
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use tui_input::Input;
@@ -91,6 +91,8 @@ pub struct WizardForm {
     /// (tab jumps there).
     pub scroll: i32,
     pub scroll_to_preview: bool,
+    /// The directory the user was asked about overwriting (a second ctrl-w writes there).
+    pub asked_overwrite: Option<std::path::PathBuf>,
     /// The review's scroll as last drawn (clamped to its length): pgup/pgdn move from there.
     pub shown_scroll: std::cell::Cell<i32>,
     pub out_dir: Input,
@@ -213,6 +215,7 @@ impl WizardForm {
             scroll: 0,
             scroll_to_preview: false,
             shown_scroll: std::cell::Cell::new(0),
+            asked_overwrite: None,
             out_dir: Input::new("./arc-setup".into()),
             message: None,
             repair: None,
@@ -364,8 +367,21 @@ impl WizardForm {
             return;
         }
         let dir = std::path::PathBuf::from(self.out_dir.value().trim());
-        self.message = Some(match super::write_files(&dir, &review.files) {
-            Ok(n) => format!("wrote {n} files to {} — apply order in its README.md", dir.display()),
+        // Asked once already for this very directory: ctrl-w again is the answer.
+        let overwrite = self.asked_overwrite.as_ref() == Some(&dir);
+        self.message = Some(match super::write_files(&dir, &review.files, overwrite) {
+            Ok(w) => {
+                self.asked_overwrite = None;
+                let what = match w {
+                    super::Written::New(n) => format!("wrote {n} files"),
+                    super::Written::Overwrote { n, replaced } => format!("wrote {n} files ({replaced} replaced)"),
+                };
+                format!("{what} to {} — apply order in its README.md", dir.display())
+            }
+            Err(e) if !overwrite && dir.exists() => {
+                self.asked_overwrite = Some(dir);
+                format!("{e} — ctrl-w again replaces the setup's files there (others are kept)")
+            }
             Err(e) => e,
         });
     }

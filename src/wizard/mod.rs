@@ -416,12 +416,25 @@ impl Answers {
     }
 }
 
-/// Write the files into `dir`, which must not exist or be empty: nothing is ever overwritten.
-pub fn write_files(dir: &std::path::Path, files: &[generate::File]) -> Result<usize, String> {
-    if dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
+/// How writing the setup went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Written {
+    /// `n` files written into a new or empty directory.
+    New(usize),
+    /// `n` files written into a directory that had files; `replaced` of them existed before.
+    Overwrote { n: usize, replaced: usize },
+}
+
+/// Write the files into `dir`. A directory that has files is written into only with `overwrite`
+/// (the user was asked): the setup's own files are replaced, anything else there is kept.
+pub fn write_files(dir: &std::path::Path, files: &[generate::File], overwrite: bool) -> Result<Written, String> {
+    let has_files = dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true);
+    let replaced = files.iter().filter(|f| dir.join(&f.path).exists()).count();
+    if has_files && !overwrite {
         return Err(format!(
-            "{}: exists and is not empty; arcscope does not overwrite, pick a new directory",
-            dir.display()
+            "{}: exists and is not empty ({replaced} of the {} files would be replaced); nothing written",
+            dir.display(),
+            files.len()
         ));
     }
     for f in files {
@@ -431,7 +444,7 @@ pub fn write_files(dir: &std::path::Path, files: &[generate::File]) -> Result<us
         }
         std::fs::write(&p, &f.text).map_err(|e| format!("{}: {e}", p.display()))?;
     }
-    Ok(files.len())
+    Ok(if has_files { Written::Overwrote { n: files.len(), replaced } } else { Written::New(files.len()) })
 }
 
 #[cfg(test)]
