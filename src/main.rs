@@ -12,11 +12,15 @@ fn tui(source: &SourceArgs, theme: Option<&str>, mouse: bool, allow_live_probe: 
     let aws_live = source.reads_aws();
     let inv = SourceArgs { no_aws: true, ..source.clone() }.load()?;
     let theme = config::load_theme(theme)?;
+    // A bundle (or the demo) shows the cluster as it was when taken: ages read from then.
+    let captured = if source.live_args().is_some() { None } else { inv.captured_at().map(config::rfc3339) };
+    let at = captured.clone().unwrap_or_else(config::now_hms);
     let mut app = if source.demo {
-        arcscope::app::App::new_replaying(inv, theme, config::load_keymap(), config::now_hms())
+        arcscope::app::App::new_replaying(inv, theme, config::load_keymap(), at)
     } else {
-        arcscope::app::App::new(inv, theme, config::load_keymap(), config::now_hms())
+        arcscope::app::App::new(inv, theme, config::load_keymap(), at)
     };
+    app.captured = captured.is_some();
     app.live = source.live_args().is_some();
     app.aws_live = aws_live;
     app.allow_live_probe = allow_live_probe;

@@ -572,3 +572,22 @@ fn the_wizard_review_scrolls_under_a_fixed_footer_on_a_small_terminal() {
     // A 10x3 terminal: no panic.
     render(&mut a, 10, 3);
 }
+
+#[test]
+fn a_bundle_reads_as_of_when_it_was_taken_not_today() {
+    // The demo was taken on 2026-06-20: its newest object is the docs runner, created 10:17:12.
+    let inv = arcscope::demo::load().unwrap();
+    let at = inv.captured_at().expect("a capture time");
+    assert_eq!(arcscope::cli::config::rfc3339(at), "2026-06-20T10:17:12Z");
+    let mut a = App::new(inv, Theme::built_in("dark").unwrap(), Keymap::default(), arcscope::cli::config::rfc3339(at));
+    a.captured = true;
+    keys(&mut a, ":runners\n");
+    let s = screen(&render(&mut a, 200, 12));
+    assert!(s.contains("│ as of 2026-06-20 10:17Z"), "{s}");
+    let age = |name: &str| {
+        let row = a.table.rows.iter().find(|r| r.cells[0].starts_with(name)).unwrap();
+        row.cells[6].clone()
+    };
+    assert_eq!(age("arc-runner-docs-m2k9t-runner-b7xzq"), "0s", "the newest object: the capture's own time");
+    assert_eq!(age("arc-runner-gpu-p4w8r-runner-n5d2c"), "2m");
+}

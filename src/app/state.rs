@@ -155,6 +155,8 @@ pub struct App {
     /// Text to put on the clipboard (OSC 52); the terminal layer takes it.
     pub clipboard: Option<String>,
     pub loaded_at: String,
+    /// `loaded_at` is when an offline bundle was taken (ages read from it), not when it was read.
+    pub captured: bool,
     /// "Now" for ages, seconds since the epoch (fixed in tests so renders are stable).
     pub now: i64,
     /// Rows a page moves (set by the renderer from the visible height).
@@ -294,6 +296,7 @@ impl App {
             clipboard: None,
             now: crate::iam::condition::parse_date(&loaded_at).unwrap_or(0),
             loaded_at,
+            captured: false,
             page: 10,
             table_top: 0,
             table_offset: 0,

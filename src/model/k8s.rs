@@ -294,6 +294,9 @@ pub struct Event {
     #[serde(rename = "type")]
     pub type_: Option<String>,
     pub count: Option<i64>,
+    /// When it last happened (core/v1 events), or `eventTime` (events.k8s.io, MicroTime).
+    pub last_timestamp: Option<String>,
+    pub event_time: Option<String>,
 }
 
 /// Scale-set labels on every ARC object (arc.md §2.1).

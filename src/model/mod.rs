@@ -217,6 +217,25 @@ impl Inventory {
         self.service_accounts.iter().find(|s| s.metadata.ns() == namespace && s.metadata.name == name)
     }
 
+    /// When an offline bundle was taken, as near as its objects tell: the newest object creation
+    /// or event in it (seconds since the epoch). Ages in a bundle read from there, not from today.
+    pub fn captured_at(&self) -> Option<i64> {
+        let created = self
+            .pods
+            .iter()
+            .map(|o| &o.metadata)
+            .chain(self.ephemeral_runners.iter().map(|o| &o.metadata))
+            .chain(self.ephemeral_runner_sets.iter().map(|o| &o.metadata))
+            .chain(self.runner_sets.iter().map(|o| &o.metadata))
+            .chain(self.listeners.iter().map(|o| &o.metadata))
+            .chain(self.service_accounts.iter().map(|o| &o.metadata))
+            .chain(self.events.iter().map(|o| &o.metadata))
+            .filter_map(|m| m.creation_timestamp.as_deref());
+        let happened =
+            self.events.iter().flat_map(|e| [e.last_timestamp.as_deref(), e.event_time.as_deref()]).flatten();
+        created.chain(happened).filter_map(crate::iam::condition::parse_date).max()
+    }
+
     /// The IAM role a service account's pods get, and how: a Pod Identity association first (the
     /// webhook then injects its variables instead of IRSA's, R24), else the IRSA annotation.
     pub fn service_account_role<'a>(&'a self, sa: &'a ServiceAccount) -> Option<(&'a str, &'static str)> {

@@ -104,7 +104,12 @@ fn draw_header(f: &mut Frame, app: &App, area: Rect) {
         ),
         Span::styled("│ 🔒 read-only ", t.header()),
         Span::styled(
-            format!("│ loaded {} ", app.loaded_at.split_once('T').map_or(app.loaded_at.as_str(), |(_, t)| t)),
+            if app.captured {
+                // An offline bundle: when it was taken (the date matters for a past incident).
+                format!("│ as of {}Z ", app.loaded_at.replacen('T', " ", 1).get(..16).unwrap_or(&app.loaded_at))
+            } else {
+                format!("│ loaded {} ", app.loaded_at.split_once('T').map_or(app.loaded_at.as_str(), |(_, t)| t))
+            },
             t.header(),
         ),
     ];
