@@ -367,24 +367,51 @@ fn draw_step_detail(f: &mut Frame, app: &App, area: Rect) {
         }
         lines.push(Line::from(""));
     }
+    // The role by name here; its ARN is in AWS's message below.
+    let role = step.resource.rsplit_once(":role/").map_or(step.resource.as_str(), |(_, r)| r);
     lines.push(Line::from(vec![
         Span::styled(decision_label(step.decision), t.decision(step.decision)),
-        Span::raw(format!("  {} → {}  ", step.action, step.resource)),
+        Span::raw(format!("  {} → {role}  ", step.action)),
         Span::styled(format!("decided by {}", step.decided_by), t.muted()),
     ]));
-    lines.push(Line::from(Span::styled(format!("principal {}", step.principal), t.muted())));
-    if let Some(m) = &step.message {
-        lines.push(Line::from(""));
-        lines.push(Line::from(Span::styled("AWS would say", t.title())));
-        lines.push(Line::from(Span::styled(m.clone(), t.decision(step.decision))));
-    }
+    // Sections apart when there is room; packed in a small panel.
+    let gap = area.height >= 16;
+    // A small panel shows what matters first: why it is denied and the smallest fix; then what
+    // AWS says, who asks, the statements and the policy text.
     if !step.non_matching.is_empty() && step.decision != Decision::Allow {
-        lines.push(Line::from(""));
+        if gap {
+            lines.push(Line::from(""));
+        }
         lines.push(Line::from(Span::styled("why", t.title())));
         for m in &step.non_matching {
             lines.push(Line::from(format!("• {} #{}: {}", m.policy, m.index, m.reason)));
         }
     }
+    // The smallest fix first (`c` copies it), then the same change in other tools, or a way around.
+    if !step.fixes.is_empty() {
+        if gap {
+            lines.push(Line::from(""));
+        }
+        lines.push(Line::from(vec![
+            Span::styled("fix", t.title()),
+            Span::styled("  smallest first · c copies it", t.muted()),
+        ]));
+        for (i, fix) in step.fixes.iter().enumerate() {
+            let style = if i == 0 { t.fg("allow") } else { t.text() };
+            lines.push(Line::from(vec![
+                Span::styled(format!("{}. ", i + 1), t.muted()),
+                Span::styled(fix.clone(), style),
+            ]));
+        }
+    }
+    if let Some(m) = &step.message {
+        if gap {
+            lines.push(Line::from(""));
+        }
+        lines.push(Line::from(Span::styled("AWS would say", t.title())));
+        lines.push(Line::from(Span::styled(m.clone(), t.decision(step.decision))));
+    }
+    lines.push(Line::from(Span::styled(format!("principal {}", step.principal), t.muted())));
     for s in &step.statements {
         lines.push(Line::from(Span::styled(
             format!(
@@ -399,7 +426,9 @@ fn draw_step_detail(f: &mut Frame, app: &App, area: Rect) {
     }
     // The deciding policy's text, the deciding statement highlighted.
     if let Some(text) = policy_lines(app, step) {
-        lines.push(Line::from(""));
+        if gap {
+            lines.push(Line::from(""));
+        }
         lines.extend(text);
     }
     for n in &step.notes {
@@ -415,7 +444,9 @@ fn draw_step_detail(f: &mut Frame, app: &App, area: Rect) {
         .collect();
     events.sort_by_key(|e| e.type_.as_deref() != Some("Warning"));
     if !events.is_empty() {
-        lines.push(Line::from(""));
+        if gap {
+            lines.push(Line::from(""));
+        }
         lines.push(Line::from(Span::styled("events", t.title())));
         for e in events.iter().take(5) {
             let warn = e.type_.as_deref() == Some("Warning");
