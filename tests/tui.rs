@@ -591,3 +591,14 @@ fn a_bundle_reads_as_of_when_it_was_taken_not_today() {
     assert_eq!(age("arc-runner-docs-m2k9t-runner-b7xzq"), "0s", "the newest object: the capture's own time");
     assert_eq!(age("arc-runner-gpu-p4w8r-runner-n5d2c"), "2m");
 }
+
+#[test]
+fn pulse_without_a_scale_set_read_points_to_the_runners() {
+    // ARC's kinds forbidden or not installed: runner pods, no AutoscalingRunnerSet.
+    let mut inv = arcscope::demo::load().unwrap();
+    inv.runner_sets.clear();
+    let mut a = App::new(inv, Theme::built_in("dark").unwrap(), Keymap::default(), "2026-06-20T12:00:00Z".into());
+    let s = screen(&render(&mut a, 120, 10));
+    assert!(s.contains("no scale set (AutoscalingRunnerSet) in the data;"), "{s}");
+    assert!(s.contains("runners — :runners lists them"), "{s}");
+}

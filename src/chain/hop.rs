@@ -14,7 +14,7 @@ use super::fixes;
 /// Why a verdict that needs an account's IAM is unknown, and how to supply it.
 pub(crate) fn missing_iam(account: &str) -> String {
     format!(
-        "no IAM data for account {account}: add its `aws iam get-account-authorization-details` output (--bundle; with a live cluster, --bundle joins it)"
+        "no IAM data for account {account}: read it live (AWS credentials for it: --profile, or --aws-profile {account}=PROFILE for another account; not with --no-aws) or add its `aws iam get-account-authorization-details` output (--bundle; with a live cluster, --bundle joins it)"
     )
 }
 

@@ -195,8 +195,18 @@ fn draw_table(f: &mut Frame, app: &App, area: Rect) {
     let height = inner.height.saturating_sub(1) as usize;
     let visible = &app.table.visible;
     if visible.is_empty() {
-        let msg = if app.table.rows.is_empty() { "nothing here" } else { "no row matches the filter" };
-        f.render_widget(Paragraph::new(Span::styled(msg, t.muted())), inner);
+        let msg = if !app.table.rows.is_empty() {
+            "no row matches the filter".to_string()
+        } else if matches!(app.view(), View::Pulse) && !app.chains.is_empty() {
+            // Runners without a scale set read (ARC's kinds forbidden or not installed).
+            format!(
+                "no scale set (AutoscalingRunnerSet) in the data; {} — :runners lists them",
+                rows::runners_word(app.chains.len())
+            )
+        } else {
+            "nothing here".to_string()
+        };
+        f.render_widget(Paragraph::new(Span::styled(msg, t.muted())).wrap(Wrap { trim: false }), inner);
         return;
     }
     let offset = table_offset(app, area);

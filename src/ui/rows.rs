@@ -62,7 +62,7 @@ pub fn age(secs: i64) -> String {
     }
 }
 
-fn runners_word(n: usize) -> String {
+pub fn runners_word(n: usize) -> String {
     if n == 1 { "1 runner".into() } else { format!("{n} runners") }
 }
 
@@ -250,10 +250,10 @@ pub fn service_accounts(app: &App) -> (Vec<&'static str>, Vec<Row>) {
             chains.iter().filter_map(|c| c.scale_set.as_deref()).map(|s| s.rsplit('/').next().unwrap_or(s)).collect();
         sets.sort();
         sets.dedup();
-        if subjects.is_empty() {
-            "-".to_string()
-        } else {
-            format!("{} ({})", runners_word(subjects.len()), sets.join(", "))
+        match (subjects.len(), sets.is_empty()) {
+            (0, _) => "-".to_string(),
+            (n, true) => runners_word(n),
+            (n, false) => format!("{} ({})", runners_word(n), sets.join(", ")),
         }
     };
     for sa in &app.inv.service_accounts {
