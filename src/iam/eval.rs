@@ -561,20 +561,10 @@ pub fn evaluate(req: &Request<'_>) -> Evaluation {
     let [scp, trust, identity, bound, session] = &scans;
 
     // R1: an explicit deny anywhere is final.
-    if let Some(s) = scans.iter().find(|s| !s.denies.is_empty()) {
-        return Evaluation {
-            decision: Decision::ExplicitDeny,
-            decided_by: s.layer,
-            statements: s.denies.clone(),
-            non_matching: Vec::new(),
-            trust_grant: None,
-            notes,
-        };
-    }
-    if let Some(s) = scans.iter().find(|s| !s.unknown_denies.is_empty()) {
-        notes.push("a Deny statement may apply, depending on a value not knowable offline".into());
-        return unknown(s, s.unknown_denies.clone(), notes);
-    }
+    let mut notes = match deny_pass(&scans, notes) {
+        Ok(notes) => notes,
+        Err(decided) => return decided,
+    };
     // R3: SCPs must allow (single-level model: every SCP in the bundle is attached to the account).
     if scp.present && scp.allows.is_empty() {
         if !scp.unknown_allows.is_empty() {
@@ -662,20 +652,10 @@ pub fn evaluate_action(req: &ActionRequest<'_>) -> Evaluation {
         scan(Layer::PermissionsBoundary, &boundary, &sub, &mut notes),
         scan(Layer::SessionPolicy, &req.session, &sub, &mut notes),
     ];
-    if let Some(s) = scans.iter().find(|s| !s.denies.is_empty()) {
-        return Evaluation {
-            decision: Decision::ExplicitDeny,
-            decided_by: s.layer,
-            statements: s.denies.clone(),
-            non_matching: Vec::new(),
-            trust_grant: None,
-            notes,
-        };
-    }
-    if let Some(s) = scans.iter().find(|s| !s.unknown_denies.is_empty()) {
-        notes.push("a Deny statement may apply, depending on a value not knowable offline".into());
-        return unknown(s, s.unknown_denies.clone(), notes);
-    }
+    let notes = match deny_pass(&scans, notes) {
+        Ok(notes) => notes,
+        Err(decided) => return decided,
+    };
     let mut statements = Vec::new();
     for s in &scans {
         // Identity policies must allow even when there are none; the others only when present.
@@ -698,6 +678,26 @@ pub fn evaluate_action(req: &ActionRequest<'_>) -> Evaluation {
         trust_grant: None,
         notes,
     }
+}
+
+/// R1: a Deny that matches in any layer decides (explicit deny); one that may match, depending on a
+/// value not knowable offline, makes the decision unknown. `Ok`: no deny applies, go on.
+fn deny_pass(scans: &[LayerScan], mut notes: Vec<String>) -> Result<Vec<String>, Evaluation> {
+    if let Some(s) = scans.iter().find(|s| !s.denies.is_empty()) {
+        return Err(Evaluation {
+            decision: Decision::ExplicitDeny,
+            decided_by: s.layer,
+            statements: s.denies.clone(),
+            non_matching: Vec::new(),
+            trust_grant: None,
+            notes,
+        });
+    }
+    if let Some(s) = scans.iter().find(|s| !s.unknown_denies.is_empty()) {
+        notes.push("a Deny statement may apply, depending on a value not knowable offline".into());
+        return Err(unknown(s, s.unknown_denies.clone(), notes));
+    }
+    Ok(notes)
 }
 
 fn deny(s: &LayerScan, notes: Vec<String>) -> Evaluation {
