@@ -602,3 +602,24 @@ fn pulse_without_a_scale_set_read_points_to_the_runners() {
     assert!(s.contains("no scale set (AutoscalingRunnerSet) in the data;"), "{s}");
     assert!(s.contains("runners — :runners lists them"), "{s}");
 }
+
+#[test]
+fn a_small_step_panel_scrolls_to_the_fix() {
+    let mut a = app();
+    keys(&mut a, ":runners\n/4h9sd\n\n");
+    assert!(matches!(a.view(), View::Chain { .. }));
+    let s = screen(&render(&mut a, 80, 24));
+    assert!(s.contains("┌ step · 1–6 of "), "the panel says it has more: {s}");
+    assert!(!s.contains("1. add \"sts:TagSession\""), "{s}");
+    special(&mut a, KeyCode::PageDown);
+    let s = screen(&render(&mut a, 80, 24));
+    assert!(s.contains("1. add \"sts:TagSession\" to the Action of statement 0"), "{s}");
+    special(&mut a, KeyCode::PageUp);
+    let s = screen(&render(&mut a, 80, 24));
+    assert!(s.contains("┌ step · 1–6 of "), "{s}");
+    // Choosing another step starts its detail from the top.
+    special(&mut a, KeyCode::PageDown);
+    special(&mut a, KeyCode::Up);
+    render(&mut a, 80, 24);
+    assert_eq!(a.chain.detail_scroll.get(), 0);
+}

@@ -120,6 +120,10 @@ pub struct Sim {
 pub struct ChainState {
     pub chains: Vec<Chain>,
     pub selected_step: usize,
+    /// The step panel's scroll (pgup/pgdn with the steps focused); the panel clamps it.
+    pub detail_scroll: std::cell::Cell<usize>,
+    /// The step panel's height as last drawn: a page of it.
+    pub detail_page: std::cell::Cell<usize>,
     pub sim: Sim,
     pub focus: Focus,
     pub log_scroll: usize,
@@ -1071,8 +1075,22 @@ impl App {
                 };
                 return;
             }
-            let n = self.current_chain().map_or(0, |c| c.steps.len());
-            self.chain.selected_step = step(self.chain.selected_step, n, action, page);
+            // ↑↓ choose the step; pgup/pgdn scroll its detail (a small panel cuts it).
+            let d = &self.chain.detail_scroll;
+            // A page less a line, so the last line read stays on screen.
+            let detail_page = self.chain.detail_page.get().saturating_sub(1).max(1);
+            match action {
+                Action::PageDown => d.set(d.get() + detail_page),
+                Action::PageUp => d.set(d.get().saturating_sub(detail_page)),
+                _ => {
+                    let n = self.current_chain().map_or(0, |c| c.steps.len());
+                    let before = self.chain.selected_step;
+                    self.chain.selected_step = step(before, n, action, page);
+                    if self.chain.selected_step != before {
+                        d.set(0);
+                    }
+                }
+            }
             return;
         }
         let n = self.table.visible.len();

@@ -473,9 +473,22 @@ fn draw_step_detail(f: &mut Frame, app: &App, area: Rect) {
             ]));
         }
     }
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let inner = Block::default().borders(Borders::ALL).inner(area);
+    let rows = paragraph.line_count(inner.width);
+    let last = rows.saturating_sub(inner.height as usize);
+    let scroll = app.chain.detail_scroll.get().min(last);
+    app.chain.detail_scroll.set(scroll);
+    app.chain.detail_page.set(inner.height as usize);
+    // When it does not fit: where we are, and how to see the rest.
+    let title = if last > 0 {
+        format!(" step · {}–{} of {rows} · pgup/pgdn ", scroll + 1, (scroll + inner.height as usize).min(rows))
+    } else {
+        " step ".to_string()
+    };
     let block =
-        Block::default().borders(Borders::ALL).border_style(t.fg("border")).title(Span::styled(" step ", t.title()));
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), area);
+        Block::default().borders(Borders::ALL).border_style(t.fg("border")).title(Span::styled(title, t.title()));
+    f.render_widget(paragraph.scroll((scroll.min(u16::MAX as usize) as u16, 0)).block(block), area);
 }
 
 /// The trust policy of the step's role with the statement that decided (or failed) marked.
