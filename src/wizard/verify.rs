@@ -188,7 +188,12 @@ fn problem(checks: &[&ActionCheck]) -> ActionProblem {
             why: misses(e, &first.action),
         },
         Decision::Allow | Decision::Unknown | Decision::Error => {
-            ActionProblem { headline: format!("? {what}: {}", e.notes.join("; ")), why: misses(e, &first.action) }
+            let why = if e.notes.is_empty() {
+                format!("the {layer} decides on a value not knowable offline")
+            } else {
+                e.notes.join("; ")
+            };
+            ActionProblem { headline: format!("? {what}: {why}"), why: misses(e, &first.action) }
         }
     }
 }
