@@ -575,21 +575,22 @@ fn the_wizard_review_scrolls_under_a_fixed_footer_on_a_small_terminal() {
 
 #[test]
 fn a_bundle_reads_as_of_when_it_was_taken_not_today() {
-    // The demo was taken on 2026-06-20: its newest object is the docs runner, created 10:17:12.
+    // The demo was taken on 2026-06-20: its newest object is the docs runner, created 10:17:12;
+    // the newest log line is the failed job's end in the runner's log, 10:18:02.
     let inv = arcscope::demo::load().unwrap();
     let at = inv.captured_at().expect("a capture time");
-    assert_eq!(arcscope::cli::config::rfc3339(at), "2026-06-20T10:17:12Z");
+    assert_eq!(arcscope::cli::config::rfc3339(at), "2026-06-20T10:18:02Z");
     let mut a = App::new(inv, Theme::built_in("dark").unwrap(), Keymap::default(), arcscope::cli::config::rfc3339(at));
     a.captured = true;
     keys(&mut a, ":runners\n");
     let s = screen(&render(&mut a, 200, 12));
-    assert!(s.contains("│ as of 2026-06-20 10:17Z"), "{s}");
+    assert!(s.contains("│ as of 2026-06-20 10:18Z"), "{s}");
     let age = |name: &str| {
         let row = a.table.rows.iter().find(|r| r.cells[0].starts_with(name)).unwrap();
         row.cells[6].clone()
     };
-    assert_eq!(age("arc-runner-docs-m2k9t-runner-b7xzq"), "0s", "the newest object: the capture's own time");
-    assert_eq!(age("arc-runner-gpu-p4w8r-runner-n5d2c"), "2m");
+    assert_eq!(age("arc-runner-docs-m2k9t-runner-b7xzq"), "50s", "created 10:17:12, 50 s before the capture");
+    assert_eq!(age("arc-runner-gpu-p4w8r-runner-n5d2c"), "3m");
 }
 
 #[test]
@@ -622,4 +623,21 @@ fn a_small_step_panel_scrolls_to_the_fix() {
     special(&mut a, KeyCode::Up);
     render(&mut a, 80, 24);
     assert_eq!(a.chain.detail_scroll.get(), 0);
+}
+
+#[test]
+fn the_folded_loop_names_the_step_it_explains_and_the_step_shows_the_loop() {
+    let mut a = app();
+    keys(&mut a, ":runners\n/4h9sd\n\n");
+    let s = screen(&render(&mut a, 200, 60));
+    // In the logs pane: the loop, counted, tagged with the hop it explains.
+    assert!(s.contains("×12    [hop 2 TagSession] Assuming role with user credentials"), "{s}");
+    // In the step panel of that hop: the same loop, under "in the logs".
+    assert!(s.contains("in the logs"), "{s}");
+    assert!(s.contains("×12 Assuming role with user credentials"), "{s}");
+    // Another step (hop 1, allowed) has no such section.
+    special(&mut a, KeyCode::Up);
+    special(&mut a, KeyCode::Up);
+    let s = screen(&render(&mut a, 200, 60));
+    assert!(!s.contains("in the logs"), "{s}");
 }

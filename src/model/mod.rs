@@ -217,8 +217,9 @@ impl Inventory {
         self.service_accounts.iter().find(|s| s.metadata.ns() == namespace && s.metadata.name == name)
     }
 
-    /// When an offline bundle was taken, as near as its objects tell: the newest object creation
-    /// or event in it (seconds since the epoch). Ages in a bundle read from there, not from today.
+    /// When an offline bundle was taken, as near as it tells: the newest object creation, event or
+    /// timestamped log line in it (seconds since the epoch). Ages in a bundle read from there, not
+    /// from today.
     pub fn captured_at(&self) -> Option<i64> {
         let created = self
             .pods
@@ -233,7 +234,14 @@ impl Inventory {
             .filter_map(|m| m.creation_timestamp.as_deref());
         let happened =
             self.events.iter().flat_map(|e| [e.last_timestamp.as_deref(), e.event_time.as_deref()]).flatten();
-        created.chain(happened).filter_map(crate::iam::condition::parse_date).max()
+        // Each log's last timestamped line (a runner logs past its pod's creation).
+        let logged = self.logs.iter().filter_map(|l| {
+            l.text.lines().rev().take(200).find_map(|line| {
+                let ts = crate::logs::fingerprint::leading_timestamp(line)?;
+                crate::iam::condition::parse_date(ts.trim_end_matches(':'))
+            })
+        });
+        created.chain(happened).filter_map(crate::iam::condition::parse_date).chain(logged).max()
     }
 
     /// The IAM role a service account's pods get, and how: a Pod Identity association first (the

@@ -414,6 +414,30 @@ fn draw_step_detail(f: &mut Frame, app: &App, area: Rect) {
             ]));
         }
     }
+    // What the logs say about this very step (folded, counted): the loop the on-call engineer saw.
+    let in_logs: Vec<&crate::logs::Finding> = app
+        .analysis
+        .findings
+        .iter()
+        .filter(|f| {
+            f.linked_step
+                .as_ref()
+                .is_some_and(|l| l.subject == chain.subject && l.hop == step.hop && l.action == step.action)
+        })
+        .collect();
+    if !in_logs.is_empty() {
+        if gap {
+            lines.push(Line::from(""));
+        }
+        lines.push(Line::from(Span::styled("in the logs", t.title())));
+        for f in in_logs.iter().take(3) {
+            let count = if f.count > 1 { format!("×{} ", f.count) } else { String::new() };
+            lines.push(Line::from(vec![
+                Span::styled(count, t.fg("warning").add_modifier(Modifier::BOLD)),
+                Span::raw(one_line(without_timestamp(&f.sample), 160)),
+            ]));
+        }
+    }
     if let Some(m) = &step.message {
         if gap {
             lines.push(Line::from(""));
@@ -491,6 +515,23 @@ fn draw_step_detail(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(paragraph.scroll((scroll.min(u16::MAX as usize) as u16, 0)).block(block), area);
 }
 
+/// A log line without its leading timestamp (the logs pane's `t` shows them).
+fn without_timestamp(line: &str) -> &str {
+    match crate::logs::fingerprint::leading_timestamp(line) {
+        Some(ts) if line.starts_with(ts) => line[ts.len()..].trim_start_matches([':', ' ']),
+        _ => line,
+    }
+}
+
+/// A log line for a one-line mention: its first line, cut on a character boundary.
+fn one_line(text: &str, max: usize) -> String {
+    let first = text.lines().next().unwrap_or("").trim();
+    match first.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &first[..cut]),
+        None => first.to_string(),
+    }
+}
+
 /// The trust policy of the step's role with the statement that decided (or failed) marked.
 fn policy_lines<'a>(app: &'a App, step: &crate::chain::Step) -> Option<Vec<Line<'a>>> {
     let t = &app.theme;
@@ -520,6 +561,8 @@ pub struct LogLine {
     pub finding: bool,
     pub severity: Option<Severity>,
     pub header: bool,
+    /// The chain step this line's finding explains, for the runner on screen: `hop 2 TagSession`.
+    pub link: Option<String>,
 }
 
 /// The folded log entries that belong to the runner on screen: its container logs, and job
@@ -555,12 +598,18 @@ pub fn logs_lines(app: &App) -> Vec<LogLine> {
         .collect();
     // Strongest finding per folded entry, once: the render path stays linear.
     let mut by_entry: std::collections::HashMap<u64, (Severity, bool)> = std::collections::HashMap::new();
+    let mut links: std::collections::HashMap<u64, String> = std::collections::HashMap::new();
     for f in &app.analysis.findings {
         let slot = by_entry.entry(f.first_line).or_insert((f.severity, false));
         if f.severity as u8 > slot.0 as u8 {
             slot.0 = f.severity;
         }
         slot.1 |= f.linked_step.is_some();
+        // The link to this runner's chain, shown on the line: which hop the finding explains.
+        if let Some(l) = f.linked_step.as_ref().filter(|l| l.subject == subject) {
+            let action = l.action.strip_prefix("sts:").unwrap_or(&l.action);
+            links.entry(f.first_line).or_insert_with(|| format!("hop {} {action}", l.hop));
+        }
     }
     let mut out = Vec::new();
     let mut last: Option<String> = None;
@@ -578,23 +627,19 @@ pub fn logs_lines(app: &App) -> Vec<LogLine> {
                 finding: false,
                 severity: None,
                 header: true,
+                link: None,
             });
             last = src.clone();
         }
         let finding = by_entry.get(&e.first_line).copied();
-        let mut text = e.sample.clone();
-        if !app.chain.timestamps
-            && let Some(ts) = crate::logs::fingerprint::leading_timestamp(&text)
-            && text.starts_with(ts)
-        {
-            text = text[ts.len()..].trim_start_matches([':', ' ']).to_string();
-        }
+        let text = if app.chain.timestamps { e.sample.clone() } else { without_timestamp(&e.sample).to_string() };
         out.push(LogLine {
             text,
             count: e.count,
             finding: finding.is_some_and(|(sev, linked)| sev != Severity::Info || linked),
             severity: finding.map(|(sev, _)| sev),
             header: false,
+            link: links.get(&e.first_line).cloned(),
         });
     }
     out
@@ -661,11 +706,14 @@ fn draw_logs(f: &mut Frame, app: &App, area: Rect, full: bool) {
                     _ => t.text(),
                 };
                 let mark = if Some(i) == app.chain.search_hit { "▶ " } else { "  " };
-                Line::from(vec![
-                    Span::styled(count, t.fg("warning").add_modifier(Modifier::BOLD)),
-                    Span::raw(mark),
-                    Span::styled(l.text.clone(), style),
-                ])
+                let mut spans =
+                    vec![Span::styled(count, t.fg("warning").add_modifier(Modifier::BOLD)), Span::raw(mark)];
+                // Before the text, so a long line cannot push it off screen.
+                if let Some(link) = &l.link {
+                    spans.push(Span::styled(format!("[{link}] "), t.fg("accent").add_modifier(Modifier::BOLD)));
+                }
+                spans.push(Span::styled(l.text.clone(), style));
+                Line::from(spans)
             })
             .collect()
     };
