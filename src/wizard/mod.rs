@@ -628,6 +628,28 @@ repository = "my-app"
     }
 
     #[test]
+    fn an_scp_of_the_account_read_applies_to_the_generated_roles() {
+        // R3: the organisation denies pushes to ECR outside its own registry's region.
+        let a = Answers::from_toml(MINIMAL).unwrap();
+        let mut existing = crate::model::Inventory::default();
+        let doc = crate::iam::policy::PolicyDocument::from_text(
+            r#"{"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                {"Sid": "NoPushes", "Effect": "Deny", "Action": "ecr:PutImage", "Resource": "*"}]}"#,
+        )
+        .unwrap();
+        existing.scps.push(crate::model::aws::Scp { name: "p-ecr-readonly".into(), doc });
+        let v = verify::verify(&a, &generate::generate(&a), Some(&existing)).unwrap();
+        assert!(v.chains.iter().all(|c| c.verdict == crate::chain::Verdict::Allow), "the chain is allowed");
+        let problems = v.action_problems();
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        assert!(problems[0].headline.contains("ecr:PutImage on"), "{problems:#?}");
+        assert!(problems[0].headline.contains("explicit deny in the scp p-ecr-readonly"), "{problems:#?}");
+        assert_eq!(problems[0].why, ["statement \"NoPushes\" denies it"]);
+        assert!(!v.allowed());
+    }
+
+    #[test]
     fn defaults_are_the_safe_choices() {
         let a = Answers::from_toml(MINIMAL).unwrap();
         assert_eq!(a.runners.service_account, "arc-runner");

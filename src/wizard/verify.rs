@@ -104,6 +104,10 @@ pub fn inventory(a: &Answers, files: &[File], existing: Option<&Inventory>) -> R
     if let Some(p) = boundary_policy(a, existing) {
         inv.managed_policies.insert(p.arn.clone(), p);
     }
+    // The organisation's SCPs the bundle holds apply to the new roles as to every other (R3).
+    if let Some(ex) = existing {
+        inv.scps = ex.scps.clone();
+    }
     match a.aws.identity {
         Identity::Irsa => {
             let issuer = a.aws.oidc_issuer.clone().unwrap_or_default();
@@ -260,7 +264,7 @@ pub fn verify(a: &Answers, files: &[File], existing: Option<&Inventory>) -> Resu
 }
 
 /// What the job's session of `role` may do: each concrete action of the role's Allow statements on
-/// each resource they name, through identity ∩ boundary (R5, R6). A statement's resource pattern
+/// each resource they name, through the SCPs and identity ∩ boundary (R3, R5, R6). A statement's resource pattern
 /// stands for the resources it names: a boundary must cover the pattern itself to cover them all.
 fn role_actions(a: &Answers, inv: &Inventory, role: &Role) -> Vec<ActionCheck> {
     let caller = Caller::RoleSession {
@@ -273,6 +277,7 @@ fn role_actions(a: &Answers, inv: &Inventory, role: &Role) -> Vec<ActionCheck> {
     let identity: Vec<NamedPolicy<'_>> =
         role.inline.iter().zip(&names).map(|((_, doc), name)| NamedPolicy { name, doc }).collect();
     let boundary = role.boundary.as_deref().and_then(|b| inv.managed_policies.get(b));
+    let scps: Vec<NamedPolicy<'_>> = inv.scps.iter().map(|s| NamedPolicy { name: &s.name, doc: &s.doc }).collect();
     let mut out = Vec::new();
     for (_, doc) in &role.inline {
         for st in doc.statements.iter().filter(|s| s.effect == Effect::Allow && !s.action.negated) {
@@ -305,7 +310,7 @@ fn role_actions(a: &Answers, inv: &Inventory, role: &Role) -> Vec<ActionCheck> {
                             identity: identity.clone(),
                             boundary: boundary.map(|p| NamedPolicy { name: &p.arn, doc: &p.doc }),
                             session: vec![],
-                            scps: vec![],
+                            scps: scps.clone(),
                         }),
                     };
                     out.push(ActionCheck {
