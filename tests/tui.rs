@@ -457,6 +457,10 @@ fn the_wizard_form_validates_as_typed_blocks_next_keeps_answers_and_writes_a_ver
     ctrl(&mut a, 'w');
     assert!(out.join("helm/values.yaml").is_file());
     assert!(out.join("iam/ecr-push-role-trust.json").is_file());
+    // The answers are saved beside the files: the same setup from the command line, in a PR.
+    let saved = std::fs::read_to_string(out.join("answers.toml")).unwrap();
+    let reread = arcscope::wizard::Answers::from_toml(&saved).expect("the saved answers parse");
+    assert_eq!(Some(reread), form(&a).answers().ok());
     // Again: the directory has files now — asked first, then overwritten on the second ctrl-w,
     // keeping what is not the setup's.
     std::fs::write(out.join("NOTES.md"), "mine").unwrap();
@@ -466,7 +470,7 @@ fn the_wizard_form_validates_as_typed_blocks_next_keeps_answers_and_writes_a_ver
     assert!(asked.contains("not empty") && asked.contains("ctrl-w again replaces"), "{asked}");
     assert_eq!(std::fs::read_to_string(out.join("helm/values.yaml")).unwrap(), "edited", "nothing written yet");
     ctrl(&mut a, 'w');
-    assert!(form(&a).message.unwrap().contains("files (10 replaced)"), "{:?}", form(&a).message);
+    assert!(form(&a).message.unwrap().contains("files (11 replaced)"), "{:?}", form(&a).message);
     assert_ne!(std::fs::read_to_string(out.join("helm/values.yaml")).unwrap(), "edited");
     assert_eq!(std::fs::read_to_string(out.join("NOTES.md")).unwrap(), "mine", "other files are kept");
 

@@ -369,7 +369,12 @@ impl WizardForm {
         let dir = std::path::PathBuf::from(self.out_dir.value().trim());
         // Asked once already for this very directory: ctrl-w again is the answer.
         let overwrite = self.asked_overwrite.as_ref() == Some(&dir);
-        self.message = Some(match super::write_files(&dir, &review.files, overwrite) {
+        // The answers too, so the same setup can be regenerated without the form (in a PR).
+        let mut files = review.files.clone();
+        if let Ok(text) = self.to_toml() {
+            files.push(File { path: "answers.toml".into(), text: format!("# arcscope wizard answers\n{text}") });
+        }
+        self.message = Some(match super::write_files(&dir, &files, overwrite) {
             Ok(w) => {
                 self.asked_overwrite = None;
                 let what = match w {

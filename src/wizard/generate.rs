@@ -542,6 +542,9 @@ fn readme(a: &Answers, files: &[File]) -> String {
     ));
     add("The workflow: copy `workflows/aws-roles.yml` into `.github/workflows/` and run it.".into());
     add("Check: `arcscope check` against the cluster (and `arcscope` to watch it).".into());
+    t.push_str(
+        "\n## Regenerate\n\nAfter changing the answers (the TUI saves them here as `answers.toml`): `arcscope wizard --answers answers.toml --out . --overwrite` replaces these files and keeps any other.\n",
+    );
     t.push_str("\n## Files\n\n");
     for f in files {
         t.push_str(&format!("- `{}`\n", f.path));
