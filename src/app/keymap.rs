@@ -151,6 +151,8 @@ const DEFAULTS: &[(&str, &str, Context, &str, bool)] = &[
     ("a", "service_account", Context::Chain, "service account", false),
     ("enter", "open", Context::Chain, "open the step's role", false),
     ("y", "yaml", Context::Chain, "chain as JSON", false),
+    ("pgdn", "page_down", Context::Chain, "scroll the step panel", false),
+    ("pgup", "page_up", Context::Chain, "scroll the step panel", false),
     ("F", "freeze", Context::Global, "freeze updates", false),
     ("r", "refresh", Context::Global, "read IAM again (live AWS)", false),
     ("T", "toggle_tags", Context::Chain, "toggle session tags", true),
