@@ -79,14 +79,20 @@ fn loop_count(app: &App, subjects: &[&str]) -> u64 {
 
 pub fn pulse(app: &App) -> (Vec<&'static str>, Vec<Row>) {
     let cols = vec!["SCALE SET", "NAMESPACE", "RUNNING", "PENDING", "FAILED", "CHAINS", "LOOP", "VERDICT"];
+    // The chains of each scale set, in one pass (not a scan of every chain per scale set).
+    let mut by_set: HashMap<&str, Vec<&Chain>> = HashMap::new();
+    for c in &app.chains {
+        if let Some(s) = c.scale_set.as_deref() {
+            by_set.entry(s).or_default().push(c);
+        }
+    }
     let rows = app
         .inv
         .runner_sets
         .iter()
         .map(|ars| {
             let key = ars.metadata.key();
-            let chains: Vec<&Chain> =
-                app.chains.iter().filter(|c| c.scale_set.as_deref() == Some(key.as_str())).collect();
+            let chains: &[&Chain] = by_set.get(key.as_str()).map(Vec::as_slice).unwrap_or_default();
             let n = |k: &str| ars.status.get(k).and_then(|v| v.as_i64()).unwrap_or(0).to_string();
             let count = |v: Verdict| chains.iter().filter(|c| c.verdict == v).count();
             let mut subjects: Vec<&str> = chains.iter().map(|c| c.subject.as_str()).collect();
