@@ -598,13 +598,9 @@ pub fn evaluate(req: &Request<'_>) -> Evaluation {
         if !required {
             continue;
         }
-        if s.allows.is_empty() {
-            if !s.unknown_allows.is_empty() {
-                return unknown(s, s.unknown_allows.clone(), notes);
-            }
-            return deny(s, notes);
+        if let Err(decided) = must_allow(s, &mut statements, &mut notes) {
+            return decided;
         }
-        statements.extend(s.allows.iter().map(|(r, _)| r.clone()));
     }
     let decided_by = if need_identity { Layer::IdentityPolicy } else { Layer::TrustPolicy };
     Evaluation {
@@ -652,7 +648,7 @@ pub fn evaluate_action(req: &ActionRequest<'_>) -> Evaluation {
         scan(Layer::PermissionsBoundary, &boundary, &sub, &mut notes),
         scan(Layer::SessionPolicy, &req.session, &sub, &mut notes),
     ];
-    let notes = match deny_pass(&scans, notes) {
+    let mut notes = match deny_pass(&scans, notes) {
         Ok(notes) => notes,
         Err(decided) => return decided,
     };
@@ -662,13 +658,9 @@ pub fn evaluate_action(req: &ActionRequest<'_>) -> Evaluation {
         if s.layer != Layer::IdentityPolicy && !s.present {
             continue;
         }
-        if s.allows.is_empty() {
-            if !s.unknown_allows.is_empty() {
-                return unknown(s, s.unknown_allows.clone(), notes);
-            }
-            return deny(s, notes);
+        if let Err(decided) = must_allow(s, &mut statements, &mut notes) {
+            return decided;
         }
-        statements.extend(s.allows.iter().map(|(r, _)| r.clone()));
     }
     Evaluation {
         decision: Decision::Allow,
@@ -678,6 +670,21 @@ pub fn evaluate_action(req: &ActionRequest<'_>) -> Evaluation {
         trust_grant: None,
         notes,
     }
+}
+
+/// A layer that must allow (R3–R7): its allowing statements join `statements`; none is an implicit
+/// deny there, or unknown when an allow depends on a value not knowable offline.
+fn must_allow(s: &LayerScan, statements: &mut Vec<StatementRef>, notes: &mut Vec<String>) -> Result<(), Evaluation> {
+    if s.allows.is_empty() {
+        let notes = std::mem::take(notes);
+        return Err(if s.unknown_allows.is_empty() {
+            deny(s, notes)
+        } else {
+            unknown(s, s.unknown_allows.clone(), notes)
+        });
+    }
+    statements.extend(s.allows.iter().map(|(r, _)| r.clone()));
+    Ok(())
 }
 
 /// R1: a Deny that matches in any layer decides (explicit deny); one that may match, depending on a
