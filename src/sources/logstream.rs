@@ -136,8 +136,7 @@ pub fn follow(
                             return;
                         }
                         Err(_) => {
-                            failures += 1;
-                            if !send(Change::State(format!("reconnecting {failures}"))) {
+                            if !super::watch::failed_attempt(&send, &mut failures) {
                                 return;
                             }
                             continue;
@@ -164,8 +163,7 @@ pub fn follow(
                     }
                 }
                 if broke {
-                    failures += 1;
-                    if !send(Change::State(format!("reconnecting {failures}"))) {
+                    if !super::watch::failed_attempt(&send, &mut failures) {
                         return;
                     }
                     continue;

@@ -139,6 +139,13 @@ pub fn spawn(args: LiveArgs, generation: u64, tx: Sender<StoreEvent>) -> std::th
     })
 }
 
+/// One more failed attempt at a stream: counted, and said in the header (`reconnecting 3`); the
+/// next attempt waits [`backoff`]. `false`: the app has gone, stop.
+pub(crate) fn failed_attempt(send: &dyn Fn(Change) -> bool, failures: &mut u32) -> bool {
+    *failures += 1;
+    send(Change::State(format!("reconnecting {failures}")))
+}
+
 /// Backoff before a reconnect after `failures` failures: none, then 1 s, 2 s, 4 s … capped at 30 s.
 pub(crate) async fn backoff(failures: u32) {
     if failures > 0 {
@@ -194,8 +201,7 @@ async fn watch_kind(client: kube::Client, base: String, kind: &'static str, gene
                         return;
                     }
                     Err(_) => {
-                        failures += 1;
-                        if !send(Change::State(format!("reconnecting {failures}"))) {
+                        if !failed_attempt(&send, &mut failures) {
                             return;
                         }
                         continue;
@@ -212,8 +218,7 @@ async fn watch_kind(client: kube::Client, base: String, kind: &'static str, gene
                     continue;
                 }
                 Err(_) => {
-                    failures += 1;
-                    if !send(Change::State(format!("reconnecting {failures}"))) {
+                    if !failed_attempt(&send, &mut failures) {
                         return;
                     }
                     continue;
@@ -259,8 +264,7 @@ async fn watch_kind(client: kube::Client, base: String, kind: &'static str, gene
                 // The server ended the watch (timeoutSeconds): rewatch from the last version.
                 Ok(None) => break,
                 Err(_) => {
-                    failures += 1;
-                    if !send(Change::State(format!("reconnecting {failures}"))) {
+                    if !failed_attempt(&send, &mut failures) {
                         return;
                     }
                     break;
