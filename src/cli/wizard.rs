@@ -96,7 +96,7 @@ pub fn run(args: &WizardArgs, out: &mut dyn std::io::Write, err: &mut dyn std::i
 /// The target roles' actions: a count when all are allowed, each one that is not with the
 /// statements that decide it.
 fn write_actions(out: &mut dyn std::io::Write, answers: &Answers, v: &verify::Verification) {
-    if v.actions.is_empty() {
+    if v.actions.is_empty() && v.unchecked.is_empty() {
         return;
     }
     let under = match &answers.aws.permissions_boundary {
@@ -110,5 +110,8 @@ fn write_actions(out: &mut dyn std::io::Write, answers: &Answers, v: &verify::Ve
         for why in &p.why {
             let _ = writeln!(out, "    {why}");
         }
+    }
+    for u in &v.unchecked {
+        let _ = writeln!(out, "  ? not checked: {u}");
     }
 }

@@ -935,6 +935,9 @@ fn draw_wizard(f: &mut Frame, app: &App, area: Rect, form: &crate::wizard::form:
                         }
                     }
                 }
+                for u in &v.unchecked {
+                    lines.push(Line::from(Span::styled(format!("  ? not checked: {u}"), t.fg("warning"))));
+                }
                 if let Some(repair) = &form.repair {
                     lines.push(Line::from(Span::styled(format!("against {}:", app.inv.source), t.title())));
                     if repair.is_empty() {

@@ -650,6 +650,22 @@ repository = "my-app"
     }
 
     #[test]
+    fn wildcard_actions_of_a_custom_policy_are_said_unchecked_not_passed() {
+        let policy = r#"{"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["s3:*", "s3:GetObject"], "Resource": "arn:aws:s3:::b/*"},
+            {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]}"#;
+        let text = MINIMAL
+            .replace("preset = \"ecr-push\"", &format!("preset = \"custom\"\npolicy = '''{policy}'''"))
+            .replace("repository = \"my-app\"\n", "");
+        let a = Answers::from_toml(&text).unwrap();
+        let v = verify::verify(&a, &generate::generate(&a), None).unwrap();
+        assert_eq!(v.actions.len(), 1, "s3:GetObject, the one concrete action");
+        assert_eq!(v.unchecked.len(), 2, "{:#?}", v.unchecked);
+        assert!(v.unchecked[0].starts_with("arc-runner-ecr-push: s3:* (a wildcard"), "{:#?}", v.unchecked);
+        assert!(v.unchecked[1].starts_with("arc-runner-ecr-push: NotAction iam:*"), "{:#?}", v.unchecked);
+    }
+
+    #[test]
     fn defaults_are_the_safe_choices() {
         let a = Answers::from_toml(MINIMAL).unwrap();
         assert_eq!(a.runners.service_account, "arc-runner");

@@ -208,6 +208,9 @@ fn problem(checks: &[&ActionCheck]) -> ActionProblem {
 pub struct Verification {
     pub chains: Vec<Chain>,
     pub actions: Vec<ActionCheck>,
+    /// What the check could not decide one action at a time: wildcard actions and NotAction
+    /// statements of custom policies (`arc-runner-deploy: s3:*`), said so rather than passed.
+    pub unchecked: Vec<String>,
 }
 
 impl Verification {
@@ -254,19 +257,19 @@ pub fn verify(a: &Answers, files: &[File], existing: Option<&Inventory>) -> Resu
     if chains.is_empty() {
         return Err("no chain to simulate: the generated scale set has no runner".into());
     }
-    let mut actions = Vec::new();
+    let (mut actions, mut unchecked) = (Vec::new(), Vec::new());
     for t in &a.targets {
         if let Some(role) = inv.role(&a.role_arn(&t.role)) {
-            actions.extend(role_actions(a, &inv, role));
+            actions.extend(role_actions(a, &inv, role, &mut unchecked));
         }
     }
-    Ok(Verification { chains, actions })
+    Ok(Verification { chains, actions, unchecked })
 }
 
 /// What the job's session of `role` may do: each concrete action of the role's Allow statements on
 /// each resource they name, through the SCPs and identity ∩ boundary (R3, R5, R6). A statement's resource pattern
 /// stands for the resources it names: a boundary must cover the pattern itself to cover them all.
-fn role_actions(a: &Answers, inv: &Inventory, role: &Role) -> Vec<ActionCheck> {
+fn role_actions(a: &Answers, inv: &Inventory, role: &Role, unchecked: &mut Vec<String>) -> Vec<ActionCheck> {
     let caller = Caller::RoleSession {
         role: role.arn.clone(),
         role_id: role.role_id.clone(),
@@ -280,7 +283,24 @@ fn role_actions(a: &Answers, inv: &Inventory, role: &Role) -> Vec<ActionCheck> {
     let scps: Vec<NamedPolicy<'_>> = inv.scps.iter().map(|s| NamedPolicy { name: &s.name, doc: &s.doc }).collect();
     let mut out = Vec::new();
     for (_, doc) in &role.inline {
-        for st in doc.statements.iter().filter(|s| s.effect == Effect::Allow && !s.action.negated) {
+        for st in doc.statements.iter().filter(|s| s.effect == Effect::Allow) {
+            let wide: Vec<String> = if st.action.negated {
+                vec![format!("NotAction {}", st.action.patterns.join(", "))]
+            } else {
+                st.action.patterns.iter().filter(|p| p.contains(['*', '?'])).cloned().collect()
+            };
+            for w in wide {
+                let line = format!(
+                    "{}: {w} (a wildcard stands for many actions: check the ones the jobs call)",
+                    role.arn.name
+                );
+                if !unchecked.contains(&line) {
+                    unchecked.push(line);
+                }
+            }
+            if st.action.negated {
+                continue;
+            }
             let resources: Vec<&str> = match &st.resource {
                 Some(r) if !r.negated => r.patterns.iter().map(String::as_str).collect(),
                 _ => vec!["*"],
