@@ -117,7 +117,7 @@ fn main() -> ExitCode {
         }
         // `arcscope wizard` on a terminal: the TUI, in the wizard, pre-filled from the source if one
         // is given (--demo, --bundle, a cluster flag).
-        Some(Command::Wizard(mut a)) if a.answers.is_none() && std::io::stdout().is_terminal() => {
+        Some(Command::Wizard(mut a)) if a.answers.is_none() && !a.init && std::io::stdout().is_terminal() => {
             a.source.demo |= cli.source.demo;
             a.source.bundle = a.source.bundle.or(cli.source.bundle);
             wizard_tui(&a.source, cli.theme.as_deref())

@@ -284,3 +284,34 @@ fn a_preset_the_accounts_boundary_does_not_allow_is_explained_and_nothing_is_wri
     assert!(stdout.contains("is not in the data"), "{stdout}");
     assert!(!out_dir.exists());
 }
+
+#[test]
+fn init_prints_answers_pre_filled_from_the_data_that_verify_once_a_target_is_named() {
+    let out = common::arcscope(&["wizard", "--init", "--demo"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let text = common::stdout(&out);
+    // From the demo: its first scale set, namespace, service account, account and issuer.
+    for want in [
+        "scale_set_name = \"arc-runner-gpu\"",
+        "namespace = \"arc-gpu-runners\"",
+        "service_account = \"arc-runner-gpu\"",
+        "account_id = \"111122223333\"",
+        "oidc_issuer = \"https://oidc.eks.eu-west-1.amazonaws.com/id/",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+    // As printed it names no target role: a clear message, exit 2.
+    let dir = tempfile::tempdir().unwrap();
+    let answers = dir.path().join("answers.toml");
+    std::fs::write(&answers, &text).unwrap();
+    let unnamed = common::arcscope(&["wizard", "--answers", answers.to_str().unwrap()]);
+    assert_eq!(unnamed.status.code(), Some(2));
+    assert!(common::stderr(&unnamed).contains("targets[0].role"), "{}", common::stderr(&unnamed));
+    // Named: it verifies.
+    std::fs::write(&answers, text.replace("role = \"\"", "role = \"gpu-ecr-push\"")).unwrap();
+    let named = common::arcscope(&["wizard", "--answers", answers.to_str().unwrap()]);
+    assert_eq!(named.status.code(), Some(0), "{}{}", common::stdout(&named), common::stderr(&named));
+    // --init writes nothing and takes no answers.
+    let both = common::arcscope(&["wizard", "--init", "--answers", answers.to_str().unwrap()]);
+    assert_eq!(both.status.code(), Some(2));
+}

@@ -524,32 +524,7 @@ impl App {
     /// set, namespace and service account of the first scale set, the account, region and issuer.
     pub fn open_wizard(&mut self) {
         let form = self.wizard.take().unwrap_or_else(|| {
-            let ars = self.inv.runner_sets.first();
-            let account = self
-                .inv
-                .iam_accounts
-                .iter()
-                .next()
-                .cloned()
-                .or_else(|| self.inv.caller.as_deref().and_then(|c| c.split(':').nth(4)).map(str::to_string));
-            let prefill = crate::wizard::form::Prefill {
-                config_url: ars.and_then(|a| a.spec.github_config_url.clone()),
-                secret_name: None,
-                scale_set_name: ars.map(|a| a.scale_set_name().to_string()),
-                namespace: ars.map(|a| a.metadata.ns().to_string()),
-                service_account: ars.map(|a| a.spec.template.spec.service_account().to_string()),
-                account_id: account,
-                region: self.inv.cluster_issuer.as_deref().and_then(|i| i.split('.').nth(2)).map(str::to_string),
-                oidc_issuer: self.inv.cluster_issuer.clone(),
-                permissions_boundary: ars
-                    .and_then(|a| {
-                        let sa = a.spec.template.spec.service_account();
-                        self.inv.service_account(a.metadata.ns(), sa)
-                    })
-                    .and_then(|sa| sa.irsa_role())
-                    .and_then(|arn| self.inv.role(arn))
-                    .and_then(|r| r.boundary.clone()),
-            };
+            let prefill = crate::wizard::form::Prefill::from_inventory(&self.inv);
             Box::new(crate::wizard::form::WizardForm::new(&prefill))
         });
         self.mode = Mode::Wizard(form);

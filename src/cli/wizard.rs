@@ -19,6 +19,10 @@ pub struct WizardArgs {
     /// Write into a --out directory that has files: the setup's own files are replaced, others kept
     #[arg(long, requires = "out")]
     pub overwrite: bool,
+    /// Print a starting answers file, pre-filled from --demo, --bundle or a cluster; name the
+    /// target roles in it, then pass it to --answers
+    #[arg(long, conflicts_with_all = ["answers", "out"])]
+    pub init: bool,
     /// Compare with what exists (`--demo`, `--bundle DIR`, or a cluster flag): a repair guide
     #[command(flatten)]
     pub source: super::SourceArgs,
@@ -27,6 +31,9 @@ pub struct WizardArgs {
 /// Exit 0 written (or, without `--out`, verified); 1 a hop or a granted action would fail (nothing
 /// written); 2 bad answers.
 pub fn run(args: &WizardArgs, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> Result<i32, UsageError> {
+    if args.init {
+        return init(args, out);
+    }
     let Some(path) = &args.answers else {
         return Err(UsageError(
             "the interactive wizard needs a terminal: run arcscope wizard in one, or write the answers as TOML and run arcscope wizard --answers FILE.toml --out DIR"
@@ -114,4 +121,17 @@ fn write_actions(out: &mut dyn std::io::Write, answers: &Answers, v: &verify::Ve
     for u in &v.unchecked {
         let _ = writeln!(out, "  ? not checked: {u}");
     }
+}
+
+/// `--init`: the answers the TUI form would start from, as a file to edit.
+fn init(args: &WizardArgs, out: &mut dyn std::io::Write) -> Result<i32, UsageError> {
+    let existing = if args.source.named() { args.source.load()? } else { crate::model::Inventory::default() };
+    let form = crate::wizard::form::WizardForm::new(&crate::wizard::form::Prefill::from_inventory(&existing));
+    let text = form.to_toml().map_err(|e| UsageError(e.to_string()))?;
+    let from = if args.source.named() { format!(" (pre-filled from {})", existing.source) } else { String::new() };
+    let _ = write!(
+        out,
+        "# arcscope wizard answers{from}: name each [[targets]] role and its preset (ecr-push, ecr-pull,\n# s3-read, s3-read-write with bucket, custom with policy), then\n#   arcscope wizard --answers THIS_FILE --out DIR\n{text}"
+    );
+    Ok(0)
 }

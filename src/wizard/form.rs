@@ -65,6 +65,35 @@ pub struct Prefill {
     pub permissions_boundary: Option<String>,
 }
 
+impl Prefill {
+    /// What the data says (a cluster, an account, a bundle): the first scale set, its namespace
+    /// and service account, the account, region and issuer, and the boundary its role has.
+    pub fn from_inventory(inv: &Inventory) -> Prefill {
+        let ars = inv.runner_sets.first();
+        let account = inv
+            .iam_accounts
+            .iter()
+            .next()
+            .cloned()
+            .or_else(|| inv.caller.as_deref().and_then(|c| c.split(':').nth(4)).map(str::to_string));
+        Prefill {
+            config_url: ars.and_then(|a| a.spec.github_config_url.clone()),
+            secret_name: None,
+            scale_set_name: ars.map(|a| a.scale_set_name().to_string()),
+            namespace: ars.map(|a| a.metadata.ns().to_string()),
+            service_account: ars.map(|a| a.spec.template.spec.service_account().to_string()),
+            account_id: account,
+            region: inv.cluster_issuer.as_deref().and_then(|i| i.split('.').nth(2)).map(str::to_string),
+            oidc_issuer: inv.cluster_issuer.clone(),
+            permissions_boundary: ars
+                .and_then(|a| inv.service_account(a.metadata.ns(), a.spec.template.spec.service_account()))
+                .and_then(|sa| sa.irsa_role())
+                .and_then(|arn| inv.role(arn))
+                .and_then(|r| r.boundary.clone()),
+        }
+    }
+}
+
 /// The verification of the answers as they stand (the review page).
 #[derive(Debug, Clone)]
 pub struct Review {
