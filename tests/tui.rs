@@ -614,14 +614,15 @@ fn a_small_step_panel_scrolls_to_the_fix() {
     keys(&mut a, ":runners\n/4h9sd\n\n");
     assert!(matches!(a.view(), View::Chain { .. }));
     let s = screen(&render(&mut a, 80, 24));
-    assert!(s.contains("┌ step · 1–6 of "), "the panel says it has more: {s}");
-    assert!(!s.contains("1. add \"sts:TagSession\""), "{s}");
+    assert!(s.contains("┌ step · 1–7 of "), "the panel says it has more: {s}");
+    assert!(s.contains("1. add \"sts:TagSession\" to the Action of statement 0"), "the fix first: {s}");
+    assert!(!s.contains("3. Terraform"), "{s}");
     special(&mut a, KeyCode::PageDown);
     let s = screen(&render(&mut a, 80, 24));
-    assert!(s.contains("1. add \"sts:TagSession\" to the Action of statement 0"), "{s}");
+    assert!(s.contains("3. Terraform: in the trust aws_iam_policy_document statement"), "{s}");
     special(&mut a, KeyCode::PageUp);
     let s = screen(&render(&mut a, 80, 24));
-    assert!(s.contains("┌ step · 1–6 of "), "{s}");
+    assert!(s.contains("┌ step · 1–7 of "), "{s}");
     // Choosing another step starts its detail from the top.
     special(&mut a, KeyCode::PageDown);
     special(&mut a, KeyCode::Up);

@@ -347,7 +347,7 @@ fn draw_chain(f: &mut Frame, app: &App, area: Rect) {
     let [detail, logs] = if bottom.width >= 100 {
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(bottom)
     } else {
-        Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(bottom)
+        Layout::vertical([Constraint::Fill(2), Constraint::Fill(1)]).areas(bottom)
     };
     draw_step_detail(f, app, detail);
     draw_logs(f, app, logs, false);
