@@ -94,7 +94,10 @@ pub fn run(args: &WizardArgs, out: &mut dyn std::io::Write, err: &mut dyn std::i
     let what = match crate::wizard::write_files(dir, &files, args.overwrite) {
         Ok(crate::wizard::Written::New(n)) => format!("wrote {n} files"),
         Ok(crate::wizard::Written::Overwrote { n, replaced }) => format!("wrote {n} files ({replaced} replaced)"),
-        Err(e) => return Err(UsageError(format!("{e}: pass --overwrite to replace the setup's files there"))),
+        Err(e @ crate::wizard::WriteError::NotEmpty { .. }) => {
+            return Err(UsageError(format!("{e}: pass --overwrite to replace the setup's files there")));
+        }
+        Err(e) => return Err(UsageError(e.to_string())),
     };
     let _ = writeln!(err, "every hop ✔; {what} to {} (apply order: its README.md)", dir.display());
     Ok(0)

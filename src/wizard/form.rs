@@ -412,11 +412,11 @@ impl WizardForm {
                 };
                 format!("{what} to {} — apply order in its README.md", dir.display())
             }
-            Err(e) if !overwrite && dir.exists() => {
+            Err(e @ super::WriteError::NotEmpty { .. }) => {
                 self.asked_overwrite = Some(dir);
                 format!("{e} — ctrl-w again replaces the setup's files there (others are kept)")
             }
-            Err(e) => e,
+            Err(e) => e.to_string(),
         });
     }
 

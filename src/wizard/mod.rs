@@ -425,24 +425,30 @@ pub enum Written {
     Overwrote { n: usize, replaced: usize },
 }
 
+/// Why the files were not written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WriteError {
+    /// The directory has files and overwriting was not asked for.
+    #[error("{dir}: exists and is not empty ({replaced} of the {total} files would be replaced); nothing written")]
+    NotEmpty { dir: String, replaced: usize, total: usize },
+    #[error("{0}")]
+    Io(String),
+}
+
 /// Write the files into `dir`. A directory that has files is written into only with `overwrite`
 /// (the user was asked): the setup's own files are replaced, anything else there is kept.
-pub fn write_files(dir: &std::path::Path, files: &[generate::File], overwrite: bool) -> Result<Written, String> {
+pub fn write_files(dir: &std::path::Path, files: &[generate::File], overwrite: bool) -> Result<Written, WriteError> {
     let has_files = dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true);
     let replaced = files.iter().filter(|f| dir.join(&f.path).exists()).count();
     if has_files && !overwrite {
-        return Err(format!(
-            "{}: exists and is not empty ({replaced} of the {} files would be replaced); nothing written",
-            dir.display(),
-            files.len()
-        ));
+        return Err(WriteError::NotEmpty { dir: dir.display().to_string(), replaced, total: files.len() });
     }
     for f in files {
         let p = dir.join(&f.path);
         if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+            std::fs::create_dir_all(parent).map_err(|e| WriteError::Io(format!("{}: {e}", parent.display())))?;
         }
-        std::fs::write(&p, &f.text).map_err(|e| format!("{}: {e}", p.display()))?;
+        std::fs::write(&p, &f.text).map_err(|e| WriteError::Io(format!("{}: {e}", p.display())))?;
     }
     Ok(if has_files { Written::Overwrote { n: files.len(), replaced } } else { Written::New(files.len()) })
 }
