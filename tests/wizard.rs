@@ -175,6 +175,11 @@ fn the_command_writes_only_a_verified_setup_never_over_anything_and_bad_answers_
     assert!(common::stderr(&over).contains("replaced"), "{}", common::stderr(&over));
     assert_ne!(std::fs::read_to_string(out.join("README.md")).unwrap(), "edited");
     assert_eq!(std::fs::read_to_string(out.join("NOTES.md")).unwrap(), "mine");
+    // A path that cannot be written is said as such, without suggesting --overwrite.
+    let cannot = run(&["wizard", "--answers", answers.to_str().unwrap(), "--out", "/proc/arcscope/setup"]);
+    assert_eq!(cannot.status.code(), Some(2));
+    assert!(common::stderr(&cannot).contains("/proc/arcscope"), "{}", common::stderr(&cannot));
+    assert!(!common::stderr(&cannot).contains("--overwrite"), "{}", common::stderr(&cannot));
 
     let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, std::fs::read_to_string(&answers).unwrap().replace("\"arc-runners\"", "\"Arc_Runners\""))
