@@ -1,13 +1,15 @@
 //! The setup wizard's core (issue #7): a platform engineer's answers → every piece of a working
 //! ARC + IRSA (or EKS Pod Identity) + role-chain configuration, proved with the same evaluator
-//! before anything is written. Pure: answers in, files out; `arcscope wizard --answers FILE
-//! --out DIR` and (later) the TUI form drive it.
+//! before anything is written. `arcscope wizard --answers FILE --out DIR` and the TUI form
+//! (`:wizard`) drive it.
 //!
 //! - [`Answers`]: what the engineer knows, with safe defaults; [`Answers::validate`] names the key
 //!   and the reason for every bad value.
-//! - [`generate`]: Helm values, the ServiceAccount, IAM as policy JSON, Terraform, CDK, the
+//! - [`generate`] (pure): Helm values, the ServiceAccount, IAM as policy JSON, Terraform, CDK, the
 //!   workflow, a README of apply order.
-//! - [`verify`]: the generated setup loaded as a bundle and every chain simulated.
+//! - [`verify`] (pure): the generated setup loaded as a bundle, every chain simulated and every
+//!   action the targets grant checked (identity ∩ boundary, SCPs).
+//! - [`write_files`]: the one write, never over a directory that has files unless asked.
 
 pub mod form;
 pub mod generate;
