@@ -170,9 +170,15 @@ fn the_command_writes_only_a_verified_setup_never_over_anything_and_bad_answers_
     // Asked for: the setup's files replaced, anything else kept.
     std::fs::write(out.join("README.md"), "edited").unwrap();
     std::fs::write(out.join("NOTES.md"), "mine").unwrap();
+    // A renamed role's policy from an earlier run: kept, and named.
+    std::fs::write(out.join("iam/old-role-trust.json"), "{}").unwrap();
     let over = run(&["wizard", "--answers", answers.to_str().unwrap(), "--out", out.to_str().unwrap(), "--overwrite"]);
     assert_eq!(over.status.code(), Some(0), "{}", common::stderr(&over));
-    assert!(common::stderr(&over).contains("replaced"), "{}", common::stderr(&over));
+    assert!(
+        common::stderr(&over).contains("(10 replaced; kept 1 the setup no longer writes: iam/old-role-trust.json)"),
+        "{}",
+        common::stderr(&over)
+    );
     assert_ne!(std::fs::read_to_string(out.join("README.md")).unwrap(), "edited");
     assert_eq!(std::fs::read_to_string(out.join("NOTES.md")).unwrap(), "mine");
     // A path that cannot be written is said as such, without suggesting --overwrite.

@@ -92,14 +92,13 @@ pub fn run(args: &WizardArgs, out: &mut dyn std::io::Write, err: &mut dyn std::i
         return Ok(0);
     };
     let what = match crate::wizard::write_files(dir, &files, args.overwrite) {
-        Ok(crate::wizard::Written::New(n)) => format!("wrote {n} files"),
-        Ok(crate::wizard::Written::Overwrote { n, replaced }) => format!("wrote {n} files ({replaced} replaced)"),
+        Ok(w) => w.describe(dir),
         Err(e @ crate::wizard::WriteError::NotEmpty { .. }) => {
             return Err(UsageError(format!("{e}: pass --overwrite to replace the setup's files there")));
         }
         Err(e) => return Err(UsageError(e.to_string())),
     };
-    let _ = writeln!(err, "every hop ✔; {what} to {} (apply order: its README.md)", dir.display());
+    let _ = writeln!(err, "every hop ✔; {what} (apply order: its README.md)");
     Ok(0)
 }
 

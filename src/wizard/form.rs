@@ -406,11 +406,7 @@ impl WizardForm {
         self.message = Some(match super::write_files(&dir, &files, overwrite) {
             Ok(w) => {
                 self.asked_overwrite = None;
-                let what = match w {
-                    super::Written::New(n) => format!("wrote {n} files"),
-                    super::Written::Overwrote { n, replaced } => format!("wrote {n} files ({replaced} replaced)"),
-                };
-                format!("{what} to {} — apply order in its README.md", dir.display())
+                format!("{} — apply order in its README.md", w.describe(&dir))
             }
             Err(e @ super::WriteError::NotEmpty { .. }) => {
                 self.asked_overwrite = Some(dir);

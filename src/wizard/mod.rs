@@ -423,8 +423,28 @@ impl Answers {
 pub enum Written {
     /// `n` files written into a new or empty directory.
     New(usize),
-    /// `n` files written into a directory that had files; `replaced` of them existed before.
-    Overwrote { n: usize, replaced: usize },
+    /// `n` files written into a directory that had files; `replaced` of them existed before;
+    /// `stale`: files in the setup's own folders it no longer writes (a renamed role's policies),
+    /// kept, and named so they are not applied by mistake.
+    Overwrote { n: usize, replaced: usize, stale: Vec<String> },
+}
+
+impl Written {
+    /// `wrote 10 files to DIR (10 replaced; kept 2 the setup no longer writes: …)`.
+    pub fn describe(&self, dir: &std::path::Path) -> String {
+        match self {
+            Written::New(n) => format!("wrote {n} files to {}", dir.display()),
+            Written::Overwrote { n, replaced, stale } if stale.is_empty() => {
+                format!("wrote {n} files to {} ({replaced} replaced)", dir.display())
+            }
+            Written::Overwrote { n, replaced, stale } => format!(
+                "wrote {n} files to {} ({replaced} replaced; kept {} the setup no longer writes: {})",
+                dir.display(),
+                stale.len(),
+                stale.join(", ")
+            ),
+        }
+    }
 }
 
 /// Why the files were not written.
@@ -452,7 +472,23 @@ pub fn write_files(dir: &std::path::Path, files: &[generate::File], overwrite: b
         }
         std::fs::write(&p, &f.text).map_err(|e| WriteError::Io(format!("{}: {e}", p.display())))?;
     }
-    Ok(if has_files { Written::Overwrote { n: files.len(), replaced } } else { Written::New(files.len()) })
+    if !has_files {
+        return Ok(Written::New(files.len()));
+    }
+    // In the folders the setup writes (helm/, iam/, …): what is there that it did not write now.
+    let mut stale = Vec::new();
+    let folders: std::collections::BTreeSet<&str> =
+        files.iter().filter_map(|f| f.path.split_once('/')).map(|(d, _)| d).collect();
+    for folder in folders {
+        for entry in std::fs::read_dir(dir.join(folder)).into_iter().flatten().flatten() {
+            let path = format!("{folder}/{}", entry.file_name().to_string_lossy());
+            if entry.path().is_file() && !files.iter().any(|f| f.path == path) {
+                stale.push(path);
+            }
+        }
+    }
+    stale.sort();
+    Ok(Written::Overwrote { n: files.len(), replaced, stale })
 }
 
 #[cfg(test)]
