@@ -710,6 +710,24 @@ repository = "my-app"
     }
 
     #[test]
+    fn another_accounts_resource_is_said_to_need_its_own_policy() {
+        let policy = r#"{"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "ecr:BatchGetImage", "Resource": "arn:aws:ecr:eu-west-1:444455556666:repository/base-images"}]}"#;
+        let text = MINIMAL
+            .replace("preset = \"ecr-push\"", &format!("preset = \"custom\"\npolicy = '''{policy}'''"))
+            .replace("repository = \"my-app\"\n", "");
+        let a = Answers::from_toml(&text).unwrap();
+        let v = verify::verify(&a, &generate::generate(&a), None).unwrap();
+        assert!(v.allowed(), "the identity side allows it");
+        assert_eq!(
+            v.unchecked,
+            [
+                "arc-runner-ecr-push: arn:aws:ecr:eu-west-1:444455556666:repository/base-images is in account 444455556666: its resource policy must allow the role too (cross-account, R9)"
+            ]
+        );
+    }
+
+    #[test]
     fn defaults_are_the_safe_choices() {
         let a = Answers::from_toml(MINIMAL).unwrap();
         assert_eq!(a.runners.service_account, "arc-runner");

@@ -305,6 +305,20 @@ fn role_actions(a: &Answers, inv: &Inventory, role: &Role, unchecked: &mut Vec<S
                 Some(r) if !r.negated => r.patterns.iter().map(String::as_str).collect(),
                 _ => vec!["*"],
             };
+            // Another account's resource: its own policy must allow too (R9), and arcscope does
+            // not read resource policies.
+            for r in &resources {
+                let account = r.split(':').nth(4).filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()));
+                if let Some(acct) = account.filter(|a| *a != role.arn.account) {
+                    let line = format!(
+                        "{}: {r} is in account {acct}: its resource policy must allow the role too (cross-account, R9)",
+                        role.arn.name
+                    );
+                    if !unchecked.contains(&line) {
+                        unchecked.push(line);
+                    }
+                }
+            }
             // A wildcard action stands for many: check what it names literally only when concrete.
             for action in st.action.patterns.iter().filter(|p| !p.contains(['*', '?'])) {
                 for resource in &resources {
