@@ -97,9 +97,14 @@ fn draw_header(f: &mut Frame, app: &App, area: Rect) {
             t.header(),
         ),
         Span::styled(format!("│ {} ", region(app).unwrap_or_else(|| "region ?".into())), t.header()),
-        // The live AWS caller (sts:GetCallerIdentity); offline, no AWS call is made.
+        // The live AWS caller (sts:GetCallerIdentity); offline (a bundle, --no-aws) there is none
+        // and no AWS call is made, so no segment: the width goes to what is there.
         Span::styled(
-            format!("│ caller: {} ", app.inv.caller.as_deref().map(short_arn).unwrap_or("offline")),
+            match (app.inv.caller.as_deref(), app.aws_live) {
+                (Some(c), _) => format!("│ caller: {} ", short_arn(c)),
+                (None, true) => "│ caller: … ".to_string(),
+                (None, false) => String::new(),
+            },
             t.header(),
         ),
         Span::styled("│ 🔒 read-only ", t.header()),
