@@ -180,14 +180,24 @@ fn main() {
     writeln!(child.stdin.as_mut().unwrap(), "churn 50 {churn_secs}").unwrap();
     let churn_start = Instant::now();
     let (mut frames, mut draws, mut events) = (Vec::new(), Vec::new(), 0usize);
+    // The frame split: applying the events (store, re-simulation, relink) and its CPU time; the
+    // difference between wall and CPU time is time the thread waited for a core (the server
+    // child and the watch threads share the 2 cores).
+    let (mut applies, mut apply_cpu, mut per_frame) = (Vec::new(), Vec::new(), Vec::new());
     while churn_start.elapsed() < Duration::from_secs(churn_secs) + Duration::from_millis(500) {
         let frame = Instant::now();
+        let cpu = thread_cpu();
         let mut dirty = false;
+        let mut n = 0;
         for ev in rx.try_iter().take(1000) {
             events += 1;
+            n += 1;
             dirty |= app.apply(ev);
         }
         if dirty {
+            applies.push(frame.elapsed().as_secs_f64() * 1000.0);
+            apply_cpu.push((thread_cpu() - cpu) * 1000.0);
+            per_frame.push(n as f64);
             let d = Instant::now();
             arcscope::ui::layout(&mut app, area);
             term.draw(|f| arcscope::ui::draw(f, &app)).unwrap();
@@ -226,4 +236,21 @@ fn main() {
         percentile(&mut frames, 1.0),
         percentile(&mut draws, 0.99)
     );
+    println!(
+        "  frame split: apply events p50 {:.2} ms, p99 {:.2} ms (CPU p99 {:.2} ms); events per drawn frame p50 {:.0}, p99 {:.0}",
+        percentile(&mut applies, 0.5),
+        percentile(&mut applies, 0.99),
+        percentile(&mut apply_cpu, 0.99),
+        percentile(&mut per_frame, 0.5),
+        percentile(&mut per_frame, 0.99)
+    );
+}
+
+/// CPU time of this thread, in seconds (`CLOCK_THREAD_CPUTIME_ID` via /proc: utime+stime ticks
+/// are too coarse, so read the scheduler's nanoseconds).
+fn thread_cpu() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|n| n.parse::<f64>().ok()))
+        .map_or(0.0, |ns| ns / 1e9)
 }

@@ -646,3 +646,46 @@ fn the_folded_loop_names_the_step_it_explains_and_the_step_shows_the_loop() {
     let s = screen(&render(&mut a, 200, 60));
     assert!(!s.contains("in the logs"), "{s}");
 }
+
+#[test]
+fn a_scale_sets_placeholder_chain_follows_its_last_runner_going_and_coming() {
+    use arcscope::sources::watch::{Change, StoreEvent};
+    let mut a = app();
+    let set = "arc-runners/arc-runner-docs";
+    // Its one runner: a pod and the EphemeralRunner that owns it (arc.md §2).
+    let name = "arc-runner-docs-m2k9t-runner-b7xzq";
+    let subjects = |a: &App| a.chains.iter().map(|c| c.subject.clone()).collect::<Vec<_>>();
+    // What a full re-simulation of the store says (in subject order, as the app keeps them), to
+    // compare the incremental path with.
+    let full = |a: &App| {
+        arcscope::chain::resolve_all(&a.inv, &arcscope::chain::CheckOptions::default())
+            .unwrap()
+            .into_iter()
+            .map(|c| c.subject)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect::<Vec<_>>()
+    };
+    let raw = |a: &App, kind: &str| {
+        let o = a.inv.objects.iter().find(|o| o.kind == kind && o.name == name).unwrap();
+        serde_json::from_str::<serde_json::Value>(&o.raw).unwrap()
+    };
+    let (pod, er) = (raw(&a, "Pod"), raw(&a, "EphemeralRunner"));
+    assert!(!subjects(&a).contains(&set.to_string()), "the set has a runner: no placeholder");
+    for kind in ["Pod", "EphemeralRunner"] {
+        let ev = StoreEvent {
+            generation: a.generation,
+            kind,
+            change: Change::Deleted { namespace: "arc-runners".into(), name: name.into() },
+        };
+        a.apply(ev);
+        assert_eq!(subjects(&a), full(&a), "after deleting the {kind}");
+    }
+    assert!(subjects(&a).contains(&set.to_string()), "its last runner gone: the placeholder is back");
+    for (kind, v) in [("EphemeralRunner", er), ("Pod", pod)] {
+        let ev = StoreEvent { generation: a.generation, kind, change: Change::Applied(v) };
+        a.apply(ev);
+        assert_eq!(subjects(&a), full(&a), "after adding the {kind}");
+    }
+    assert!(!subjects(&a).contains(&set.to_string()), "a runner again: no placeholder");
+}

@@ -100,8 +100,10 @@ pub enum ProviderLookup {
 
 impl Inventory {
     /// Add or replace one Kubernetes object of `kind` (a watch's ADDED/MODIFIED).
-    pub fn upsert_object(&mut self, kind: &str, obj: serde_json::Value) {
-        self.put_object(kind, obj, true);
+    /// `true` when an object of that name was there and is replaced (a MODIFIED), `false` when
+    /// it is new.
+    pub fn upsert_object(&mut self, kind: &str, obj: serde_json::Value) -> bool {
+        self.put_object(kind, obj, true)
     }
 
     /// Add an object known to be absent (a relist page after `clear_kind`): no lookup.
@@ -109,9 +111,9 @@ impl Inventory {
         self.put_object(kind, obj, false);
     }
 
-    fn put_object(&mut self, kind: &str, mut obj: serde_json::Value, replace: bool) {
+    fn put_object(&mut self, kind: &str, mut obj: serde_json::Value, replace: bool) -> bool {
         if kind == "Secret" {
-            return;
+            return false;
         }
         if let Some(meta) = obj.get_mut("metadata").and_then(serde_json::Value::as_object_mut) {
             meta.remove("managedFields");
@@ -155,8 +157,14 @@ impl Inventory {
             KubeObject { api_version, kind: kind.to_string(), namespace: (!ns.is_empty()).then_some(ns), name, raw };
         let same = |o: &KubeObject| o.kind == object.kind && o.namespace == object.namespace && o.name == object.name;
         match if replace { self.objects.iter().position(same) } else { None } {
-            Some(i) => self.objects[i] = object,
-            None => self.objects.push(object),
+            Some(i) => {
+                self.objects[i] = object;
+                true
+            }
+            None => {
+                self.objects.push(object);
+                false
+            }
         }
     }
 
