@@ -392,3 +392,50 @@ fn another_account_the_chain_reaches_is_read_with_its_own_profile() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(common::stderr(&bad).contains("ACCOUNT_ID=PROFILE"), "{}", common::stderr(&bad));
 }
+
+/// The wizard against a live cluster and account: the permissions boundary's document is read from
+/// IAM (moto), not supplied — one that allows the chain and ECR passes, one without `sts:*` fails
+/// the chain's hop, named, and nothing is written. Reads only.
+#[test]
+fn the_wizard_reads_the_boundary_from_the_live_account() {
+    let s = setup(0);
+    let answers = |boundary: &str| {
+        let text = std::fs::read_to_string(common::fixtures().join("wizard/irsa-tags.toml")).unwrap().replace(
+            "[aws]\n",
+            &format!("[aws]\npermissions_boundary = \"arn:aws:iam::{ACCOUNT}:policy/{boundary}\"\n"),
+        );
+        let path = s.dir.path().join(format!("{boundary}.toml"));
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    };
+    let run = |boundary: &str, out: &str| {
+        let out_dir = s.dir.path().join(out).display().to_string();
+        let args = ["wizard", "--answers", &answers(boundary), "--out", &out_dir, "--kubeconfig", &s.kubeconfig];
+        arcscope(&args, &aws_env(&s.proxy.url, s.dir.path()))
+    };
+    // runner-boundary allows sts:* and ecr:* — the chain and the ECR push preset are inside it.
+    let ok = run("runner-boundary", "ok");
+    assert_eq!(ok.status.code(), Some(0), "{}{}", common::stdout(&ok), common::stderr(&ok));
+    let stdout = common::stdout(&ok);
+    assert!(
+        stdout.contains(&format!(
+            "under the permissions boundary arn:aws:iam::{ACCOUNT}:policy/runner-boundary: 8 of 8 actions allowed"
+        )),
+        "{stdout}"
+    );
+    assert!(s.dir.path().join("ok/terraform/main.tf").is_file());
+    // ecr-pull allows two ECR reads only: the base role may not even assume the target.
+    let bad = run("ecr-pull", "bad");
+    let stdout = common::stdout(&bad);
+    assert_eq!(bad.status.code(), Some(1), "{stdout}{}", common::stderr(&bad));
+    assert!(
+        stdout.contains("sts:AssumeRole → arc-runner-ecr-push   implicit_deny by permissions_boundary"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("no permissions boundary arn:aws:iam::111122223333:policy/ecr-pull allows them"),
+        "{stdout}"
+    );
+    assert!(!s.dir.path().join("bad").exists(), "nothing written");
+    assert!(s.proxy.writes().is_empty(), "only reads reached AWS: {:?}", s.proxy.writes());
+}

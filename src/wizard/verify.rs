@@ -333,7 +333,7 @@ fn role_actions(a: &Answers, inv: &Inventory, role: &Role, unchecked: &mut Vec<S
                             non_matching: vec![],
                             trust_grant: None,
                             notes: vec![format!(
-                                "the permissions boundary {arn} is not in the data: read the account (--profile, --bundle) or put its JSON in aws.permissions_boundary_policy"
+                                "the permissions boundary {arn} is not in the data: name the data that has it (a cluster flag with live AWS, --bundle) or put its JSON in aws.permissions_boundary_policy"
                             )],
                         },
                         _ => evaluate_action(&ActionRequest {
