@@ -36,11 +36,9 @@ fn tui(source: &SourceArgs, theme: Option<&str>, mouse: bool, allow_live_probe: 
 }
 /// The TUI opened on the wizard; a source only when one is named (never a surprise connection).
 fn wizard_tui(source: &SourceArgs, theme: Option<&str>) -> Result<i32, UsageError> {
-    let inv = if source.named() {
-        source.load()?
-    } else {
-        arcscope::model::Inventory { source: "wizard".into(), ..Default::default() }
-    };
+    let inv = source
+        .load_named()?
+        .unwrap_or_else(|| arcscope::model::Inventory { source: "wizard".into(), ..Default::default() });
     let theme = config::load_theme(theme)?;
     let mut app = arcscope::app::App::new(inv, theme, config::load_keymap(), config::now_hms());
     app.open_wizard();

@@ -439,3 +439,34 @@ fn the_wizard_reads_the_boundary_from_the_live_account() {
     assert!(!s.dir.path().join("bad").exists(), "nothing written");
     assert!(s.proxy.writes().is_empty(), "only reads reached AWS: {:?}", s.proxy.writes());
 }
+
+/// Live AWS alone (no cluster: a platform engineer writing the answers in a PR): `--profile` or
+/// `--region` names the account to read, and the boundary's document comes from it; no cluster is
+/// asked for, and the repair guide does not call the cluster's objects missing.
+#[test]
+fn the_wizard_reads_the_boundary_from_live_aws_alone() {
+    let s = setup(0);
+    let text = std::fs::read_to_string(common::fixtures().join("wizard/irsa-tags.toml"))
+        .unwrap()
+        .replace("[aws]\n", &format!("[aws]\npermissions_boundary = \"arn:aws:iam::{ACCOUNT}:policy/ecr-pull\"\n"));
+    let answers = s.dir.path().join("answers.toml");
+    std::fs::write(&answers, text).unwrap();
+    let env = aws_env(&s.proxy.url, s.dir.path());
+    let out = arcscope(&["wizard", "--answers", answers.to_str().unwrap(), "--region", "eu-west-1"], &env);
+    let stdout = common::stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", common::stderr(&out));
+    assert!(stdout.contains("implicit_deny by permissions_boundary"), "read from the account: {stdout}");
+    assert!(!stdout.contains("is missing"), "no cluster was read, so nothing in it is called missing: {stdout}");
+    assert!(stdout.contains("against live AWS:"), "{stdout}");
+    assert!(s.proxy.actions().iter().any(|a| a == "GetAccountAuthorizationDetails"), "{:?}", s.proxy.actions());
+    assert!(s.proxy.writes().is_empty(), "{:?}", s.proxy.writes());
+    // Without a naming flag, nothing is read and the boundary is `?`.
+    let before = s.proxy.actions().len();
+    let blind = arcscope(&["wizard", "--answers", answers.to_str().unwrap()], &env);
+    assert_eq!(blind.status.code(), Some(1));
+    assert!(common::stdout(&blind).contains("is not in the data"), "{}", common::stdout(&blind));
+    assert_eq!(s.proxy.actions().len(), before, "no AWS call unasked");
+    // --init pre-fills the account from the caller.
+    let init = arcscope(&["wizard", "--init", "--region", "eu-west-1"], &env);
+    assert!(common::stdout(&init).contains(&format!("account_id = \"{ACCOUNT}\"")), "{}", common::stdout(&init));
+}

@@ -104,6 +104,26 @@ impl SourceArgs {
         self.demo || self.bundle.is_some() || self.live_flags()
     }
 
+    /// Live AWS was named on the command line (`--profile`, `--region`, `--aws-profile`), with no
+    /// cluster: the wizard then reads the caller's account alone.
+    pub fn names_aws(&self) -> bool {
+        !self.no_aws && (self.profile.is_some() || self.region.is_some() || !self.aws_profiles.is_empty())
+    }
+
+    /// The wizard's data: what was named — a bundle, the demo, a cluster (with live AWS), or live
+    /// AWS alone. `None`: nothing was named (it connects to nothing unasked).
+    pub fn load_named(&self) -> Result<Option<Inventory>, UsageError> {
+        if self.named() {
+            return self.load().map(Some);
+        }
+        if !self.names_aws() {
+            return Ok(None);
+        }
+        let mut inv = Inventory { source: "live AWS".into(), ..Inventory::default() };
+        crate::sources::aws::load_live_blocking(&mut inv, &self.aws_args(), &crate::chain::CheckOptions::default());
+        Ok(Some(inv))
+    }
+
     /// IAM comes from live AWS: neither the demo nor a bundle brings it, and AWS is not switched off.
     pub fn reads_aws(&self) -> bool {
         !self.demo && self.bundle.is_none() && !self.no_aws

@@ -23,7 +23,8 @@ pub struct WizardArgs {
     /// target roles in it, then pass it to --answers
     #[arg(long, conflicts_with_all = ["answers", "out"])]
     pub init: bool,
-    /// Compare with what exists (`--demo`, `--bundle DIR`, or a cluster flag): a repair guide
+    /// Compare with what exists (`--demo`, `--bundle DIR`, a cluster flag, or live AWS alone with
+    /// `--profile`/`--region`): a repair guide, and the permissions boundary's document
     #[command(flatten)]
     pub source: super::SourceArgs,
 }
@@ -47,7 +48,11 @@ pub fn run(args: &WizardArgs, out: &mut dyn std::io::Write, err: &mut dyn std::i
     // What exists (`--demo`, `--bundle`, a cluster or account): the boundary's document comes from
     // it, and the repair guide compares against it.
     let s = &args.source;
-    let existing = if s.named() { Some(s.load()?) } else { None };
+    let existing = s.load_named()?;
+    // What could not be read (a denied IAM read…): the verification below says unknown there.
+    for w in existing.iter().flat_map(|inv| inv.warnings.iter().chain(&inv.iam_warnings)) {
+        let _ = writeln!(err, "arcscope: ⚠ {w}");
+    }
     let verification =
         verify::verify(&answers, &files, existing.as_ref()).map_err(|e| UsageError(format!("verification: {e}")))?;
     let color = false;
@@ -127,10 +132,11 @@ fn write_actions(out: &mut dyn std::io::Write, answers: &Answers, v: &verify::Ve
 
 /// `--init`: the answers the TUI form would start from, as a file to edit.
 fn init(args: &WizardArgs, out: &mut dyn std::io::Write) -> Result<i32, UsageError> {
-    let existing = if args.source.named() { args.source.load()? } else { crate::model::Inventory::default() };
+    let named = args.source.load_named()?;
+    let from = named.as_ref().map_or(String::new(), |inv| format!(" (pre-filled from {})", inv.source));
+    let existing = named.unwrap_or_default();
     let form = crate::wizard::form::WizardForm::new(&crate::wizard::form::Prefill::from_inventory(&existing));
     let text = form.to_toml().map_err(|e| UsageError(e.to_string()))?;
-    let from = if args.source.named() { format!(" (pre-filled from {})", existing.source) } else { String::new() };
     let _ = write!(
         out,
         "# arcscope wizard answers{from}: name each [[targets]] role and its preset (ecr-push, ecr-pull,\n# s3-read, s3-read-write with bucket, custom with policy), then\n#   arcscope wizard --answers THIS_FILE --out DIR\n{text}"

@@ -592,7 +592,10 @@ async fn read_live(inv: &mut crate::model::Inventory, args: &AwsArgs, opts: &cra
     let mut seen: std::collections::BTreeSet<(String, String)> = std::collections::BTreeSet::new();
     let mut unreadable: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for round in 1..=ROUNDS {
-        let wanted = chain_roles(inv, opts);
+        let mut wanted = chain_roles(inv, opts);
+        // The caller's own account is read even when no chain reaches it yet (no runners, or the
+        // wizard, which brings its roles itself): the roles view and a boundary's document need it.
+        wanted.entry(me.account.clone()).or_default();
         let mut progress = false;
         for (account, names) in wanted {
             let names: Vec<String> = names.into_iter().filter(|n| seen.insert((account.clone(), n.clone()))).collect();

@@ -333,7 +333,7 @@ fn role_actions(a: &Answers, inv: &Inventory, role: &Role, unchecked: &mut Vec<S
                             non_matching: vec![],
                             trust_grant: None,
                             notes: vec![format!(
-                                "the permissions boundary {arn} is not in the data: name the data that has it (a cluster flag with live AWS, --bundle) or put its JSON in aws.permissions_boundary_policy"
+                                "the permissions boundary {arn} is not in the data: read the account (--profile or --region), name a bundle that has it (--bundle), or put its JSON in aws.permissions_boundary_policy"
                             )],
                         },
                         _ => evaluate_action(&ActionRequest {
@@ -386,7 +386,10 @@ pub fn diff(a: &Answers, existing: &Inventory) -> Vec<String> {
             r.namespace
         ));
     }
+    // IAM-only data (an account read, an IAM dump) says nothing about the cluster.
+    let has_cluster = !existing.objects.is_empty();
     match existing.service_account(&r.namespace, &r.service_account) {
+        None if !has_cluster => {}
         None => {
             let elsewhere: Vec<String> =
                 existing.service_accounts_named(&r.service_account).map(|s| s.metadata.ns().to_string()).collect();
