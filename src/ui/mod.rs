@@ -933,9 +933,9 @@ fn draw_wizard(f: &mut Frame, app: &App, area: Rect, form: &crate::wizard::form:
                         v.actions.len() - failing,
                         v.actions.len()
                     )));
-                    for p in v.action_problems() {
+                    for p in &review.problems {
                         lines.push(Line::from(Span::styled(format!("    {}", p.headline), t.fg("error"))));
-                        for why in p.why {
+                        for why in &p.why {
                             lines.push(Line::from(Span::styled(format!("      {why}"), t.muted())));
                         }
                     }

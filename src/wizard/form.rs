@@ -102,6 +102,8 @@ pub struct Review {
     pub allowed: bool,
     /// The permissions boundary the roles get.
     pub boundary: Option<String>,
+    /// The verification's failing actions, grouped once (the review is drawn every frame).
+    pub problems: Vec<super::verify::ActionProblem>,
 }
 
 #[derive(Debug, Clone)]
@@ -384,7 +386,8 @@ impl WizardForm {
                 let files = generate(&a);
                 let verification = verify::verify(&a, &files, existing).unwrap_or_default();
                 let allowed = verification.allowed();
-                Review { files, verification, allowed, boundary: a.aws.permissions_boundary.clone() }
+                let problems = verification.action_problems();
+                Review { files, verification, allowed, boundary: a.aws.permissions_boundary.clone(), problems }
             });
         }
     }
