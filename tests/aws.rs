@@ -220,6 +220,44 @@ fn a_denied_account_read_falls_back_to_the_chains_roles_and_a_denied_role_read_i
     assert!(s.proxy.writes().is_empty());
 }
 
+/// No `--workflow`: the targets come from the base role's identity policy (`role/arc-runner-*`
+/// in the seed). The role-by-role fallback must find them as the full read does (R8: the
+/// pusher's trust lacks sts:TagSession), or the chains left read as all allowed.
+#[test]
+fn a_denied_account_read_without_a_workflow_finds_the_same_targets_or_says_unknown() {
+    let s = setup(3);
+    let check = || {
+        let args = ["check", "--kubeconfig", &s.kubeconfig, "--format", "json"];
+        arcscope(&args, &aws_env(&s.proxy.url, s.dir.path()))
+    };
+    let full = check();
+    assert_eq!(full.status.code(), Some(1), "the full read: the pusher hop is denied\n{}", common::stderr(&full));
+    assert!(summary(&full).iter().any(|c| c.contains("\"sts:TagSession\" \"implicit_deny\"")), "{:?}", summary(&full));
+
+    s.proxy.fault("GetAccountAuthorizationDetails", Fault::Deny);
+    let partial = check();
+    let err = common::stderr(&partial);
+    assert_eq!(summary(&partial), summary(&full), "role by role, the same verdicts\n{err}");
+    assert_eq!(partial.status.code(), Some(1), "{err}");
+    assert!(s.proxy.actions().iter().any(|a| a == "ListRoles"), "the roles that exist were listed");
+    let reads = s.proxy.actions().iter().filter(|a| *a == "GetRole").count();
+    assert!(reads < 10, "only the chains' roles are read, not the 3 fillers as well: {reads}");
+
+    // The role list denied too: the pattern's roles are unknown, never allowed.
+    s.proxy.fault("ListRoles", Fault::Deny);
+    let blind = check();
+    let err = common::stderr(&blind);
+    assert_eq!(blind.status.code(), Some(1), "{err}");
+    assert!(err.contains("iam:ListRoles denied"), "{err}");
+    let v: Value = serde_json::from_slice(&blind.stdout).unwrap();
+    let chains = v["chains"].as_array().unwrap();
+    assert!(!chains.iter().any(|c| c["verdict"] == "allow"), "nothing unread is allowed: {}", common::stdout(&blind));
+    let unknown = chains.iter().flat_map(|c| c["steps"].as_array().unwrap()).find(|s| s["decision"] == "unknown");
+    let unknown = unknown.expect("an unknown step");
+    assert_eq!(unknown["resource"], "arn:aws:iam::111122223333:role/arc-runner-*", "{unknown}");
+    assert!(s.proxy.writes().is_empty());
+}
+
 #[test]
 fn throttling_is_waited_out_and_reported() {
     let s = setup(0);

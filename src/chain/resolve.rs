@@ -288,7 +288,21 @@ fn resolve_subject(inv: &Inventory, s: Subject<'_>, opts: &CheckOptions) -> Vec<
         if !targets.is_empty() {
             return targets
                 .into_iter()
-                .map(|t| {
+                .map(|candidate| {
+                    let t = match candidate {
+                        Candidate::Role(arn) => arn,
+                        Candidate::Unlisted { pattern, account } => {
+                            let mut c = chain.clone();
+                            c.job = Some(format!("candidate targets {pattern} (the identity policy of {} allows sts:AssumeRole on them; no workflow given)", session.role.name));
+                            let why = format!(
+                                "account {account} was not read whole, so the roles {pattern} matches are unknown: allow iam:GetAccountAuthorizationDetails (or iam:ListRoles), or name the target with --workflow or --role-to-assume"
+                            );
+                            let principal = session.role.arn();
+                            c.steps.push(Step::new(hop_no, "identity policy", "sts:AssumeRole", &principal, &pattern).unknown(why));
+                            c.compute_verdict();
+                            return c;
+                        }
+                    };
                     let step = AwsStep { position: 0, name: None, uses: "aws-actions/configure-aws-credentials@v4".into(), major: Some(4), inputs: BTreeMap::from([("role-to-assume".to_string(), t.clone())]) };
                     let job = Job { id: "candidate".into(), name: None, runs_on: Vec::new(), id_token_write: false, aws_steps: vec![step] };
                     let w = Workflow { file: "identity policy".into(), name: None, jobs: Vec::new() };
@@ -306,7 +320,11 @@ fn resolve_subject(inv: &Inventory, s: Subject<'_>, opts: &CheckOptions) -> Vec<
 }
 
 /// Roles whose ARN an Allow statement for `sts:AssumeRole` in the caller's identity policies covers.
-fn candidate_targets(inv: &Inventory, caller: &RoleArn) -> Vec<String> {
+/// Where the target's account was not read whole (a role-by-role read after
+/// `GetAccountAuthorizationDetails` was denied), a role the statement names exactly is a candidate
+/// too, in or out of the data: it is read next, and if it cannot be, its hop says `unknown` —
+/// never left out, or the chains that remain would read as all allowed.
+fn candidate_targets(inv: &Inventory, caller: &RoleArn) -> Vec<Candidate> {
     let Some(role) = inv.role(&caller.arn()) else {
         return Vec::new();
     };
@@ -316,7 +334,8 @@ fn candidate_targets(inv: &Inventory, caller: &RoleArn) -> Vec<String> {
         .map(|(_, d)| d)
         .chain(role.attached.iter().filter_map(|a| inv.managed_policies.get(a)).map(|p| &p.doc))
         .collect();
-    inv.roles
+    let known: Vec<Candidate> = inv
+        .roles
         .values()
         .filter(|r| r.arn != role.arn)
         .filter(|r| {
@@ -330,6 +349,51 @@ fn candidate_targets(inv: &Inventory, caller: &RoleArn) -> Vec<String> {
                     })
             })
         })
-        .map(|r| r.arn.arn())
-        .collect()
+        .map(|r| Candidate::Role(r.arn.arn()))
+        .collect();
+    let mut targets = known;
+    for s in docs.iter().flat_map(|d| d.statements.iter()) {
+        let Some(res) = s.resource.as_ref().filter(|r| !r.negated) else { continue };
+        if s.effect != crate::iam::policy::Effect::Allow
+            || !crate::iam::eval::action_matches(&s.action, "sts:AssumeRole")
+        {
+            continue;
+        }
+        // In an account not read whole, the roles above are only those read. The account's
+        // role list (`iam:ListRoles`) names the rest a pattern matches; without it, a role named
+        // exactly is still a candidate, and a pattern (`role/ci-*`) stands as one whose hop says
+        // unknown.
+        for pattern in res.patterns.iter().filter(|p| *p != "*") {
+            let account = crate::iam::arn::parse(pattern).map(|a| a.account.to_string());
+            let Some(account) = account.filter(|a| !inv.iam_loaded(a)) else { continue };
+            let mut add = |c: Candidate| {
+                if c != Candidate::Role(role.arn.arn()) && !targets.contains(&c) {
+                    targets.push(c);
+                }
+            };
+            match (inv.listed_roles.get(&account), RoleArn::parse(pattern)) {
+                (Some(listed), _) => {
+                    for arn in listed.iter().filter(|a| crate::iam::condition::arn_like(pattern, a)) {
+                        add(Candidate::Role(arn.clone()));
+                    }
+                }
+                (None, Some(arn)) => add(Candidate::Role(arn.arn())),
+                (None, None) if crate::iam::arn::is_account_id(&account) => {
+                    add(Candidate::Unlisted { pattern: pattern.clone(), account })
+                }
+                (None, None) => {}
+            }
+        }
+    }
+    targets
 }
+
+/// A role a base role may try to assume, by its identity policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Candidate {
+    /// A role by its ARN (in the data, or named exactly in an account not read whole).
+    Role(String),
+    /// A pattern (`role/ci-*`) in an account not read whole: the roles it matches are unknown.
+    Unlisted { pattern: String, account: String },
+}
+

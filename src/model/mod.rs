@@ -59,6 +59,9 @@ pub struct Inventory {
     pub managed_policies: BTreeMap<String, ManagedPolicy>,
     /// Accounts whose full authorization details were loaded.
     pub iam_accounts: BTreeSet<String>,
+    /// Accounts not read whole whose role list was (`aws iam list-roles`): the ARN of every
+    /// role in them, so a policy's `role/ci-*` can be matched to the roles that exist.
+    pub listed_roles: BTreeMap<String, BTreeSet<String>>,
     pub oidc_providers: Vec<OidcProvider>,
     /// `get-open-id-connect-provider` outputs by URL (no ARN in that output).
     pub oidc_client_ids_by_url: BTreeMap<String, Vec<String>>,
@@ -206,6 +209,7 @@ impl Inventory {
         self.roles.extend(other.roles);
         self.managed_policies.extend(other.managed_policies);
         self.iam_accounts.extend(other.iam_accounts);
+        self.listed_roles.extend(other.listed_roles);
         self.oidc_providers.extend(other.oidc_providers);
         self.oidc_client_ids_by_url.extend(other.oidc_client_ids_by_url);
         self.scps.extend(other.scps);

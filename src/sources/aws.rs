@@ -357,6 +357,34 @@ pub async fn authorization_details(aws: &Aws) -> Result<Value, ReadError> {
     )
 }
 
+/// Every role of the account, as `aws iam list-roles` prints them (every page).
+async fn list_roles(aws: &Aws) -> Result<Value, ReadError> {
+    let mut roles = Vec::new();
+    let mut marker: Option<String> = None;
+    let mut seen: Vec<String> = Vec::new();
+    for _ in 0..MAX_PAGES {
+        let out = aws
+            .iam
+            .list_roles()
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| read_error("iam:ListRoles", "roles", e))?;
+        roles.extend(out.roles().iter().map(|r| {
+            json!({"Path": r.path(), "RoleName": r.role_name(), "RoleId": r.role_id(), "Arn": r.arn(),
+                "CreateDate": date(Some(r.create_date())), "MaxSessionDuration": r.max_session_duration()})
+        }));
+        match out.marker().filter(|_| out.is_truncated()) {
+            Some(m) if !seen.iter().any(|s| s == m) => {
+                seen.push(m.to_string());
+                marker = Some(m.to_string());
+            }
+            _ => break,
+        }
+    }
+    Ok(json!({ "Roles": roles }))
+}
+
 /// `GetRole` as the AWS CLI prints its `Role` (with MaxSessionDuration, which the authorization
 /// details lack).
 async fn role_json(aws: &Aws, name: &str) -> Result<Value, ReadError> {
@@ -486,6 +514,13 @@ pub async fn load_account(aws: &Aws, account: &str, roles: &[String]) -> (Accoun
         }
         Err(e) => {
             load.warnings.push(format!("account {account}: {e}; reading the chains' roles one by one"));
+            // Which roles exist, so the roles an identity policy names by pattern are found.
+            match list_roles(aws).await {
+                Ok(doc) => load.documents.push((format!("iam/{account}/list-roles.json"), doc)),
+                Err(e) => load.warnings.push(format!(
+                    "account {account}: {e}; the roles an identity policy names by pattern (role/ci-*) stay unknown"
+                )),
+            }
             false
         }
     };
@@ -533,7 +568,8 @@ pub fn chain_roles(inv: &crate::model::Inventory, opts: &crate::chain::CheckOpti
     let chains = crate::chain::resolve_all(inv, opts).unwrap_or_default();
     let mut by_account: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for step in chains.iter().flat_map(|c| c.steps.iter()) {
-        if let Some(arn) = crate::iam::arn::RoleArn::parse(&step.resource) {
+        // A pattern (`role/ci-*`, a candidate from a partial read) names no role to read.
+        if let Some(arn) = crate::iam::arn::RoleArn::parse(&step.resource).filter(|a| !a.name.contains(['*', '?'])) {
             let names = by_account.entry(arn.account.clone()).or_default();
             if !names.contains(&arn.name) {
                 names.push(arn.name.clone());
@@ -562,6 +598,7 @@ pub fn forget_iam(inv: &mut crate::model::Inventory) {
     inv.roles.clear();
     inv.managed_policies.clear();
     inv.iam_accounts.clear();
+    inv.listed_roles.clear();
     inv.oidc_providers.clear();
     inv.oidc_client_ids_by_url.clear();
     inv.aws_documents.clear();

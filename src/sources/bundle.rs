@@ -256,6 +256,16 @@ fn classify(inv: &mut Inventory, file: &str, mut doc: Value) -> Result<bool, Bun
         }
         return Ok(true);
     }
+    if let Some(list) = doc.get("Roles").and_then(Value::as_array) {
+        // `aws iam list-roles`: which roles exist (their policies are read elsewhere).
+        for (i, r) in list.iter().enumerate() {
+            let arn = s(r, "Arn").and_then(crate::iam::arn::RoleArn::parse).ok_or_else(|| {
+                err(file, format!("Roles[{i}]: no role ARN (`Arn`); `aws iam list-roles` output names each role's"))
+            })?;
+            inv.listed_roles.entry(arn.account.clone()).or_default().insert(arn.arn());
+        }
+        return Ok(true);
+    }
     if let Some(list) = doc.get("OpenIDConnectProviderList").and_then(Value::as_array) {
         for p in list {
             if let Some(arn) = s(p, "Arn")
