@@ -4,6 +4,8 @@
 
 use ratatui::crossterm::event::{self, Event, KeyEventKind};
 use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::app::App;
@@ -37,6 +39,80 @@ pub fn osc52(text: &str) -> String {
     out
 }
 
+/// Signals the loop answers. The first four restore the terminal and end arcscope with the
+/// signal's own status; SIGTSTP (`kill -TSTP`, or `ctrl-z`, which raw mode delivers as a key)
+/// leaves the alternate screen and raw mode before stopping, and comes back on SIGCONT.
+const ENDING: &[i32] = &[
+    signal_hook::consts::SIGTERM,
+    signal_hook::consts::SIGHUP,
+    signal_hook::consts::SIGINT,
+    signal_hook::consts::SIGQUIT,
+];
+
+/// The longest the loop sleeps, so a signal is answered within this.
+const SIGNAL_WAKE: Duration = Duration::from_millis(100);
+
+/// Signal flags, set by the handlers (which only store) and read by the loop.
+struct Signals {
+    ending: Vec<(i32, Arc<AtomicBool>)>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Signals {
+    fn register() -> std::io::Result<Signals> {
+        let mut ending = Vec::new();
+        for &sig in ENDING {
+            let flag = Arc::new(AtomicBool::new(false));
+            signal_hook::flag::register(sig, flag.clone())?;
+            ending.push((sig, flag));
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        signal_hook::flag::register(signal_hook::consts::SIGTSTP, stop.clone())?;
+        Ok(Signals { ending, stop })
+    }
+
+    fn ending(&self) -> Option<i32> {
+        self.ending.iter().find(|(_, f)| f.load(Ordering::Relaxed)).map(|(s, _)| *s)
+    }
+}
+
+/// The terminal modes arcscope sets: on at start and after a resume, off on every exit.
+fn enter_modes(mouse: bool) -> std::io::Result<()> {
+    use ratatui::crossterm::event::{EnableBracketedPaste, EnableMouseCapture};
+    use ratatui::crossterm::execute;
+    execute!(std::io::stdout(), EnableBracketedPaste)?;
+    if mouse {
+        execute!(std::io::stdout(), EnableMouseCapture)?;
+    }
+    Ok(())
+}
+
+fn leave_modes(mouse: bool) {
+    use ratatui::crossterm::event::{DisableBracketedPaste, DisableMouseCapture};
+    use ratatui::crossterm::execute;
+    if mouse {
+        let _ = execute!(std::io::stdout(), DisableMouseCapture);
+    }
+    // The cursor's visibility is the terminal's, not the alternate screen's: show it again.
+    let _ = execute!(std::io::stdout(), DisableBracketedPaste, ratatui::crossterm::cursor::Show);
+}
+
+/// Stop as SIGTSTP would, with the terminal as the shell expects it; on SIGCONT take it back.
+fn suspend(terminal: &mut ratatui::DefaultTerminal, mouse: bool) -> std::io::Result<()> {
+    leave_modes(mouse);
+    ratatui::restore();
+    signal_hook::low_level::emulate_default_handler(signal_hook::consts::SIGTSTP)?;
+    // Continued: raw mode and the alternate screen again, cleared, and a fresh terminal whose
+    // empty previous frame makes the next draw a full one (`Terminal::clear` would ask the
+    // terminal where its cursor is, and not every terminal answers).
+    use ratatui::crossterm::terminal::{Clear, ClearType, EnterAlternateScreen, enable_raw_mode};
+    enable_raw_mode()?;
+    ratatui::crossterm::execute!(std::io::stdout(), EnterAlternateScreen, Clear(ClearType::All))?;
+    enter_modes(mouse)?;
+    *terminal = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()))?;
+    Ok(())
+}
+
 /// Run the UI until quit. `live`: the cluster to watch (and whose runner logs to follow).
 pub fn run(
     mut app: App,
@@ -44,36 +120,47 @@ pub fn run(
     live: Option<crate::sources::cluster::LiveArgs>,
     aws: Option<crate::sources::aws::AwsArgs>,
 ) -> std::io::Result<()> {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
+    let signals = Signals::register()?;
     let (tx, rx) = std::sync::mpsc::channel();
     if let Some(args) = &live {
         crate::sources::watch::spawn(args.clone(), app.generation, tx.clone());
     }
     let mut following: Option<(crate::sources::logstream::LogTarget, Arc<AtomicBool>)> = None;
-    use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture};
-    use ratatui::crossterm::execute;
     let mut terminal = ratatui::init();
-    if mouse {
-        // ratatui's panic hook restores raw mode and the screen; mouse capture must go too.
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let _ = execute!(std::io::stdout(), DisableMouseCapture);
-            previous(info);
-        }));
-        execute!(std::io::stdout(), EnableMouseCapture)?;
-    }
+    // ratatui's panic hook restores raw mode and the screen; paste and mouse modes must go too.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        leave_modes(mouse);
+        previous(info);
+    }));
+    let mut ended_by = None;
     let result = (|| -> std::io::Result<()> {
+        enter_modes(mouse)?;
         let mut dirty = true;
         let mut last_draw = Instant::now() - FRAME;
         let mut last_tick = Instant::now();
         loop {
+            if let Some(sig) = signals.ending() {
+                ended_by = Some(sig);
+                return Ok(());
+            }
+            if signals.stop.swap(false, Ordering::Relaxed) || std::mem::take(&mut app.suspend) {
+                suspend(&mut terminal, mouse)?;
+                dirty = true;
+            }
             if dirty && last_draw.elapsed() >= FRAME {
                 let size = terminal.size()?;
                 crate::ui::layout(&mut app, ratatui::layout::Rect::new(0, 0, size.width, size.height));
                 terminal.draw(|f| crate::ui::draw(f, &app))?;
                 last_draw = Instant::now();
                 dirty = false;
+                // A question just drawn: what was typed or pasted before it is not an answer.
+                if app.confirming() && !app.confirm_armed {
+                    while event::poll(Duration::ZERO)? {
+                        let _ = event::read()?;
+                    }
+                    app.confirm_armed = true;
+                }
             }
             if let Some(text) = app.clipboard.take() {
                 let mut out = std::io::stdout();
@@ -148,18 +235,22 @@ pub fn run(
             } else {
                 TICK.saturating_sub(last_tick.elapsed())
             };
-            let wait = if live.is_some() || aws.is_some() { wait.min(LIVE_WAKE) } else { wait };
+            let wait = if live.is_some() || aws.is_some() { wait.min(LIVE_WAKE) } else { wait.min(SIGNAL_WAKE) };
             if event::poll(wait)? {
                 // Drain everything pending before the next frame.
                 loop {
+                    let was_confirming = app.confirming();
                     match event::read()? {
                         Event::Key(k) if k.kind != KeyEventKind::Release => app.handle_key(&k),
+                        Event::Paste(text) => app.handle_paste(&text),
                         Event::Mouse(m) => app.handle_mouse(&m),
                         Event::Resize(..) => {}
                         _ => {}
                     }
                     dirty = true;
-                    if app.quit || !event::poll(Duration::ZERO)? {
+                    // A key that asked a question: draw it before reading on.
+                    let asked = !was_confirming && app.confirming();
+                    if app.quit || asked || app.suspend || !event::poll(Duration::ZERO)? {
                         break;
                     }
                 }
@@ -169,10 +260,12 @@ pub fn run(
     if let Some((_, stop)) = following {
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
     }
-    if mouse {
-        let _ = execute!(std::io::stdout(), DisableMouseCapture);
-    }
+    leave_modes(mouse);
     ratatui::restore();
+    if let Some(sig) = ended_by {
+        // The terminal is back as it was: end as the signal would have, for the shell.
+        signal_hook::low_level::emulate_default_handler(sig)?;
+    }
     result
 }
 

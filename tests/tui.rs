@@ -689,3 +689,41 @@ fn a_scale_sets_placeholder_chain_follows_its_last_runner_going_and_coming() {
     }
     assert!(!subjects(&a).contains(&set.to_string()), "a runner again: no placeholder");
 }
+
+/// An 8 KB paste into `/` is one change, capped, compiled once (#12.4); an invalid pattern is
+/// an error in the prompt; the terminal answers esc and q at once after it.
+#[test]
+fn a_big_paste_into_the_filter_is_capped_and_a_bad_regex_is_an_error_in_the_prompt() {
+    let big = format!("\x1b[200~{}\x1b[201~", "arc-runner|".repeat(800));
+    let started = std::time::Instant::now();
+    let keys = [(":runners\r", 300), ("/", 200), (big.as_str(), 1500), ("\x1b", 200), ("/", 200)];
+    let keys: Vec<(&str, u64)> = keys
+        .into_iter()
+        .chain([("\x1b[200~runner-(x\x1b[201~", 500), ("\r", 300), ("\x1b", 200), ("q", 300)])
+        .collect();
+    let (status, raw) = common::pty("--demo", &[], (24, 100), 1500, &keys, |_| {});
+    assert!(status.success(), "{raw}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30), "no freeze: {:?}", started.elapsed());
+    let frames = common::screens(&raw, 24, 100);
+    assert!(
+        frames.iter().any(|f| f.contains("at most 1024 characters")),
+        "the cap is said: {:?}",
+        frames.iter().rfind(|f| f.contains("arc-runner|"))
+    );
+    let bad = frames.iter().find(|f| f.contains("runner-(x")).expect("the pasted pattern in the prompt");
+    assert!(bad.contains("✘ invalid regex: unclosed group"), "{bad}");
+    assert!(frames.iter().any(|f| f.contains("fix the pattern, or esc")), "enter keeps an invalid pattern open");
+}
+
+#[test]
+fn a_paste_in_normal_mode_runs_no_command_and_goes_into_the_command_line_when_open() {
+    let mut a = app();
+    keys(&mut a, ":runners\n");
+    a.handle_paste("qGy:q");
+    assert!(!a.quit, "a pasted q or :q does not quit");
+    assert_eq!(a.view().title(), "runners", "nor moves");
+    keys(&mut a, ":");
+    a.handle_paste("sa\n");
+    keys(&mut a, "\n");
+    assert_eq!(a.view().title(), "serviceaccounts", "pasted text is the command line's, its newline a space");
+}

@@ -466,6 +466,34 @@ fn a_scripted_live_tui_session_over_every_view_sends_only_gets() {
     assert!(writes.is_empty(), "default mode sends only GETs and never reads Secrets: {writes:?}");
 }
 
+/// A paste is text, never keys; type-ahead queued before the question is not an answer (#12.2).
+/// Bracketed paste (`ESC [200~ … ESC [201~`) is what a terminal sends once arcscope enables it.
+#[test]
+fn a_paste_or_type_ahead_never_fires_or_confirms_the_probe_and_a_real_p_then_y_does() {
+    let server = ApiServer::seeded();
+    let paste = "\x1b[200~see the Python docs, then type y\x1b[201~";
+    // The paste in the chain view, then "Py" in one write (type-ahead), then esc cancels.
+    let raw = tui_session(&server, "--allow-live-probe", &[":chain\r", paste, "Py", "\x1b", "q"]);
+    let frames = common::screens(&raw, 40, 140);
+    let seen = |text: &str| frames.iter().any(|f| f.contains(text));
+    assert!(seen("paste ignored"), "the paste was named, not run");
+    assert!(seen("confirm: this creates things"), "P asked the question");
+    let last = frames.iter().rev().find(|f| f.contains("probe")).cloned().unwrap_or_default();
+    assert!(last.contains("probe cancelled: nothing was sent"), "the queued y did not answer it: {last}");
+    assert!(server.writes_or_secrets().is_empty(), "no write: {:?}", server.writes_or_secrets());
+
+    // A paste while the question is open is not an answer either.
+    let raw = tui_session(&server, "--allow-live-probe", &[":chain\r", "P", "\x1b[200~y\x1b[201~", "n", "q"]);
+    assert!(common::screens(&raw, 40, 140).iter().any(|f| f.contains("a paste is not an answer")));
+    assert!(server.writes_or_secrets().is_empty(), "no write: {:?}", server.writes_or_secrets());
+
+    // A real P, then a real y after the question is on screen: one TokenRequest.
+    tui_session(&server, "--allow-live-probe", &[":chain\r", "P", "y", "q"]);
+    let writes = server.writes_or_secrets();
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    assert!(writes[0].target.ends_with("/serviceaccounts/arc-runner-irsa/token"), "{writes:?}");
+}
+
 #[test]
 fn the_probe_flag_without_a_confirmation_sends_nothing_and_a_confirmation_sends_one_token_request() {
     let server = ApiServer::seeded();

@@ -1,6 +1,7 @@
 //! The application: state, the actions that change it, and the keymap. No terminal here —
 //! `ui/` draws an `&App`, `tui.rs` runs the loop.
 
+pub mod filter;
 pub mod keymap;
 pub mod state;
 

@@ -13,6 +13,7 @@ use crate::model::Inventory;
 use crate::ui::theme::Theme;
 
 use super::Action;
+use super::filter::{Filter, MAX_PATTERN, paste_text};
 use super::keymap::{Context, Keymap};
 
 /// The list views and the chain view (k9s "resources").
@@ -212,6 +213,17 @@ pub struct App {
     stream_source: Option<(u64, String)>,
     /// Events held while frozen, applied on thaw.
     held: Vec<crate::sources::watch::StoreEvent>,
+    /// The current table's filter, compiled once per change of its pattern (the frames that
+    /// highlight matches read it); `Err`: why the pattern cannot be used, shown in the prompt.
+    pub filter: Result<Option<Filter>, String>,
+    /// The confirmation on screen has been drawn and the input queued before it discarded: only
+    /// a key pressed after this answers it (a paste or type-ahead never does).
+    pub confirm_armed: bool,
+    /// `ctrl-z`: the terminal loop suspends arcscope as SIGTSTP would (raw mode delivers the key,
+    /// not the signal).
+    pub suspend: bool,
+    /// A word beside the prompt's text (a paste that was cut), until the next key.
+    pub prompt_note: Option<String>,
 }
 
 struct Replay {
@@ -325,6 +337,10 @@ impl App {
             probe: None,
             wizard: None,
             held: Vec::new(),
+            filter: Ok(None),
+            confirm_armed: false,
+            suspend: false,
+            prompt_note: None,
         };
         app.compute_reach();
         if let Some(r) = &app.replay {
@@ -384,6 +400,7 @@ impl App {
             self.inv.roles = fresh.roles;
             self.inv.managed_policies = fresh.managed_policies;
             self.inv.iam_accounts = fresh.iam_accounts;
+            self.inv.listed_roles = fresh.listed_roles;
             self.inv.oidc_providers = fresh.oidc_providers;
             self.inv.oidc_client_ids_by_url = fresh.oidc_client_ids_by_url;
             self.inv.aws_documents = fresh.aws_documents;
@@ -722,24 +739,14 @@ impl App {
         }
     }
 
-    /// Filter (regex, `!` inverts; a bad regex matches literally) and sort the visible rows.
+    /// Filter (regex, `!` inverts; an invalid one is an error in the prompt and filters nothing)
+    /// and sort the visible rows. The pattern is compiled here, once per change.
     pub fn apply_filter(&mut self) {
         let st = self.table_state();
-        let (invert, pattern) = match st.filter.strip_prefix('!') {
-            Some(p) => (true, p.to_string()),
-            None => (false, st.filter.clone()),
-        };
-        let re = if pattern.is_empty() {
-            None
-        } else {
-            Regex::new(&format!("(?i){pattern}")).or_else(|_| Regex::new(&regex::escape(&pattern))).ok()
-        };
-        let mut visible: Vec<usize> = (0..self.table.rows.len())
-            .filter(|&i| match &re {
-                None => true,
-                Some(re) => self.table.rows[i].cells.iter().any(|c| re.is_match(c)) != invert,
-            })
-            .collect();
+        self.filter = Filter::compile(&st.filter);
+        let filter = self.filter.as_ref().ok().and_then(Option::as_ref);
+        let mut visible: Vec<usize> =
+            (0..self.table.rows.len()).filter(|&i| filter.is_none_or(|f| f.keeps(&self.table.rows[i].cells))).collect();
         if let Some((col, rev)) = st.sort {
             let rows = &self.table.rows;
             visible.sort_by(|&a, &b| {
@@ -757,16 +764,45 @@ impl App {
         st.selected = st.selected.min(len.saturating_sub(1));
     }
 
-    pub fn filter_regex(&self) -> Option<(Regex, bool)> {
-        let f = self.table_state().filter;
-        let (invert, p) = match f.strip_prefix('!') {
-            Some(p) => (true, p.to_string()),
-            None => (false, f),
-        };
-        if p.is_empty() {
-            return None;
+    /// The compiled filter of the table on screen (matches are highlighted).
+    pub fn filter_regex(&self) -> Option<(&Regex, bool)> {
+        self.filter.as_ref().ok().and_then(Option::as_ref).map(|f| (&f.regex, f.invert))
+    }
+
+    /// A bracketed paste: text for the input that has focus (the command line, the filter, a
+    /// wizard field), never commands. Outside an input it is dropped with a word.
+    pub fn handle_paste(&mut self, text: &str) {
+        use tui_input::InputRequest;
+        let text = paste_text(text);
+        match &mut self.mode {
+            Mode::Command(input) | Mode::Filter(input) => {
+                let room = MAX_PATTERN.saturating_sub(input.value().chars().count());
+                let cut = text.chars().count() > room;
+                for c in text.chars().take(room) {
+                    input.handle(InputRequest::InsertChar(c));
+                }
+                if let Mode::Filter(input) = &self.mode {
+                    let v = input.value().to_string();
+                    self.table_state_mut().filter = v;
+                    self.apply_filter();
+                }
+                if cut {
+                    self.prompt_note = Some(format!("the paste was cut: at most {MAX_PATTERN} characters are used"));
+                }
+            }
+            Mode::Wizard(form) => form.paste(&text),
+            Mode::ConfirmProbe(_) => {
+                self.status = Some("a paste is not an answer: press y to send, any other key cancels".into())
+            }
+            Mode::Normal | Mode::Help | Mode::Text { .. } => {
+                self.status = Some("paste ignored: it is text for : or /, never keys".into())
+            }
         }
-        Regex::new(&format!("(?i){p}")).or_else(|_| Regex::new(&regex::escape(&p))).ok().map(|r| (r, invert))
+    }
+
+    /// A confirmation is on screen.
+    pub fn confirming(&self) -> bool {
+        matches!(self.mode, Mode::ConfirmProbe(_))
     }
 
     fn push(&mut self, v: View) {
@@ -1002,6 +1038,7 @@ impl App {
                 // The STS calls need live AWS (IAM read live this session).
                 plan.aws = self.inv.caller.is_some();
                 self.mode = Mode::ConfirmProbe(plan);
+                self.confirm_armed = false;
             }
             Err(e) => self.status = Some(format!("no probe: {e}")),
         }
@@ -1267,6 +1304,7 @@ impl App {
     pub fn handle_mode_key(&mut self, key: &ratatui::crossterm::event::KeyEvent) -> bool {
         use ratatui::crossterm::event::KeyCode;
         use tui_input::backend::crossterm::EventHandler;
+        self.prompt_note = None;
         match &mut self.mode {
             Mode::Normal => false,
             Mode::Help => {
@@ -1285,10 +1323,15 @@ impl App {
                 true
             }
             Mode::ConfirmProbe(_) => {
+                // Input that was queued before the question was drawn is not an answer.
+                if !self.confirm_armed {
+                    return true;
+                }
                 let Mode::ConfirmProbe(plan) = std::mem::replace(&mut self.mode, Mode::Normal) else {
                     unreachable!("matched above")
                 };
-                if key.code == KeyCode::Char('y') {
+                self.confirm_armed = false;
+                if key.code == KeyCode::Char('y') && key.kind == ratatui::crossterm::event::KeyEventKind::Press {
                     self.status = Some(format!("probing {} …", plan.subject));
                     self.probe_request = Some(plan.confirm());
                 } else {
@@ -1334,7 +1377,13 @@ impl App {
                         self.table_state_mut().filter.clear();
                         self.apply_filter();
                     }
+                    KeyCode::Enter if self.filter.is_err() => {
+                        self.status = Some("fix the pattern, or esc to clear it".into());
+                    }
                     KeyCode::Enter => self.mode = Mode::Normal,
+                    KeyCode::Char(_) if input.value().chars().count() >= MAX_PATTERN => {
+                        self.prompt_note = Some(format!("at most {MAX_PATTERN} characters are used"));
+                    }
                     _ => {
                         input.handle_event(&ratatui::crossterm::event::Event::Key(*key));
                         let v = input.value().to_string();
@@ -1352,6 +1401,10 @@ impl App {
         use ratatui::crossterm::event::{KeyCode, KeyModifiers};
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
             self.quit = true;
+            return;
+        }
+        if key.code == KeyCode::Char('z') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            self.suspend = true;
             return;
         }
         if self.handle_mode_key(key) {

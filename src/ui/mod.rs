@@ -216,7 +216,7 @@ fn draw_table(f: &mut Frame, app: &App, area: Rect) {
     }
     let offset = table_offset(app, area);
     let filter = app.filter_regex();
-    let re = filter.as_ref().filter(|(_, inv)| !inv).map(|(r, _)| r);
+    let re = filter.filter(|(_, inv)| !inv).map(|(r, _)| r);
     let verdict_col = app.table.columns.iter().position(|c| *c == "VERDICT" || *c == "STATUS" || *c == "TAGSESSION");
     let rows: Vec<TRow> = visible
         .iter()
@@ -731,35 +731,45 @@ fn draw_logs(f: &mut Frame, app: &App, area: Rect, full: bool) {
 
 fn draw_status(f: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
-    let line = match &app.mode {
-        Mode::Command(input) => {
-            Line::from(vec![Span::styled(":", t.fg("accent")), Span::raw(input.value().to_string())])
-        }
-        Mode::Filter(input) => {
-            Line::from(vec![Span::styled("/", t.fg("accent")), Span::raw(input.value().to_string())])
-        }
-        _ => {
-            let warnings = app.all_warnings();
-            match (&app.status, warnings.first()) {
-                (Some(s), _) => Line::from(Span::styled(s.clone(), t.fg("accent"))),
-                (None, Some(w)) => {
-                    let more = match warnings.len() {
-                        1 => String::new(),
-                        n => format!(" (+{} more: :warnings)", n - 1),
-                    };
-                    Line::from(Span::styled(format!("⚠ {w}{more}"), t.fg("warning")))
-                }
-                (None, None) => Line::from(""),
-            }
-        }
-    };
-    f.render_widget(Paragraph::new(line), area);
     if let Mode::Command(input) | Mode::Filter(input) = &app.mode {
-        let x = area.x + 1 + input.visual_cursor() as u16;
+        let (sigil, error) = match &app.mode {
+            Mode::Filter(_) => ("/", app.filter.as_ref().err()),
+            _ => (":", None),
+        };
+        // The error (or a note) stays in view; the text scrolls to keep the cursor in the rest.
+        let tail = match (error, &app.prompt_note) {
+            (Some(e), _) => Some((format!("  ✘ {e}"), t.fg("error"))),
+            (None, Some(n)) => Some((format!("  {n}"), t.fg("warning"))),
+            (None, None) => None,
+        };
+        let tail_width = tail.as_ref().map_or(0, |(s, _)| s.chars().count());
+        let room = (area.width as usize).saturating_sub(1 + tail_width).max(1);
+        let scroll = input.visual_scroll(room);
+        let shown: String = input.value().chars().skip(scroll).take(room).collect();
+        let mut spans = vec![Span::styled(sigil, t.fg("accent")), Span::raw(shown)];
+        if let Some((text, style)) = tail {
+            spans.push(Span::styled(text, style));
+        }
+        f.render_widget(Paragraph::new(Line::from(spans)), area);
+        let x = area.x + 1 + input.visual_cursor().saturating_sub(scroll) as u16;
         if x < area.x + area.width {
             f.set_cursor_position((x, area.y));
         }
+        return;
     }
+    let warnings = app.all_warnings();
+    let line = match (&app.status, warnings.first()) {
+        (Some(s), _) => Line::from(Span::styled(s.clone(), t.fg("accent"))),
+        (None, Some(w)) => {
+            let more = match warnings.len() {
+                1 => String::new(),
+                n => format!(" (+{} more: :warnings)", n - 1),
+            };
+            Line::from(Span::styled(format!("⚠ {w}{more}"), t.fg("warning")))
+        }
+        (None, None) => Line::from(""),
+    };
+    f.render_widget(Paragraph::new(line), area);
 }
 
 fn draw_hints(f: &mut Frame, app: &App, area: Rect) {

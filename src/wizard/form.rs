@@ -421,6 +421,23 @@ impl WizardForm {
 
     /// One key. `false`: leave the wizard. `existing`: the cluster or bundle on screen, if any
     /// (the review checks against it: the boundary's document, the repair guide).
+    /// A bracketed paste (one line, control characters already spaces): into the focused text
+    /// field, or the output directory on the review page; a choice field takes no paste.
+    pub fn paste(&mut self, text: &str) {
+        use tui_input::InputRequest;
+        let input = if self.page == 4 {
+            Some(&mut self.out_dir)
+        } else {
+            self.focused_mut().filter(|f| f.kind == Kind::Text).map(|f| &mut f.input)
+        };
+        if let Some(input) = input {
+            for c in text.chars() {
+                input.handle(InputRequest::InsertChar(c));
+            }
+            self.validate();
+        }
+    }
+
     pub fn handle(&mut self, key: &KeyEvent, existing: Option<&Inventory>) -> bool {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match (key.code, ctrl) {

@@ -113,7 +113,7 @@ pub fn verdict_summary(o: &Output) -> Vec<String> {
 
 /// The screens a terminal would have shown for `raw` pty output (a small VT model: cursor
 /// positioning, erase, text; colours ignored), one snapshot per frame (ratatui hides the cursor at
-/// the end of each). ratatui writes only the cells that changed, so a phrase is only findable on
+/// the end of each, or shows it where a prompt has it). ratatui writes only the cells that changed, so a phrase is only findable on
 /// the screen, not in the byte stream.
 pub fn screens(raw: &str, rows: usize, cols: usize) -> Vec<String> {
     let mut grid = vec![vec![' '; cols]; rows];
@@ -150,7 +150,8 @@ pub fn screens(raw: &str, rows: usize, cols: usize) -> Vec<String> {
                                 line[c.min(cols)..].iter_mut().for_each(|x| *x = ' ');
                             }
                         }
-                        'l' if params == "?25" => out.push(snapshot(&grid)),
+                        // The end of a frame: ratatui hides the cursor, or shows it at a prompt.
+                        'l' | 'h' if params == "?25" => out.push(snapshot(&grid)),
                         _ => {}
                     }
                 }
