@@ -514,3 +514,36 @@ fn the_probe_flag_without_a_confirmation_sends_nothing_and_a_confirmation_sends_
     assert!(screen.contains("token issued for system:serviceaccount:arc-runners:arc-runner-irsa"), "{screen}");
     assert!(!screen.contains("eyJ"), "the token itself is never shown");
 }
+
+/// A server that answers every watch with 410 Gone, or ends every watch at once, is relisted
+/// and rewatched with backoff, not in a hot loop (#12.3: 2,135 requests in 20 s before); the
+/// header says `relisting N` / `reconnecting N`, not "watching".
+#[test]
+fn a_watch_gone_forever_or_ending_at_once_backs_off_and_says_so() {
+    use common::apiserver::Fault;
+    let runs: Vec<_> = [(Fault::GoneForever, "relisting"), (Fault::WatchEndsAtOnce, "reconnecting")]
+        .into_iter()
+        .map(|(fault, word)| {
+            std::thread::spawn(move || {
+                let server = ApiServer::seeded();
+                server.set_fault(fault.clone());
+                let dir = tempfile::tempdir().unwrap();
+                let kc = server.kubeconfig(dir.path());
+                let env = vec![("HOME".to_string(), dir.path().display().to_string())];
+                let args = format!("--kubeconfig {} --no-aws", kc.display());
+                let (status, raw) = common::pty(&args, &env, (30, 200), 20_000, &[("q", 300)], |_| {});
+                assert!(status.success(), "{fault:?}");
+                let requests = server.requests().len();
+                eprintln!("{fault:?}: {requests} requests in 20 s");
+                assert!(requests <= 150, "{fault:?}: {requests} requests in 20 s");
+                let frames = common::screens(&raw, 30, 200);
+                let header = frames.iter().rev().find(|f| f.contains("arcscope")).unwrap().lines().next().unwrap();
+                assert!(header.contains(word), "{fault:?}: the header says it: {header}");
+                assert!(!header.contains("watching 7 kinds"), "{fault:?}: {header}");
+            })
+        })
+        .collect();
+    for r in runs {
+        r.join().unwrap();
+    }
+}

@@ -1,8 +1,10 @@
 //! Live updates: list, then watch from the list's `resourceVersion`, for the kinds the chains
 //! depend on (pods, service accounts, ARC's kinds) and the events of those objects. Events go to the UI's store over a
 //! channel, tagged with a generation so a view switch or a new connection drops stale ones.
-//! A `410 Gone` (expired resourceVersion) relists; a dropped stream rewatches from the last
-//! version seen (bookmarks keep it fresh), with backoff. GET only, through the read-only guard.
+//! A `410 Gone` (expired resourceVersion) relists — at once the first time, with backoff when
+//! the server answers 410 again and again (the header says `relisting N`); a dropped stream, or
+//! one that ends at once with nothing, rewatches from the last version seen (bookmarks keep it
+//! fresh), with the same backoff. GET only, through the read-only guard.
 
 use futures::TryStreamExt;
 use http::Request;
@@ -146,13 +148,33 @@ pub(crate) fn failed_attempt(send: &dyn Fn(Change) -> bool, failures: &mut u32) 
     send(Change::State(format!("reconnecting {failures}")))
 }
 
-/// Backoff before a reconnect after `failures` failures: none, then 1 s, 2 s, 4 s … capped at 30 s.
+/// Backoff before a reconnect after `failures` failures: none, then about 1 s, 2 s, 4 s …
+/// capped at 30 s, with "equal jitter" (half the wait fixed, half random) so the kinds of one
+/// cluster, and many arcscopes, do not retry in step.
 pub(crate) async fn backoff(failures: u32) {
     if failures > 0 {
-        let wait = Duration::from_millis(500u64.saturating_mul(1 << failures.min(6))).min(Duration::from_secs(30));
-        tokio::time::sleep(wait).await;
+        tokio::time::sleep(backoff_wait(failures, jitter())).await;
     }
 }
+
+/// The wait before attempt `failures + 1`; `jitter` in `[0, 1)`.
+pub(crate) fn backoff_wait(failures: u32, jitter: f64) -> Duration {
+    let cap = Duration::from_millis(1000u64.saturating_mul(1 << failures.min(6))).min(Duration::from_secs(30));
+    cap / 2 + cap.mul_f64(jitter.clamp(0.0, 1.0) / 2.0)
+}
+
+/// A random fraction in `[0, 1)`, from the standard library's randomly keyed hasher.
+fn jitter() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// A stream that delivered an event, or stayed open this long, was healthy: the failure and
+/// relist counts start again. One that ends sooner with nothing is a failure (a server that
+/// closes every watch at once would otherwise be rewatched in a hot loop).
+const HEALTHY: Duration = Duration::from_secs(5);
 
 fn rv_of(v: &Value) -> Option<String> {
     v.pointer("/metadata/resourceVersion").and_then(Value::as_str).map(str::to_string)
@@ -166,9 +188,20 @@ fn id_of(v: &Value) -> (String, String) {
 async fn watch_kind(client: kube::Client, base: String, kind: &'static str, generation: u64, tx: Sender<StoreEvent>) {
     let send = |change: Change| tx.send(StoreEvent { generation, kind, change }).is_ok();
     let mut rv: Option<String> = None;
+    // Failed attempts (errors, dropped or empty streams) and `410 Gone`s since the last healthy
+    // stream. The first relist after a 410 is at once (history was compacted, as it is now and
+    // then); a server that answers 410 again and again is relisted with the same backoff as a
+    // dropped stream, and the header says `relisting N`.
     let mut failures: u32 = 0;
+    let mut relists: u32 = 0;
+    // A relist: counted, said, and the version forgotten.
+    let gone = |rv: &mut Option<String>, relists: &mut u32| {
+        *rv = None;
+        *relists += 1;
+        send(Change::State(format!("relisting {relists}")))
+    };
     loop {
-        backoff(failures).await;
+        backoff(failures.max(relists.saturating_sub(1))).await;
         let current = match &rv {
             Some(r) => r.clone(),
             None => {
@@ -214,7 +247,9 @@ async fn watch_kind(client: kube::Client, base: String, kind: &'static str, gene
             match client.request_events::<Value>(Request::get(path).body(Vec::new()).expect("valid request")).await {
                 Ok(s) => s,
                 Err(kube::Error::Api(s)) if s.code == 410 => {
-                    rv = None;
+                    if !gone(&mut rv, &mut relists) {
+                        return;
+                    }
                     continue;
                 }
                 Err(_) => {
@@ -224,14 +259,27 @@ async fn watch_kind(client: kube::Client, base: String, kind: &'static str, gene
                     continue;
                 }
             };
-        if !send(Change::State("watching".into())) {
+        // Said at once after a first attempt or a single relist; after repeated failures only
+        // once the stream proves healthy.
+        let mut said = failures == 0 && relists <= 1;
+        if said && !send(Change::State("watching".into())) {
             return;
         }
-        failures = 0;
+        let opened = std::time::Instant::now();
+        let mut had_event = false;
+        // An event proves the stream healthy; `true`: the app has gone, stop.
+        let healthy = |had_event: &mut bool, said: &mut bool, failures: &mut u32, relists: &mut u32| {
+            *had_event = true;
+            (*failures, *relists) = (0, 0);
+            !std::mem::replace(said, true) && !send(Change::State("watching".into()))
+        };
         futures::pin_mut!(stream);
         loop {
             match stream.try_next().await {
                 Ok(Some(WatchEvent::Added(o) | WatchEvent::Modified(o))) => {
+                    if healthy(&mut had_event, &mut said, &mut failures, &mut relists) {
+                        return;
+                    }
                     rv = rv_of(&o).or(rv);
                     // An object that stopped being shown leaves the store like a deleted one.
                     let change = if shown(kind, &o) {
@@ -245,24 +293,44 @@ async fn watch_kind(client: kube::Client, base: String, kind: &'static str, gene
                     }
                 }
                 Ok(Some(WatchEvent::Deleted(o))) => {
+                    if healthy(&mut had_event, &mut said, &mut failures, &mut relists) {
+                        return;
+                    }
                     rv = rv_of(&o).or(rv);
                     let (namespace, name) = id_of(&o);
                     if !send(Change::Deleted { namespace, name }) {
                         return;
                     }
                 }
-                Ok(Some(WatchEvent::Bookmark(b))) => rv = Some(b.metadata.resource_version),
+                Ok(Some(WatchEvent::Bookmark(b))) => {
+                    if healthy(&mut had_event, &mut said, &mut failures, &mut relists) {
+                        return;
+                    }
+                    rv = Some(b.metadata.resource_version)
+                }
                 // 410 Gone: our resourceVersion expired; relist.
                 Ok(Some(WatchEvent::Error(s))) if s.code == 410 => {
-                    rv = None;
+                    if !gone(&mut rv, &mut relists) {
+                        return;
+                    }
                     break;
                 }
                 Ok(Some(WatchEvent::Error(_))) => {
-                    failures += 1;
+                    if !failed_attempt(&send, &mut failures) {
+                        return;
+                    }
                     break;
                 }
-                // The server ended the watch (timeoutSeconds): rewatch from the last version.
-                Ok(None) => break,
+                // The server ended the watch (timeoutSeconds): rewatch from the last version —
+                // at once after a healthy stream, with backoff after one that ended at once.
+                Ok(None) => {
+                    if opened.elapsed() >= HEALTHY {
+                        (failures, relists) = (0, 0);
+                    } else if !had_event && !failed_attempt(&send, &mut failures) {
+                        return;
+                    }
+                    break;
+                }
                 Err(_) => {
                     if !failed_attempt(&send, &mut failures) {
                         return;
@@ -276,7 +344,20 @@ async fn watch_kind(client: kube::Client, base: String, kind: &'static str, gene
 
 #[cfg(test)]
 mod tests {
-    use super::shown;
+    use super::{backoff_wait, shown};
+    use std::time::Duration;
+
+    #[test]
+    fn backoff_doubles_with_equal_jitter_and_caps_at_30_s() {
+        assert_eq!(backoff_wait(1, 0.0), Duration::from_secs(1));
+        assert_eq!(backoff_wait(1, 0.999_999).as_millis(), 1999);
+        assert_eq!(backoff_wait(3, 0.5), Duration::from_secs(6));
+        assert_eq!(backoff_wait(20, 0.0), Duration::from_secs(15));
+        assert!(backoff_wait(20, 1.0) <= Duration::from_secs(30));
+        let a: Vec<f64> = (0..8).map(|_| super::jitter()).collect();
+        assert!(a.iter().all(|j| (0.0..1.0).contains(j)), "{a:?}");
+        assert!(a.windows(2).any(|w| w[0] != w[1]), "random: {a:?}");
+    }
     use serde_json::json;
 
     #[test]

@@ -86,6 +86,28 @@ struct State {
     issuer: String,
     /// Bookmarks on watches that ask for them, this often.
     bookmark_every: Duration,
+    fault: Fault,
+}
+
+/// A server misbehaving on purpose, as real ones and the proxies in front of them do.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Fault {
+    #[default]
+    None,
+    /// Every watch answers `ERROR 410 Gone` at once (an etcd compacting faster than we relist).
+    GoneForever,
+    /// Every watch ends at once with no event (a proxy that closes long requests).
+    WatchEndsAtOnce,
+    /// Every request, discovery included, is answered with this status (429 forever, 500, 401).
+    Status(u16, String),
+    /// Every answer is sent one byte a second.
+    Drip,
+    /// Requests are read and never answered.
+    Hang,
+    /// A LIST's body never ends (the JSON goes on forever); other requests are served.
+    EndlessList,
+    /// A LIST's `items` is not an array.
+    MalformedItems,
 }
 
 /// When a request arrived, in the server's drop and expiry generations.
@@ -154,6 +176,7 @@ impl ApiServer {
                 page_size: 500,
                 issuer: "https://oidc.eks.eu-west-1.amazonaws.com/id/AB12CD34EF56AB12CD34EF56AB12CD34".into(),
                 bookmark_every: Duration::from_secs(1),
+                fault: Fault::None,
             }),
             Condvar::new(),
         ));
@@ -298,6 +321,10 @@ impl ApiServer {
         self.lock().page_size = n.max(1);
     }
 
+    pub fn set_fault(&self, fault: Fault) {
+        self.lock().fault = fault;
+    }
+
     pub fn set_bookmark_every(&self, every: Duration) {
         self.lock().bookmark_every = every;
     }
@@ -396,7 +423,57 @@ impl ApiServer {
             .filter_map(|kv| kv.split_once('='))
             .map(|(k, v)| (k.to_string(), percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned()))
             .collect();
-        let arc = self.lock().arc_installed;
+        let (arc, fault) = {
+            let st = self.lock();
+            (st.arc_installed, st.fault.clone())
+        };
+        let is_list = method == "GET" && !params.contains_key("watch") && !path.ends_with("/log");
+        match &fault {
+            Fault::Status(code, message) => {
+                return respond(stream, *code, &status(*code, reason(*code), message));
+            }
+            Fault::Hang => {
+                std::thread::sleep(Duration::from_secs(3600));
+                return false;
+            }
+            Fault::Drip => {
+                let body =
+                    json!({"kind": "List", "apiVersion": "v1", "metadata": {"resourceVersion": "1"}, "items": []})
+                        .to_string();
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                    body.len()
+                );
+                if stream.write_all(head.as_bytes()).is_err() {
+                    return false;
+                }
+                for b in body.as_bytes() {
+                    std::thread::sleep(Duration::from_secs(1));
+                    if stream.write_all(&[*b]).and_then(|_| stream.flush()).is_err() {
+                        return false;
+                    }
+                }
+                return true;
+            }
+            Fault::EndlessList if is_list && path.contains("/pods") => {
+                if !chunked_head(stream, "application/json")
+                    || !chunk(
+                        stream,
+                        r#"{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"1"},"items":["#,
+                    )
+                {
+                    return false;
+                }
+                let filler = format!(r#"{{"metadata":{{"name":"{}"}}}},"#, "x".repeat(4000));
+                while chunk(stream, &filler) {}
+                return false;
+            }
+            Fault::MalformedItems if is_list && RESOURCES.iter().any(|r| path.ends_with(&format!("/{}", r.1))) => {
+                let list = json!({"kind": "List", "apiVersion": "v1", "metadata": {"resourceVersion": "1"}, "items": "notalist"});
+                return respond(stream, 200, &list);
+            }
+            _ => {}
+        }
         // Discovery and the issuer.
         let discovery = match path {
             "/version" => Some(
@@ -542,6 +619,21 @@ impl ApiServer {
             .map(|s| Instant::now() + Duration::from_secs(s));
         let (lock, cv) = &*self.state;
         let mut st = lock.lock().unwrap();
+        match st.fault {
+            Fault::GoneForever => {
+                let e = json!({"type": "ERROR", "object": status(410, "Expired", &format!("too old resource version: {from} ({})", st.rv + 1))});
+                drop(st);
+                let _ = chunk(stream, &e.to_string());
+                let _ = stream.write_all(b"0\r\n\r\n");
+                return;
+            }
+            Fault::WatchEndsAtOnce => {
+                drop(st);
+                let _ = stream.write_all(b"0\r\n\r\n");
+                return;
+            }
+            _ => {}
+        }
         if from != 0 && from < st.compacted {
             let e = json!({"type": "ERROR", "object": status(410, "Expired", &format!("too old resource version: {from} ({})", st.compacted))});
             drop(st);
