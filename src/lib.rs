@@ -12,6 +12,7 @@ pub mod logs;
 pub mod model;
 pub mod probe;
 pub mod sources;
+pub mod text;
 pub mod tui;
 pub mod ui;
 pub mod wizard;

@@ -142,7 +142,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
-            eprintln!("arcscope: {e}");
+            eprintln!("arcscope: {}", arcscope::text::shown_lines(&e.to_string()));
             ExitCode::from(2)
         }
     }

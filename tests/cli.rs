@@ -296,3 +296,60 @@ fn info_prints_the_version_and_every_path() {
     assert!(text.contains(&format!("{}/arcscope/keymap.toml (not present)", home.path().display())), "{text}");
     assert!(text.contains("theme.toml"));
 }
+
+/// Strings from data reach a terminal escaped (#12.5): an SA annotation, a Sid and a bundle
+/// file name with ESC sequences, CR, BS, BEL, a one-byte CSI (U+009B) and a bidi override print
+/// as visible escapes in `check`'s text and on stderr; `explain` escapes a log's; JSON keeps the
+/// data exact.
+#[test]
+fn control_characters_from_data_are_escaped_in_text_and_exact_in_json() {
+    let hostile = "\u{1b}[2J\u{1b}]0;pwned\u{7}\r\u{8}\u{9b}31m\u{202e}";
+    let raw_controls = |s: &str| s.chars().any(|c| (c.is_control() && c != '\n') || c == '\u{202e}');
+    let b = common::bundle(None);
+    let dir = b.path().to_str().unwrap();
+    // The base role's Sid (shown as the statement that allows hop 2).
+    let iam = b.path().join("iam/get-account-authorization-details.json");
+    let text = std::fs::read_to_string(&iam).unwrap();
+    let sid = serde_json::to_string(&format!("AssumeArcRunnerRoles{hostile}")).unwrap();
+    std::fs::write(&iam, text.replace("%22AssumeArcRunnerRoles%22", &urlencode(&sid))).unwrap();
+    let o = common::arcscope(&["check", "--bundle", dir]);
+    let out = common::stdout(&o);
+    assert!(out.contains("(Sid AssumeArcRunnerRoles\\x1b[2J\\x1b]0;pwned\\x07\\r\\x08\\x9b31m\\u{202e})"), "{out}");
+    assert!(!raw_controls(&out), "no raw control character in check's text: {out:?}");
+
+    // The SA's role annotation (shown in the fix for a role that does not exist).
+    let k8s = b.path().join("k8s/arc-runners.json");
+    let text = std::fs::read_to_string(&k8s).unwrap();
+    let role = "arn:aws:iam::111122223333:role/arc-runner-base-role";
+    let evil = serde_json::to_string(&format!("{role}{hostile}")).unwrap();
+    std::fs::write(&k8s, text.replace(&format!("\"{role}\""), &evil)).unwrap();
+    let o = common::arcscope(&["check", "--bundle", dir]);
+    let (out, err) = (common::stdout(&o), common::stderr(&o));
+    assert!(out.contains("arc-runner-base-role\\x1b[2J\\x1b]0;pwned\\x07\\r\\x08\\x9b31m\\u{202e}"), "{out}");
+    assert!(!raw_controls(&out), "no raw control character in check's text: {out:?}");
+    assert!(!raw_controls(&err), "nor on stderr: {err:?}");
+
+    let o = common::arcscope(&["check", "--bundle", dir, "--format", "json"]);
+    assert!(common::stdout(&o).contains(r"\u001b[2J\u001b]0;pwned\u0007\r\b"), "JSON keeps the data exact");
+
+    // A bundle file whose name holds an escape sequence, malformed: named on stderr, escaped.
+    std::fs::write(b.path().join("k8s/evil\u{1b}]0;t\u{7}.json"), "{").unwrap();
+    let o = common::arcscope(&["check", "--bundle", dir]);
+    let err = common::stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("evil\\x1b]0;t\\x07.json"), "{err}");
+    assert!(!raw_controls(&err), "{err:?}");
+
+    // explain: a log line with the same bytes.
+    let log = b.path().join("job.log");
+    std::fs::write(&log, format!("Assuming role with user credentials{hostile}\nplain\n")).unwrap();
+    let o = common::arcscope(&["explain", log.to_str().unwrap()]);
+    let out = common::stdout(&o);
+    assert!(!raw_controls(&out), "explain escapes the log's control characters: {out:?}");
+    assert!(out.contains("\\r\\x08") && out.contains("\\u{202e}"), "{out}");
+}
+
+/// The seed's documents are URL-encoded, as IAM returns them.
+fn urlencode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}

@@ -727,3 +727,17 @@ fn a_paste_in_normal_mode_runs_no_command_and_goes_into_the_command_line_when_op
     keys(&mut a, "\n");
     assert_eq!(a.view().title(), "serviceaccounts", "pasted text is the command line's, its newline a space");
 }
+
+/// A bidi override in data (#12.5) never reaches the terminal from the TUI: ratatui drops
+/// control characters, arcscope the bidi controls ratatui lets through.
+#[test]
+fn bidi_controls_in_data_are_not_drawn() {
+    let mut inv = arcscope::demo::load().unwrap();
+    let sa = inv.service_accounts.iter_mut().next().unwrap();
+    sa.metadata.name = format!("{}\u{202e}evil", sa.metadata.name);
+    let mut a = App::new(inv, Theme::built_in("dark").unwrap(), Keymap::default(), "2026-06-20T12:00:00Z".into());
+    keys(&mut a, ":sa\n");
+    let s = screen(&render(&mut a, 200, 40));
+    assert!(s.contains("\u{fffd}evil"), "{s}");
+    assert!(!s.contains('\u{202e}'), "{s}");
+}

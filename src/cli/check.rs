@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use crate::chain::{Chain, CheckOptions, Step, Verdict, resolve_all};
 use crate::iam::eval::Decision;
 use crate::model::workflow;
+use crate::text::shown;
 
 use super::{SourceArgs, UsageError};
 
@@ -74,10 +75,11 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     let inv = args.source.load_for(&opts)?;
     let chains = resolve_all(&inv, &opts).map_err(UsageError)?;
     for w in inv.warnings.iter().chain(&inv.iam_warnings) {
-        let _ = writeln!(err, "warning: {w}");
+        let _ = writeln!(err, "warning: {}", shown(w));
     }
     for f in &inv.unknown_files {
-        let _ = writeln!(err, "note: {f}: valid JSON/YAML of a shape arcscope does not use; kept for browsing");
+        let _ =
+            writeln!(err, "note: {}: valid JSON/YAML of a shape arcscope does not use; kept for browsing", shown(f));
     }
     match args.format {
         Format::Json => {
@@ -121,25 +123,28 @@ fn role_name(arn: &str) -> &str {
 
 /// The text report: one block per chain, a line per step, the deciding statement, the fix.
 pub fn write_text(out: &mut dyn Write, source: &str, chains: &[Chain], color: bool) -> std::io::Result<()> {
-    writeln!(out, "arcscope check — {source} (read-only)")?;
+    writeln!(out, "arcscope check — {} (read-only)", shown(source))?;
     if chains.is_empty() {
         writeln!(out, "no runner pods, EphemeralRunners or scale sets found")?;
         return Ok(());
     }
     for c in chains {
         writeln!(out)?;
-        writeln!(out, "{} {} {}  [{}]", verdict_mark(c.verdict, color), c.verdict.as_str(), c.subject, kind(c))?;
-        let mut facts =
-            vec![format!("service account {}", c.service_account), format!("credentials {}", c.credential_source)];
+        let subject = shown(&c.subject);
+        writeln!(out, "{} {} {subject}  [{}]", verdict_mark(c.verdict, color), c.verdict.as_str(), kind(c))?;
+        let mut facts = vec![
+            format!("service account {}", shown(&c.service_account)),
+            format!("credentials {}", shown(&c.credential_source)),
+        ];
         if let Some(s) = &c.scale_set {
-            facts.insert(0, format!("scale set {s}"));
+            facts.insert(0, format!("scale set {}", shown(s)));
         }
         writeln!(out, "  {}", facts.join(" · "))?;
         if let Some(j) = &c.job {
-            writeln!(out, "  job {j}")?;
+            writeln!(out, "  job {}", shown(j))?;
         }
         for n in &c.notes {
-            writeln!(out, "  note: {n}")?;
+            writeln!(out, "  note: {}", shown(n))?;
         }
         for s in &c.steps {
             write_step(out, s, color)?;
@@ -177,34 +182,34 @@ fn write_step(out: &mut dyn Write, s: &Step, color: bool) -> std::io::Result<()>
         "  {} hop {} {} → {}   {}   via {}",
         mark(s.decision, color),
         s.hop,
-        s.action,
-        role_name(&s.resource),
+        shown(&s.action),
+        shown(role_name(&s.resource)),
         decided,
-        s.via
+        shown(&s.via)
     )?;
     for st in &s.statements {
-        let sid = st.sid.as_deref().map(|x| format!(" (Sid {x})")).unwrap_or_default();
-        writeln!(out, "      {} statement {}{} of {}", st.effect, st.index, sid, st.policy)?;
+        let sid = st.sid.as_deref().map(|x| format!(" (Sid {})", shown(x))).unwrap_or_default();
+        writeln!(out, "      {} statement {}{} of {}", st.effect, st.index, sid, shown(&st.policy))?;
     }
     if s.decision != Decision::Allow {
         for m in &s.non_matching {
-            let sid = m.sid.as_deref().map(|x| format!(" (Sid {x})")).unwrap_or_default();
-            writeln!(out, "      why: {} statement {}{}: {}", m.policy, m.index, sid, m.reason)?;
+            let sid = m.sid.as_deref().map(|x| format!(" (Sid {})", shown(x))).unwrap_or_default();
+            writeln!(out, "      why: {} statement {}{}: {}", shown(&m.policy), m.index, sid, shown(&m.reason))?;
         }
     }
     if let Some(m) = &s.message {
-        writeln!(out, "      error: {m}")?;
+        writeln!(out, "      error: {}", shown(m))?;
     }
     if let (Some(d), Some(m)) = (&s.documented_message, &s.message)
         && d != m
     {
-        writeln!(out, "      documented form: {d}")?;
+        writeln!(out, "      documented form: {}", shown(d))?;
     }
     for n in &s.notes {
-        writeln!(out, "      note: {n}")?;
+        writeln!(out, "      note: {}", shown(n))?;
     }
     for f in &s.fixes {
-        writeln!(out, "      fix: {f}")?;
+        writeln!(out, "      fix: {}", shown(f))?;
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! `arcscope explain [FILE|-]`: fold a log's loops, recognise known failures, and — with a bundle
 //! or the demo — name the chain hop each finding explains, with its verdict and fix.
 
+use crate::text::shown;
 use serde::Serialize;
 use std::io::{BufReader, IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -189,8 +190,14 @@ fn folded_out<'a>(a: &Analysis, e: &'a Entry) -> FoldedOut<'a> {
     }
 }
 
+/// At most `max` characters of a log line, made safe for a terminal ([`shown`]).
 fn cut(s: &str, max: usize) -> String {
-    if s.chars().count() <= max { s.to_string() } else { format!("{}…", s.chars().take(max).collect::<String>()) }
+    let s = if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(max).collect::<String>())
+    };
+    shown(&s).into_owned()
 }
 
 fn write_text(out: &mut dyn Write, a: &Analysis, source: Option<&str>, color: bool) -> std::io::Result<()> {
@@ -199,7 +206,7 @@ fn write_text(out: &mut dyn Write, a: &Analysis, source: Option<&str>, color: bo
     writeln!(
         out,
         "arcscope explain{} — {} lines, {} folded",
-        source.map(|s| format!(" ({s})")).unwrap_or_default(),
+        source.map(|s| format!(" ({})", shown(s))).unwrap_or_default(),
         a.lines(),
         entries.len()
     )?;
@@ -211,7 +218,7 @@ fn write_text(out: &mut dyn Write, a: &Analysis, source: Option<&str>, color: bo
         let src = a.entry_source(e);
         if src != last_source {
             writeln!(out)?;
-            writeln!(out, "{}", paint("1", src.as_deref().unwrap_or("log")))?;
+            writeln!(out, "{}", paint("1", &shown(src.as_deref().unwrap_or("log"))))?;
             last_source = src;
         }
         let count = if e.count > 1 { paint("33", &format!("×{:<4}", e.count)) } else { "     ".to_string() };
@@ -240,27 +247,27 @@ fn write_text(out: &mut dyn Write, a: &Analysis, source: Option<&str>, color: bo
         let attempts = f.attempts.map(|(n, m)| format!(" (attempt {n} of {m})")).unwrap_or_default();
         writeln!(out, "  {} {}{times}{attempts}  line {}", paint(code, mark), f.signature, f.first_line)?;
         writeln!(out, "      {}", cut(&f.sample, 300))?;
-        writeln!(out, "      means: {}", f.message)?;
+        writeln!(out, "      means: {}", shown(&f.message))?;
         match &f.linked_step {
             Some(l) => {
                 writeln!(
                     out,
                     "      → hop {} {} → {}: {} by {}  ({}{})",
                     l.hop,
-                    l.action,
-                    l.resource.rsplit('/').next().unwrap_or(&l.resource),
+                    shown(&l.action),
+                    shown(l.resource.rsplit('/').next().unwrap_or(&l.resource)),
                     l.decision.as_str(),
                     l.decided_by,
-                    l.subject,
-                    l.job.as_deref().map(|j| format!(", {j}")).unwrap_or_default()
+                    shown(&l.subject),
+                    l.job.as_deref().map(|j| format!(", {}", shown(j))).unwrap_or_default()
                 )?;
                 for fix in &l.fixes {
-                    writeln!(out, "      fix: {fix}")?;
+                    writeln!(out, "      fix: {}", shown(fix))?;
                 }
             }
             None => {
                 for fix in &f.fixes {
-                    writeln!(out, "      fix: {fix}")?;
+                    writeln!(out, "      fix: {}", shown(fix))?;
                 }
             }
         }

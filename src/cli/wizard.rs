@@ -51,7 +51,7 @@ pub fn run(args: &WizardArgs, out: &mut dyn std::io::Write, err: &mut dyn std::i
     let existing = s.load_named()?;
     // What could not be read (a denied IAM read…): the verification below says unknown there.
     for w in existing.iter().flat_map(|inv| inv.warnings.iter().chain(&inv.iam_warnings)) {
-        let _ = writeln!(err, "arcscope: ⚠ {w}");
+        let _ = writeln!(err, "arcscope: ⚠ {}", crate::text::shown(w));
     }
     let verification =
         verify::verify(&answers, &files, existing.as_ref()).map_err(|e| UsageError(format!("verification: {e}")))?;

@@ -72,6 +72,17 @@ pub fn draw(f: &mut Frame, app: &App) {
         Mode::Wizard(form) => draw_wizard(f, app, body, form),
         _ => {}
     }
+    neutralise(f.buffer_mut());
+}
+
+/// ratatui drops control characters from what it draws, but not the bidi controls, which would
+/// reorder what the terminal shows (a role name read backwards): each cell holding one shows `�`.
+fn neutralise(buf: &mut ratatui::buffer::Buffer) {
+    for cell in buf.content.iter_mut() {
+        if cell.symbol().chars().any(crate::text::unsafe_char) {
+            cell.set_symbol("\u{fffd}");
+        }
+    }
 }
 
 /// `assumed-role/oncall/me` of a caller ARN (the account is in the header already).
