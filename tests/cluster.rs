@@ -242,3 +242,45 @@ fn kube_rs_discovery_finds_arcs_group_on_the_loopback_server() {
     });
     assert!(server.writes_or_secrets().is_empty());
 }
+
+/// Nothing readable is not an empty cluster (#12.9): every list forbidden, or every list body
+/// not a List, is exit 2 with the reason; an error answer is said as the server said it, with
+/// its HTTP status (#12.13), never as "cannot reach".
+#[test]
+fn nothing_readable_is_exit_2_and_an_answer_is_reported_as_answered() {
+    use common::apiserver::Fault;
+    let dir = tempfile::tempdir().unwrap();
+
+    let server = seeded();
+    for r in common::apiserver::RESOURCES {
+        server.restrict(r.1, &[]);
+    }
+    let out = check(&server.kubeconfig(dir.path()), &[]);
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("nothing could be read from the Kubernetes API server"), "{err}");
+    assert!(err.contains("pods: pods is forbidden: User \"dev\" cannot list resource \"pods\""), "{err}");
+
+    let server = seeded();
+    server.set_fault(Fault::MalformedItems);
+    let out = check(&server.kubeconfig(dir.path()), &[]);
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("GET /api/v1/namespaces"), "names the path: {err}");
+    assert!(err.contains("not a List (`items` is a string; a list's `items` is an array)"), "{err}");
+
+    for (code, message, said) in [
+        (500, "etcdserver: request timed out", "HTTP 500 InternalError: etcdserver: request timed out"),
+        (401, "Unauthorized", "HTTP 401 Unauthorized: Unauthorized"),
+        (410, "too old resource version", "HTTP 410"),
+    ] {
+        let server = seeded();
+        server.set_fault(Fault::Status(code, message.into()));
+        let out = check(&server.kubeconfig(dir.path()), &[]);
+        let err = common::stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(said), "{code}: {err}");
+        assert!(!err.contains("cannot reach"), "it was reached: {err}");
+        assert!(!err.contains("Status {") && !err.contains("ErrorResponse"), "no debug output: {err}");
+    }
+}

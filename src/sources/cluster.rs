@@ -37,6 +37,47 @@ pub enum LiveError {
         "the read-only guard refused {method} {path}: arcscope only reads (get, list, watch, logs) and never reads Secrets"
     )]
     Refused { method: String, path: String },
+    /// The server answered, with an error or with something that is not what was asked.
+    #[error("the Kubernetes API server at {url}: GET {path}: {message}")]
+    Answer { url: String, path: String, message: String },
+    #[error(
+        "nothing could be read from the Kubernetes API server at {url}: {reasons}. Check the context's permissions (kubectl auth can-i list pods -A), or use --bundle DIR"
+    )]
+    NothingRead { url: String, reasons: String },
+}
+
+/// A kube error in words: the HTTP status and the server's own message for an API answer, the
+/// cause chain (each cause once) for the rest — never the error type's debug form.
+pub fn describe(e: &kube::Error) -> String {
+    match e {
+        kube::Error::Api(s) => {
+            let reason = if s.reason.is_empty() { String::new() } else { format!(" {}", s.reason) };
+            let message = if s.message.is_empty() {
+                "no message".to_string()
+            } else {
+                crate::text::shown(&s.message).into_owned()
+            };
+            format!("HTTP {}{reason}: {message}", s.code)
+        }
+        kube::Error::SerdeError(e) => format!("the answer is not what was asked for: {e}"),
+        e => {
+            let mut parts: Vec<String> = Vec::new();
+            let mut cur: Option<&dyn std::error::Error> = Some(e);
+            while let Some(c) = cur {
+                let text = c.to_string();
+                if !parts.iter().any(|p| p.contains(&text)) {
+                    parts.push(text);
+                }
+                cur = c.source();
+            }
+            parts.join(": ")
+        }
+    }
+}
+
+/// Was the request answered by the server (an HTTP status, a body)? Else it did not get there.
+fn answered(e: &kube::Error) -> bool {
+    matches!(e, kube::Error::Api(_) | kube::Error::SerdeError(_))
 }
 
 /// The guard: a tower layer under the kube client. Its one exception is a confirmed live
@@ -177,20 +218,34 @@ const KINDS: &[(&str, &str)] = &[
 /// List everything arcscope shows into an `Inventory` (GET only).
 pub async fn load(client: &kube::Client, url: &str, namespace: Option<&str>) -> Result<Inventory, LiveError> {
     let mut inv = Inventory { source: format!("live {url}"), ..Inventory::default() };
-    let unreachable = |e: kube::Error| LiveError::Unreachable { url: url.to_string(), message: e.to_string() };
+    let failed = |path: &str| {
+        let path = path.to_string();
+        move |e: kube::Error| {
+            if answered(&e) {
+                LiveError::Answer { url: url.to_string(), path, message: describe(&e) }
+            } else {
+                LiveError::Unreachable { url: url.to_string(), message: describe(&e) }
+            }
+        }
+    };
+    // What could not be listed, and whether anything could: nothing readable is an error, not
+    // an empty cluster.
+    let mut refused: Vec<String> = Vec::new();
+    let mut listed_any = false;
     // Namespaces are cluster-scoped; a namespaced user may not list them.
-    match list_all(client, &mut inv, "/api/v1/namespaces").await.map_err(unreachable)? {
+    match list_all(client, &mut inv, "/api/v1/namespaces").await.map_err(failed("/api/v1/namespaces"))? {
         Listed::Ok | Listed::NotFound => {}
         Listed::Forbidden(message) => inv.warnings.push(forbidden("list", "namespaces", &message)),
     }
     for (group, plural) in KINDS {
         let scoped = |ns: &str| format!("{group}/namespaces/{ns}/{plural}");
-        let outcome = match namespace {
-            Some(ns) => list_all(client, &mut inv, &scoped(ns)).await.map_err(unreachable)?,
-            None => list_all(client, &mut inv, &format!("{group}/{plural}")).await.map_err(unreachable)?,
+        let path = match namespace {
+            Some(ns) => scoped(ns),
+            None => format!("{group}/{plural}"),
         };
+        let outcome = list_all(client, &mut inv, &path).await.map_err(failed(&path))?;
         match outcome {
-            Listed::Ok => {}
+            Listed::Ok => listed_any = true,
             Listed::NotFound => {
                 if group.contains("actions.github.com") && !inv.warnings.iter().any(|w| w.contains("ARC")) {
                     inv.warnings.push(
@@ -204,17 +259,30 @@ pub async fn load(client: &kube::Client, url: &str, namespace: Option<&str>) -> 
                 let namespaces: Vec<String> = inv.namespaces.iter().cloned().collect();
                 let mut allowed = 0;
                 for ns in &namespaces {
-                    if matches!(list_all(client, &mut inv, &scoped(ns)).await.map_err(unreachable)?, Listed::Ok) {
+                    let path = scoped(ns);
+                    if matches!(list_all(client, &mut inv, &path).await.map_err(failed(&path))?, Listed::Ok) {
                         allowed += 1;
                     }
+                }
+                listed_any |= allowed > 0;
+                if allowed == 0 {
+                    refused.push(format!("{plural}: {message}"));
                 }
                 inv.warnings.push(format!(
                     "cannot list {plural} at the cluster scope (kubectl auth can-i list {plural} -A): {message}; listed them in {allowed} of {} namespaces where allowed",
                     namespaces.len()
                 ));
             }
-            Listed::Forbidden(message) => inv.warnings.push(forbidden("list", plural, &message)),
+            Listed::Forbidden(message) => {
+                refused.push(format!("{plural}: {message}"));
+                inv.warnings.push(forbidden("list", plural, &message))
+            }
         }
+    }
+    if !listed_any {
+        let reasons =
+            if refused.is_empty() { "no kind arcscope reads is served".to_string() } else { refused.join("; ") };
+        return Err(LiveError::NothingRead { url: url.to_string(), reasons });
     }
     // The cluster's OIDC issuer, for IRSA (the EKS webhook's tokens carry it).
     if let Ok(Some(text)) = get(client, "/.well-known/openid-configuration").await {
@@ -268,7 +336,7 @@ async fn recent_logs(client: &kube::Client, inv: &mut Inventory) {
                     text,
                 }),
                 Ok(None) => {}
-                Err(e) => inv.warnings.push(format!("logs of {ns}/{pod} container {c}: {e}")),
+                Err(e) => inv.warnings.push(format!("logs of {ns}/{pod} container {c}: {}", describe(&e))),
             }
         }
     }
@@ -302,6 +370,18 @@ pub(crate) async fn each_page(
         let Some(text) = get(client, &path).await? else { return Ok(None) };
         let value: serde_json::Value = serde_json::from_str(&text).map_err(kube::Error::SerdeError)?;
         drop(text);
+        // A list is `{"kind": "…List", "items": [...]}`; anything else is not one (it would
+        // otherwise read as an empty cluster).
+        if !value.get("items").is_some_and(serde_json::Value::is_array) {
+            use serde::de::Error as _;
+            let got = match value.get("items") {
+                None => "no `items`".to_string(),
+                Some(v) => format!("`items` is {}", json_kind(v)),
+            };
+            return Err(kube::Error::SerdeError(serde_json::Error::custom(format!(
+                "not a List ({got}; a list's `items` is an array)"
+            ))));
+        }
         resource_version.get_or_insert_with(|| {
             value.pointer("/metadata/resourceVersion").and_then(|v| v.as_str()).unwrap_or("").to_string()
         });
@@ -315,6 +395,17 @@ pub(crate) async fn each_page(
         let c = next.expect("not last");
         seen_tokens.push(c.clone());
         cont = Some(c);
+    }
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
     }
 }
 

@@ -430,7 +430,7 @@ impl ApiServer {
         let is_list = method == "GET" && !params.contains_key("watch") && !path.ends_with("/log");
         match &fault {
             Fault::Status(code, message) => {
-                return respond(stream, *code, &status(*code, reason(*code), message));
+                return respond(stream, *code, &status(*code, status_reason(*code), message));
             }
             Fault::Hang => {
                 std::thread::sleep(Duration::from_secs(3600));
@@ -826,11 +826,29 @@ fn reason(code: u16) -> &'static str {
         201 => "Created",
         400 => "Bad Request",
         403 => "Forbidden",
+        401 => "Unauthorized",
         404 => "Not Found",
         405 => "Method Not Allowed",
         410 => "Gone",
         422 => "Unprocessable Entity",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
         _ => "Error",
+    }
+}
+
+/// The `reason` a `Status` of this code carries (metav1.StatusReason).
+fn status_reason(code: u16) -> &'static str {
+    match code {
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "NotFound",
+        410 => "Expired",
+        429 => "TooManyRequests",
+        500 => "InternalError",
+        503 => "ServiceUnavailable",
+        _ => "Unknown",
     }
 }
 
