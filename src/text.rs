@@ -50,6 +50,21 @@ pub fn shown_lines(s: &str) -> Cow<'_, str> {
     Cow::Owned(s.split('\n').map(shown).collect::<Vec<_>>().join("\n"))
 }
 
+/// An error in words: its message and each cause's, once each (a cause already quoted by its
+/// parent is not repeated) — never the error type's debug form.
+pub fn causes(e: &dyn std::error::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&dyn std::error::Error> = Some(e);
+    while let Some(c) = cur {
+        let text = c.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = c.source();
+    }
+    parts.join(": ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

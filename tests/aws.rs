@@ -258,6 +258,40 @@ fn a_denied_account_read_without_a_workflow_finds_the_same_targets_or_says_unkno
     assert!(s.proxy.writes().is_empty());
 }
 
+/// An AWS endpoint that never answers, or answers without end (#12.6, #12.7): `check` ends in
+/// time with the IAM hops unknown and a message that says what happened — not "throttled" — and
+/// reads at most the body cap.
+#[test]
+fn a_hanging_or_endless_aws_endpoint_ends_check_in_time_bounded_and_named() {
+    let s = setup(0);
+    let said_for =
+        [(Fault::Hang, "operation timeout"), (Fault::Endless, "the answer passed 64 MiB and was not read further")];
+    for (fault, said) in said_for {
+        s.proxy.clear_faults();
+        s.proxy.fault("GetCallerIdentity", fault.clone());
+        let started = std::time::Instant::now();
+        let mut args = vec!["-f", "%M", env!("CARGO_BIN_EXE_arcscope")];
+        args.extend(["check", "--kubeconfig", &s.kubeconfig, "--workflow", &s.workflow, "--format", "json"]);
+        let out = Command::new("/usr/bin/time")
+            .args(&args)
+            .envs(aws_env(&s.proxy.url, s.dir.path()))
+            .env_remove("AWS_PROFILE")
+            .output()
+            .unwrap();
+        let took = started.elapsed();
+        let err = common::stderr(&out);
+        let peak_kb: u64 = err.lines().last().and_then(|l| l.trim().parse().ok()).unwrap_or(u64::MAX);
+        eprintln!("{fault:?}: exit {:?} after {took:?}, peak {} MB", out.status.code(), peak_kb / 1024);
+        assert_eq!(out.status.code(), Some(1), "{fault:?}: hops that need IAM are unknown\n{err}");
+        assert!(took < std::time::Duration::from_secs(60), "{fault:?}: {took:?}");
+        assert!(err.contains("no live AWS identity") && err.contains(said), "{fault:?}: {err}");
+        assert!(!err.contains("throttled"), "{fault:?}: not throttling: {err}");
+        assert!(err.contains(&format!("from {}", s.proxy.url)), "names the endpoint: {err}");
+        assert!(!err.contains("Error {") && !err.contains("Error("), "words, not debug output: {err}");
+        assert!(peak_kb < 400 * 1024, "{fault:?}: bounded memory: {peak_kb} kB");
+    }
+}
+
 #[test]
 fn throttling_is_waited_out_and_reported() {
     let s = setup(0);

@@ -284,3 +284,62 @@ fn nothing_readable_is_exit_2_and_an_answer_is_reported_as_answered() {
         assert!(!err.contains("Status {") && !err.contains("ErrorResponse"), "no debug output: {err}");
     }
 }
+
+/// A server that hangs, drips a byte a second, answers 429 forever or streams an endless list
+/// (#12.6, #12.7): `check` ends within 60 s naming the server, bounded in memory.
+#[test]
+fn a_hanging_dripping_throttling_or_endless_server_ends_check_in_time_with_a_message() {
+    use common::apiserver::Fault;
+    let runs: Vec<_> = [
+        (Fault::Hang, "no complete answer within 20 s"),
+        (Fault::Drip, "no complete answer within 20 s"),
+        (
+            Fault::Status(429, "storage is (re)initializing".into()),
+            "HTTP 429 TooManyRequests: storage is (re)initializing",
+        ),
+        (Fault::EndlessList, "the answer passed 256 MiB and was not read further"),
+    ]
+    .into_iter()
+    .map(|(fault, said)| {
+        std::thread::spawn(move || {
+            let server = seeded();
+            server.set_fault(fault.clone());
+            let dir = tempfile::tempdir().unwrap();
+            let started = std::time::Instant::now();
+            let out = check(&server.kubeconfig(dir.path()), &[]);
+            let took = started.elapsed();
+            let err = common::stderr(&out);
+            eprintln!("{fault:?}: exit {:?} after {took:?}", out.status.code());
+            assert_eq!(out.status.code(), Some(2), "{fault:?}: {err}");
+            assert!(err.contains(said), "{fault:?}: {err}");
+            assert!(err.contains(&format!("127.0.0.1:{}", server.port)), "names the server: {err}");
+            assert!(took < std::time::Duration::from_secs(60), "{fault:?}: {took:?}");
+        })
+    })
+    .collect();
+    for r in runs {
+        r.join().unwrap();
+    }
+}
+
+/// A kubeconfig whose exec credential plugin hangs (#12.6): `check` ends within 60 s saying
+/// what it waited for, instead of hanging with no word.
+#[test]
+fn a_hanging_credential_plugin_ends_check_with_a_message() {
+    let server = seeded();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kubeconfig");
+    let text = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: loop\n  cluster:\n    server: {}\ncontexts:\n- name: loop\n  context:\n    cluster: loop\n    user: eks\ncurrent-context: loop\nusers:\n- name: eks\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: sleep\n      args: [\"90\"]\n      interactiveMode: Never\n",
+        server.url()
+    );
+    std::fs::write(&path, text).unwrap();
+    let started = std::time::Instant::now();
+    let out = check(&path, &[]);
+    let took = started.elapsed();
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(took < std::time::Duration::from_secs(60), "{took:?}");
+    assert!(err.contains(&format!("no answer from the Kubernetes API server at {}", server.url())), "{err}");
+    assert!(err.contains("credential plugin"), "{err}");
+}

@@ -396,4 +396,3 @@ enum Candidate {
     /// A pattern (`role/ci-*`) in an account not read whole: the roles it matches are unknown.
     Unlisted { pattern: String, account: String },
 }
-

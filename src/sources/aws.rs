@@ -21,11 +21,12 @@ use std::sync::{Arc, Mutex};
 
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::{
-    BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+    BeforeDeserializationInterceptorContextMut, BeforeSerializationInterceptorContextRef,
+    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
 };
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -86,6 +87,7 @@ pub fn read_only(operation: &str) -> bool {
 #[derive(Debug, Default, Clone)]
 pub struct ReadOnlyAws {
     permit: Option<Arc<AwsPermit>>,
+    /// Retries after AWS throttled a call (not after one that got no answer).
     pub retries: Arc<AtomicU32>,
     /// Operations refused (for messages and tests).
     pub refused: Arc<Mutex<Vec<String>>>,
@@ -126,14 +128,86 @@ impl Intercept for ReadOnlyAws {
         use aws_smithy_runtime_api::client::retries::RequestAttempts;
         let attempt = cfg.load::<RequestAttempts>().map_or(1, |a| a.attempts());
         if attempt > 1 {
-            self.retries.fetch_add(1, Ordering::Relaxed);
+            // Why the last attempt failed: throttling is counted and said as such; a call that got
+            // no answer, or a 5xx, is said as what it was (a dead endpoint is not "throttled").
+            let last = cfg.load::<LastAttempt>().cloned().unwrap_or(LastAttempt::NoAnswer);
+            if last == LastAttempt::Throttled {
+                self.retries.fetch_add(1, Ordering::Relaxed);
+            }
             if let Some(o) = &self.observer {
                 let op = cfg.load::<Metadata>().map(|m| format!("{}:{}", m.service().to_lowercase(), m.name()));
-                (o.0)(format!("throttled: retrying {} (attempt {attempt} of {MAX_ATTEMPTS})", op.unwrap_or_default()));
+                let op = op.unwrap_or_default();
+                (o.0)(match last {
+                    LastAttempt::Throttled => format!("throttled: retrying {op} (attempt {attempt} of {MAX_ATTEMPTS})"),
+                    LastAttempt::Status(code) => {
+                        format!("AWS answered HTTP {code}: retrying {op} (attempt {attempt} of {MAX_ATTEMPTS})")
+                    }
+                    LastAttempt::NoAnswer => {
+                        format!("no answer from AWS: retrying {op} (attempt {attempt} of {MAX_ATTEMPTS})")
+                    }
+                });
             }
         }
         Ok(())
     }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let last = match context.response().map(|r| r.status().as_u16()) {
+            None => LastAttempt::NoAnswer,
+            // IAM and STS say Throttling with 400 (query protocol); others with 429.
+            Some(400 | 429) => LastAttempt::Throttled,
+            Some(code) => LastAttempt::Status(code),
+        };
+        cfg.interceptor_state().store_put(last);
+        Ok(())
+    }
+
+    /// A body is read whole before it is parsed: cap it, so an endless answer costs
+    /// [`MAX_AWS_BODY`], not all of memory.
+    fn modify_before_deserialization(
+        &self,
+        context: &mut BeforeDeserializationInterceptorContextMut<'_>,
+        _rc: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let body = context.response_mut().take_body();
+        *context.response_mut().body_mut() =
+            aws_smithy_types::body::SdkBody::from_body_1_x(http_body_util::Limited::new(body, MAX_AWS_BODY));
+        Ok(())
+    }
+}
+
+/// How an attempt ended, kept for the next attempt's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum LastAttempt {
+    Throttled,
+    Status(u16),
+    NoAnswer,
+}
+
+impl Storable for LastAttempt {
+    type Storer = StoreReplace<Self>;
+}
+
+/// The largest AWS answer read: a page of `GetAccountAuthorizationDetails` (100 roles with
+/// their policies) is a few MB.
+pub const MAX_AWS_BODY: usize = 64 << 20;
+
+/// Connect 3 s; no byte for 20 s, or an attempt past 20 s, is a failed attempt (retried); a
+/// call with its retries past 30 s is given up on, named. A hanging endpoint costs 30 s, not
+/// ten minutes.
+fn timeouts() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(3))
+        .read_timeout(std::time::Duration::from_secs(20))
+        .operation_attempt_timeout(std::time::Duration::from_secs(20))
+        .operation_timeout(std::time::Duration::from_secs(30))
+        .build()
 }
 
 /// IAM and STS clients for one profile, behind the guard.
@@ -155,7 +229,8 @@ const MAX_ATTEMPTS: u32 = 6;
 impl Aws {
     pub async fn connect(args: &AwsArgs, profile: Option<&str>, permit: Option<Arc<AwsPermit>>) -> Aws {
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+            .timeout_config(timeouts());
         let profile = profile.or(args.profile.as_deref());
         if let Some(p) = profile {
             loader = loader.profile_name(p);
@@ -231,9 +306,11 @@ where
 {
     let code = e.code().unwrap_or("").to_string();
     let message = e.message().map(str::to_string).unwrap_or_else(|| {
-        let mut text = aws_sdk_iam::error::DisplayErrorContext(&e).to_string();
-        text.truncate(300);
-        text
+        let text = crate::text::causes(&e);
+        if text.contains("length limit exceeded") {
+            return format!("the answer passed {} MiB and was not read further", MAX_AWS_BODY >> 20);
+        }
+        text.chars().take(300).collect()
     });
     match code.as_str() {
         "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" => {
@@ -611,8 +688,12 @@ async fn read_live(inv: &mut crate::model::Inventory, args: &AwsArgs, opts: &cra
     let me = match caller(&aws).await {
         Ok(c) => c,
         Err(e) => {
+            let endpoint = aws.config.endpoint_url().map_or_else(
+                || format!("the STS endpoint of {}", aws.config.region().map_or("the default region", |r| r.as_ref())),
+                |u| u.to_string(),
+            );
             inv.warnings.push(format!(
-                "no live AWS identity ({e}): IAM hops say unknown; check the credentials (--profile, AWS_PROFILE), or join an IAM dump with --bundle"
+                "no live AWS identity from {endpoint} ({e}): IAM hops say unknown; check the credentials (--profile, AWS_PROFILE) and the endpoint (AWS_ENDPOINT_URL), or join an IAM dump with --bundle"
             ));
             return;
         }

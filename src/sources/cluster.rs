@@ -44,6 +44,10 @@ pub enum LiveError {
         "nothing could be read from the Kubernetes API server at {url}: {reasons}. Check the context's permissions (kubectl auth can-i list pods -A), or use --bundle DIR"
     )]
     NothingRead { url: String, reasons: String },
+    #[error(
+        "no answer from the Kubernetes API server at {server} for {secs} s: the kubeconfig's credential plugin (exec, such as `aws eks get-token`) may be waiting for input or the network, or the server does not answer; run `kubectl get pods` to see which, or use --bundle DIR"
+    )]
+    Stalled { server: String, secs: u64 },
 }
 
 /// A kube error in words: the HTTP status and the server's own message for an API answer, the
@@ -60,24 +64,18 @@ pub fn describe(e: &kube::Error) -> String {
             format!("HTTP {}{reason}: {message}", s.code)
         }
         kube::Error::SerdeError(e) => format!("the answer is not what was asked for: {e}"),
-        e => {
-            let mut parts: Vec<String> = Vec::new();
-            let mut cur: Option<&dyn std::error::Error> = Some(e);
-            while let Some(c) = cur {
-                let text = c.to_string();
-                if !parts.iter().any(|p| p.contains(&text)) {
-                    parts.push(text);
-                }
-                cur = c.source();
-            }
-            parts.join(": ")
-        }
+        kube::Error::Service(e) if e.is::<Unanswered>() => e.to_string(),
+        e => crate::text::causes(e),
     }
 }
 
 /// Was the request answered by the server (an HTTP status, a body)? Else it did not get there.
 fn answered(e: &kube::Error) -> bool {
-    matches!(e, kube::Error::Api(_) | kube::Error::SerdeError(_))
+    match e {
+        kube::Error::Api(_) | kube::Error::SerdeError(_) => true,
+        kube::Error::Service(e) => e.is::<Unanswered>(),
+        _ => false,
+    }
 }
 
 /// The guard: a tower layer under the kube client. Its one exception is a confirmed live
@@ -172,6 +170,10 @@ async fn build(
     };
     config.connect_timeout = Some(Duration::from_secs(3));
     config.read_timeout = read_timeout;
+    // kube's own retry of 429/503/504 tries 15 times with waits up to 1,000 s (or the server's
+    // Retry-After): an API server answering 429 forever held `check` for minutes. [`get`] retries
+    // those itself, a few times within its deadline; watches back off on their own.
+    config.default_retry = false;
     let url = config.cluster_url.to_string();
     let client = kube::client::ClientBuilder::try_from(config)
         .map_err(|e| LiveError::Config(e.to_string()))?
@@ -180,14 +182,87 @@ async fn build(
     Ok((client, url))
 }
 
-/// GET a path; `Ok(None)` for 404 (a kind not installed).
+/// The largest body read for one answer: a LIST page of 500 real pods (managedFields and all)
+/// is a few MB; an endless body stops here, with a message, instead of taking all of memory.
+pub const MAX_BODY: usize = 256 << 20;
+/// An error answer's body (a `Status`) is small.
+const MAX_ERROR_BODY: usize = 1 << 20;
+/// One request, connection to last byte: a server that accepts and never answers, or sends a
+/// byte a second (each byte resets a read timeout), is given up on after this.
+pub const REQUEST_DEADLINE: Duration = Duration::from_secs(20);
+
+/// Why an answer was not read: said in words by [`describe`].
+#[derive(Debug, thiserror::Error)]
+pub enum Unanswered {
+    #[error("no complete answer within {} s", REQUEST_DEADLINE.as_secs())]
+    Deadline,
+    #[error("the answer passed {} MiB and was not read further", .0 >> 20)]
+    TooLarge(usize),
+}
+
+/// GET a path; `Ok(None)` for 404 (a kind not installed). Bounded in time
+/// ([`REQUEST_DEADLINE`]) and in size ([`MAX_BODY`]).
 async fn get(client: &kube::Client, path: &str) -> Result<Option<String>, kube::Error> {
-    let req = Request::get(path).body(Vec::new()).expect("a valid request");
-    match client.request_text(req).await {
-        Ok(text) => Ok(Some(text)),
-        Err(kube::Error::Api(s)) if s.code == 404 => Ok(None),
-        Err(e) => Err(e),
+    let answer = async {
+        // 429, 503, 504: the server asks to come back; three more tries, 1, 2 and 4 s apart.
+        let mut attempt = 0;
+        let res = loop {
+            let req = Request::get(path).body(kube::client::Body::empty()).expect("a valid request");
+            let res = client.send(req).await?;
+            if attempt == 3 || !matches!(res.status().as_u16(), 429 | 503 | 504) {
+                break res;
+            }
+            tokio::time::sleep(Duration::from_secs(1 << attempt)).await;
+            attempt += 1;
+        };
+        let status = res.status();
+        let failed = status.is_client_error() || status.is_server_error();
+        let bytes = read_body(res.into_body(), if failed { MAX_ERROR_BODY } else { MAX_BODY }).await?;
+        if failed {
+            return Err(api_error(status.as_u16(), &bytes));
+        }
+        String::from_utf8(bytes).map_err(kube::Error::FromUtf8)
+    };
+    let answer = async {
+        let a = answer.await;
+        ANSWERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        a
+    };
+    match tokio::time::timeout(REQUEST_DEADLINE, answer).await {
+        Err(_) => Err(kube::Error::Service(Box::new(Unanswered::Deadline))),
+        Ok(Ok(text)) => Ok(Some(text)),
+        Ok(Err(kube::Error::Api(s))) if s.code == 404 => Ok(None),
+        Ok(Err(e)) => Err(e),
     }
+}
+
+/// A body read whole, up to `limit` bytes.
+async fn read_body(mut body: kube::client::Body, limit: usize) -> Result<Vec<u8>, kube::Error> {
+    use http_body_util::BodyExt;
+    let mut buf = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame?;
+        if let Some(data) = frame.data_ref() {
+            if buf.len() + data.len() > limit {
+                return Err(kube::Error::Service(Box::new(Unanswered::TooLarge(limit))));
+            }
+            buf.extend_from_slice(data);
+        }
+    }
+    Ok(buf)
+}
+
+/// An error answer as the API's `Status` (or, when a proxy answered in text, that text).
+fn api_error(code: u16, body: &[u8]) -> kube::Error {
+    let status = match serde_json::from_slice::<kube::core::Status>(body) {
+        Ok(s) if s.code == 0 => s.with_code(code),
+        Ok(s) => s,
+        Err(_) => {
+            let text: String = String::from_utf8_lossy(body).trim().chars().take(300).collect();
+            kube::core::Status::failure(&text, "").with_code(code)
+        }
+    };
+    kube::Error::Api(status.boxed())
 }
 
 /// Characters a query value must escape (continue tokens are base64: `+`, `/`, `=`).
@@ -447,16 +522,74 @@ fn add(inv: &mut Inventory, path: &str, text: &str) {
     }
 }
 
-/// Connect and load on a small runtime; for the synchronous commands.
+/// Answers received so far by [`get`], process-wide: what [`load_blocking`] watches to tell a
+/// slow cluster (answers keep coming) from a hang it cannot time out from inside — kube runs a
+/// kubeconfig's exec credential plugin (`aws eks get-token`) synchronously on the runtime's
+/// thread, where no timer fires.
+static ANSWERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How long [`load_blocking`] waits with no answer before giving up.
+pub const NO_PROGRESS: Duration = Duration::from_secs(25);
+
+/// Connect and load on a small runtime on its own thread; for the synchronous commands. Ends
+/// with a message after [`NO_PROGRESS`] without an answer, whatever is stuck.
 pub fn load_blocking(args: &LiveArgs) -> Result<Inventory, LiveError> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| LiveError::Config(e.to_string()))?;
-    rt.block_on(async {
-        let (client, url) = connect(args).await?;
-        load(&client, &url, args.namespace.as_deref()).await
-    })
+    use std::sync::atomic::Ordering;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let job = args.clone();
+    std::thread::spawn(move || {
+        let result = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| LiveError::Config(e.to_string()))
+            .and_then(|rt| {
+                rt.block_on(async {
+                    let (client, url) = connect(&job).await?;
+                    load(&client, &url, job.namespace.as_deref()).await
+                })
+            });
+        let _ = tx.send(result);
+    });
+    let mut seen = ANSWERS.load(Ordering::Relaxed);
+    let mut since = std::time::Instant::now();
+    loop {
+        match rx.recv_timeout(Duration::from_millis(500)) {
+            Ok(result) => return result,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(LiveError::Config("the cluster reader stopped unexpectedly".into()));
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        let now = ANSWERS.load(Ordering::Relaxed);
+        if now != seen {
+            (seen, since) = (now, std::time::Instant::now());
+        } else if since.elapsed() >= NO_PROGRESS {
+            return Err(LiveError::Stalled { server: server_of(args), secs: NO_PROGRESS.as_secs() });
+        }
+    }
+}
+
+/// The server the kubeconfig names, for a message (best effort: `?` when it cannot be read).
+fn server_of(args: &LiveArgs) -> String {
+    use kube::config::Kubeconfig;
+    let kc = match &args.kubeconfig {
+        Some(p) => Kubeconfig::read_from(p),
+        None => Kubeconfig::read(),
+    };
+    let Ok(kc) = kc else { return "?".into() };
+    let context = args.context.clone().or(kc.current_context.clone());
+    let cluster = kc
+        .contexts
+        .iter()
+        .find(|c| Some(&c.name) == context.as_ref())
+        .and_then(|c| c.context.as_ref())
+        .map(|c| c.cluster.clone());
+    kc.clusters
+        .iter()
+        .find(|c| Some(&c.name) == cluster.as_ref())
+        .and_then(|c| c.cluster.as_ref())
+        .and_then(|c| c.server.clone())
+        .unwrap_or_else(|| "?".into())
 }
 
 #[cfg(test)]

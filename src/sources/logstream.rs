@@ -3,7 +3,6 @@
 //! precision overlaps a little) and drop the overlap by timestamp, so there are neither
 //! duplicates nor gaps. Lines go to the store as events with the stream's state.
 
-use futures::{AsyncBufReadExt, StreamExt};
 use http::Request;
 use std::sync::mpsc::Sender;
 
@@ -145,12 +144,15 @@ pub fn follow(
                 if !send(Change::State("streaming".into())) {
                     return;
                 }
-                let mut lines = Box::pin(reader.lines());
+                // Bounded and lossy, line by line: an endless line costs 64 KiB, a bad byte one
+                // character (never the whole log).
+                let mut lines = super::lines::Lines::new(Box::pin(reader), crate::logs::reader::MAX_LINE);
                 let mut broke = false;
-                while let Some(line) = lines.next().await {
-                    match line {
-                        Ok(l) => {
-                            if let Some(text) = dedup.accept(&l)
+                loop {
+                    match lines.next().await {
+                        Ok(None) => break,
+                        Ok(Some(l)) => {
+                            if let Some(text) = dedup.accept(&l.text)
                                 && !send(Change::LogLine { path: path.clone(), line: text.to_string() })
                             {
                                 return;

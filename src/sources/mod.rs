@@ -5,5 +5,6 @@ pub mod aws;
 pub mod bundle;
 pub mod cluster;
 pub mod github;
+pub mod lines;
 pub mod logstream;
 pub mod watch;

@@ -176,6 +176,31 @@ fn jitter() -> f64 {
 /// closes every watch at once would otherwise be rewatched in a hot loop).
 const HEALTHY: Duration = Duration::from_secs(5);
 
+/// The longest watch event line read (an object in etcd is at most 1.5 MiB by default; an
+/// endless line beyond this ends the stream as a failure, not in all of memory).
+const MAX_EVENT: usize = 16 << 20;
+
+/// A watch's body as events: one JSON line each, bounded ([`MAX_EVENT`]).
+fn watch_events(
+    body: impl futures::AsyncBufRead + Unpin,
+) -> impl futures::Stream<Item = Result<WatchEvent<Value>, String>> {
+    let lines = super::lines::Lines::new(body, MAX_EVENT);
+    futures::stream::unfold(lines, |mut lines| async move {
+        loop {
+            return match lines.next().await {
+                Ok(None) => None,
+                Ok(Some(l)) if l.text.trim().is_empty() => continue,
+                Ok(Some(l)) if l.cut => Some((Err(format!("a watch event passed {} MiB", MAX_EVENT >> 20)), lines)),
+                Ok(Some(l)) => {
+                    let event = serde_json::from_str::<WatchEvent<Value>>(&l.text).map_err(|e| e.to_string());
+                    Some((event, lines))
+                }
+                Err(e) => Some((Err(e.to_string()), lines)),
+            };
+        }
+    })
+}
+
 fn rv_of(v: &Value) -> Option<String> {
     v.pointer("/metadata/resourceVersion").and_then(Value::as_str).map(str::to_string)
 }
@@ -243,22 +268,21 @@ async fn watch_kind(client: kube::Client, base: String, kind: &'static str, gene
             }
         };
         let path = format!("{base}?watch=1&allowWatchBookmarks=true&timeoutSeconds=290&resourceVersion={current}");
-        let stream =
-            match client.request_events::<Value>(Request::get(path).body(Vec::new()).expect("valid request")).await {
-                Ok(s) => s,
-                Err(kube::Error::Api(s)) if s.code == 410 => {
-                    if !gone(&mut rv, &mut relists) {
-                        return;
-                    }
-                    continue;
+        let stream = match client.request_stream(Request::get(path).body(Vec::new()).expect("valid request")).await {
+            Ok(s) => watch_events(s),
+            Err(kube::Error::Api(s)) if s.code == 410 => {
+                if !gone(&mut rv, &mut relists) {
+                    return;
                 }
-                Err(_) => {
-                    if !failed_attempt(&send, &mut failures) {
-                        return;
-                    }
-                    continue;
+                continue;
+            }
+            Err(_) => {
+                if !failed_attempt(&send, &mut failures) {
+                    return;
                 }
-            };
+                continue;
+            }
+        };
         // Said at once after a first attempt or a single relist; after repeated failures only
         // once the stream proves healthy.
         let mut said = failures == 0 && relists <= 1;

@@ -62,6 +62,10 @@ pub enum Fault {
     Deny,
     /// Answer `Throttling` this many times, then pass.
     Throttle(u32),
+    /// Read the request and never answer (an endpoint behind a black-holing firewall).
+    Hang,
+    /// Answer 200 with a body that never ends.
+    Endless,
 }
 
 #[derive(Default)]
@@ -166,9 +170,24 @@ impl Proxy {
                                     *n -= 1;
                                     Some(Fault::Throttle(*n))
                                 }
-                                Some(Fault::Deny) => Some(Fault::Deny),
+                                Some(f) => Some(f.clone()),
                             }
                         };
+                        match fault {
+                            Some(Fault::Hang) => {
+                                std::thread::sleep(std::time::Duration::from_secs(3600));
+                                return;
+                            }
+                            Some(Fault::Endless) => {
+                                let head =
+                                    "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n";
+                                let chunk = format!("{:x}\r\n{}\r\n", 65536, "<member>".repeat(8192));
+                                let _ = stream.write_all(head.as_bytes());
+                                while stream.write_all(chunk.as_bytes()).is_ok() {}
+                                return;
+                            }
+                            _ => {}
+                        }
                         let marker = body
                             .split('&')
                             .find_map(|kv| kv.strip_prefix("Marker="))
@@ -189,6 +208,7 @@ impl Proxy {
                                 ),
                             ),
                             Some(Fault::Throttle(_)) => (400, error_xml("Throttling", "Rate exceeded")),
+                            Some(Fault::Hang | Fault::Endless) => unreachable!("answered above"),
                             None => {
                                 let mut r = agent.post(format!("{upstream}{}", req.target));
                                 for (k, v) in &req.headers {
