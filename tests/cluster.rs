@@ -343,3 +343,23 @@ fn a_hanging_credential_plugin_ends_check_with_a_message() {
     assert!(err.contains(&format!("no answer from the Kubernetes API server at {}", server.url())), "{err}");
     assert!(err.contains("credential plugin"), "{err}");
 }
+
+/// The recent logs read with the cluster keep their lines around an invalid UTF-8 byte
+/// (#12.12): exported, the runner's log has both lines (it used to be dropped whole).
+#[test]
+fn an_invalid_utf8_byte_in_a_recent_log_costs_one_character() {
+    let server = ApiServer::seeded();
+    server.log("arc-runners", RUNNER, "runner", &["before \u{FFFF} the bad byte", "Running job: push-image"]);
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("bundle");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_arcscope"))
+        .args(["bundle", "export", out_dir.to_str().unwrap()])
+        .args(["--kubeconfig", server.kubeconfig(dir.path()).to_str().unwrap(), "--no-aws"])
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .output()
+        .unwrap();
+    let err = common::stderr(&out);
+    assert!(!err.contains("logs of arc-runners"), "the log was read: {err}");
+    let log = std::fs::read_to_string(out_dir.join(format!("logs/arc-runners/{RUNNER}/runner.log"))).unwrap();
+    assert!(log.contains("before \u{fffd} the bad byte") && log.contains("Running job: push-image"), "{log}\n{err}");
+}

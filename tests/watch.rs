@@ -547,3 +547,26 @@ fn a_watch_gone_forever_or_ending_at_once_backs_off_and_says_so() {
         r.join().unwrap();
     }
 }
+
+/// One invalid UTF-8 byte in a followed log costs one character (#12.12): the line shows with a
+/// replacement character, the lines after it still arrive and are recognised, and the stream
+/// stays up (it used to drop the whole log and sit on "reconnecting").
+#[test]
+fn an_invalid_utf8_byte_in_a_followed_log_costs_one_character() {
+    let server = ApiServer::seeded();
+    server.log(
+        NS,
+        RUNNER,
+        "runner",
+        &[
+            "before \u{FFFF} the bad byte",
+            "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
+        ],
+    );
+    let raw = tui_session(&server, "", &[":chain\r", "\t", "q"]);
+    let frames = common::screens(&raw, 40, 140);
+    let last = frames.iter().rev().find(|f| f.contains("Cannot connect to the Docker daemon"));
+    let last = last.expect("the line after the bad byte arrived");
+    assert!(last.contains("before \u{fffd} the bad byte"), "{last}");
+    assert!(!frames.last().unwrap().contains("reconnecting"), "{}", frames.last().unwrap());
+}

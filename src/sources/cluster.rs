@@ -221,7 +221,8 @@ async fn get(client: &kube::Client, path: &str) -> Result<Option<String>, kube::
         if failed {
             return Err(api_error(status.as_u16(), &bytes));
         }
-        String::from_utf8(bytes).map_err(kube::Error::FromUtf8)
+        // A log may hold bytes that are not UTF-8: one costs a character, not the answer.
+        Ok(String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
     };
     let answer = async {
         let a = answer.await;

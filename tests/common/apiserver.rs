@@ -334,7 +334,8 @@ impl ApiServer {
         self.lock().rbac.insert(plural.to_string(), namespaces.iter().map(|s| s.to_string()).collect());
     }
 
-    /// Append lines (stamped now) to a container's current log.
+    /// Append lines (stamped now) to a container's current log (U+FFFF is sent as the invalid
+    /// byte 0xFF).
     pub fn log(&self, namespace: &str, pod: &str, container: &str, lines: &[&str]) {
         let mut st = self.lock();
         let log = st.logs.entry((namespace.into(), pod.into(), container.into())).or_default();
@@ -862,9 +863,16 @@ fn respond(stream: &mut TcpStream, code: u16, v: &Value) -> bool {
     stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body.as_bytes())).is_ok()
 }
 
+/// Bytes on the wire: U+FFFF (a noncharacter no real text holds) stands for the invalid UTF-8
+/// byte 0xFF, so a test can send a log line that is not UTF-8.
+fn wire(text: &str) -> Vec<u8> {
+    text.split('\u{FFFF}').collect::<Vec<_>>().join("\u{1}").bytes().map(|b| if b == 1 { 0xFF } else { b }).collect()
+}
+
 fn respond_text(stream: &mut TcpStream, text: &str) -> bool {
-    let head = format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n", text.len());
-    stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(text.as_bytes())).is_ok()
+    let body = wire(text);
+    let head = format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n", body.len());
+    stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(&body)).is_ok()
 }
 
 fn chunked_head(stream: &mut TcpStream, content_type: &str) -> bool {
@@ -874,6 +882,9 @@ fn chunked_head(stream: &mut TcpStream, content_type: &str) -> bool {
 
 /// One line as one chunk.
 fn chunk(stream: &mut TcpStream, line: &str) -> bool {
-    let c = format!("{:x}\r\n{line}\n\r\n", line.len() + 1);
-    stream.write_all(c.as_bytes()).and_then(|_| stream.flush()).is_ok()
+    let line = wire(line);
+    let mut c = format!("{:x}\r\n", line.len() + 1).into_bytes();
+    c.extend_from_slice(&line);
+    c.extend_from_slice(b"\n\r\n");
+    stream.write_all(&c).and_then(|_| stream.flush()).is_ok()
 }
