@@ -258,6 +258,10 @@ fn a_denied_account_read_without_a_workflow_finds_the_same_targets_or_says_unkno
     assert!(s.proxy.writes().is_empty());
 }
 
+fn fault_is_endless(f: &Fault) -> bool {
+    matches!(f, Fault::Endless)
+}
+
 /// An AWS endpoint that never answers, or answers without end (#12.6, #12.7): `check` ends in
 /// time with the IAM hops unknown and a message that says what happened — not "throttled" — and
 /// reads at most the body cap.
@@ -284,7 +288,9 @@ fn a_hanging_or_endless_aws_endpoint_ends_check_in_time_bounded_and_named() {
         eprintln!("{fault:?}: exit {:?} after {took:?}, peak {} MB", out.status.code(), peak_kb / 1024);
         assert_eq!(out.status.code(), Some(1), "{fault:?}: hops that need IAM are unknown\n{err}");
         assert!(took < std::time::Duration::from_secs(60), "{fault:?}: {took:?}");
-        assert!(err.contains("no live AWS identity") && err.contains(said), "{fault:?}: {err}");
+        // An endless body is cut at 64 MiB; on a loaded machine the call's 30 s may end first.
+        let said = err.contains(said) || (fault_is_endless(&fault) && err.contains("operation timeout"));
+        assert!(err.contains("no live AWS identity") && said, "{fault:?}: {err}");
         assert!(!err.contains("throttled"), "{fault:?}: not throttling: {err}");
         assert!(err.contains(&format!("from {}", s.proxy.url)), "names the endpoint: {err}");
         assert!(!err.contains("Error {") && !err.contains("Error("), "words, not debug output: {err}");

@@ -353,3 +353,35 @@ fn control_characters_from_data_are_escaped_in_text_and_exact_in_json() {
 fn urlencode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
+
+/// A policy with a duplicate key (#12.14) is named with its path, as IAM refuses it — in a
+/// bundle's authorization details and in `explain`-free paths alike — never read last-wins.
+#[test]
+fn a_duplicate_key_in_a_policy_is_an_error_naming_it() {
+    let b = common::bundle(None);
+    let iam = b.path().join("iam/get-account-authorization-details.json");
+    let text = std::fs::read_to_string(&iam).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let doc = v["RoleDetailList"][0]["RolePolicyList"][0]["PolicyDocument"].as_str().unwrap().to_string();
+    let decoded = percent_encoding::percent_decode_str(&doc).decode_utf8().unwrap().into_owned();
+    let dup = decoded.replacen("\"Effect\":\"Allow\"", "\"Effect\":\"Deny\",\"Effect\":\"Allow\"", 1);
+    assert_ne!(dup, decoded);
+    // As IAM returns it (URL-encoded in a string) …
+    v["RoleDetailList"][0]["RolePolicyList"][0]["PolicyDocument"] = serde_json::Value::String(urlencode(&dup));
+    std::fs::write(&iam, v.to_string()).unwrap();
+    let o = common::arcscope(&["check", "--bundle", b.path().to_str().unwrap()]);
+    let err = common::stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("duplicate key \"Effect\" at $.Statement[0]"), "{err}");
+    assert!(err.contains("MalformedPolicyDocument"), "{err}");
+    // … and as the AWS CLI prints it (an object in the file's own JSON).
+    let text = v.to_string().replace(&format!("\"{}\"", urlencode(&dup)), &dup);
+    std::fs::write(&iam, text).unwrap();
+    let o = common::arcscope(&["check", "--bundle", b.path().to_str().unwrap()]);
+    let err = common::stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("duplicate key \"Effect\" at $.RoleDetailList[0].RolePolicyList[0].PolicyDocument.Statement[0]"),
+        "{err}"
+    );
+}

@@ -122,8 +122,16 @@ impl PolicyDocument {
         };
         let value: Value =
             serde_json::from_str(json).map_err(|e| PolicyError::new("$", format!("not valid JSON: {e}")))?;
+        super::dupkeys::check(json).map_err(|e| PolicyError::new("$", duplicate_key_message(&e)))?;
         parse_document(&value)
     }
+}
+
+/// A duplicate key in a policy, and why it matters.
+pub fn duplicate_key_message(duplicate: &str) -> String {
+    format!(
+        "{duplicate}: IAM rejects a policy with duplicate keys (MalformedPolicyDocument), and JSON readers disagree on which one counts"
+    )
 }
 
 impl PatternList {

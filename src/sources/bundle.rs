@@ -135,6 +135,13 @@ pub fn add_file(inv: &mut Inventory, name: &str, bytes: &[u8]) -> Result<(), Bun
     let starts_json = text.trim_start().starts_with(['{', '[']);
     let docs: Vec<Value> = if ext == "json" || (starts_json && ext != "yaml" && ext != "yml") {
         match serde_json::from_str::<Value>(text) {
+            // IAM documents hold policies: a duplicate key in one is refused by IAM and read
+            // differently by different tools (the last one wins here), so it is named.
+            Ok(v) if is_iam(&v) => {
+                crate::iam::dupkeys::check(text)
+                    .map_err(|e| err(name, crate::iam::policy::duplicate_key_message(&e)))?;
+                vec![v]
+            }
             Ok(v) => vec![v],
             Err(e) if strict || starts_json => {
                 return Err(err(name, format!("malformed JSON: {e}")));
@@ -159,6 +166,12 @@ pub fn add_file(inv: &mut Inventory, name: &str, bytes: &[u8]) -> Result<(), Bun
         inv.unknown_files.push(name.to_string());
     }
     Ok(())
+}
+
+/// Does this document carry IAM policies (authorization details, a role, a policy version, a
+/// policy itself)?
+fn is_iam(v: &Value) -> bool {
+    ["RoleDetailList", "Policies", "Role", "PolicyVersion", "Statement", "Policy"].iter().any(|k| v.get(k).is_some())
 }
 
 /// Multi-document YAML into JSON values. Strict booleans keep a workflow's `on:` a string key.
