@@ -385,3 +385,73 @@ fn a_duplicate_key_in_a_policy_is_an_error_naming_it() {
         "{err}"
     );
 }
+
+/// Big and binary input is bounded (#12.10): a 300 MB log in a bundle is read through the
+/// bounded reader (its tail kept, the rest counted), a 3 GB `.json` of NULs fails at its first
+/// byte, and `--kubeconfig /dev/zero` is refused without reading 4 GB. Peak RSS by /usr/bin/time.
+#[test]
+fn big_logs_are_read_bounded_and_binary_files_fail_at_their_first_bytes() {
+    let peak = |args: &[&str]| {
+        let mut all = vec!["-f", "%M", env!("CARGO_BIN_EXE_arcscope")];
+        all.extend_from_slice(args);
+        let o = std::process::Command::new("/usr/bin/time").args(&all).env("NO_COLOR", "1").output().unwrap();
+        let err = common::stderr(&o);
+        let kb: u64 = err.lines().last().and_then(|l| l.trim().parse().ok()).unwrap_or(u64::MAX);
+        (o, err, kb / 1024)
+    };
+    let b = common::bundle(None);
+    let dir = b.path().to_str().unwrap();
+    let log = b.path().join("logs/arc-runners/arc-runner-set-x7c2p-runner-4h9sd");
+    std::fs::create_dir_all(&log).unwrap();
+    {
+        use std::io::Write;
+        let mut f = std::io::BufWriter::new(std::fs::File::create(log.join("runner.log")).unwrap());
+        let line = "2026-06-20T10:15:43.000000000Z Assuming role with user credentials\n";
+        for _ in 0..(300 << 20) / line.len() {
+            f.write_all(line.as_bytes()).unwrap();
+        }
+        f.write_all(b"2026-06-20T10:17:01.000000000Z the last line\n").unwrap();
+    }
+    let (o, err, mb) = peak(&["check", "--bundle", dir]);
+    eprintln!("300 MB log: peak {mb} MB");
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("longer than 16 MiB; its last") && err.contains("earlier ones are not"), "{err}");
+    assert!(mb < 200, "bounded: {mb} MB for a 300 MB log (it cost twice the file before)");
+    std::fs::remove_dir_all(b.path().join("logs")).unwrap();
+
+    let nul = b.path().join("k8s/zeros.json");
+    std::fs::File::create(&nul).unwrap().set_len(3 << 30).unwrap();
+    let started = std::time::Instant::now();
+    let (o, err, mb) = peak(&["check", "--bundle", dir]);
+    eprintln!("3 GB of NULs: peak {mb} MB after {:?}", started.elapsed());
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("zeros.json") && err.contains("a NUL byte at offset 0"), "{err}");
+    assert!(mb < 100, "{mb} MB");
+    std::fs::remove_file(&nul).unwrap();
+
+    let (o, err, mb) = peak(&["check", "--kubeconfig", "/dev/zero", "--no-aws"]);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("/dev/zero: binary data (a NUL byte at offset 0), not a kubeconfig"), "{err}");
+    assert!(mb < 100, "{mb} MB");
+}
+
+/// Symlinked directories are followed, each real directory once (#12.11); FIFOs, devices,
+/// dangling links and loops are listed with why, not dropped in silence.
+#[test]
+fn symlinked_directories_are_read_and_every_skipped_entry_is_named() {
+    let b = common::bundle(None);
+    let plain = common::arcscope(&["check", "--bundle", b.path().to_str().unwrap(), "--format", "json"]);
+    // The workflows live elsewhere, linked in (a common way to share them between bundles).
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::rename(b.path().join("workflows"), elsewhere.path().join("workflows")).unwrap();
+    std::os::unix::fs::symlink(elsewhere.path().join("workflows"), b.path().join("workflows")).unwrap();
+    std::os::unix::fs::symlink(b.path(), b.path().join("k8s/loop")).unwrap();
+    std::os::unix::fs::symlink(b.path().join("nothing-here"), b.path().join("dangling.json")).unwrap();
+    assert!(std::process::Command::new("mkfifo").arg(b.path().join("pipe.json")).status().unwrap().success());
+    let linked = common::arcscope(&["check", "--bundle", b.path().to_str().unwrap(), "--format", "json"]);
+    let err = common::stderr(&linked);
+    assert_eq!(common::verdict_summary(&linked), common::verdict_summary(&plain), "the linked workflows count\n{err}");
+    assert!(err.contains("k8s/loop: skipped: the same directory as one already read"), "{err}");
+    assert!(err.contains("dangling.json: skipped: a symlink to nothing readable"), "{err}");
+    assert!(err.contains("pipe.json: skipped: a FIFO, not a file a bundle holds"), "{err}");
+}

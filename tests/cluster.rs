@@ -311,7 +311,9 @@ fn a_hanging_dripping_throttling_or_endless_server_ends_check_in_time_with_a_mes
             let err = common::stderr(&out);
             eprintln!("{fault:?}: exit {:?} after {took:?}", out.status.code());
             assert_eq!(out.status.code(), Some(2), "{fault:?}: {err}");
-            assert!(err.contains(said), "{fault:?}: {err}");
+            // The endless list is cut at 256 MiB; on a loaded machine the 20 s deadline may come first.
+            let deadline = fault == Fault::EndlessList && err.contains("no complete answer within 20 s");
+            assert!(err.contains(said) || deadline, "{fault:?}: {err}");
             assert!(err.contains(&format!("127.0.0.1:{}", server.port)), "names the server: {err}");
             assert!(took < std::time::Duration::from_secs(60), "{fault:?}: {took:?}");
         })

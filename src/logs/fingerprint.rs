@@ -151,7 +151,10 @@ pub fn leading_timestamp(line: &str) -> Option<&str> {
     let b = line.as_bytes();
     let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
     // 2026-06-20T10:15:43.1234567Z  |  2026-06-20 10:15:32Z  (GitHub job log, .NET `u`, RFC 3339)
+    // The fixed-width forms are ASCII: a multi-byte character inside would put the cut inside it
+    // (found by tests/fuzz.rs).
     if b.len() >= 19
+        && b[..19].is_ascii()
         && (0..4).all(digit)
         && b[4] == b'-'
         && b[7] == b'-'
@@ -170,7 +173,13 @@ pub fn leading_timestamp(line: &str) -> Option<&str> {
         return Some(&line[..end]);
     }
     // klog: I0620 10:15:32.123456
-    if b.len() > 21 && matches!(b[0], b'I' | b'W' | b'E' | b'F') && (1..5).all(digit) && b[5] == b' ' && b[8] == b':' {
+    if b.len() > 21
+        && b[..21].is_ascii()
+        && matches!(b[0], b'I' | b'W' | b'E' | b'F')
+        && (1..5).all(digit)
+        && b[5] == b' '
+        && b[8] == b':'
+    {
         return Some(&line[..21.min(line.len())]);
     }
     // Go logfmt / slog: time="2026-…" or time=2026-…, ts=…

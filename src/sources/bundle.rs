@@ -36,50 +36,158 @@ pub fn load_dir(dir: &Path) -> Result<Inventory, BundleError> {
     if !meta.is_dir() {
         return Err(err(&shown, "not a directory (a bundle is a directory of kubectl/AWS CLI outputs)"));
     }
-    let mut files = Vec::new();
-    collect(dir, dir, 0, &mut files)?;
+    let mut walk = Walk::default();
+    walk.collect(dir, dir, 0)?;
+    let Walk { mut files, skipped, .. } = walk;
     if files.is_empty() {
         return Err(err(&shown, "the bundle directory holds no files"));
     }
     files.sort();
     let mut inv = Inventory { source: format!("bundle {shown}"), ..Inventory::default() };
+    inv.warnings.extend(skipped);
     for (rel, path) in files {
-        let bytes = fs::read(&path).map_err(|e| err(&path.display().to_string(), format!("cannot read: {e}")))?;
-        add_file(&mut inv, &rel, &bytes)
-            .map_err(|e| BundleError { file: path.display().to_string(), message: e.message })?;
+        let shown = path.display().to_string();
+        let bytes = if extension(&rel) == "log" {
+            read_log(&path, &rel, &mut inv).map_err(|e| err(&shown, format!("cannot read: {e}")))?
+        } else {
+            read_document(&path).map_err(|e| BundleError { file: shown.clone(), message: e })?
+        };
+        add_file(&mut inv, &rel, &bytes).map_err(|e| BundleError { file: shown, message: e.message })?;
     }
     finish(&mut inv);
     Ok(inv)
 }
 
-fn collect(root: &Path, dir: &Path, depth: usize, out: &mut Vec<(String, PathBuf)>) -> Result<(), BundleError> {
-    if depth > MAX_DIR_DEPTH {
-        return Err(err(&dir.display().to_string(), "directory nesting deeper than 32 levels"));
-    }
-    let entries = fs::read_dir(dir).map_err(|e| err(&dir.display().to_string(), format!("cannot list: {e}")))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| err(&dir.display().to_string(), format!("cannot list: {e}")))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') {
-            continue;
+/// The most of one log a bundle keeps: its last lines up to this many bytes (a 1 GB log cost
+/// 2.1 GB before). `arcscope explain FILE` folds a whole log of any size in bounded memory.
+pub const MAX_LOG_KEPT: usize = 16 << 20;
+
+/// A log through the bounded line reader `explain` uses, keeping its tail ([`MAX_LOG_KEPT`]);
+/// what falls out is counted in a warning.
+fn read_log(path: &Path, rel: &str, inv: &mut Inventory) -> std::io::Result<Vec<u8>> {
+    use crate::logs::reader::{MAX_LINE, for_each_line};
+    let file = fs::File::open(path)?;
+    let mut kept: std::collections::VecDeque<String> = std::collections::VecDeque::new();
+    let (mut size, mut dropped) = (0usize, 0u64);
+    for_each_line(std::io::BufReader::new(file), MAX_LINE, |line| {
+        size += line.len() + 1;
+        kept.push_back(line.to_string());
+        while size > MAX_LOG_KEPT {
+            let Some(old) = kept.pop_front() else { break };
+            size -= old.len() + 1;
+            dropped += 1;
         }
-        let path = entry.path();
-        // Do not follow symlinked directories: no loops.
-        let ft = entry.file_type().map_err(|e| err(&path.display().to_string(), e.to_string()))?;
-        if ft.is_dir() {
-            collect(root, &path, depth + 1, out)?;
-        } else if ft.is_file() || (ft.is_symlink() && path.is_file()) {
-            let rel = path
-                .strip_prefix(root)
-                .unwrap_or(&path)
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            out.push((rel, path));
+    })?;
+    if dropped > 0 {
+        inv.warnings.push(format!(
+            "{rel}: longer than {} MiB; its last {} lines are read, {dropped} earlier ones are not (`arcscope explain {rel}` folds all of it)",
+            MAX_LOG_KEPT >> 20,
+            kept.len()
+        ));
+    }
+    let mut text = String::with_capacity(size);
+    for l in kept {
+        text.push_str(&l);
+        text.push('\n');
+    }
+    Ok(text.into_bytes())
+}
+
+/// A JSON or YAML file, refused at its first bytes when they are binary (a 3 GB file of NULs
+/// fails at byte 1, not after it is read).
+fn read_document(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut file = fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let mut head = vec![0u8; 4096];
+    let n = read_full(&mut file, &mut head).map_err(|e| format!("cannot read: {e}"))?;
+    head.truncate(n);
+    if let Some(at) = head.iter().position(|&b| b == 0) {
+        return Err(format!("binary data (a NUL byte at offset {at}), not a kubectl or AWS CLI output"));
+    }
+    file.read_to_end(&mut head).map_err(|e| format!("cannot read: {e}"))?;
+    Ok(head)
+}
+
+/// Read until `buf` is full or the end.
+fn read_full(r: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
     }
-    Ok(())
+    Ok(n)
+}
+
+/// The files of a bundle directory, symlinked directories followed (each real directory once,
+/// so a loop ends), and every entry that is not read, with why.
+#[derive(Default)]
+struct Walk {
+    files: Vec<(String, PathBuf)>,
+    skipped: Vec<String>,
+    visited: std::collections::BTreeSet<PathBuf>,
+}
+
+impl Walk {
+    fn collect(&mut self, root: &Path, dir: &Path, depth: usize) -> Result<(), BundleError> {
+        if depth > MAX_DIR_DEPTH {
+            return Err(err(&dir.display().to_string(), "directory nesting deeper than 32 levels"));
+        }
+        if let Ok(real) = fs::canonicalize(dir)
+            && !self.visited.insert(real)
+        {
+            self.skipped.push(format!(
+                "{}: skipped: the same directory as one already read (a symlink loop or a second link to it)",
+                rel(root, dir)
+            ));
+            return Ok(());
+        }
+        let entries = fs::read_dir(dir).map_err(|e| err(&dir.display().to_string(), format!("cannot list: {e}")))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| err(&dir.display().to_string(), format!("cannot list: {e}")))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            let path = entry.path();
+            // What the entry is, through a symlink.
+            let kind = match fs::metadata(&path) {
+                Ok(m) => m.file_type(),
+                Err(e) => {
+                    self.skipped.push(format!("{}: skipped: a symlink to nothing readable ({e})", rel(root, &path)));
+                    continue;
+                }
+            };
+            if kind.is_dir() {
+                self.collect(root, &path, depth + 1)?;
+            } else if kind.is_file() {
+                self.files.push((rel(root, &path), path));
+            } else {
+                use std::os::unix::fs::FileTypeExt;
+                let what = if kind.is_fifo() {
+                    "a FIFO"
+                } else if kind.is_socket() {
+                    "a socket"
+                } else if kind.is_char_device() || kind.is_block_device() {
+                    "a device"
+                } else {
+                    "not a regular file"
+                };
+                self.skipped.push(format!("{}: skipped: {what}, not a file a bundle holds", rel(root, &path)));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `path` relative to the bundle's root, `/`-separated.
+fn rel(root: &Path, path: &Path) -> String {
+    let r = path.strip_prefix(root).unwrap_or(path);
+    let s = r.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+    if s.is_empty() { ".".into() } else { s }
 }
 
 /// Load a bundle given as `(relative path, bytes)` pairs (the embedded demo).

@@ -160,6 +160,7 @@ async fn build(
     let options = KubeConfigOptions { context: args.context.clone(), cluster: None, user: None };
     let mut config = match &args.kubeconfig {
         Some(path) => {
+            precheck_kubeconfig(path).map_err(|e| LiveError::Config(format!("{}: {e}", path.display())))?;
             let kc = Kubeconfig::read_from(path).map_err(|e| LiveError::Config(format!("{}: {e}", path.display())))?;
             kube::Config::from_custom_kubeconfig(kc, &options).await.map_err(|e| LiveError::Config(e.to_string()))?
         }
@@ -198,6 +199,26 @@ pub enum Unanswered {
     Deadline,
     #[error("the answer passed {} MiB and was not read further", .0 >> 20)]
     TooLarge(usize),
+}
+
+/// The largest kubeconfig read (a real one with a few hundred contexts is well under 1 MiB).
+const MAX_KUBECONFIG: u64 = 16 << 20;
+
+/// Refuse a kubeconfig that cannot be one before kube reads it whole: `/dev/zero` or a binary
+/// file (a NUL byte in its first 64 KiB), or one larger than 16 MiB.
+fn precheck_kubeconfig(path: &std::path::Path) -> Result<(), String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let mut head = Vec::new();
+    file.by_ref().take(64 << 10).read_to_end(&mut head).map_err(|e| format!("cannot read: {e}"))?;
+    if let Some(at) = head.iter().position(|&b| b == 0) {
+        return Err(format!("binary data (a NUL byte at offset {at}), not a kubeconfig"));
+    }
+    file.take(MAX_KUBECONFIG + 1).read_to_end(&mut head).map_err(|e| format!("cannot read: {e}"))?;
+    if head.len() as u64 > MAX_KUBECONFIG {
+        return Err(format!("larger than {} MiB: not a kubeconfig", MAX_KUBECONFIG >> 20));
+    }
+    Ok(())
 }
 
 /// GET a path; `Ok(None)` for 404 (a kind not installed). Bounded in time
