@@ -570,3 +570,22 @@ fn an_invalid_utf8_byte_in_a_followed_log_costs_one_character() {
     assert!(last.contains("before \u{fffd} the bad byte"), "{last}");
     assert!(!frames.last().unwrap().contains("reconnecting"), "{}", frames.last().unwrap());
 }
+
+/// A cluster that hangs (#12.6): the TUI still opens once the read's deadline passes, says why in
+/// the status line and the header, and answers keys; the watches keep trying.
+#[test]
+fn the_tui_opens_on_a_hanging_server_and_says_so() {
+    use common::apiserver::Fault;
+    let server = ApiServer::seeded();
+    server.set_fault(Fault::Hang);
+    let dir = tempfile::tempdir().unwrap();
+    let kc = server.kubeconfig(dir.path());
+    let env = vec![("HOME".to_string(), dir.path().display().to_string())];
+    let args = format!("--kubeconfig {} --no-aws", kc.display());
+    let (status, raw) = common::pty(&args, &env, (30, 200), 23_000, &[(":sa\r", 500), ("q", 300)], |_| {});
+    assert!(status.success(), "{raw}");
+    assert!(raw.contains("arcscope: reading the cluster"), "it said what it was doing while the screen was not up");
+    let frames = common::screens(&raw, 30, 200);
+    let last = frames.iter().rev().find(|f| f.contains("serviceaccounts")).expect("the TUI answered :sa");
+    assert!(last.contains("no complete answer within 20 s") && last.contains("the watches keep trying"), "{last}");
+}

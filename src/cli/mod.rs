@@ -147,12 +147,38 @@ impl SourceArgs {
         // bundle when one is joined.
         let args = self.live_args().expect("neither demo nor a bundle alone: live");
         let mut inv = crate::sources::cluster::load_blocking(&args).map_err(|e| UsageError(e.to_string()))?;
+        self.join(&mut inv, opts)?;
+        Ok(inv)
+    }
+
+    /// For the TUI: a live cluster the server fails to answer (it hangs, its credential plugin
+    /// hangs, it answers with errors) still opens the screen, empty, with the reason as a
+    /// warning; the watches keep trying and fill it when the server answers. A kubeconfig that
+    /// cannot be used is still an error.
+    pub fn load_or_wait(&self, opts: &crate::chain::CheckOptions) -> Result<Inventory, UsageError> {
+        use crate::sources::cluster::LiveError;
+        let Some(args) = self.live_args() else { return self.load_for(opts) };
+        let mut inv = match crate::sources::cluster::load_blocking(&args) {
+            Ok(inv) => inv,
+            Err(e @ (LiveError::Config(_) | LiveError::Refused { .. })) => return Err(UsageError(e.to_string())),
+            Err(e) => Inventory {
+                source: "live (not read yet)".into(),
+                warnings: vec![format!("{e} — the watches keep trying")],
+                ..Inventory::default()
+            },
+        };
+        self.join(&mut inv, opts)?;
+        Ok(inv)
+    }
+
+    /// The bundle's IAM, workflows and logs, or live AWS, joined to a live cluster's data.
+    fn join(&self, inv: &mut Inventory, opts: &crate::chain::CheckOptions) -> Result<(), UsageError> {
         // `--bundle` with cluster flags: the live cluster, joined with the bundle's IAM, workflows, logs.
         if let Some(dir) = &self.bundle {
             inv.merge_offline(crate::sources::bundle::load_dir(dir).map_err(|e| UsageError(e.to_string()))?);
         } else if self.reads_aws() {
-            crate::sources::aws::load_live_blocking(&mut inv, &self.aws_args(), opts);
+            crate::sources::aws::load_live_blocking(inv, &self.aws_args(), opts);
         }
-        Ok(inv)
+        Ok(())
     }
 }
