@@ -17,6 +17,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::time::{Duration, Instant};
 
 use arcscope::app::App;
+use arcscope::app::state::Options;
 use arcscope::sources::watch::Change;
 
 const A: &str = "111122223333";
@@ -149,8 +150,7 @@ fn main() {
         inv.clear_kind(kind);
     }
     let theme = arcscope::ui::theme::Theme::built_in("dark").unwrap();
-    let mut app = App::new(inv, theme, arcscope::app::keymap::Keymap::default(), "2026-06-20T12:00:00Z".into());
-    app.live = true;
+    let mut app = App::new(inv, Options { live: true, ..Options::at("2026-06-20T12:00:00Z") });
     app.run_command("runners");
     let rss_before = rss_mb("VmRSS:");
 
@@ -171,8 +171,9 @@ fn main() {
     let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
     let area = ratatui::layout::Rect::new(0, 0, 120, 40);
     let first = Instant::now();
+    app.settle();
     arcscope::ui::layout(&mut app, area);
-    term.draw(|f| arcscope::ui::draw(f, &app)).unwrap();
+    term.draw(|f| arcscope::ui::draw(f, &app, &theme)).unwrap();
     let first_frame = first.elapsed();
     let rss_populated = rss_mb("VmRSS:");
 
@@ -199,8 +200,9 @@ fn main() {
             apply_cpu.push((thread_cpu() - cpu) * 1000.0);
             per_frame.push(n as f64);
             let d = Instant::now();
+            app.settle();
             arcscope::ui::layout(&mut app, area);
-            term.draw(|f| arcscope::ui::draw(f, &app)).unwrap();
+            term.draw(|f| arcscope::ui::draw(f, &app, &theme)).unwrap();
             draws.push(d.elapsed().as_secs_f64() * 1000.0);
             frames.push(frame.elapsed().as_secs_f64() * 1000.0);
         }

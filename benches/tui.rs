@@ -10,7 +10,7 @@ use serde_json::json;
 use std::hint::black_box;
 
 use arcscope::app::App;
-use arcscope::app::keymap::Keymap;
+use arcscope::app::state::Options;
 use arcscope::ui::theme::Theme;
 
 fn key(app: &mut App, c: char) {
@@ -44,22 +44,18 @@ fn big_app() -> App {
     let inv =
         arcscope::sources::bundle::load_files("bench", [("pods.json", pods.as_slice()), ("iam.json", iam.as_slice())])
             .unwrap();
-    App::new(inv, Theme::built_in("dark").unwrap(), Keymap::default(), "2026-06-20T12:00:00Z".into())
+    App::new(inv, Options::at("2026-06-20T12:00:00Z"))
 }
 
 fn frames(c: &mut Criterion) {
     let mut group = c.benchmark_group("tui");
     group.sample_size(20);
+    let theme = Theme::built_in("dark").unwrap();
     group.bench_function("first frame of the demo (load, simulate, draw 120x40)", |b| {
         b.iter(|| {
-            let app = App::new(
-                arcscope::demo::load().unwrap(),
-                Theme::built_in("dark").unwrap(),
-                Keymap::default(),
-                "2026-06-20T12:00:00Z".into(),
-            );
+            let app = App::new(arcscope::demo::load().unwrap(), Options::at("2026-06-20T12:00:00Z"));
             let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
-            t.draw(|f| arcscope::ui::draw(f, &app)).unwrap();
+            t.draw(|f| arcscope::ui::draw(f, &app, &theme)).unwrap();
             black_box(t.backend().buffer().area)
         })
     });
@@ -71,7 +67,7 @@ fn frames(c: &mut Criterion) {
     let mut t = Terminal::new(TestBackend::new(200, 60)).unwrap();
     group.bench_function("one frame of a 10,000-row runners table (200x60)", |b| {
         b.iter(|| {
-            t.draw(|f| arcscope::ui::draw(f, &app)).unwrap();
+            t.draw(|f| arcscope::ui::draw(f, &app, &theme)).unwrap();
         })
     });
     key(&mut app, '/');
@@ -138,6 +134,7 @@ fn frames(c: &mut Criterion) {
                     )),
                 };
                 black_box(app.apply(ev));
+                app.settle();
                 arcscope::ui::layout(&mut app, area);
                 black_box(app.table.rows.len())
             })

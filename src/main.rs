@@ -3,6 +3,8 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+use arcscope::app::App;
+use arcscope::app::state::Options;
 use arcscope::cli::{SourceArgs, UsageError, config};
 use std::io::IsTerminal;
 
@@ -19,23 +21,21 @@ fn tui(source: &SourceArgs, theme: Option<&str>, mouse: bool, allow_live_probe: 
     // A bundle (or the demo) shows the cluster as it was when taken: ages read from then.
     let captured = if source.live_args().is_some() { None } else { inv.captured_at().map(config::rfc3339) };
     let at = captured.clone().unwrap_or_else(config::now_hms);
-    let mut app = if source.demo {
-        arcscope::app::App::new_replaying(inv, theme, config::load_keymap(), at)
-    } else {
-        arcscope::app::App::new(inv, theme, config::load_keymap(), at)
+    let options = Options {
+        keymap: config::load_keymap(),
+        loaded_at: at,
+        captured: captured.is_some(),
+        live: source.live_args().is_some(),
+        aws_live,
+        allow_live_probe,
+        replay: source.demo,
     };
-    app.captured = captured.is_some();
-    app.live = source.live_args().is_some();
-    app.aws_live = aws_live;
-    app.allow_live_probe = allow_live_probe;
-    if aws_live {
-        app.iam_refresh = true;
-        app.iam_state = Some("reading…".into());
-    }
+    let app = App::new(inv, options);
     // A live cluster: watched, so the screen follows the cluster; live AWS: read, and for the
     // probe's STS calls.
     let aws = aws_live.then(|| source.aws_args());
-    arcscope::tui::run(app, mouse, source.live_args(), aws).map_err(|e| UsageError(format!("terminal: {e}")))?;
+    arcscope::tui::run(app, &theme, mouse, source.live_args(), aws)
+        .map_err(|e| UsageError(format!("terminal: {e}")))?;
     Ok(0)
 }
 /// The TUI opened on the wizard; a source only when one is named (never a surprise connection).
@@ -44,9 +44,9 @@ fn wizard_tui(source: &SourceArgs, theme: Option<&str>) -> Result<i32, UsageErro
         .load_named()?
         .unwrap_or_else(|| arcscope::model::Inventory { source: "wizard".into(), ..Default::default() });
     let theme = config::load_theme(theme)?;
-    let mut app = arcscope::app::App::new(inv, theme, config::load_keymap(), config::now_hms());
+    let mut app = App::new(inv, Options { keymap: config::load_keymap(), ..Options::at(config::now_hms()) });
     app.open_wizard();
-    arcscope::tui::run(app, false, None, None).map_err(|e| UsageError(format!("terminal: {e}")))?;
+    arcscope::tui::run(app, &theme, false, None, None).map_err(|e| UsageError(format!("terminal: {e}")))?;
     Ok(0)
 }
 

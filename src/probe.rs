@@ -1,7 +1,9 @@
-//! The live probe (opt-in): ask the real cluster for what the simulation predicts. It is the only
-//! path in arcscope that creates anything, so it is fenced three times: the binary must be started
-//! with `--allow-live-probe`, the user must confirm a plan that lists every call it will make, and
-//! the read-only guard lets through exactly the one write that plan names ([`Permit`]), once.
+//! The live probe (opt-in), as data: the plan shown before anything is sent, the confirmation that
+//! is the only way to a permit, and the report. No I/O here: `sources::probe` makes the calls.
+//! It is the only path in arcscope that creates anything, so it is fenced three times: the binary
+//! must be started with `--allow-live-probe`, the user must confirm a plan that lists every call it
+//! will make, and the read-only guard (`sources::guard`) lets through exactly the one write that
+//! plan names, once.
 //!
 //! The calls: a ServiceAccount token for the runner's service account with the audience the pod's
 //! projected token uses (`TokenRequest`, 10 minutes — the API's minimum); with live AWS,
@@ -12,8 +14,7 @@
 //! claims, credentials only the access key ID's last 4 characters; all are dropped when the probe
 //! ends.
 
-use serde_json::{Value, json};
-use std::sync::atomic::{AtomicBool, Ordering};
+use serde_json::Value;
 
 use crate::chain::Chain;
 use crate::iam::eval::Decision;
@@ -234,25 +235,6 @@ impl Confirmed {
     }
 }
 
-/// The read-only guard's one exception: a POST to exactly the confirmed plan's TokenRequest path,
-/// once. Everything else stays refused.
-#[derive(Debug)]
-pub struct Permit {
-    path: String,
-    used: AtomicBool,
-}
-
-impl Permit {
-    pub fn new(confirmed: &Confirmed) -> Permit {
-        Permit { path: confirmed.plan.token_path(), used: AtomicBool::new(false) }
-    }
-
-    /// Does this permit let `POST path` through? Consumes the permit when it does.
-    pub fn admit(&self, method: &http::Method, path: &str) -> bool {
-        *method == http::Method::POST && path == self.path && !self.used.swap(true, Ordering::SeqCst)
-    }
-}
-
 /// `AssumeRole` with tags needs both AssumeRole and TagSession.
 fn combine(a: Decision, b: Decision) -> Decision {
     match (a, b) {
@@ -275,12 +257,12 @@ pub struct ProbeLine {
 }
 
 impl ProbeLine {
-    fn plain(call: String, outcome: String, ok: bool) -> ProbeLine {
+    pub(crate) fn plain(call: String, outcome: String, ok: bool) -> ProbeLine {
         ProbeLine { call, outcome, ok, predicted: None, disagrees: false }
     }
 
     /// Compare AWS's answer with the prediction (unknown predictions cannot disagree).
-    fn against(call: String, outcome: String, ok: bool, predicted: Decision) -> ProbeLine {
+    pub(crate) fn against(call: String, outcome: String, ok: bool, predicted: Decision) -> ProbeLine {
         let decided = !matches!(predicted, Decision::Unknown);
         let disagrees = decided && (predicted == Decision::Allow) != ok;
         ProbeLine { call, outcome, ok, predicted: Some(predicted), disagrees }
@@ -294,8 +276,21 @@ pub struct ProbeReport {
     pub lines: Vec<ProbeLine>,
 }
 
+/// A report line's outcome: what AWS answered beside what the simulation predicted.
+pub(crate) fn verdict(ok: bool, predicted: Decision, outcome: &str, shown: Option<String>) -> String {
+    let actual = match (ok, shown) {
+        (true, Some(k)) => format!("AWS allowed (credentials {k}, dropped)"),
+        (true, None) => "AWS allowed".to_string(),
+        (false, _) => format!("AWS refused: {outcome}"),
+    };
+    // As `check --format json` spells decisions: allow, implicit_deny, explicit_deny, unknown.
+    let predicted =
+        serde_json::to_value(predicted).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    format!("{actual}; predicted {predicted}")
+}
+
 /// The claims of a JWT that say who it is for (not its signature, not the token).
-fn claims(token: &str) -> Option<Value> {
+pub(crate) fn claims(token: &str) -> Option<Value> {
     let payload = token.split('.').nth(1)?;
     serde_json::from_slice(&base64url_decode(payload)?).ok()
 }
@@ -329,214 +324,9 @@ fn base64url_decode(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Create the token (through a client whose guard holds the plan's [`Permit`]). The token goes
-/// back as a [`Secret`] with a line for the report that shows only its claims.
-pub async fn create_token(client: &kube::Client, plan: &ProbePlan) -> (Option<Secret>, ProbeLine) {
-    let call = format!("TokenRequest {}/{} audience {}", plan.namespace, plan.service_account, plan.audience);
-    let body = json!({
-        "apiVersion": "authentication.k8s.io/v1",
-        "kind": "TokenRequest",
-        "spec": {"audiences": [plan.audience], "expirationSeconds": TOKEN_SECONDS}
-    });
-    let req = http::Request::post(plan.token_path())
-        .header("content-type", "application/json")
-        .body(body.to_string().into_bytes())
-        .expect("a valid request");
-    let text = match client.request_text(req).await {
-        Ok(t) => t,
-        Err(kube::Error::Api(s)) => {
-            let outcome = match s.code {
-                403 => format!(
-                    "forbidden (kubectl auth can-i create serviceaccounts/token -n {}): {}",
-                    plan.namespace, s.message
-                ),
-                _ => format!("{} {}", s.code, s.message),
-            };
-            return (None, ProbeLine::plain(call, outcome, false));
-        }
-        Err(e) => return (None, ProbeLine::plain(call, e.to_string(), false)),
-    };
-    let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-    let Some(token) = v.pointer("/status/token").and_then(Value::as_str) else {
-        return (None, ProbeLine::plain(call, "the API server's answer had no token".into(), false));
-    };
-    let c = claims(token).unwrap_or(Value::Null);
-    let aud = match c.get("aud") {
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","),
-        Some(Value::String(s)) => s.clone(),
-        _ => "?".into(),
-    };
-    let outcome = format!(
-        "token issued for {} (aud {aud}, expires {}); the token itself is not shown",
-        c.get("sub").and_then(Value::as_str).unwrap_or("?"),
-        v.pointer("/status/expirationTimestamp").and_then(Value::as_str).unwrap_or("?")
-    );
-    (Some(Secret::new(token.to_string())), ProbeLine::plain(call, outcome, true))
-}
-
-/// An STS answer as a report line: `(ok, outcome)`; credentials come back separately.
-fn sts_outcome<E>(r: &Result<impl Sized, aws_sdk_sts::error::SdkError<E>>) -> (bool, String)
-where
-    E: aws_sdk_sts::error::ProvideErrorMetadata + std::error::Error + 'static,
-{
-    match r {
-        Ok(_) => (true, String::new()),
-        Err(e) => {
-            use aws_sdk_sts::error::ProvideErrorMetadata;
-            let text = match (e.code(), e.message()) {
-                (Some(c), Some(m)) => format!("{c}: {m}"),
-                _ => aws_sdk_sts::error::DisplayErrorContext(e).to_string(),
-            };
-            (false, text)
-        }
-    }
-}
-
-fn temp(c: Option<&aws_sdk_sts::types::Credentials>) -> Option<TempCredentials> {
-    let c = c?;
-    Some(TempCredentials {
-        access_key_id: c.access_key_id().to_string(),
-        secret_access_key: Secret::new(c.secret_access_key().to_string()),
-        session_token: Secret::new(c.session_token().to_string()),
-    })
-}
-
-fn verdict(ok: bool, predicted: Decision, outcome: &str, shown: Option<String>) -> String {
-    let actual = match (ok, shown) {
-        (true, Some(k)) => format!("AWS allowed (credentials {k}, dropped)"),
-        (true, None) => "AWS allowed".to_string(),
-        (false, _) => format!("AWS refused: {outcome}"),
-    };
-    // As `check --format json` spells decisions: allow, implicit_deny, explicit_deny, unknown.
-    let predicted =
-        serde_json::to_value(predicted).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-    format!("{actual}; predicted {predicted}")
-}
-
-/// The STS calls of a confirmed plan, with the token; credentials live only between calls.
-async fn sts_calls(aws: &crate::sources::aws::Aws, plan: &ProbePlan, token: &Secret, report: &mut ProbeReport) {
-    let Some((base, predicted)) = &plan.web_identity else { return };
-    let call = format!("AssumeRoleWithWebIdentity {base}");
-    let r = aws
-        .sts
-        .assume_role_with_web_identity()
-        .role_arn(base)
-        .role_session_name("arcscope-probe")
-        .web_identity_token(token.expose())
-        .duration_seconds(900)
-        .send()
-        .await;
-    let (ok, outcome) = sts_outcome(&r);
-    let base_creds = r.ok().and_then(|o| temp(o.credentials()));
-    let shown = base_creds.as_ref().map(TempCredentials::shown);
-    report.lines.push(ProbeLine::against(call, verdict(ok, *predicted, &outcome, shown), ok, *predicted));
-    let Some(base_creds) = base_creds else { return };
-    // Credentials by role: each AssumeRole is made from its caller role's session.
-    let mut sessions: Vec<(String, TempCredentials)> = vec![(base.clone(), base_creds)];
-    for a in &plan.assumes {
-        let Some((_, from)) = sessions.iter().find(|(r, _)| *r == a.from_role) else {
-            report.lines.push(ProbeLine::plain(
-                format!("AssumeRole {}", a.role),
-                format!("skipped: no session of {} to call from", a.from_role),
-                false,
-            ));
-            continue;
-        };
-        let sts = aws.sts_as(from);
-        let request = |tags: bool| {
-            let mut r = sts
-                .assume_role()
-                .role_arn(&a.role)
-                .role_session_name("arcscope-probe")
-                .duration_seconds(a.duration_seconds.max(900) as i32)
-                .set_external_id(a.external_id.clone());
-            if tags {
-                for (k, v) in &a.tags {
-                    r = r.tags(aws_sdk_sts::types::Tag::builder().key(k).value(v).build().expect("key and value set"));
-                }
-            }
-            r.send()
-        };
-        let tagged = request(true).await;
-        let (ok, outcome) = sts_outcome(&tagged);
-        let creds = tagged.ok().and_then(|o| temp(o.credentials()));
-        let shown = creds.as_ref().map(TempCredentials::shown);
-        report.lines.push(ProbeLine::against(
-            format!("AssumeRole {} with {} tag(s)", a.role, a.tags.len()),
-            verdict(ok, a.with_tags, &outcome, shown),
-            ok,
-            a.with_tags,
-        ));
-        let untagged = request(false).await;
-        let (ok2, outcome2) = sts_outcome(&untagged);
-        let creds2 = untagged.ok().and_then(|o| temp(o.credentials()));
-        let shown2 = creds2.as_ref().map(TempCredentials::shown);
-        report.lines.push(ProbeLine::against(
-            format!("AssumeRole {} without tags", a.role),
-            verdict(ok2, a.without_tags, &outcome2, shown2),
-            ok2,
-            a.without_tags,
-        ));
-        if let Some(c) = creds.or(creds2) {
-            sessions.push((a.role.clone(), c));
-        }
-    }
-    // Every credential is dropped here.
-}
-
-/// Run a confirmed probe against the live cluster (and live AWS when `aws` is given).
-pub fn run_blocking(
-    args: &crate::sources::cluster::LiveArgs,
-    aws: Option<&crate::sources::aws::AwsArgs>,
-    confirmed: &Confirmed,
-) -> ProbeReport {
-    let mut report = ProbeReport { subject: confirmed.plan.subject.clone(), lines: Vec::new() };
-    let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return report };
-    rt.block_on(async {
-        let permit = std::sync::Arc::new(Permit::new(confirmed));
-        let client = match crate::sources::cluster::connect_probe(args, permit).await {
-            Ok(c) => c,
-            Err(e) => {
-                report.lines.push(ProbeLine::plain("connect".into(), e.to_string(), false));
-                return;
-            }
-        };
-        let (token, line) = create_token(&client, &confirmed.plan).await;
-        report.lines.push(line);
-        if let (Some(token), Some(aws_args), true) = (token, aws, confirmed.plan.aws) {
-            let permit = std::sync::Arc::new(crate::sources::aws::AwsPermit::new(confirmed.plan.aws_operations()));
-            let aws = crate::sources::aws::Aws::connect(aws_args, None, Some(permit)).await;
-            sts_calls(&aws, &confirmed.plan, &token, &mut report).await;
-        }
-    });
-    report
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn plan() -> ProbePlan {
-        ProbePlan {
-            subject: "arc-runners/p".into(),
-            namespace: "arc-runners".into(),
-            service_account: "arc-runner-irsa".into(),
-            audience: "sts.amazonaws.com".into(),
-            web_identity: None,
-            assumes: Vec::new(),
-            aws: false,
-        }
-    }
-
-    #[test]
-    fn a_permit_admits_exactly_the_confirmed_post_once() {
-        let permit = Permit::new(&plan().confirm());
-        let path = "/api/v1/namespaces/arc-runners/serviceaccounts/arc-runner-irsa/token";
-        assert!(!permit.admit(&http::Method::POST, "/api/v1/namespaces/arc-runners/serviceaccounts/other/token"));
-        assert!(!permit.admit(&http::Method::DELETE, path));
-        assert!(permit.admit(&http::Method::POST, path));
-        assert!(!permit.admit(&http::Method::POST, path), "used once");
-    }
 
     #[test]
     fn a_secret_never_prints() {

@@ -9,6 +9,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::app::App;
+use crate::app::state::Effect;
+use crate::sources::watch::{Change, StoreEvent};
+use std::sync::mpsc::Sender;
 
 const FRAME: Duration = Duration::from_millis(16);
 /// Data ticks (the demo's replay; live sources later push events instead).
@@ -113,9 +116,45 @@ fn suspend(terminal: &mut ratatui::DefaultTerminal, mouse: bool) -> std::io::Res
     Ok(())
 }
 
+/// `r` (and the start with live AWS): read IAM again on its own thread from a copy of the
+/// inventory; throttling retries show in the header as they happen; the result replaces the IAM
+/// parts.
+fn read_iam(app: &App, aws_args: &crate::sources::aws::AwsArgs, tx: &Sender<StoreEvent>) {
+    let mut inv = app.inv.clone();
+    crate::sources::aws::forget_iam(&mut inv);
+    let (tx, generation) = (tx.clone(), app.generation);
+    let mut args = aws_args.clone();
+    let progress = tx.clone();
+    args.observer = Some(crate::sources::aws::Observer(Arc::new(move |s| {
+        let change = Change::State(s);
+        let _ = progress.send(StoreEvent { generation, kind: "IAM", change });
+    })));
+    std::thread::spawn(move || {
+        crate::sources::aws::load_live_blocking(&mut inv, &args, &crate::chain::CheckOptions::default());
+        let change = Change::Iam(Box::new(inv));
+        let _ = tx.send(StoreEvent { generation, kind: "IAM", change });
+    });
+}
+
+/// A confirmed probe runs on its own thread; its report comes back as an event.
+fn probe(
+    app: &App,
+    args: &crate::sources::cluster::LiveArgs,
+    aws: Option<&crate::sources::aws::AwsArgs>,
+    confirmed: crate::probe::Confirmed,
+    tx: &Sender<StoreEvent>,
+) {
+    let (args, aws, tx, generation) = (args.clone(), aws.cloned(), tx.clone(), app.generation);
+    std::thread::spawn(move || {
+        let report = crate::sources::probe::run_blocking(&args, aws.as_ref(), &confirmed);
+        let _ = tx.send(StoreEvent { generation, kind: "Probe", change: Change::Probe(report) });
+    });
+}
+
 /// Run the UI until quit. `live`: the cluster to watch (and whose runner logs to follow).
 pub fn run(
     mut app: App,
+    theme: &crate::ui::theme::Theme,
     mouse: bool,
     live: Option<crate::sources::cluster::LiveArgs>,
     aws: Option<crate::sources::aws::AwsArgs>,
@@ -144,60 +183,50 @@ pub fn run(
                 ended_by = Some(sig);
                 return Ok(());
             }
-            if signals.stop.swap(false, Ordering::Relaxed) || std::mem::take(&mut app.suspend) {
+            if signals.stop.swap(false, Ordering::Relaxed) {
                 suspend(&mut terminal, mouse)?;
                 dirty = true;
             }
             if dirty && last_draw.elapsed() >= FRAME {
                 let size = terminal.size()?;
+                app.settle();
                 crate::ui::layout(&mut app, ratatui::layout::Rect::new(0, 0, size.width, size.height));
-                terminal.draw(|f| crate::ui::draw(f, &app))?;
+                terminal.draw(|f| crate::ui::draw(f, &app, theme))?;
                 last_draw = Instant::now();
                 dirty = false;
                 // A question just drawn: what was typed or pasted before it is not an answer.
-                if app.confirming() && !app.confirm_armed {
+                if app.confirmation_unarmed() {
                     while event::poll(Duration::ZERO)? {
                         let _ = event::read()?;
                     }
-                    app.confirm_armed = true;
+                    app.arm_confirmation();
                 }
             }
-            if let Some(text) = app.clipboard.take() {
-                let mut out = std::io::stdout();
-                out.write_all(osc52(&text).as_bytes())?;
-                out.flush()?;
+            for effect in app.take_effects() {
+                match effect {
+                    Effect::Copy(text) => {
+                        let mut out = std::io::stdout();
+                        out.write_all(osc52(&text).as_bytes())?;
+                        out.flush()?;
+                    }
+                    Effect::Suspend => {
+                        suspend(&mut terminal, mouse)?;
+                        dirty = true;
+                    }
+                    Effect::ReadIam => {
+                        if let Some(aws_args) = &aws {
+                            read_iam(&app, aws_args, &tx);
+                        }
+                    }
+                    Effect::Probe(confirmed) => {
+                        if let Some(args) = &live {
+                            probe(&app, args, aws.as_ref(), confirmed, &tx);
+                        }
+                    }
+                }
             }
             if app.quit {
                 return Ok(());
-            }
-            // `r`: read IAM again on its own thread from a copy of the inventory; throttling
-            // retries show in the header as they happen; the result replaces the IAM parts.
-            if std::mem::take(&mut app.iam_refresh)
-                && let Some(aws_args) = &aws
-            {
-                let mut inv = app.inv.clone();
-                crate::sources::aws::forget_iam(&mut inv);
-                let (tx, generation) = (tx.clone(), app.generation);
-                let mut args = aws_args.clone();
-                let progress = tx.clone();
-                args.observer = Some(crate::sources::aws::Observer(Arc::new(move |s| {
-                    let change = crate::sources::watch::Change::State(s);
-                    let _ = progress.send(crate::sources::watch::StoreEvent { generation, kind: "IAM", change });
-                })));
-                std::thread::spawn(move || {
-                    crate::sources::aws::load_live_blocking(&mut inv, &args, &crate::chain::CheckOptions::default());
-                    let change = crate::sources::watch::Change::Iam(Box::new(inv));
-                    let _ = tx.send(crate::sources::watch::StoreEvent { generation, kind: "IAM", change });
-                });
-            }
-            // A confirmed probe runs on its own thread; its report comes back as an event.
-            if let (Some(confirmed), Some(args)) = (app.probe_request.take(), &live) {
-                let (args, aws, tx, generation) = (args.clone(), aws.clone(), tx.clone(), app.generation);
-                std::thread::spawn(move || {
-                    let report = crate::probe::run_blocking(&args, aws.as_ref(), &confirmed);
-                    let change = crate::sources::watch::Change::Probe(report);
-                    let _ = tx.send(crate::sources::watch::StoreEvent { generation, kind: "Probe", change });
-                });
             }
             // Follow the log of the runner on screen; stop the one that left the screen.
             if let Some(args) = &live {
@@ -250,7 +279,7 @@ pub fn run(
                     dirty = true;
                     // A key that asked a question: draw it before reading on.
                     let asked = !was_confirming && app.confirming();
-                    if app.quit || asked || app.suspend || !event::poll(Duration::ZERO)? {
+                    if app.quit || asked || app.has_effects() || !event::poll(Duration::ZERO)? {
                         break;
                     }
                 }

@@ -11,23 +11,19 @@ use ratatui::style::Color;
 
 use arcscope::app::App;
 use arcscope::app::keymap::Keymap;
-use arcscope::app::state::View;
+use arcscope::app::state::{Effect, Options, View};
 use arcscope::chain::Verdict;
 use arcscope::ui::theme::Theme;
 
 fn app() -> App {
-    App::new(
-        arcscope::demo::load().unwrap(),
-        Theme::built_in("dark").unwrap(),
-        Keymap::default(),
-        "2026-06-20T12:00:00Z".into(),
-    )
+    App::new(arcscope::demo::load().unwrap(), Options::at("2026-06-20T12:00:00Z"))
 }
 
 fn render(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    app.settle();
     arcscope::ui::layout(app, ratatui::layout::Rect::new(0, 0, w, h));
-    t.draw(|f| arcscope::ui::draw(f, app)).unwrap();
+    t.draw(|f| arcscope::ui::draw(f, app, &Theme::built_in("dark").unwrap())).unwrap();
     t
 }
 
@@ -180,7 +176,11 @@ fn toggling_session_tags_flips_the_verdict() {
 fn copy_fix_emits_osc52_text() {
     let mut a = app();
     keys(&mut a, &format!(":chain {SEED_POD}\nc"));
-    let text = a.clipboard.take().expect("the fix is queued for the clipboard");
+    let copied = a.take_effects().into_iter().find_map(|e| match e {
+        Effect::Copy(text) => Some(text),
+        _ => None,
+    });
+    let text = copied.expect("the fix is queued for the clipboard");
     assert!(text.contains("sts:TagSession"));
     assert!(arcscope::tui::osc52(&text).starts_with("\x1b]52;c;"));
 }
@@ -217,7 +217,7 @@ fn tiny_terminals_never_panic() {
 fn keymap_warnings_show_in_the_ui() {
     let km = Keymap::with_overrides("[keys]\n\"x\" = \"no_such_action\"\n", "keymap.toml");
     let mut a =
-        App::new(arcscope::demo::load().unwrap(), Theme::built_in("mono").unwrap(), km, "2026-06-20T12:00:00Z".into());
+        App::new(arcscope::demo::load().unwrap(), Options { keymap: km, ..Options::at("2026-06-20T12:00:00Z") });
     let t = render(&mut a, 120, 20);
     assert!(screen(&t).contains("keymap.toml: keys.\"x\": unknown action \"no_such_action\""));
 }
@@ -252,8 +252,7 @@ fn the_real_binary_in_a_pty_restores_the_terminal() {
 #[test]
 fn the_demo_breathes_the_loop_count_grows_with_time() {
     let inv = arcscope::demo::load().unwrap();
-    let mut a =
-        App::new_replaying(inv, Theme::built_in("dark").unwrap(), Keymap::default(), "2026-06-20T12:00:00Z".into());
+    let mut a = App::new(inv, Options { replay: true, ..Options::at("2026-06-20T12:00:00Z") });
     let loop_cell = |a: &App| {
         a.table.rows.iter().find(|r| r.key == "arc-runners/arc-runner-set").map(|r| r.cells[6].clone()).unwrap()
     };
@@ -513,7 +512,7 @@ fn the_wizard_starts_from_the_boundary_the_runners_role_has_and_checks_against_i
     // The seed with a boundary on the runners' base role that allows ecr:* and s3:*, not sts:*.
     let dir = common::bundle(Some("boundary-blocks"));
     let inv = arcscope::sources::bundle::load_dir(dir.path()).unwrap();
-    let mut a = App::new(inv, Theme::built_in("dark").unwrap(), Keymap::default(), "2026-06-20T12:00:00Z".into());
+    let mut a = App::new(inv, Options::at("2026-06-20T12:00:00Z"));
     keys(&mut a, ":wizard\n");
     let form = |a: &App| match &a.mode {
         Mode::Wizard(f) => f.clone(),
@@ -584,8 +583,7 @@ fn a_bundle_reads_as_of_when_it_was_taken_not_today() {
     let inv = arcscope::demo::load().unwrap();
     let at = inv.captured_at().expect("a capture time");
     assert_eq!(arcscope::cli::config::rfc3339(at), "2026-06-20T10:18:02Z");
-    let mut a = App::new(inv, Theme::built_in("dark").unwrap(), Keymap::default(), arcscope::cli::config::rfc3339(at));
-    a.captured = true;
+    let mut a = App::new(inv, Options { captured: true, ..Options::at(arcscope::cli::config::rfc3339(at)) });
     keys(&mut a, ":runners\n");
     let s = screen(&render(&mut a, 200, 12));
     assert!(s.contains("│ as of 2026-06-20 10:18Z"), "{s}");
@@ -602,7 +600,7 @@ fn pulse_without_a_scale_set_read_points_to_the_runners() {
     // ARC's kinds forbidden or not installed: runner pods, no AutoscalingRunnerSet.
     let mut inv = arcscope::demo::load().unwrap();
     inv.runner_sets.clear();
-    let mut a = App::new(inv, Theme::built_in("dark").unwrap(), Keymap::default(), "2026-06-20T12:00:00Z".into());
+    let mut a = App::new(inv, Options::at("2026-06-20T12:00:00Z"));
     let s = screen(&render(&mut a, 120, 10));
     assert!(s.contains("no scale set (AutoscalingRunnerSet) in the data;"), "{s}");
     assert!(s.contains("runners — :runners lists them"), "{s}");
@@ -735,7 +733,7 @@ fn bidi_controls_in_data_are_not_drawn() {
     let mut inv = arcscope::demo::load().unwrap();
     let sa = inv.service_accounts.iter_mut().next().unwrap();
     sa.metadata.name = format!("{}\u{202e}evil", sa.metadata.name);
-    let mut a = App::new(inv, Theme::built_in("dark").unwrap(), Keymap::default(), "2026-06-20T12:00:00Z".into());
+    let mut a = App::new(inv, Options::at("2026-06-20T12:00:00Z"));
     keys(&mut a, ":sa\n");
     let s = screen(&render(&mut a, 200, 40));
     assert!(s.contains("\u{fffd}evil"), "{s}");

@@ -11,11 +11,10 @@ use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use arcscope::app::App;
-use arcscope::app::keymap::Keymap;
+use arcscope::app::state::Options;
 use arcscope::sources::cluster::LiveArgs;
 use arcscope::sources::logstream::LogTarget;
 use arcscope::sources::watch::{Change, StoreEvent};
-use arcscope::ui::theme::Theme;
 use common::apiserver::ApiServer;
 
 const NS: &str = "arc-runners";
@@ -46,10 +45,14 @@ fn args(server: &ApiServer, dir: &tempfile::TempDir) -> LiveArgs {
 
 /// An app with the seed bundle's IAM and workflows and no cluster state (that comes live).
 fn iam_only_app() -> App {
+    iam_only_app_with(Options::at("2026-06-20T12:00:00Z"))
+}
+
+fn iam_only_app_with(options: Options) -> App {
     let iam = common::bundle(None);
     std::fs::remove_dir_all(iam.path().join("k8s")).unwrap();
     let inv = arcscope::sources::bundle::load_dir(iam.path()).unwrap();
-    App::new(inv, Theme::built_in("dark").unwrap(), Keymap::default(), "2026-06-20T12:00:00Z".into())
+    App::new(inv, options)
 }
 
 fn label(ev: &StoreEvent) -> String {
@@ -360,8 +363,7 @@ fn previous_container_since_window_and_container_pick() {
     assert!(states.iter().any(|s| s.contains("previous terminated container \"dind\"")), "{states:?}");
 
     // The app picks the container and window the user chose.
-    let mut app = iam_only_app();
-    app.live = true;
+    let mut app = iam_only_app_with(Options { live: true, ..Options::at("2026-06-20T12:00:00Z") });
     app.inv.upsert_object("Pod", pod);
     app.run_command(&format!("chain {NS}/{RUNNER}"));
     assert_eq!(app.log_target().unwrap().container, "runner");
@@ -379,12 +381,7 @@ fn previous_container_since_window_and_container_pick() {
 
 #[test]
 fn streamed_log_lines_fold_into_the_chain_views_logs_and_stale_ones_are_dropped() {
-    let mut app = App::new(
-        arcscope::demo::load().unwrap(),
-        Theme::built_in("dark").unwrap(),
-        Keymap::default(),
-        "2026-06-20T12:00:00Z".into(),
-    );
+    let mut app = App::new(arcscope::demo::load().unwrap(), Options::at("2026-06-20T12:00:00Z"));
     app.run_command("chain arc-runners/arc-runner-set-x7c2p-runner-4h9sd");
     let target = app.log_target().expect("a pod on screen has a log to follow");
     assert_eq!(target.container, "runner");
@@ -401,7 +398,7 @@ fn streamed_log_lines_fold_into_the_chain_views_logs_and_stale_ones_are_dropped(
         )));
     }
     assert!(!app.apply(line(2, "from a stream that was switched away")), "stale generation dropped");
-    let lines = arcscope::ui::logs_lines(&app);
+    let lines = arcscope::app::logview::logs_lines(&app);
     let hit =
         lines.iter().find(|l| l.text.starts_with("Cannot connect to the Docker daemon")).expect("streamed line shown");
     assert_eq!(hit.count, 4);

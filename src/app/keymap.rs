@@ -177,6 +177,7 @@ const DEFAULTS: &[(&str, &str, Context, &str, bool)] = &[
     ("P", "probe", Context::Chain, "live probe (--allow-live-probe)", false),
 ];
 
+#[derive(Debug, Clone)]
 pub struct Keymap {
     pub bindings: Vec<Binding>,
     /// Problems in the user's keymap, shown in the UI.

@@ -3,6 +3,8 @@
 
 pub mod filter;
 pub mod keymap;
+pub mod logview;
+pub mod rows;
 pub mod state;
 
 pub use state::App;

@@ -5,12 +5,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use tui_input::Input;
 
+use crate::chain::link;
 use crate::chain::{Chain, CheckOptions, Verdict, resolve_all};
+use crate::logs::Analysis;
 use crate::logs::fold::FoldLimits;
 use crate::logs::reader::{MAX_LINE, for_each_line};
-use crate::logs::{Analysis, link};
 use crate::model::Inventory;
-use crate::ui::theme::Theme;
 
 use super::Action;
 use super::filter::{Filter, MAX_PATTERN, paste_text};
@@ -141,11 +141,48 @@ pub struct ChainState {
     pub log_since: Option<u32>,
 }
 
+/// How the app starts: what `main` knows of the source and the flags.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub keymap: Keymap,
+    /// When the data was read (RFC 3339); for a bundle, when it was taken.
+    pub loaded_at: String,
+    /// `loaded_at` is when an offline bundle was taken (ages read from it), not when it was read.
+    pub captured: bool,
+    /// A live cluster is the source: log options and the probe apply.
+    pub live: bool,
+    /// IAM comes from live AWS (not a bundle, not `--no-aws`): read at start, `r` reads it again.
+    pub aws_live: bool,
+    /// Started with `--allow-live-probe`: the probe may be offered (and still asks first).
+    pub allow_live_probe: bool,
+    /// Job logs replay over time, as they would arrive live (`--demo`).
+    pub replay: bool,
+}
+
+impl Options {
+    /// Defaults, with the data read at `loaded_at`.
+    pub fn at(loaded_at: impl Into<String>) -> Options {
+        Options { loaded_at: loaded_at.into(), ..Options::default() }
+    }
+}
+
+/// What the app asks the terminal loop to do: the only way state reaches outside the app.
+#[derive(Debug)]
+pub enum Effect {
+    /// Put text on the terminal's clipboard (OSC 52).
+    Copy(String),
+    /// Read IAM again from live AWS.
+    ReadIam,
+    /// Run a probe the user confirmed.
+    Probe(crate::probe::Confirmed),
+    /// Stop as SIGTSTP would (`ctrl-z`: raw mode delivers the key, not the signal).
+    Suspend,
+}
+
 pub struct App {
     pub inv: Inventory,
     pub chains: Vec<Chain>,
     pub analysis: Analysis,
-    pub theme: Theme,
     pub keymap: Keymap,
     pub stack: Vec<View>,
     pub mode: Mode,
@@ -157,11 +194,11 @@ pub struct App {
     pub status: Option<String>,
     pub warnings: Vec<String>,
     pub quit: bool,
-    /// Text to put on the clipboard (OSC 52); the terminal layer takes it.
-    pub clipboard: Option<String>,
+    /// Effects for the terminal loop, in order; it drains them after every update.
+    effects: Vec<Effect>,
     pub loaded_at: String,
     /// `loaded_at` is when an offline bundle was taken (ages read from it), not when it was read.
-    pub captured: bool,
+    pub(crate) captured: bool,
     /// "Now" for ages, seconds since the epoch (fixed in tests so renders are stable).
     pub now: i64,
     /// Rows a page moves (set by the renderer from the visible height).
@@ -190,11 +227,9 @@ pub struct App {
     /// frame (once per frame, not once per change).
     pub table_stale: bool,
     /// A live cluster is the source: log options and the probe apply.
-    pub live: bool,
+    pub(crate) live: bool,
     /// IAM comes from live AWS (not a bundle, not `--no-aws`): `r` reads it again.
-    pub aws_live: bool,
-    /// `r` asked to read IAM again; the terminal loop takes it.
-    pub iam_refresh: bool,
+    pub(crate) aws_live: bool,
     /// The live IAM read: `loading…`, `throttled: retrying …`; `None` once loaded.
     pub iam_state: Option<String>,
     /// When live IAM was last read (its age is in the header).
@@ -202,9 +237,7 @@ pub struct App {
     /// Data ticks so far.
     ticks: u64,
     /// Started with `--allow-live-probe`: the probe may be offered (and still asks first).
-    pub allow_live_probe: bool,
-    /// A probe the user confirmed; the terminal loop takes it and runs it.
-    pub probe_request: Option<crate::probe::Confirmed>,
+    allow_live_probe: bool,
     /// The last probe's answers.
     pub probe: Option<crate::probe::ProbeReport>,
     /// The wizard's answers while it is closed.
@@ -218,10 +251,7 @@ pub struct App {
     pub filter: Result<Option<Filter>, String>,
     /// The confirmation on screen has been drawn and the input queued before it discarded: only
     /// a key pressed after this answers it (a paste or type-ahead never does).
-    pub confirm_armed: bool,
-    /// `ctrl-z`: the terminal loop suspends arcscope as SIGTSTP would (raw mode delivers the key,
-    /// not the signal).
-    pub suspend: bool,
+    confirm_armed: bool,
     /// A word beside the prompt's text (a paste that was cut), until the next key.
     pub prompt_note: Option<String>,
 }
@@ -264,16 +294,8 @@ fn canonical_command(word: &str) -> Option<&'static str> {
 }
 
 impl App {
-    pub fn new(inv: Inventory, theme: Theme, keymap: Keymap, loaded_at: String) -> App {
-        App::build(inv, theme, keymap, loaded_at, false)
-    }
-
-    /// Like [`App::new`], but job logs replay over time, as they would arrive live (`--demo`).
-    pub fn new_replaying(inv: Inventory, theme: Theme, keymap: Keymap, loaded_at: String) -> App {
-        App::build(inv, theme, keymap, loaded_at, true)
-    }
-
-    fn build(inv: Inventory, theme: Theme, keymap: Keymap, loaded_at: String, replay: bool) -> App {
+    pub fn new(inv: Inventory, options: Options) -> App {
+        let Options { keymap, loaded_at, captured, live, aws_live, allow_live_probe, replay } = options;
         let mut chains = resolve_all(&inv, &CheckOptions::default()).unwrap_or_default();
         // Subject order (stable: a subject's chains keep theirs), kept by live changes.
         chains.sort_by(|a, b| a.subject.cmp(&b.subject));
@@ -297,7 +319,6 @@ impl App {
             inv,
             chains,
             analysis,
-            theme,
             keymap,
             stack: vec![View::Pulse],
             mode: Mode::Normal,
@@ -309,10 +330,10 @@ impl App {
             status: None,
             warnings,
             quit: false,
-            clipboard: None,
+            effects: Vec::new(),
             now: crate::iam::condition::parse_date(&loaded_at).unwrap_or(0),
             loaded_at,
-            captured: false,
+            captured,
             page: 10,
             table_top: 0,
             table_offset: 0,
@@ -324,22 +345,19 @@ impl App {
             log_state: None,
             stream_source: None,
             table_stale: false,
-            aws_live: false,
-            iam_refresh: false,
-            iam_state: None,
+            aws_live,
+            iam_state: aws_live.then(|| "reading…".to_string()),
             iam_loaded_at: None,
             ticks: 0,
             dirty_subjects: None,
             table_view: None,
-            live: false,
-            allow_live_probe: false,
-            probe_request: None,
+            live,
+            allow_live_probe,
             probe: None,
             wizard: None,
             held: Vec::new(),
             filter: Ok(None),
             confirm_armed: false,
-            suspend: false,
             prompt_note: None,
         };
         app.compute_reach();
@@ -347,7 +365,28 @@ impl App {
             app.analysis.begin_source(&r.source.clone());
         }
         app.refresh_table();
+        if aws_live {
+            app.effects.push(Effect::ReadIam);
+        }
         app
+    }
+
+    /// Effects are waiting: the loop runs them before it reads more input.
+    pub fn has_effects(&self) -> bool {
+        !self.effects.is_empty()
+    }
+
+    /// Before a frame: what live changes left pending (the table, patched or rebuilt once per
+    /// frame, not once per change).
+    pub fn settle(&mut self) {
+        if self.table_stale {
+            self.refresh_stale();
+        }
+    }
+
+    /// The effects asked for since the last call, in order (the terminal loop runs them).
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
     }
 
     /// Who can assume what, from the runners' base roles (hop 1 of their chains).
@@ -689,7 +728,7 @@ impl App {
         dirty.sort();
         dirty.dedup();
         for subject in dirty {
-            let row = crate::ui::rows::runner_row_for(self, &subject, scale_set.as_deref())
+            let row = super::rows::runner_row_for(self, &subject, scale_set.as_deref())
                 .filter(|r| self.in_namespace_row(r))
                 .map(Arc::new);
             match (self.table.rows.binary_search_by(|r| r.key.as_str().cmp(&subject)), row) {
@@ -707,7 +746,7 @@ impl App {
     }
 
     pub fn refresh_table(&mut self) {
-        use crate::ui::rows;
+        use super::rows;
         self.table_stale = false;
         self.dirty_subjects = Some(Vec::new());
         self.table_view = Some(self.view().clone());
@@ -798,6 +837,17 @@ impl App {
                 self.status = Some("paste ignored: it is text for : or /, never keys".into())
             }
         }
+    }
+
+    /// The confirmation on screen was drawn and the input queued before it dropped: the next key
+    /// answers it.
+    pub fn arm_confirmation(&mut self) {
+        self.confirm_armed = true;
+    }
+
+    /// A confirmation is on screen that no key may answer yet.
+    pub fn confirmation_unarmed(&self) -> bool {
+        self.confirming() && !self.confirm_armed
     }
 
     /// A confirmation is on screen.
@@ -1008,7 +1058,7 @@ impl App {
             Action::Probe => self.ask_probe(),
             Action::Refresh => {
                 if self.live && self.aws_live {
-                    self.iam_refresh = true;
+                    self.effects.push(Effect::ReadIam);
                     self.iam_state = Some("loading…".into());
                 } else {
                     self.status =
@@ -1233,14 +1283,14 @@ impl App {
         match fix {
             Some(f) => {
                 self.status = Some("copied the fix to the clipboard (OSC 52)".into());
-                self.clipboard = Some(f);
+                self.effects.push(Effect::Copy(f));
             }
             None => self.status = Some("this step has no fix to copy".into()),
         }
     }
 
     fn search_findings(&mut self, forward: bool) {
-        let lines = crate::ui::logs_lines(self);
+        let lines = super::logview::logs_lines(self);
         let hits: Vec<usize> = lines.iter().enumerate().filter(|(_, l)| l.finding).map(|(i, _)| i).collect();
         if hits.is_empty() {
             self.status = Some("no findings in these logs".into());
@@ -1264,7 +1314,7 @@ impl App {
             }
             View::Roles => {
                 let Some(role) = self.selected_row().and_then(|r| self.inv.roles.get(&r.key)) else { return };
-                (role.arn.arn(), crate::ui::rows::role_text(&self.inv, role))
+                (role.arn.arn(), super::rows::role_text(&self.inv, role))
             }
             View::Pulse | View::Runners { .. } | View::ServiceAccounts => {
                 let Some(row) = self.selected_row() else { return };
@@ -1333,7 +1383,7 @@ impl App {
                 self.confirm_armed = false;
                 if key.code == KeyCode::Char('y') && key.kind == ratatui::crossterm::event::KeyEventKind::Press {
                     self.status = Some(format!("probing {} …", plan.subject));
-                    self.probe_request = Some(plan.confirm());
+                    self.effects.push(Effect::Probe(plan.confirm()));
                 } else {
                     self.status = Some("probe cancelled: nothing was sent".into());
                 }
@@ -1404,7 +1454,7 @@ impl App {
             return;
         }
         if key.code == KeyCode::Char('z') && key.modifiers.contains(KeyModifiers::CONTROL) {
-            self.suspend = true;
+            self.effects.push(Effect::Suspend);
             return;
         }
         if self.handle_mode_key(key) {

@@ -7,7 +7,7 @@ use crate::iam::eval::{Decision, Evaluation, Grant, Layer};
 use crate::iam::policy::PolicyDocument;
 
 use super::Step;
-use super::hop::HopEvaluator;
+use super::session::{HopEvaluator, Tagging};
 
 fn stmt_name(index: usize, sid: &Option<String>) -> String {
     match sid {
@@ -87,7 +87,7 @@ pub(crate) fn for_assume(step: &mut Step, e: &Evaluation, ev: &HopEvaluator<'_>)
     if e.decision == Decision::ExplicitDeny {
         return explicit_deny_fix(step, e);
     }
-    let tags = ev.p.tagging != super::hop::Tagging::NotSent;
+    let tags = ev.p.tagging != Tagging::NotSent;
     let actions: &[&str] = if tags { &["sts:AssumeRole", "sts:TagSession"] } else { &["sts:AssumeRole"] };
     if e.decided_by == Layer::TrustPolicy {
         let caller = ev.caller.role.arn();

@@ -4,148 +4,18 @@ use crate::iam::arn::RoleArn;
 use crate::iam::context::RequestContext;
 use crate::iam::eval::{Caller, Decision, Evaluation, Layer, NamedPolicy, Request, evaluate};
 use crate::iam::messages;
-use crate::iam::policy::PolicyDocument;
 use crate::model::Inventory;
 use crate::model::aws::Role;
 
 use super::Step;
 use super::fixes;
+use super::session::{AssumeParams, HopEvaluator, Session, Tagging, WebIdentityParams};
 
 /// Why a verdict that needs an account's IAM is unknown, and how to supply it.
 pub(crate) fn missing_iam(account: &str) -> String {
     format!(
         "no IAM data for account {account}: read it live (AWS credentials for it: --profile, or --aws-profile {account}=PROFILE for another account; not with --no-aws) or add its `aws iam get-account-authorization-details` output (--bundle; with a live cluster, --bundle joins it)"
     )
-}
-
-/// The session a request is made from.
-#[derive(Debug, Clone)]
-pub(crate) struct Session {
-    pub role: RoleArn,
-    pub session_name: String,
-    /// Policies passed when this session was created (configure-aws-credentials
-    /// `inline-session-policy` / `managed-session-policies`).
-    pub session_policies: Vec<(String, PolicyDocument)>,
-    /// Transitive session tags inherited by later sessions (EKS Pod Identity; R15, R17).
-    pub transitive_tags: Vec<(String, String)>,
-}
-
-/// Whether the request passes session tags.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Tagging {
-    Sent,
-    NotSent,
-    /// `role-skip-session-tagging` is an expression: cannot know.
-    Unknown,
-}
-
-pub(crate) struct AssumeParams<'a> {
-    pub hop: usize,
-    pub via: &'a str,
-    pub target: &'a RoleArn,
-    pub tagging: Tagging,
-    /// `(key, value)`; `None` value = not knowable offline.
-    pub tags: &'a [(String, Option<String>)],
-    pub duration: u32,
-    pub duration_source: &'a str,
-    /// The log prefix configure-aws-credentials uses on this path.
-    pub log_prefix: &'a str,
-    pub external_id: Option<&'a str>,
-    /// `None` = unknown (expression).
-    pub session_name: Option<&'a str>,
-    pub transitive_tag_keys: &'a [String],
-    /// Which input skips tags, for the fix text (`None` when tags cannot be skipped by input).
-    pub skip_input_hint: Option<String>,
-}
-
-/// Policies of the caller role, and the references that are missing from the data.
-struct CallerPolicies<'a> {
-    identity: Vec<NamedPolicy<'a>>,
-    boundary: Option<NamedPolicy<'a>>,
-    missing: Vec<String>,
-}
-
-fn caller_policies<'a>(inv: &'a Inventory, role: &'a Role, names: &'a mut Vec<String>) -> CallerPolicies<'a> {
-    names.clear();
-    for (n, _) in &role.inline {
-        names.push(format!("{}/inline/{n}", role.arn.name));
-    }
-    let names: &'a Vec<String> = names;
-    let mut identity = Vec::new();
-    for ((_, doc), name) in role.inline.iter().zip(names.iter()) {
-        identity.push(NamedPolicy { name, doc });
-    }
-    let mut missing = Vec::new();
-    for arn in &role.attached {
-        match inv.managed_policies.get(arn) {
-            Some(p) => identity.push(NamedPolicy { name: &p.arn, doc: &p.doc }),
-            None => missing.push(format!("managed policy {arn} attached to {}", role.arn.name)),
-        }
-    }
-    let boundary = role.boundary.as_ref().and_then(|arn| match inv.managed_policies.get(arn) {
-        Some(p) => Some(NamedPolicy { name: &p.arn, doc: &p.doc }),
-        None => {
-            missing.push(format!("permissions boundary {arn} of {}", role.arn.name));
-            None
-        }
-    });
-    CallerPolicies { identity, boundary, missing }
-}
-
-/// Request context for an AssumeRole-family call from a role session (R13, R20, R36).
-fn assume_context(
-    caller: &Session,
-    caller_role: Option<&Role>,
-    target: Option<&Role>,
-    p: &AssumeParams<'_>,
-    tags_sent: bool,
-) -> RequestContext {
-    let mut ctx = RequestContext::for_role_session(&caller.role);
-    match caller_role.and_then(|r| r.role_id.as_deref()) {
-        Some(id) => ctx.set("aws:userid", format!("{id}:{}", caller.session_name)),
-        None => ctx.set_unknown("aws:userid"),
-    };
-    // aws:PrincipalTag: role tags, overridden by inherited transitive session tags (R14, R15).
-    if let Some(r) = caller_role {
-        for (k, v) in &r.tags {
-            ctx.set(&format!("aws:PrincipalTag/{k}"), v.clone());
-        }
-    }
-    for (k, v) in &caller.transitive_tags {
-        ctx.set(&format!("aws:PrincipalTag/{k}"), v.clone());
-    }
-    if let Some(t) = target {
-        for (k, v) in &t.tags {
-            ctx.set(&format!("aws:ResourceTag/{k}"), v.clone());
-            ctx.set(&format!("iam:ResourceTag/{k}"), v.clone());
-        }
-    }
-    match p.session_name {
-        Some(n) => ctx.set("sts:RoleSessionName", n),
-        None => ctx.set_unknown("sts:RoleSessionName"),
-    };
-    if let Some(e) = p.external_id {
-        if crate::model::workflow::has_expression(e) {
-            ctx.set_unknown("sts:ExternalId");
-        } else {
-            ctx.set("sts:ExternalId", e);
-        }
-    }
-    if tags_sent {
-        let mut keys = Vec::new();
-        for (k, v) in p.tags {
-            keys.push(k.clone());
-            match v {
-                Some(v) => ctx.set(&format!("aws:RequestTag/{k}"), v.clone()),
-                None => ctx.set_unknown(&format!("aws:RequestTag/{k}")),
-            };
-        }
-        ctx.set_multi("aws:TagKeys", keys);
-        if !p.transitive_tag_keys.is_empty() {
-            ctx.set_multi("sts:TransitiveTagKeys", p.transitive_tag_keys.to_vec());
-        }
-    }
-    ctx
 }
 
 /// Simulate `sts:AssumeRole` (+ `sts:TagSession`) from a role session into `p.target`.
@@ -216,22 +86,7 @@ pub(crate) fn assume_role(inv: &Inventory, caller: &Session, p: &AssumeParams<'_
     }
 
     let mut names = Vec::new();
-    let ev = HopEvaluator {
-        caller,
-        caller_role,
-        target,
-        p,
-        cp: caller_policies(inv, caller_role, &mut names),
-        session: caller.session_policies.iter().map(|(n, d)| NamedPolicy { name: n, doc: d }).collect(),
-        scps: inv.scps.iter().map(|s| NamedPolicy { name: &s.name, doc: &s.doc }).collect(),
-        caller_id: Caller::RoleSession {
-            role: caller.role.clone(),
-            role_id: caller_role.role_id.clone(),
-            session_name: caller.session_name.clone(),
-        },
-        trust_name: format!("{}/trust", target.arn.name),
-        inv,
-    };
+    let ev = HopEvaluator::new(inv, caller, caller_role, target, p, &mut names);
     let run = |action: &str, tags_sent: bool| ev.run(action, tags_sent, None);
 
     let tags_sent = p.tagging != Tagging::NotSent;
@@ -281,51 +136,6 @@ pub(crate) fn assume_role(inv: &Inventory, caller: &Session, p: &AssumeParams<'_
     steps
 }
 
-/// Everything needed to evaluate the requests of one AssumeRole hop, also under what-ifs.
-pub(crate) struct HopEvaluator<'a> {
-    pub caller: &'a Session,
-    pub caller_role: &'a Role,
-    pub target: &'a Role,
-    pub p: &'a AssumeParams<'a>,
-    cp: CallerPolicies<'a>,
-    session: Vec<NamedPolicy<'a>>,
-    scps: Vec<NamedPolicy<'a>>,
-    caller_id: Caller,
-    trust_name: String,
-    inv: &'a Inventory,
-}
-
-impl HopEvaluator<'_> {
-    /// Evaluate `action`; `trust` replaces the target's trust policy for a what-if.
-    pub fn run(&self, action: &str, tags_sent: bool, trust: Option<&PolicyDocument>) -> Evaluation {
-        let ctx = assume_context(self.caller, Some(self.caller_role), Some(self.target), self.p, tags_sent);
-        let req = Request {
-            action,
-            target: &self.target.arn,
-            caller: &self.caller_id,
-            ctx: &ctx,
-            trust: NamedPolicy { name: &self.trust_name, doc: trust.unwrap_or(&self.target.trust) },
-            identity: self.cp.identity.clone(),
-            boundary: self.cp.boundary,
-            session: self.session.clone(),
-            scps: self.scps.clone(),
-            known_ids: self.inv,
-        };
-        let mut e = evaluate(&req);
-        // A referenced policy missing from the data could hold an allow or a deny.
-        let trust_denied = e.decision == Decision::ImplicitDeny && e.decided_by == Layer::TrustPolicy;
-        if !self.cp.missing.is_empty() && e.decision != Decision::ExplicitDeny && !trust_denied {
-            let caller_side =
-                e.decided_by != Layer::TrustPolicy || e.trust_grant == Some(crate::iam::eval::Grant::Account);
-            if caller_side || e.decision == Decision::Allow {
-                e.notes.push(format!("missing from the data: {}", self.cp.missing.join(", ")));
-                e.decision = Decision::Unknown;
-            }
-        }
-        e
-    }
-}
-
 fn finish_step(step: &mut Step, e: &Evaluation, log_prefix: &str) {
     if matches!(e.decision, Decision::ImplicitDeny | Decision::ExplicitDeny) && step.decision != Decision::Unknown {
         let (likely, documented) =
@@ -334,18 +144,6 @@ fn finish_step(step: &mut Step, e: &Evaluation, log_prefix: &str) {
         step.message = Some(likely);
         step.documented_message = Some(documented);
     }
-}
-
-/// The web-identity hop (R11, R22): IRSA's token, or a workflow's GitHub OIDC token.
-pub(crate) struct WebIdentityParams<'a> {
-    pub hop: usize,
-    pub via: &'a str,
-    pub role: &'a RoleArn,
-    pub issuer: &'a str,
-    /// `None`: the `sub` claim is not knowable offline (GitHub OIDC).
-    pub subject: Option<&'a str>,
-    pub audience: &'a str,
-    pub log_prefix: &'a str,
 }
 
 pub(crate) fn web_identity(inv: &Inventory, p: &WebIdentityParams<'_>) -> Step {

@@ -8,8 +8,9 @@ use crate::iam::policy::PolicyDocument;
 use crate::model::Inventory;
 use crate::model::workflow::{AwsStep, Job, Workflow, has_expression};
 
-use super::hop::{self, AssumeParams, Session, Tagging, WebIdentityParams};
-use super::resolve::{Base, CheckOptions};
+use super::hop;
+use super::session::{AssumeParams, Session, Tagging, WebIdentityParams};
+use super::subject::{CheckOptions, RunnerContext};
 use super::{Chain, Step};
 
 const IRSA_TOKEN_PATH: &str = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token";
@@ -39,7 +40,7 @@ fn tagging(step: &AwsStep, opts: &CheckOptions) -> Result<Tagging, String> {
 }
 
 /// The default session tags (§1.1), with values known from the EphemeralRunner and workflow.
-fn session_tags(b: &Base<'_>, w: &Workflow, step: &AwsStep) -> Vec<(String, Option<String>)> {
+fn session_tags(b: &RunnerContext<'_>, w: &Workflow, step: &AwsStep) -> Vec<(String, Option<String>)> {
     let status = b.er.map(|e| &e.status);
     let repo = status.and_then(|s| s.job_repository_name.clone());
     let branch =
@@ -83,7 +84,7 @@ fn sanitize(s: &str) -> String {
 pub(super) fn simulate_job(
     inv: &Inventory,
     chain: &mut Chain,
-    b: &Base<'_>,
+    b: &RunnerContext<'_>,
     w: &Workflow,
     job: &Job,
     base: Option<Session>,

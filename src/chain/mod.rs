@@ -5,15 +5,19 @@
 pub mod fixes;
 mod hop;
 mod job;
+pub mod link;
 pub mod reach;
 pub mod resolve;
+mod session;
 mod source;
+mod subject;
 
 use serde::Serialize;
 
 use crate::iam::eval::{Decision, Evaluation, StatementRef};
 
-pub use resolve::{CheckOptions, resolve_all};
+pub use resolve::resolve_all;
+pub use subject::CheckOptions;
 
 /// What decided a step: an evaluation layer, or a precondition (the `check` contract's list).
 pub type DecidedBy = &'static str;

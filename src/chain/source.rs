@@ -6,8 +6,9 @@ use crate::iam::eval::Decision;
 use crate::model::Inventory;
 use crate::model::k8s::{Container, ServiceAccount};
 
-use super::hop::{self, Session, WebIdentityParams};
-use super::resolve::Base;
+use super::hop;
+use super::session::{Session, WebIdentityParams};
+use super::subject::RunnerContext;
 use super::{Chain, Step};
 
 /// The credential source of the runner container (R23–R25).
@@ -30,7 +31,7 @@ enum Source {
     NodeRole,
 }
 
-fn credential_source(inv: &Inventory, b: &Base<'_>, sa: Option<&ServiceAccount>) -> (Source, Vec<String>) {
+fn credential_source(inv: &Inventory, b: &RunnerContext<'_>, sa: Option<&ServiceAccount>) -> (Source, Vec<String>) {
     let mut notes = Vec::new();
     let container: Option<&Container> = b.spec.runner_container();
     let env = |name: &str| container.and_then(|c| c.env_var(name));
@@ -111,7 +112,7 @@ fn credential_source(inv: &Inventory, b: &Base<'_>, sa: Option<&ServiceAccount>)
 /// Returns the session the job's steps start from when that hop can succeed.
 pub(super) fn base_hop(
     inv: &Inventory,
-    b: &Base<'_>,
+    b: &RunnerContext<'_>,
     sa: Option<&ServiceAccount>,
     chain: &mut Chain,
 ) -> Option<Session> {

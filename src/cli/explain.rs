@@ -6,11 +6,12 @@ use serde::Serialize;
 use std::io::{BufReader, IsTerminal, Read, Write};
 use std::path::PathBuf;
 
+use crate::chain::link;
 use crate::chain::{CheckOptions, resolve_all};
 use crate::logs::fold::{Entry, FoldLimits};
 use crate::logs::reader::{MAX_LINE, for_each_line};
 use crate::logs::signatures::Severity;
-use crate::logs::{Analysis, Finding, link};
+use crate::logs::{Analysis, Finding};
 
 use super::check::Format;
 use super::{SourceArgs, UsageError};

@@ -160,7 +160,7 @@ impl SourceArgs {
         let Some(args) = self.live_args() else { return self.load_for(opts) };
         let mut inv = match crate::sources::cluster::load_blocking(&args) {
             Ok(inv) => inv,
-            Err(e @ (LiveError::Config(_) | LiveError::Refused { .. })) => return Err(UsageError(e.to_string())),
+            Err(e @ LiveError::Config(_)) => return Err(UsageError(e.to_string())),
             Err(e) => Inventory {
                 source: "live (not read yet)".into(),
                 warnings: vec![format!("{e} — the watches keep trying")],

@@ -9,8 +9,8 @@ use serde_json::Value;
 use std::net::IpAddr;
 
 use super::context::{CtxValue, RequestContext, Substituted, Tri, substitute};
+use super::error::{PolicyError, kind};
 use super::glob;
-use super::policy::{PolicyError, kind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpKind {

@@ -4,6 +4,7 @@ pub mod arn;
 pub mod condition;
 pub mod context;
 pub mod dupkeys;
+pub mod error;
 pub mod eval;
 pub mod glob;
 pub mod messages;

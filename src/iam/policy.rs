@@ -10,20 +10,8 @@ use serde_json::Value;
 use std::fmt;
 
 use super::condition::{ConditionClause, parse_condition_block};
-
-/// A parse error with the JSON path where it happened.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{path}: {message}")]
-pub struct PolicyError {
-    pub path: String,
-    pub message: String,
-}
-
-impl PolicyError {
-    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        PolicyError { path: path.into(), message: message.into() }
-    }
-}
+pub use super::error::PolicyError;
+use super::error::kind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Effect {
@@ -217,17 +205,6 @@ impl PolicyDocument {
         }
         out.push_str("  ]\n}");
         out
-    }
-}
-
-pub(crate) fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -4,17 +4,32 @@
 
 pub mod fingerprint;
 pub mod fold;
-pub mod link;
 pub mod reader;
 pub mod signatures;
 
 use serde::Serialize;
 use std::collections::HashMap;
 
+use crate::iam::eval::Decision;
+
 use fold::{Entry, FoldLimits, Folder};
 use signatures::{Severity, classify};
 
 /// A recognised message, once per (signature, folded entry).
+/// The chain step a finding explains, as the chain linker found it (`chain::link`).
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkedStep {
+    pub subject: String,
+    pub job: Option<String>,
+    pub hop: usize,
+    pub action: String,
+    pub resource: String,
+    pub decision: Decision,
+    pub decided_by: String,
+    pub message: Option<String>,
+    pub fixes: Vec<String>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
     pub signature: String,
@@ -35,9 +50,9 @@ pub struct Finding {
     /// The highest `attempt N of M` seen, and M.
     pub attempts: Option<(u32, u32)>,
     pub fixes: Vec<String>,
-    pub linked_step: Option<link::LinkedStep>,
+    pub linked_step: Option<LinkedStep>,
     #[serde(skip)]
-    is_loop: bool,
+    pub(crate) is_loop: bool,
     #[serde(skip)]
     sig: &'static signatures::Signature,
 }

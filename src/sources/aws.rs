@@ -28,6 +28,8 @@ use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 
+pub use super::guard::{AwsPermit, read_only};
+
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Told of retries as they happen (`throttled: retrying iam:GetRole (attempt 2)`), for the UI.
@@ -51,35 +53,6 @@ pub struct AwsArgs {
     pub region: Option<String>,
     /// `--aws-profile ACCOUNT_ID=PROFILE`: another account's profile, for cross-account chains.
     pub account_profiles: Vec<(String, String)>,
-}
-
-/// Operations a confirmed probe may call, each once.
-#[derive(Debug, Default)]
-pub struct AwsPermit {
-    remaining: Mutex<Vec<&'static str>>,
-}
-
-impl AwsPermit {
-    pub(crate) fn new(operations: Vec<&'static str>) -> AwsPermit {
-        AwsPermit { remaining: Mutex::new(operations) }
-    }
-
-    fn admit(&self, operation: &str) -> bool {
-        let mut r = self.remaining.lock().unwrap_or_else(|e| e.into_inner());
-        match r.iter().position(|o| *o == operation) {
-            Some(i) => {
-                r.remove(i);
-                true
-            }
-            None => false,
-        }
-    }
-}
-
-/// Is this AWS operation a read arcscope may make by default?
-pub fn read_only(operation: &str) -> bool {
-    (operation.starts_with("Get") || operation.starts_with("List"))
-        && !matches!(operation, "GetSessionToken" | "GetFederationToken")
 }
 
 /// The AWS side of the read-only guard, on every client. Also counts retries for the UI.

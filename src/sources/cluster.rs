@@ -3,19 +3,17 @@
 //! bundle loader reads — pods, service accounts, namespaces, events, ARC's kinds, the cluster's
 //! OIDC issuer — into the same `Inventory`, with `limit`/`continue` paging.
 //!
-//! Every request goes through one guard layer ([`ReadOnlyLayer`]) below the client: only GET
+//! Every request goes through one guard layer ([`ReadOnlyLayer`], in `guard`) below the client: only GET
 //! (get, list, watch, logs) passes; Secrets are never requested, not even with GET.
 
-use http::{Method, Request};
-use std::future::Future;
+use http::Request;
 use std::path::PathBuf;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::model::Inventory;
 use crate::sources::bundle;
+use crate::sources::guard::{Permit, ReadOnlyLayer};
 
 /// Connection flags, as kubectl spells them.
 #[derive(Debug, Clone, Default)]
@@ -33,10 +31,6 @@ pub enum LiveError {
         "cannot reach the Kubernetes API server at {url}: {message}. Check the context (--context) and the network, or use --demo or --bundle DIR"
     )]
     Unreachable { url: String, message: String },
-    #[error(
-        "the read-only guard refused {method} {path}: arcscope only reads (get, list, watch, logs) and never reads Secrets"
-    )]
-    Refused { method: String, path: String },
     /// The server answered, with an error or with something that is not what was asked.
     #[error("the Kubernetes API server at {url}: GET {path}: {message}")]
     Answer { url: String, path: String, message: String },
@@ -78,59 +72,6 @@ fn answered(e: &kube::Error) -> bool {
     }
 }
 
-/// The guard: a tower layer under the kube client. Its one exception is a confirmed live
-/// probe's [`Permit`](crate::probe::Permit): one POST to one TokenRequest path, once.
-#[derive(Debug, Clone, Default)]
-pub struct ReadOnlyLayer {
-    permit: Option<Arc<crate::probe::Permit>>,
-}
-
-#[derive(Debug, Clone)]
-pub struct ReadOnly<S> {
-    inner: S,
-    permit: Option<Arc<crate::probe::Permit>>,
-}
-
-impl<S> tower::Layer<S> for ReadOnlyLayer {
-    type Service = ReadOnly<S>;
-    fn layer(&self, inner: S) -> ReadOnly<S> {
-        ReadOnly { inner, permit: self.permit.clone() }
-    }
-}
-
-/// Is this request a read arcscope may make? GET only, and never a Secret.
-pub fn allowed<B>(req: &Request<B>) -> bool {
-    let path = req.uri().path();
-    req.method() == Method::GET && !path.split('/').any(|seg| seg == "secrets")
-}
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-impl<S, B> tower::Service<Request<B>> for ReadOnly<S>
-where
-    S: tower::Service<Request<B>>,
-    S::Error: Into<BoxError>,
-    S::Future: Send + 'static,
-{
-    type Response = S::Response;
-    type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<S::Response, BoxError>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        self.inner.poll_ready(cx).map_err(Into::into)
-    }
-
-    fn call(&mut self, req: Request<B>) -> Self::Future {
-        let permitted = || self.permit.as_ref().is_some_and(|p| p.admit(req.method(), req.uri().path()));
-        if !allowed(&req) && !permitted() {
-            let err = LiveError::Refused { method: req.method().to_string(), path: req.uri().path().to_string() };
-            return Box::pin(async move { Err(Box::new(err) as BoxError) });
-        }
-        let fut = self.inner.call(req);
-        Box::pin(async move { fut.await.map_err(Into::into) })
-    }
-}
-
 /// A kube client behind the read-only guard, with timeouts that fail fast.
 pub async fn connect(args: &LiveArgs) -> Result<(kube::Client, String), LiveError> {
     connect_with(args, Some(Duration::from_secs(30))).await
@@ -143,7 +84,7 @@ pub async fn connect_streaming(args: &LiveArgs) -> Result<kube::Client, LiveErro
 }
 
 /// A client for a confirmed live probe: the same guard, holding the plan's one-time permit.
-pub async fn connect_probe(args: &LiveArgs, permit: Arc<crate::probe::Permit>) -> Result<kube::Client, LiveError> {
+pub async fn connect_probe(args: &LiveArgs, permit: Arc<Permit>) -> Result<kube::Client, LiveError> {
     build(args, Some(Duration::from_secs(30)), ReadOnlyLayer { permit: Some(permit) }).await.map(|(c, _)| c)
 }
 
@@ -612,21 +553,4 @@ fn server_of(args: &LiveArgs) -> String {
         .and_then(|c| c.cluster.as_ref())
         .and_then(|c| c.server.clone())
         .unwrap_or_else(|| "?".into())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_guard_allows_reads_only_and_never_secrets() {
-        let r = |m: Method, p: &str| Request::builder().method(m).uri(p).body(()).unwrap();
-        assert!(allowed(&r(Method::GET, "/api/v1/pods?limit=500")));
-        assert!(allowed(&r(Method::GET, "/api/v1/namespaces/a/pods/p/log?follow=true")));
-        assert!(!allowed(&r(Method::GET, "/api/v1/namespaces/a/secrets/s")));
-        assert!(!allowed(&r(Method::GET, "/api/v1/secrets")));
-        assert!(!allowed(&r(Method::POST, "/api/v1/namespaces/a/serviceaccounts/s/token")));
-        assert!(!allowed(&r(Method::DELETE, "/api/v1/namespaces/a/pods/p")));
-        assert!(!allowed(&r(Method::POST, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")));
-    }
 }

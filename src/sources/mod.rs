@@ -5,6 +5,8 @@ pub mod aws;
 pub mod bundle;
 pub mod cluster;
 pub mod github;
+pub mod guard;
 pub mod lines;
 pub mod logstream;
+pub mod probe;
 pub mod watch;

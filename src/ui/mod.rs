@@ -1,7 +1,6 @@
 //! Drawing: `&App` in, a frame out. `layout` records the screen sizes the app needs (page length,
 //! where the table starts) before a frame; `draw` only reads.
 
-pub mod rows;
 pub mod theme;
 
 use ratatui::Frame;
@@ -11,10 +10,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row as TRow, Table, Wrap};
 
 use crate::app::App;
+use crate::app::logview::{logs_lines, without_timestamp};
+use crate::app::rows::{self, decision_label, verdict_label};
 use crate::app::state::{Focus, Mode, View};
 use crate::iam::eval::Decision;
 use crate::logs::signatures::Severity;
-use theme::{decision_label, verdict_label};
+use theme::Theme;
 
 /// Below this the UI says so instead of drawing.
 pub const MIN_WIDTH: u16 = 20;
@@ -35,9 +36,6 @@ fn areas(area: Rect) -> [Rect; 5] {
 /// What the app needs to know of the screen — the page length, where the table's first row is
 /// (for mouse clicks) — computed before a frame, so drawing only reads the app.
 pub fn layout(app: &mut App, area: Rect) {
-    if app.table_stale {
-        app.refresh_stale();
-    }
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return;
     }
@@ -48,7 +46,7 @@ pub fn layout(app: &mut App, area: Rect) {
     app.table_offset = table_offset(app, body);
 }
 
-pub fn draw(f: &mut Frame, app: &App) {
+pub fn draw(f: &mut Frame, app: &App, t: &Theme) {
     let area = f.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let p = Paragraph::new("terminal too small").wrap(Wrap { trim: true });
@@ -56,20 +54,20 @@ pub fn draw(f: &mut Frame, app: &App) {
         return;
     }
     let [header, crumbs, body, status, hints] = areas(area);
-    draw_header(f, app, header);
-    draw_crumbs(f, app, crumbs);
+    draw_header(f, app, t, header);
+    draw_crumbs(f, app, t, crumbs);
     match app.view() {
-        View::Chain { .. } => draw_chain(f, app, body),
-        View::Logs { .. } => draw_logs(f, app, body, true),
-        _ => draw_table(f, app, body),
+        View::Chain { .. } => draw_chain(f, app, t, body),
+        View::Logs { .. } => draw_logs(f, app, t, body, true),
+        _ => draw_table(f, app, t, body),
     }
-    draw_status(f, app, status);
-    draw_hints(f, app, hints);
+    draw_status(f, app, t, status);
+    draw_hints(f, app, t, hints);
     match &app.mode {
-        Mode::Help => draw_help(f, app, body),
-        Mode::Text { title, text, scroll } => draw_text(f, app, body, title, text, *scroll),
-        Mode::ConfirmProbe(plan) => draw_confirm(f, app, body, plan),
-        Mode::Wizard(form) => draw_wizard(f, app, body, form),
+        Mode::Help => draw_help(f, app, t, body),
+        Mode::Text { title, text, scroll } => draw_text(f, t, body, title, text, *scroll),
+        Mode::ConfirmProbe(plan) => draw_confirm(f, t, body, plan),
+        Mode::Wizard(form) => draw_wizard(f, app, t, body, form),
         _ => {}
     }
     neutralise(f.buffer_mut());
@@ -96,8 +94,7 @@ fn region(app: &App) -> Option<String> {
     host.strip_prefix("oidc.eks.").and_then(|r| r.split('.').next()).map(str::to_string)
 }
 
-fn draw_header(f: &mut Frame, app: &App, area: Rect) {
-    let t = &app.theme;
+fn draw_header(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let accounts: Vec<&str> = app.inv.iam_accounts.iter().map(String::as_str).collect();
     let mut parts = vec![
         Span::styled(" arcscope ", t.header().add_modifier(Modifier::BOLD)),
@@ -133,7 +130,7 @@ fn draw_header(f: &mut Frame, app: &App, area: Rect) {
     if app.inv.caller.is_some() || app.iam_state.is_some() {
         let iam = match (&app.iam_state, app.iam_loaded_at) {
             (Some(s), _) => s.clone(),
-            (None, Some(t)) => format!("read {} ago", crate::ui::rows::age(t.elapsed().as_secs() as i64)),
+            (None, Some(at)) => format!("read {} ago", rows::age(at.elapsed().as_secs() as i64)),
             (None, None) => "read".into(),
         };
         parts.push(Span::styled(format!("│ iam {iam} "), t.header()));
@@ -150,8 +147,7 @@ fn draw_header(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(Line::from(parts)).style(t.header()), area);
 }
 
-fn draw_crumbs(f: &mut Frame, app: &App, area: Rect) {
-    let t = &app.theme;
+fn draw_crumbs(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let mut spans = Vec::new();
     for (i, v) in app.stack.iter().enumerate() {
         if i > 0 {
@@ -199,8 +195,7 @@ fn table_offset(app: &App, area: Rect) -> usize {
     }
 }
 
-fn draw_table(f: &mut Frame, app: &App, area: Rect) {
-    let t = &app.theme;
+fn draw_table(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.fg("border"))
@@ -307,10 +302,9 @@ fn column_widths(app: &App, total: u16) -> Vec<Constraint> {
         .collect()
 }
 
-fn draw_chain(f: &mut Frame, app: &App, area: Rect) {
-    let t = &app.theme;
+fn draw_chain(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     if app.chain.fullscreen && app.chain.focus == Focus::Logs {
-        return draw_logs(f, app, area, true);
+        return draw_logs(f, app, t, area, true);
     }
     let Some(chain) = app.current_chain() else {
         f.render_widget(Paragraph::new("no chain for this runner"), area);
@@ -365,12 +359,11 @@ fn draw_chain(f: &mut Frame, app: &App, area: Rect) {
     } else {
         Layout::vertical([Constraint::Fill(2), Constraint::Fill(1)]).areas(bottom)
     };
-    draw_step_detail(f, app, detail);
-    draw_logs(f, app, logs, false);
+    draw_step_detail(f, app, t, detail);
+    draw_logs(f, app, t, logs, false);
 }
 
-fn draw_step_detail(f: &mut Frame, app: &App, area: Rect) {
-    let t = &app.theme;
+fn draw_step_detail(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let Some(chain) = app.current_chain() else { return };
     let Some(step) = chain.steps.get(app.chain.selected_step) else { return };
     let mut lines: Vec<Line> = Vec::new();
@@ -475,7 +468,7 @@ fn draw_step_detail(f: &mut Frame, app: &App, area: Rect) {
         )));
     }
     // The deciding policy's text, the deciding statement highlighted.
-    if let Some(text) = policy_lines(app, step) {
+    if let Some(text) = policy_lines(app, t, step) {
         if gap {
             lines.push(Line::from(""));
         }
@@ -531,14 +524,6 @@ fn draw_step_detail(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(paragraph.scroll((scroll.min(u16::MAX as usize) as u16, 0)).block(block), area);
 }
 
-/// A log line without its leading timestamp (the logs pane's `t` shows them).
-fn without_timestamp(line: &str) -> &str {
-    match crate::logs::fingerprint::leading_timestamp(line) {
-        Some(ts) if line.starts_with(ts) => line[ts.len()..].trim_start_matches([':', ' ']),
-        _ => line,
-    }
-}
-
 /// A log line for a one-line mention: its first line, cut on a character boundary.
 fn one_line(text: &str, max: usize) -> String {
     let first = text.lines().next().unwrap_or("").trim();
@@ -549,8 +534,7 @@ fn one_line(text: &str, max: usize) -> String {
 }
 
 /// The trust policy of the step's role with the statement that decided (or failed) marked.
-fn policy_lines<'a>(app: &'a App, step: &crate::chain::Step) -> Option<Vec<Line<'a>>> {
-    let t = &app.theme;
+fn policy_lines<'a>(app: &'a App, t: &Theme, step: &crate::chain::Step) -> Option<Vec<Line<'a>>> {
     let role = app.inv.roles.get(&step.resource)?;
     let key_index = step
         .non_matching
@@ -570,99 +554,7 @@ fn policy_lines<'a>(app: &'a App, step: &crate::chain::Step) -> Option<Vec<Line<
     Some(out)
 }
 
-/// One displayed log line of the logs pane.
-pub struct LogLine {
-    pub text: String,
-    pub count: u64,
-    pub finding: bool,
-    pub severity: Option<Severity>,
-    pub header: bool,
-    /// The chain step this line's finding explains, for the runner on screen: `hop 2 TagSession`.
-    pub link: Option<String>,
-}
-
-/// The folded log entries that belong to the runner on screen: its container logs, and job
-/// logs whose findings link to its chain.
-pub fn logs_lines(app: &App) -> Vec<LogLine> {
-    let subject = match app.view() {
-        View::Chain { subject } | View::Logs { subject } => subject.clone(),
-        _ => return Vec::new(),
-    };
-    let own = format!("logs/{subject}/");
-    // The scale set's listener logs too (it lives in the controller namespace).
-    let scale_set = app.chains.iter().find(|c| c.subject == subject).and_then(|c| c.scale_set.clone());
-    let listeners: Vec<String> = app
-        .inv
-        .listeners
-        .iter()
-        .filter(|l| {
-            let key = format!(
-                "{}/{}",
-                l.spec.autoscaling_runner_set_namespace.as_deref().unwrap_or(""),
-                l.spec.autoscaling_runner_set_name.as_deref().unwrap_or("")
-            );
-            scale_set.as_deref() == Some(key.as_str())
-        })
-        .map(|l| format!("logs/{}/", l.metadata.key()))
-        .collect();
-    let linked_sources: Vec<Option<String>> = app
-        .analysis
-        .findings
-        .iter()
-        .filter(|f| f.linked_step.as_ref().is_some_and(|l| l.subject == subject))
-        .map(|f| f.source.clone())
-        .collect();
-    // Strongest finding per folded entry, once: the render path stays linear.
-    let mut by_entry: std::collections::HashMap<u64, (Severity, bool)> = std::collections::HashMap::new();
-    let mut links: std::collections::HashMap<u64, String> = std::collections::HashMap::new();
-    for f in &app.analysis.findings {
-        let slot = by_entry.entry(f.first_line).or_insert((f.severity, false));
-        if f.severity as u8 > slot.0 as u8 {
-            slot.0 = f.severity;
-        }
-        slot.1 |= f.linked_step.is_some();
-        // The link to this runner's chain, shown on the line: which hop the finding explains.
-        if let Some(l) = f.linked_step.as_ref().filter(|l| l.subject == subject) {
-            let action = l.action.strip_prefix("sts:").unwrap_or(&l.action);
-            links.entry(f.first_line).or_insert_with(|| format!("hop {} {action}", l.hop));
-        }
-    }
-    let mut out = Vec::new();
-    let mut last: Option<String> = None;
-    for e in app.analysis.folded() {
-        let src = app.analysis.entry_source(e);
-        let mine = src.as_deref().is_some_and(|s| s.contains(&own) || listeners.iter().any(|l| s.contains(l.as_str())))
-            || linked_sources.contains(&src);
-        if !mine || e.sample.trim().is_empty() {
-            continue;
-        }
-        if src != last {
-            out.push(LogLine {
-                text: src.clone().unwrap_or_default(),
-                count: 0,
-                finding: false,
-                severity: None,
-                header: true,
-                link: None,
-            });
-            last = src.clone();
-        }
-        let finding = by_entry.get(&e.first_line).copied();
-        let text = if app.chain.timestamps { e.sample.clone() } else { without_timestamp(&e.sample).to_string() };
-        out.push(LogLine {
-            text,
-            count: e.count,
-            finding: finding.is_some_and(|(sev, linked)| sev != Severity::Info || linked),
-            severity: finding.map(|(sev, _)| sev),
-            header: false,
-            link: links.get(&e.first_line).cloned(),
-        });
-    }
-    out
-}
-
-fn draw_logs(f: &mut Frame, app: &App, area: Rect, full: bool) {
-    let t = &app.theme;
+fn draw_logs(f: &mut Frame, app: &App, t: &Theme, area: Rect, full: bool) {
     let lines = logs_lines(app);
     let focused = app.chain.focus == Focus::Logs || full;
     // Live: which container, which window, and the stream's state.
@@ -740,8 +632,7 @@ fn draw_logs(f: &mut Frame, app: &App, area: Rect, full: bool) {
     f.render_widget(p, area);
 }
 
-fn draw_status(f: &mut Frame, app: &App, area: Rect) {
-    let t = &app.theme;
+fn draw_status(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     if let Mode::Command(input) | Mode::Filter(input) = &app.mode {
         let (sigil, error) = match &app.mode {
             Mode::Filter(_) => ("/", app.filter.as_ref().err()),
@@ -783,8 +674,7 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(line), area);
 }
 
-fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
-    let t = &app.theme;
+fn draw_hints(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let mut spans = Vec::new();
     for (k, d) in app.keymap.hints(&app.contexts()) {
         spans.push(Span::styled(format!("<{k}>"), t.fg("hint_key")));
@@ -799,8 +689,7 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }
 
-fn draw_help(f: &mut Frame, app: &App, area: Rect) {
-    let t = &app.theme;
+fn draw_help(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let mut lines = Vec::new();
     for ctx in [
         crate::app::keymap::Context::Global,
@@ -851,9 +740,8 @@ fn draw_help(f: &mut Frame, app: &App, area: Rect) {
 }
 
 /// The setup wizard: the page's fields with the reason beside a bad one, or the review.
-fn draw_wizard(f: &mut Frame, app: &App, area: Rect, form: &crate::wizard::form::WizardForm) {
+fn draw_wizard(f: &mut Frame, app: &App, t: &Theme, area: Rect, form: &crate::wizard::form::WizardForm) {
     use crate::wizard::form::{Kind, PAGES};
-    let t = &app.theme;
     f.render_widget(Clear, area);
     let pages: Vec<String> = PAGES
         .iter()
@@ -1031,8 +919,7 @@ fn draw_wizard(f: &mut Frame, app: &App, area: Rect, form: &crate::wizard::form:
 }
 
 /// The probe's confirmation: every call it will make, before anything is sent.
-fn draw_confirm(f: &mut Frame, app: &App, area: Rect, plan: &crate::probe::ProbePlan) {
-    let t = &app.theme;
+fn draw_confirm(f: &mut Frame, t: &Theme, area: Rect, plan: &crate::probe::ProbePlan) {
     let mut lines = vec![
         Line::from(Span::styled(format!("Live probe of {}", plan.subject), t.title())),
         Line::from(""),
@@ -1064,8 +951,7 @@ fn draw_confirm(f: &mut Frame, app: &App, area: Rect, plan: &crate::probe::Probe
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), rect);
 }
 
-fn draw_text(f: &mut Frame, app: &App, area: Rect, title: &str, text: &str, scroll: usize) {
-    let t = &app.theme;
+fn draw_text(f: &mut Frame, t: &Theme, area: Rect, title: &str, text: &str, scroll: usize) {
     f.render_widget(Clear, area);
     let block = Block::default()
         .borders(Borders::ALL)

@@ -170,25 +170,6 @@ impl Theme {
     }
 }
 
-/// The mark and word a verdict is shown with (never colour alone).
-pub fn verdict_label(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Allow => "✔ allow",
-        Verdict::Deny => "✘ deny",
-        Verdict::Unknown => "? unknown",
-    }
-}
-
-pub fn decision_label(d: Decision) -> &'static str {
-    match d {
-        Decision::Allow => "✔ allow",
-        Decision::ImplicitDeny => "✘ implicit deny",
-        Decision::ExplicitDeny => "✘ explicit deny",
-        Decision::Error => "✘ error",
-        Decision::Unknown => "? unknown",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

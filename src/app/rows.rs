@@ -2,14 +2,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::app::App;
-use crate::app::state::Row;
+use crate::iam::eval::Decision;
+
+use super::App;
+use super::state::Row;
 use crate::chain::{Chain, SubjectKind, Verdict};
 use crate::model::Inventory;
 use crate::model::aws::Role;
 use crate::model::k8s::{EphemeralRunner, Pod};
-
-use super::theme::verdict_label;
 
 fn worst(vs: impl Iterator<Item = Verdict>) -> Option<Verdict> {
     vs.min_by_key(|v| match v {
@@ -405,4 +405,23 @@ pub fn role_text(inv: &Inventory, r: &Role) -> String {
         out.push_str(&format!("\n# permissions boundary {b}\n"));
     }
     out
+}
+
+/// The mark and word a verdict is shown with (never colour alone).
+pub fn verdict_label(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Allow => "✔ allow",
+        Verdict::Deny => "✘ deny",
+        Verdict::Unknown => "? unknown",
+    }
+}
+
+pub fn decision_label(d: Decision) -> &'static str {
+    match d {
+        Decision::Allow => "✔ allow",
+        Decision::ImplicitDeny => "✘ implicit deny",
+        Decision::ExplicitDeny => "✘ explicit deny",
+        Decision::Error => "✘ error",
+        Decision::Unknown => "? unknown",
+    }
 }

@@ -2,26 +2,11 @@
 //! may be masked as `***` in logs), else the step whose precondition matches the finding's hop
 //! kind. A loop (the repeated attempt line) links to the step its error explains.
 
-use serde::Serialize;
-
-use crate::chain::{Chain, Step};
+use super::{Chain, Step};
 use crate::iam::eval::Decision;
 
-use super::Analysis;
-use super::signatures::Severity;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct LinkedStep {
-    pub subject: String,
-    pub job: Option<String>,
-    pub hop: usize,
-    pub action: String,
-    pub resource: String,
-    pub decision: Decision,
-    pub decided_by: String,
-    pub message: Option<String>,
-    pub fixes: Vec<String>,
-}
+use crate::logs::signatures::Severity;
+use crate::logs::{Analysis, LinkedStep};
 
 fn role_name(arn: &str) -> &str {
     arn.rsplit(['/', ':']).next().unwrap_or(arn)
