@@ -3,7 +3,7 @@
 
 mod common;
 
-use arcscope::chain::{Chain, CheckOptions, Step, Verdict, resolve_all};
+use arcscope::chain::{Chain, CheckOptions, DecidedBy, Step, Verdict, resolve_all};
 use arcscope::iam::eval::Decision;
 use arcscope::sources::bundle::load_dir;
 
@@ -37,10 +37,10 @@ fn seed_tag_session_is_denied_by_the_trust_policy_r12() {
     assert_eq!(irsa.decision, Decision::Allow);
     // R8: the account-root trust delegates to the base role's identity policy, which allows.
     let assume = step(c, "sts:AssumeRole");
-    assert_eq!((assume.decision, assume.decided_by), (Decision::Allow, "identity_policy"));
+    assert_eq!((assume.decision, assume.decided_by), (Decision::Allow, DecidedBy::IdentityPolicy));
     assert_eq!(assume.principal, "arn:aws:sts::111122223333:assumed-role/arc-runner-base-role/aws-sdk-js-session-<ms>");
     let tag = step(c, "sts:TagSession");
-    assert_eq!((tag.decision, tag.decided_by), (Decision::ImplicitDeny, "trust_policy"));
+    assert_eq!((tag.decision, tag.decided_by), (Decision::ImplicitDeny, DecidedBy::TrustPolicy));
     assert_eq!(tag.resource, "arn:aws:iam::111122223333:role/arc-runner-ecr-image-pusher-role");
     assert_eq!(
         tag.message.as_deref(),
@@ -75,7 +75,7 @@ fn the_fix_in_the_trust_policy_makes_the_chain_allow() {
     let all = chains(Some("fixed"));
     let c = only(&all);
     assert_eq!(c.verdict, Verdict::Allow, "{c:#?}");
-    assert_eq!(step(c, "sts:TagSession").decided_by, "identity_policy");
+    assert_eq!(step(c, "sts:TagSession").decided_by, DecidedBy::IdentityPolicy);
 }
 
 #[test]
@@ -85,7 +85,7 @@ fn sa_in_the_controller_namespace_is_an_error_step_quoting_invalid_pod() {
     assert_eq!(c.verdict, Verdict::Deny);
     assert_eq!(c.subject, "arc-runners/arc-runner-set-x7c2p-runner-n5d2c");
     let s = &c.steps[0];
-    assert_eq!((s.decision, s.decided_by), (Decision::Error, "service_account_missing"));
+    assert_eq!((s.decision, s.decided_by), (Decision::Error, DecidedBy::ServiceAccountMissing));
     assert!(s.message.as_deref().unwrap().contains(r#"serviceaccount "arc-runner-irsa" not found"#));
     assert!(s.notes.iter().any(|n| n.contains("arc-systems")), "{:?}", s.notes);
     assert!(s.fixes.iter().any(|f| f.contains("kubectl delete ephemeralrunner")));
@@ -96,7 +96,7 @@ fn sub_naming_the_wrong_namespace_denies_web_identity_r11() {
     let all = chains(Some("sub-wrong-namespace"));
     let c = only(&all);
     let s = step(c, "sts:AssumeRoleWithWebIdentity");
-    assert_eq!((s.decision, s.decided_by), (Decision::ImplicitDeny, "trust_policy"));
+    assert_eq!((s.decision, s.decided_by), (Decision::ImplicitDeny, DecidedBy::TrustPolicy));
     assert_eq!(s.message.as_deref(), Some("AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity"));
     assert!(
         s.non_matching.iter().any(
@@ -116,7 +116,7 @@ fn a_permissions_boundary_blocks_the_hop_r6_r8() {
     let all = chains(Some("boundary-blocks"));
     let c = only(&all);
     let s = step(c, "sts:AssumeRole");
-    assert_eq!((s.decision, s.decided_by), (Decision::ImplicitDeny, "permissions_boundary"));
+    assert_eq!((s.decision, s.decided_by), (Decision::ImplicitDeny, DecidedBy::PermissionsBoundary));
     assert!(
         s.message.as_deref().unwrap().ends_with("because no permissions boundary allows the sts:AssumeRole action")
     );
@@ -128,7 +128,7 @@ fn an_explicit_deny_of_tag_session_wins_r1() {
     let all = chains(Some("explicit-deny-tagsession"));
     let c = only(&all);
     let s = step(c, "sts:TagSession");
-    assert_eq!((s.decision, s.decided_by), (Decision::ExplicitDeny, "identity_policy"));
+    assert_eq!((s.decision, s.decided_by), (Decision::ExplicitDeny, DecidedBy::IdentityPolicy));
     assert_eq!(s.statements[0].sid.as_deref(), Some("DenyTagSession"));
     assert!(s.message.as_deref().unwrap().ends_with("with an explicit deny in an identity-based policy"));
     assert_eq!(step(c, "sts:AssumeRole").decision, Decision::Allow);
@@ -140,7 +140,7 @@ fn a_cross_account_target_needs_the_callers_identity_policy_r9() {
     let c = only(&all);
     let s = step(c, "sts:AssumeRole");
     assert_eq!(s.resource, "arn:aws:iam::444455556666:role/arc-runner-deployer-role");
-    assert_eq!((s.decision, s.decided_by), (Decision::ImplicitDeny, "identity_policy"));
+    assert_eq!((s.decision, s.decided_by), (Decision::ImplicitDeny, DecidedBy::IdentityPolicy));
     assert!(s.notes.iter().any(|n| n.contains("R9")));
     assert!(s.fixes.iter().any(|f| f.contains("arn:aws:iam::444455556666:role/arc-runner-deployer-role")));
 }
@@ -150,7 +150,7 @@ fn role_chaining_over_one_hour_fails_validation_r18() {
     let all = chains(Some("chaining-over-one-hour"));
     let c = only(&all);
     let s = step(c, "sts:AssumeRole");
-    assert_eq!((s.decision, s.decided_by), (Decision::Error, "session_duration"));
+    assert_eq!((s.decision, s.decided_by), (Decision::Error, DecidedBy::SessionDuration));
     assert!(
         s.message.as_deref().unwrap().contains("exceeds the 1 hour session limit for roles assumed by role chaining")
     );
@@ -173,7 +173,7 @@ fn pod_identity_transitive_tags_still_need_tag_session_r17() {
     assert_eq!(c.steps[1].action, "sts:TagSession");
     assert_eq!(c.steps[1].decision, Decision::Allow);
     let tag = step(c, "sts:TagSession");
-    assert_eq!((tag.decision, tag.decided_by), (Decision::ImplicitDeny, "trust_policy"));
+    assert_eq!((tag.decision, tag.decided_by), (Decision::ImplicitDeny, DecidedBy::TrustPolicy));
     assert!(tag.notes.iter().any(|n| n.contains("R17")));
     assert!(tag.fixes.iter().any(|f| f.contains("disableSessionTags")));
 }
@@ -182,7 +182,7 @@ fn pod_identity_transitive_tags_still_need_tag_session_r17() {
 fn irsa_annotation_without_pod_env_means_the_pod_predates_it() {
     let all = chains(Some("env-missing"));
     let s = &only(&all).steps[0];
-    assert_eq!((s.decision, s.decided_by), (Decision::Error, "web_identity_env_missing"));
+    assert_eq!((s.decision, s.decided_by), (Decision::Error, DecidedBy::WebIdentityEnvMissing));
     assert!(s.fixes[0].contains("kubectl delete pod"));
 }
 
@@ -190,7 +190,7 @@ fn irsa_annotation_without_pod_env_means_the_pod_predates_it() {
 fn missing_oidc_provider_fails_before_the_trust_policy_r22() {
     let all = chains(Some("provider-missing"));
     let s = &only(&all).steps[0];
-    assert_eq!((s.decision, s.decided_by), (Decision::Error, "oidc_provider_missing"));
+    assert_eq!((s.decision, s.decided_by), (Decision::Error, DecidedBy::OidcProviderMissing));
     assert!(
         s.message
             .as_deref()
@@ -223,7 +223,7 @@ fn overrides_replace_what_the_workflow_says() {
         },
     );
     let s = step(only(&all), "sts:AssumeRole");
-    assert_eq!((s.decision, s.decided_by), (Decision::Error, "role_missing"));
+    assert_eq!((s.decision, s.decided_by), (Decision::Error, DecidedBy::RoleMissing));
 }
 
 #[test]
@@ -241,7 +241,7 @@ fn the_demo_explains_the_seed_beside_a_healthy_and_a_broken_scale_set() {
     assert!(by_set("arc-runners/arc-runner-docs").iter().all(|c| c.verdict == Verdict::Allow));
     let gpu = by_set("arc-gpu-runners/arc-runner-gpu");
     assert_eq!(gpu.len(), 1);
-    assert_eq!(gpu[0].failing_step().unwrap().decided_by, "service_account_missing");
+    assert_eq!(gpu[0].failing_step().unwrap().decided_by, DecidedBy::ServiceAccountMissing);
 }
 
 #[test]
@@ -264,7 +264,7 @@ fn no_workflow_simulates_every_role_the_base_policy_lets_it_try() {
 fn token_audience_not_in_the_provider_client_ids_r22() {
     let all = chains(Some("audience-mismatch"));
     let s = &only(&all).steps[0];
-    assert_eq!((s.decision, s.decided_by), (Decision::Error, "audience_mismatch"));
+    assert_eq!((s.decision, s.decided_by), (Decision::Error, DecidedBy::AudienceMismatch));
     assert_eq!(s.message.as_deref(), Some("InvalidIdentityToken: Incorrect token audience"));
     assert!(s.fixes[0].contains("sts.amazonaws.com"));
 }
@@ -292,7 +292,7 @@ fn pod_identity_association_takes_precedence_for_a_pod_not_yet_created_r24() {
         "no TagSession when tags are disabled"
     );
     let s = step(c, "sts:AssumeRole");
-    assert_eq!((s.decision, s.decided_by), (Decision::ImplicitDeny, "trust_policy"));
+    assert_eq!((s.decision, s.decided_by), (Decision::ImplicitDeny, DecidedBy::TrustPolicy));
     assert!(
         s.non_matching[0].reason.contains("the request has no aws:PrincipalTag/kubernetes-namespace"),
         "{:?}",
@@ -336,7 +336,7 @@ fn github_oidc_claims_are_unknown_offline_not_absent() {
 fn an_scp_from_describe_policy_denies_tag_session_r3() {
     let all = chains(Some("scp-deny"));
     let s = step(only(&all), "sts:TagSession");
-    assert_eq!((s.decision, s.decided_by), (Decision::ExplicitDeny, "scp"));
+    assert_eq!((s.decision, s.decided_by), (Decision::ExplicitDeny, DecidedBy::Scp));
     assert_eq!(s.statements[0].policy, "DenySessionTagging");
     assert!(s.message.as_deref().unwrap().ends_with("with an explicit deny in a service control policy"));
     // FullAWSAccess allows the rest.
@@ -351,5 +351,5 @@ fn an_inline_session_policy_of_step_one_limits_step_two_r7() {
     assert!(hop2.iter().all(|s| s.decision == Decision::Allow), "{hop2:#?}");
     let s = c.steps.iter().find(|s| s.hop == 3 && s.action == "sts:AssumeRole").expect("step 2 simulated");
     assert_eq!(s.principal, "arn:aws:sts::111122223333:assumed-role/arc-runner-ecr-image-pusher-role/GitHubActions");
-    assert_eq!((s.decision, s.decided_by), (Decision::ImplicitDeny, "session_policy"));
+    assert_eq!((s.decision, s.decided_by), (Decision::ImplicitDeny, DecidedBy::SessionPolicy));
 }

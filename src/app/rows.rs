@@ -39,7 +39,7 @@ pub fn chain_summary(c: &Chain) -> String {
     use crate::iam::eval::Decision;
     match c.failing_step() {
         Some(s) if s.decision == Decision::Error => {
-            format!("✘ {}: {}", s.decided_by.replace('_', " "), short(&s.resource))
+            format!("✘ {}: {}", s.decided_by.as_str().replace('_', " "), short(&s.resource))
         }
         Some(s) => {
             let action = s.action.strip_prefix("sts:").unwrap_or(&s.action);
@@ -277,8 +277,11 @@ pub fn service_accounts(app: &App) -> (Vec<&'static str>, Vec<Row>) {
         });
     }
     // Named by runners but absent: the SA-in-the-wrong-namespace failure.
-    let mut missing: Vec<&Chain> =
-        app.chains.iter().filter(|c| c.steps.iter().any(|s| s.decided_by == "service_account_missing")).collect();
+    let mut missing: Vec<&Chain> = app
+        .chains
+        .iter()
+        .filter(|c| c.steps.iter().any(|s| s.decided_by == crate::chain::DecidedBy::ServiceAccountMissing))
+        .collect();
     missing.dedup_by(|a, b| a.service_account == b.service_account);
     for c in missing {
         let (ns, name) = c.service_account.split_once('/').unwrap_or(("", &c.service_account));

@@ -7,9 +7,9 @@ use crate::iam::messages;
 use crate::model::Inventory;
 use crate::model::aws::Role;
 
-use super::Step;
 use super::fixes;
 use super::session::{AssumeParams, HopEvaluator, Session, Tagging, WebIdentityParams};
+use super::{DecidedBy, Step};
 
 /// Why a verdict that needs an account's IAM is unknown, and how to supply it.
 pub(crate) fn missing_iam(account: &str) -> String {
@@ -48,7 +48,7 @@ pub(crate) fn assume_role(inv: &Inventory, caller: &Session, p: &AssumeParams<'_
                 Decision::ImplicitDeny,
                 Layer::TrustPolicy,
             );
-            let mut s = assume.error("role_missing", likely);
+            let mut s = assume.error(DecidedBy::RoleMissing, likely);
             s.documented_message = Some(documented);
             s.notes.push(format!(
                 "no role {} in account {}'s IAM data: STS answers AccessDenied for a role that does not exist",
@@ -97,7 +97,7 @@ pub(crate) fn assume_role(inv: &Inventory, caller: &Session, p: &AssumeParams<'_
     if let Some((msg, fix)) = &duration_error {
         assume.notes.push(format!("policy evaluation alone: {}", e.decision.as_str()));
         assume.decision = Decision::Error;
-        assume.decided_by = "session_duration";
+        assume.decided_by = DecidedBy::SessionDuration;
         assume.message = Some(msg.clone());
         assume.documented_message = None;
         assume.log_line = Some(format!("{}{}", p.log_prefix, msg.trim_start_matches("ValidationError: ")));
@@ -106,7 +106,7 @@ pub(crate) fn assume_role(inv: &Inventory, caller: &Session, p: &AssumeParams<'_
         && p.duration > max
     {
         assume.decision = Decision::Error;
-        assume.decided_by = "session_duration";
+        assume.decided_by = DecidedBy::SessionDuration;
         assume.message = Some(messages::MAX_SESSION_DURATION.into());
         assume.fixes.insert(
             0,
@@ -127,7 +127,7 @@ pub(crate) fn assume_role(inv: &Inventory, caller: &Session, p: &AssumeParams<'_
                 "role-skip-session-tagging is an expression: whether tags are sent is not knowable offline".into(),
             );
             tag.decision = Decision::Unknown;
-            tag.decided_by = "unknown";
+            tag.decided_by = DecidedBy::Unknown;
         }
         finish_step(&mut tag, &e, p.log_prefix);
         fixes::for_tag_session(&mut tag, &e, &ev, inherited);
@@ -156,7 +156,7 @@ pub(crate) fn web_identity(inv: &Inventory, p: &WebIdentityParams<'_>) -> Step {
     if lookup == ProviderLookup::Missing {
         let msg = messages::no_oidc_provider(p.issuer);
         step.log_line = Some(format!("{}{msg}", p.log_prefix));
-        let mut s = step.error("oidc_provider_missing", msg);
+        let mut s = step.error(DecidedBy::OidcProviderMissing, msg);
         let url = format!("https://{}", issuer_host_path(p.issuer));
         let eksctl = if url.contains(".eks.") {
             "eksctl utils associate-iam-oidc-provider --cluster <cluster> --approve, or "
@@ -174,7 +174,7 @@ pub(crate) fn web_identity(inv: &Inventory, p: &WebIdentityParams<'_>) -> Step {
     {
         let msg = messages::INCORRECT_AUDIENCE.to_string();
         step.log_line = Some(format!("{}{msg}", p.log_prefix));
-        let mut s = step.error("audience_mismatch", msg);
+        let mut s = step.error(DecidedBy::AudienceMismatch, msg);
         s.notes.push(format!("token audience {:?}; provider client IDs {ids:?}", p.audience));
         s.fixes.push(format!("add {:?} to the client IDs of the OIDC provider (aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn {provider_arn} --client-id {}), or set the eks.amazonaws.com/audience annotation to one of {ids:?}", p.audience, p.audience));
         return s;
@@ -182,7 +182,7 @@ pub(crate) fn web_identity(inv: &Inventory, p: &WebIdentityParams<'_>) -> Step {
     let Some(role) = inv.role(&resource) else {
         return if inv.iam_loaded(&p.role.account) {
             step.log_line = Some(format!("{}{}", p.log_prefix, messages::WEB_IDENTITY_DENIED));
-            let mut s = step.error("role_missing", messages::WEB_IDENTITY_DENIED);
+            let mut s = step.error(DecidedBy::RoleMissing, messages::WEB_IDENTITY_DENIED);
             s.fixes.push(format!(
                 "role {resource} does not exist in account {}: create it or fix the role ARN",
                 p.role.account
@@ -218,7 +218,7 @@ pub(crate) fn web_identity(inv: &Inventory, p: &WebIdentityParams<'_>) -> Step {
     }
     if e.decision == Decision::Allow && lookup == ProviderLookup::Unknown {
         step.decision = Decision::Unknown;
-        step.decided_by = "unknown";
+        step.decided_by = DecidedBy::Unknown;
         step.notes.push(format!("the trust policy allows, but no OIDC provider data for account {} is in the bundle (add `aws iam list-open-id-connect-providers` output)", p.role.account));
     }
     step
@@ -255,8 +255,10 @@ pub(crate) fn pod_identity(
     let Some(role) = inv.role(&resource) else {
         let s = Step::new(hop, "EKS Pod Identity", "sts:AssumeRole", SERVICE, &resource);
         return vec![if inv.iam_loaded(&role_arn.account) {
-            let mut s =
-                s.error("role_missing", format!("role {resource} of the Pod Identity association does not exist"));
+            let mut s = s.error(
+                DecidedBy::RoleMissing,
+                format!("role {resource} of the Pod Identity association does not exist"),
+            );
             s.fixes.push("fix the association's roleArn (aws eks update-pod-identity-association)".into());
             s
         } else {

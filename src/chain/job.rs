@@ -11,7 +11,7 @@ use crate::model::workflow::{AwsStep, Job, Workflow, has_expression};
 use super::hop;
 use super::session::{AssumeParams, Session, Tagging, WebIdentityParams};
 use super::subject::{CheckOptions, RunnerContext};
-use super::{Chain, Step};
+use super::{Chain, DecidedBy, Step};
 
 const IRSA_TOKEN_PATH: &str = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token";
 const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
@@ -126,8 +126,8 @@ pub(super) fn simulate_job(
                 continue;
             }
             Err(RoleInput::Invalid(msg)) => {
-                let mut s =
-                    Step::new(hop_no, &via, "sts:AssumeRole", "-", &role_input).error("role_missing", msg.clone());
+                let mut s = Step::new(hop_no, &via, "sts:AssumeRole", "-", &role_input)
+                    .error(DecidedBy::RoleMissing, msg.clone());
                 s.log_line = Some(format!("Could not assume role with user credentials: {msg}"));
                 s.fixes.push("pass the role's full ARN in role-to-assume (arn:aws:iam::<account>:role/<name>)".into());
                 chain.steps.push(s);
@@ -220,8 +220,8 @@ pub(super) fn simulate_job(
             && let Some(msg) = invalid_session_name(name, step.major)
         {
             let principal = caller.role.session_arn(&caller.session_name);
-            let mut s =
-                Step::new(hop_no, &via, "sts:AssumeRole", &principal, &target.arn()).error("unknown", msg.clone());
+            let mut s = Step::new(hop_no, &via, "sts:AssumeRole", &principal, &target.arn())
+                .error(DecidedBy::Unknown, msg.clone());
             s.log_line = Some(format!("Could not assume role with user credentials: {msg}"));
             s.fixes.push(format!(
                 "use a role-session-name of 2 to 64 characters from [A-Za-z0-9_+=,.@-] (now {name:?}); the action does not sanitise it (configure-aws-credentials.md §6)"
@@ -240,7 +240,7 @@ pub(super) fn simulate_job(
                     &caller.role.session_arn(&caller.session_name),
                     &target.arn(),
                 )
-                .error("unknown", msg);
+                .error(DecidedBy::Unknown, msg);
                 s.fixes.push("write role-skip-session-tagging: true (a YAML 1.2 boolean)".into());
                 chain.steps.push(s);
                 stopped = true;

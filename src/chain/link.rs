@@ -2,7 +2,7 @@
 //! may be masked as `***` in logs), else the step whose precondition matches the finding's hop
 //! kind. A loop (the repeated attempt line) links to the step its error explains.
 
-use super::{Chain, Step};
+use super::{Chain, DecidedBy, Step};
 use crate::iam::eval::Decision;
 
 use crate::logs::signatures::Severity;
@@ -32,7 +32,7 @@ fn to_link(c: &Chain, s: &Step) -> LinkedStep {
         action: s.action.clone(),
         resource: s.resource.clone(),
         decision: s.decision,
-        decided_by: s.decided_by.to_string(),
+        decided_by: s.decided_by.as_str().to_string(),
         message: s.message.clone(),
         fixes: s.fixes.clone(),
     }
@@ -52,12 +52,12 @@ fn by_hop_kind<'a>(scope: &[&'a Chain], hop: &str) -> Option<(&'a Chain, &'a Ste
         "assume_role" => find(scope, |s| s.action == "sts:AssumeRole" && denied(s))
             .or_else(|| find(scope, |s| s.action == "sts:TagSession" && denied(s))),
         "web_identity" => find(scope, |s| s.action == "sts:AssumeRoleWithWebIdentity" && denied(s)),
-        "service_account" => find(scope, |s| s.decided_by == "service_account_missing"),
-        "oidc_provider" => find(scope, |s| s.decided_by == "oidc_provider_missing"),
-        "audience" => find(scope, |s| s.decided_by == "audience_mismatch"),
-        "session_duration" => find(scope, |s| s.decided_by == "session_duration"),
-        "role" => find(scope, |s| s.decided_by == "role_missing"),
-        "credentials" => find(scope, |s| s.hop == 1 && (denied(s) || s.decided_by == "web_identity_env_missing")),
+        "service_account" => find(scope, |s| s.decided_by == DecidedBy::ServiceAccountMissing),
+        "oidc_provider" => find(scope, |s| s.decided_by == DecidedBy::OidcProviderMissing),
+        "audience" => find(scope, |s| s.decided_by == DecidedBy::AudienceMismatch),
+        "session_duration" => find(scope, |s| s.decided_by == DecidedBy::SessionDuration),
+        "role" => find(scope, |s| s.decided_by == DecidedBy::RoleMissing),
+        "credentials" => find(scope, |s| s.hop == 1 && (denied(s) || s.decided_by == DecidedBy::WebIdentityEnvMissing)),
         "session_name" => find(scope, |s| {
             s.decision == Decision::Error
                 && s.message.as_deref().is_some_and(|m| m.contains("ession name") || m.contains("roleSessionName"))

@@ -14,13 +14,73 @@ mod subject;
 
 use serde::Serialize;
 
-use crate::iam::eval::{Decision, Evaluation, StatementRef};
+use crate::iam::eval::{Decision, Evaluation, Layer, StatementRef};
 
 pub use resolve::resolve_all;
 pub use subject::CheckOptions;
 
-/// What decided a step: an evaluation layer, or a precondition (the `check` contract's list).
-pub type DecidedBy = &'static str;
+/// What decided a step: an evaluation layer, or a precondition. Serialised as the `check`
+/// contract spells it (`trust_policy`, `service_account_missing`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecidedBy {
+    Scp,
+    TrustPolicy,
+    IdentityPolicy,
+    PermissionsBoundary,
+    SessionPolicy,
+    /// Over the role's MaxSessionDuration, or role chaining past one hour (R18).
+    SessionDuration,
+    /// `role-to-assume` names a role the account does not have.
+    RoleMissing,
+    /// The pod names a service account the namespace does not have.
+    ServiceAccountMissing,
+    /// No IAM OIDC provider for the cluster's issuer (R11).
+    OidcProviderMissing,
+    /// The token's audience is not one the provider lists (R11).
+    AudienceMismatch,
+    /// The service account is annotated but the pod has no web identity environment (R10).
+    WebIdentityEnvMissing,
+    /// Not knowable from the data.
+    Unknown,
+}
+
+impl DecidedBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecidedBy::Scp => "scp",
+            DecidedBy::TrustPolicy => "trust_policy",
+            DecidedBy::IdentityPolicy => "identity_policy",
+            DecidedBy::PermissionsBoundary => "permissions_boundary",
+            DecidedBy::SessionPolicy => "session_policy",
+            DecidedBy::SessionDuration => "session_duration",
+            DecidedBy::RoleMissing => "role_missing",
+            DecidedBy::ServiceAccountMissing => "service_account_missing",
+            DecidedBy::OidcProviderMissing => "oidc_provider_missing",
+            DecidedBy::AudienceMismatch => "audience_mismatch",
+            DecidedBy::WebIdentityEnvMissing => "web_identity_env_missing",
+            DecidedBy::Unknown => "unknown",
+        }
+    }
+}
+
+impl From<Layer> for DecidedBy {
+    fn from(l: Layer) -> DecidedBy {
+        match l {
+            Layer::Scp => DecidedBy::Scp,
+            Layer::TrustPolicy => DecidedBy::TrustPolicy,
+            Layer::IdentityPolicy => DecidedBy::IdentityPolicy,
+            Layer::PermissionsBoundary => DecidedBy::PermissionsBoundary,
+            Layer::SessionPolicy => DecidedBy::SessionPolicy,
+        }
+    }
+}
+
+impl std::fmt::Display for DecidedBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -117,7 +177,7 @@ impl Step {
             principal: principal.to_string(),
             resource: resource.to_string(),
             decision: Decision::Unknown,
-            decided_by: "unknown",
+            decided_by: DecidedBy::Unknown,
             statements: Vec::new(),
             non_matching: Vec::new(),
             message: None,
@@ -139,14 +199,14 @@ impl Step {
 
     pub fn unknown(mut self, why: impl Into<String>) -> Step {
         self.decision = Decision::Unknown;
-        self.decided_by = "unknown";
+        self.decided_by = DecidedBy::Unknown;
         self.notes.push(why.into());
         self
     }
 
     pub fn apply(&mut self, e: &Evaluation) {
         self.decision = e.decision;
-        self.decided_by = e.decided_by.as_str();
+        self.decided_by = e.decided_by.into();
         self.statements = e.statements.iter().map(StatementOut::from).collect();
         self.non_matching = e
             .non_matching

@@ -11,7 +11,7 @@ use crate::model::workflow::{AwsStep, Job, Workflow};
 use super::job::simulate_job;
 use super::source;
 use super::subject::{CheckOptions, Subject, base_of, subjects};
-use super::{Chain, Step, Verdict};
+use super::{Chain, DecidedBy, Step, Verdict};
 
 /// Resolve and simulate every chain. `Err` when `--pod` names nothing.
 pub fn resolve_all(inv: &Inventory, opts: &CheckOptions) -> Result<Vec<Chain>, String> {
@@ -77,7 +77,7 @@ fn resolve_subject(inv: &Inventory, s: Subject<'_>, opts: &CheckOptions) -> Vec<
                 &format!("system:serviceaccount:{}:{sa_name}", b.ns),
                 &chain.service_account,
             )
-            .error("service_account_missing", msg);
+            .error(DecidedBy::ServiceAccountMissing, msg);
             if invalid_pod.is_some() {
                 step.notes.push("quoted from the EphemeralRunner's status (reason InvalidPod)".into());
             }

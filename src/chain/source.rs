@@ -9,7 +9,7 @@ use crate::model::k8s::{Container, ServiceAccount};
 use super::hop;
 use super::session::{Session, WebIdentityParams};
 use super::subject::RunnerContext;
-use super::{Chain, Step};
+use super::{Chain, DecidedBy, Step};
 
 /// The credential source of the runner container (R23–R25).
 enum Source {
@@ -141,7 +141,7 @@ pub(super) fn base_hop(
         Source::EnvMissing { what } => {
             chain.credential_source = "none".into();
             let mut step = Step::new(1, "IRSA", "sts:AssumeRoleWithWebIdentity", &format!("system:serviceaccount:{}:{sa_name}", b.ns), "-").error(
-                "web_identity_env_missing",
+                DecidedBy::WebIdentityEnvMissing,
                 format!("{what}: the pod was created before the annotation (the EKS webhook mutates pods only at creation), or the webhook skipped it"),
             );
             step.fixes.push(format!("recreate the runner pods (kubectl delete pod -n {} {}; ARC creates a new one) so the webhook injects the credentials", b.ns, b.pod_name));
@@ -158,7 +158,7 @@ pub(super) fn base_hop(
             match (RoleArn::parse(&role), inv.cluster_issuer.as_deref()) {
                 (None, _) => {
                     let step = Step::new(1, "IRSA", "sts:AssumeRoleWithWebIdentity", "-", &role)
-                        .error("role_missing", "ValidationError: Request ARN is invalid");
+                        .error(DecidedBy::RoleMissing, "ValidationError: Request ARN is invalid");
                     chain.steps.push(step);
                 }
                 (Some(r), None) => {

@@ -15,7 +15,7 @@ use crate::app::rows::{self, decision_label, verdict_label};
 use crate::app::state::{Focus, Mode, View};
 use crate::iam::eval::Decision;
 use crate::logs::signatures::Severity;
-use theme::Theme;
+use theme::{Slot, Theme};
 
 /// Below this the UI says so instead of drawing.
 pub const MIN_WIDTH: u16 = 20;
@@ -198,7 +198,7 @@ fn table_offset(app: &App, area: Rect) -> usize {
 fn draw_table(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(t.fg("border"))
+        .border_style(t.fg(Slot::Border))
         .title(Span::styled(format!(" {} ", app.view().title()), t.title()));
     let inner = block.inner(area);
     f.render_widget(block, area);
@@ -262,7 +262,7 @@ fn draw_table(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         };
         Cell::from(format!("{h}{mark}"))
     }))
-    .style(t.fg("accent").add_modifier(Modifier::BOLD));
+    .style(t.fg(Slot::Accent).add_modifier(Modifier::BOLD));
     f.render_widget(Table::new(rows, widths).header(header).column_spacing(2), inner);
 }
 
@@ -322,7 +322,7 @@ fn draw_chain(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     );
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(t.fg("border"))
+        .border_style(t.fg(Slot::Border))
         .title(Span::styled(title, t.verdict(chain.verdict)));
     let inner = block.inner(top);
     f.render_widget(block, top);
@@ -336,14 +336,14 @@ fn draw_chain(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
                 Cell::from(Span::styled(decision_label(s.decision), t.decision(s.decision))),
                 Cell::from(s.action.clone()),
                 Cell::from(s.resource.rsplit('/').next().unwrap_or(&s.resource).to_string()),
-                Cell::from(s.decided_by),
+                Cell::from(s.decided_by.as_str()),
                 Cell::from(s.via.clone()),
             ]);
             if i == app.chain.selected_step && app.chain.focus == Focus::Steps { r.style(t.selection()) } else { r }
         })
         .collect();
     let header = TRow::new(["HOP", "DECISION", "ACTION", "ROLE", "DECIDED BY", "VIA"])
-        .style(t.fg("accent").add_modifier(Modifier::BOLD));
+        .style(t.fg(Slot::Accent).add_modifier(Modifier::BOLD));
     let widths = [
         Constraint::Length(3),
         Constraint::Length(17),
@@ -371,7 +371,7 @@ fn draw_step_detail(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     if let Some(report) = app.probe.as_ref().filter(|r| r.subject == chain.subject) {
         lines.push(Line::from(Span::styled("live probe", t.title())));
         for l in &report.lines {
-            let (mark, style) = if l.ok { ("✔", t.fg("allow")) } else { ("✘", t.fg("error")) };
+            let (mark, style) = if l.ok { ("✔", t.fg(Slot::Allow)) } else { ("✘", t.fg(Slot::Error)) };
             lines.push(Line::from(vec![
                 Span::styled(format!("{mark} "), style),
                 Span::raw(format!("{}: ", l.call)),
@@ -380,7 +380,7 @@ fn draw_step_detail(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             if l.disagrees {
                 lines.push(Line::from(Span::styled(
                     "  ⚠ AWS DISAGREES WITH THE PREDICTION: the model or the data is wrong (stale IAM? a policy arcscope cannot see?)",
-                    t.fg("error").add_modifier(Modifier::BOLD | Modifier::REVERSED),
+                    t.fg(Slot::Error).add_modifier(Modifier::BOLD | Modifier::REVERSED),
                 )));
             }
         }
@@ -416,7 +416,7 @@ fn draw_step_detail(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             Span::styled("  smallest first · c copies it", t.muted()),
         ]));
         for (i, fix) in step.fixes.iter().enumerate() {
-            let style = if i == 0 { t.fg("allow") } else { t.text() };
+            let style = if i == 0 { t.fg(Slot::Allow) } else { t.text() };
             lines.push(Line::from(vec![
                 Span::styled(format!("{}. ", i + 1), t.muted()),
                 Span::styled(fix.clone(), style),
@@ -442,7 +442,7 @@ fn draw_step_detail(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         for f in in_logs.iter().take(3) {
             let count = if f.count > 1 { format!("×{} ", f.count) } else { String::new() };
             lines.push(Line::from(vec![
-                Span::styled(count, t.fg("warning").add_modifier(Modifier::BOLD)),
+                Span::styled(count, t.fg(Slot::Warning).add_modifier(Modifier::BOLD)),
                 Span::raw(one_line(without_timestamp(&f.sample), 160)),
             ]));
         }
@@ -496,7 +496,7 @@ fn draw_step_detail(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             lines.push(Line::from(vec![
                 Span::styled(
                     format!("{} {} ", e.type_.as_deref().unwrap_or("?"), e.reason.as_deref().unwrap_or("")),
-                    if warn { t.fg("warning") } else { t.muted() },
+                    if warn { t.fg(Slot::Warning) } else { t.muted() },
                 ),
                 Span::raw(format!(
                     "{}{}",
@@ -520,7 +520,7 @@ fn draw_step_detail(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         " step ".to_string()
     };
     let block =
-        Block::default().borders(Borders::ALL).border_style(t.fg("border")).title(Span::styled(title, t.title()));
+        Block::default().borders(Borders::ALL).border_style(t.fg(Slot::Border)).title(Span::styled(title, t.title()));
     f.render_widget(paragraph.scroll((scroll.min(u16::MAX as usize) as u16, 0)).block(block), area);
 }
 
@@ -583,7 +583,7 @@ fn draw_logs(f: &mut Frame, app: &App, t: &Theme, area: Rect, full: bool) {
     );
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(if focused { t.fg("accent") } else { t.fg("border") })
+        .border_style(if focused { t.fg(Slot::Accent) } else { t.fg(Slot::Border) })
         .title(Span::styled(flags, t.title()));
     let inner = block.inner(area);
     let height = inner.height as usize;
@@ -608,17 +608,17 @@ fn draw_logs(f: &mut Frame, app: &App, t: &Theme, area: Rect, full: bool) {
                 }
                 let count = if l.count > 1 { format!("×{:<4}", l.count) } else { "     ".into() };
                 let style = match (l.finding, l.severity) {
-                    (true, Some(Severity::Error)) => t.fg("error").add_modifier(Modifier::BOLD),
-                    (true, Some(Severity::Warning)) => t.fg("warning"),
-                    (true, _) => t.fg("accent"),
+                    (true, Some(Severity::Error)) => t.fg(Slot::Error).add_modifier(Modifier::BOLD),
+                    (true, Some(Severity::Warning)) => t.fg(Slot::Warning),
+                    (true, _) => t.fg(Slot::Accent),
                     _ => t.text(),
                 };
                 let mark = if Some(i) == app.chain.search_hit { "▶ " } else { "  " };
                 let mut spans =
-                    vec![Span::styled(count, t.fg("warning").add_modifier(Modifier::BOLD)), Span::raw(mark)];
+                    vec![Span::styled(count, t.fg(Slot::Warning).add_modifier(Modifier::BOLD)), Span::raw(mark)];
                 // Before the text, so a long line cannot push it off screen.
                 if let Some(link) = &l.link {
-                    spans.push(Span::styled(format!("[{link}] "), t.fg("accent").add_modifier(Modifier::BOLD)));
+                    spans.push(Span::styled(format!("[{link}] "), t.fg(Slot::Accent).add_modifier(Modifier::BOLD)));
                 }
                 spans.push(Span::styled(l.text.clone(), style));
                 Line::from(spans)
@@ -640,15 +640,15 @@ fn draw_status(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         };
         // The error (or a note) stays in view; the text scrolls to keep the cursor in the rest.
         let tail = match (error, &app.prompt_note) {
-            (Some(e), _) => Some((format!("  ✘ {e}"), t.fg("error"))),
-            (None, Some(n)) => Some((format!("  {n}"), t.fg("warning"))),
+            (Some(e), _) => Some((format!("  ✘ {e}"), t.fg(Slot::Error))),
+            (None, Some(n)) => Some((format!("  {n}"), t.fg(Slot::Warning))),
             (None, None) => None,
         };
         let tail_width = tail.as_ref().map_or(0, |(s, _)| s.chars().count());
         let room = (area.width as usize).saturating_sub(1 + tail_width).max(1);
         let scroll = input.visual_scroll(room);
         let shown: String = input.value().chars().skip(scroll).take(room).collect();
-        let mut spans = vec![Span::styled(sigil, t.fg("accent")), Span::raw(shown)];
+        let mut spans = vec![Span::styled(sigil, t.fg(Slot::Accent)), Span::raw(shown)];
         if let Some((text, style)) = tail {
             spans.push(Span::styled(text, style));
         }
@@ -661,13 +661,13 @@ fn draw_status(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     }
     let warnings = app.all_warnings();
     let line = match (&app.status, warnings.first()) {
-        (Some(s), _) => Line::from(Span::styled(s.clone(), t.fg("accent"))),
+        (Some(s), _) => Line::from(Span::styled(s.clone(), t.fg(Slot::Accent))),
         (None, Some(w)) => {
             let more = match warnings.len() {
                 1 => String::new(),
                 n => format!(" (+{} more: :warnings)", n - 1),
             };
-            Line::from(Span::styled(format!("⚠ {w}{more}"), t.fg("warning")))
+            Line::from(Span::styled(format!("⚠ {w}{more}"), t.fg(Slot::Warning)))
         }
         (None, None) => Line::from(""),
     };
@@ -677,8 +677,8 @@ fn draw_status(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
 fn draw_hints(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let mut spans = Vec::new();
     for (k, d) in app.keymap.hints(&app.contexts()) {
-        spans.push(Span::styled(format!("<{k}>"), t.fg("hint_key")));
-        spans.push(Span::styled(format!(" {d}  "), t.fg("hint_desc")));
+        spans.push(Span::styled(format!("<{k}>"), t.fg(Slot::HintKey)));
+        spans.push(Span::styled(format!(" {d}  "), t.fg(Slot::HintDesc)));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
@@ -712,14 +712,14 @@ fn draw_help(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
                 .map(|x| x.key.label())
                 .collect();
             lines.push(Line::from(vec![
-                Span::styled(format!("  {:<14}", keys.join(" ")), t.fg("hint_key")),
+                Span::styled(format!("  {:<14}", keys.join(" ")), t.fg(Slot::HintKey)),
                 Span::raw(b.desc),
             ]));
         }
     }
     lines.push(Line::from(Span::styled("commands", t.title())));
     for (c, d) in crate::app::state::COMMANDS {
-        lines.push(Line::from(vec![Span::styled(format!("  :{c:<13}"), t.fg("hint_key")), Span::raw(*d)]));
+        lines.push(Line::from(vec![Span::styled(format!("  :{c:<13}"), t.fg(Slot::HintKey)), Span::raw(*d)]));
     }
     // As many columns as the lines need, as far as the screen allows.
     const COL: u16 = 58;
@@ -750,7 +750,7 @@ fn draw_wizard(f: &mut Frame, app: &App, t: &Theme, area: Rect, form: &crate::wi
         .collect();
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(t.fg("accent"))
+        .border_style(t.fg(Slot::Accent))
         .title(Span::styled(format!(" wizard · {} ", pages.join(" › ")), t.title()))
         .title_bottom(Span::styled(
             " ctrl-n next · ctrl-p back · tab/↑↓ fields · ←/→ choices · esc leave (answers kept) ",
@@ -780,12 +780,12 @@ fn draw_wizard(f: &mut Frame, app: &App, t: &Theme, area: Rect, form: &crate::wi
                 Kind::Text => field.input.value().to_string(),
             };
             let mut spans = vec![
-                Span::styled(if focused { "› " } else { "  " }, t.fg("accent")),
+                Span::styled(if focused { "› " } else { "  " }, t.fg(Slot::Accent)),
                 Span::styled(format!("{:<28}", field.label), if focused { t.title() } else { t.text() }),
                 Span::styled(value, if focused { t.selection() } else { t.text() }),
             ];
             match form.reason(field) {
-                Some(r) => spans.push(Span::styled(format!("  ✘ {r}"), t.fg("error"))),
+                Some(r) => spans.push(Span::styled(format!("  ✘ {r}"), t.fg(Slot::Error))),
                 None if focused && !field.help.is_empty() => {
                     spans.push(Span::styled(format!("  {}", field.help), t.muted()))
                 }
@@ -800,7 +800,7 @@ fn draw_wizard(f: &mut Frame, app: &App, t: &Theme, area: Rect, form: &crate::wi
                     "the answers are not complete: {}",
                     form.error.as_ref().map(|e| e.to_string()).unwrap_or_default()
                 ),
-                t.fg("error"),
+                t.fg(Slot::Error),
             ))),
             Some(review) => {
                 lines.push(Line::from(Span::styled(
@@ -809,7 +809,7 @@ fn draw_wizard(f: &mut Frame, app: &App, t: &Theme, area: Rect, form: &crate::wi
                     } else {
                         "✘ the generated setup would fail:"
                     },
-                    if review.allowed { t.fg("allow") } else { t.fg("error") },
+                    if review.allowed { t.fg(Slot::Allow) } else { t.fg(Slot::Error) },
                 )));
                 for c in &review.verification.chains {
                     let hops: Vec<String> =
@@ -824,8 +824,8 @@ fn draw_wizard(f: &mut Frame, app: &App, t: &Theme, area: Rect, form: &crate::wi
                     for st in c.steps.iter().filter(|s| s.decision != crate::iam::eval::Decision::Allow) {
                         let why = st.message.as_deref().or(st.notes.first().map(String::as_str)).unwrap_or("");
                         lines.push(Line::from(Span::styled(
-                            format!("    {} ({}): {why}", st.action, st.decided_by.replace('_', " ")),
-                            t.fg("error"),
+                            format!("    {} ({}): {why}", st.action, st.decided_by.as_str().replace('_', " ")),
+                            t.fg(Slot::Error),
                         )));
                         if let Some(fix) = st.fixes.first() {
                             lines.push(Line::from(Span::styled(format!("      fix: {fix}"), t.muted())));
@@ -843,22 +843,22 @@ fn draw_wizard(f: &mut Frame, app: &App, t: &Theme, area: Rect, form: &crate::wi
                         v.actions.len()
                     )));
                     for p in &review.problems {
-                        lines.push(Line::from(Span::styled(format!("    {}", p.headline), t.fg("error"))));
+                        lines.push(Line::from(Span::styled(format!("    {}", p.headline), t.fg(Slot::Error))));
                         for why in &p.why {
                             lines.push(Line::from(Span::styled(format!("      {why}"), t.muted())));
                         }
                     }
                 }
                 for u in &v.unchecked {
-                    lines.push(Line::from(Span::styled(format!("  ? not checked: {u}"), t.fg("warning"))));
+                    lines.push(Line::from(Span::styled(format!("  ? not checked: {u}"), t.fg(Slot::Warning))));
                 }
                 if let Some(repair) = &form.repair {
                     lines.push(Line::from(Span::styled(format!("against {}:", app.inv.source), t.title())));
                     if repair.is_empty() {
-                        lines.push(Line::from(Span::styled("  nothing missing", t.fg("allow"))));
+                        lines.push(Line::from(Span::styled("  nothing missing", t.fg(Slot::Allow))));
                     }
                     for r in repair {
-                        lines.push(Line::from(Span::styled(format!("  ✘ {r}"), t.fg("warning"))));
+                        lines.push(Line::from(Span::styled(format!("  ✘ {r}"), t.fg(Slot::Warning))));
                     }
                 }
                 lines.push(Line::from(""));
@@ -893,7 +893,7 @@ fn draw_wizard(f: &mut Frame, app: &App, t: &Theme, area: Rect, form: &crate::wi
             ),
         ])];
         if let Some(m) = &form.message {
-            footer.insert(0, Line::from(Span::styled(m.clone(), t.fg("warning"))));
+            footer.insert(0, Line::from(Span::styled(m.clone(), t.fg(Slot::Warning))));
         }
         let footer = Paragraph::new(footer).wrap(Wrap { trim: false });
         let rows = (footer.line_count(inner.width) as u16).min(inner.height);
@@ -913,7 +913,7 @@ fn draw_wizard(f: &mut Frame, app: &App, t: &Theme, area: Rect, form: &crate::wi
         return;
     }
     if let Some(m) = &form.message {
-        lines.insert(0, Line::from(Span::styled(m.clone(), t.fg("warning"))));
+        lines.insert(0, Line::from(Span::styled(m.clone(), t.fg(Slot::Warning))));
     }
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
@@ -935,7 +935,7 @@ fn draw_confirm(f: &mut Frame, t: &Theme, area: Rect, plan: &crate::probe::Probe
     )));
     lines.push(Line::from(""));
     lines.push(Line::from(vec![
-        Span::styled("y", t.fg("warning").add_modifier(Modifier::BOLD)),
+        Span::styled("y", t.fg(Slot::Warning).add_modifier(Modifier::BOLD)),
         Span::raw(" send these calls · any other key: cancel, nothing is sent"),
     ]));
     let width = area.width.saturating_sub(4).min(110);
@@ -946,8 +946,8 @@ fn draw_confirm(f: &mut Frame, t: &Theme, area: Rect, plan: &crate::probe::Probe
     f.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(t.fg("warning"))
-        .title(Span::styled(" confirm: this creates things ", t.fg("warning").add_modifier(Modifier::BOLD)));
+        .border_style(t.fg(Slot::Warning))
+        .title(Span::styled(" confirm: this creates things ", t.fg(Slot::Warning).add_modifier(Modifier::BOLD)));
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), rect);
 }
 
@@ -955,7 +955,7 @@ fn draw_text(f: &mut Frame, t: &Theme, area: Rect, title: &str, text: &str, scro
     f.render_widget(Clear, area);
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(t.fg("accent"))
+        .border_style(t.fg(Slot::Accent))
         .title(Span::styled(format!(" {title} (esc closes) "), t.title()));
     let lines: Vec<Line> =
         text.lines().skip(scroll).take(area.height as usize).map(|l| Line::from(l.to_string())).collect();

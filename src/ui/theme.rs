@@ -15,27 +15,82 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("mono", include_str!("../../themes/mono.toml")),
 ];
 
-const SLOTS: &[&str] = &[
-    "text",
-    "muted",
-    "accent",
-    "title",
-    "border",
-    "header_bg",
-    "header_fg",
-    "selection_bg",
-    "selection_fg",
-    "hint_key",
-    "hint_desc",
-    "filter_match",
-    "allow",
-    "implicit_deny",
-    "explicit_deny",
-    "error",
-    "unknown",
-    "stale",
-    "warning",
-];
+/// A theme's colour slots: what a colour is for, not which colour it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Slot {
+    Text,
+    Muted,
+    Accent,
+    Title,
+    Border,
+    HeaderBg,
+    HeaderFg,
+    SelectionBg,
+    SelectionFg,
+    HintKey,
+    HintDesc,
+    FilterMatch,
+    Allow,
+    ImplicitDeny,
+    ExplicitDeny,
+    Error,
+    Unknown,
+    Stale,
+    Warning,
+}
+
+impl Slot {
+    pub const ALL: [Slot; 19] = [
+        Slot::Text,
+        Slot::Muted,
+        Slot::Accent,
+        Slot::Title,
+        Slot::Border,
+        Slot::HeaderBg,
+        Slot::HeaderFg,
+        Slot::SelectionBg,
+        Slot::SelectionFg,
+        Slot::HintKey,
+        Slot::HintDesc,
+        Slot::FilterMatch,
+        Slot::Allow,
+        Slot::ImplicitDeny,
+        Slot::ExplicitDeny,
+        Slot::Error,
+        Slot::Unknown,
+        Slot::Stale,
+        Slot::Warning,
+    ];
+
+    /// The key in a theme file's `[colors]`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Slot::Text => "text",
+            Slot::Muted => "muted",
+            Slot::Accent => "accent",
+            Slot::Title => "title",
+            Slot::Border => "border",
+            Slot::HeaderBg => "header_bg",
+            Slot::HeaderFg => "header_fg",
+            Slot::SelectionBg => "selection_bg",
+            Slot::SelectionFg => "selection_fg",
+            Slot::HintKey => "hint_key",
+            Slot::HintDesc => "hint_desc",
+            Slot::FilterMatch => "filter_match",
+            Slot::Allow => "allow",
+            Slot::ImplicitDeny => "implicit_deny",
+            Slot::ExplicitDeny => "explicit_deny",
+            Slot::Error => "error",
+            Slot::Unknown => "unknown",
+            Slot::Stale => "stale",
+            Slot::Warning => "warning",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Slot> {
+        Slot::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,7 +105,7 @@ struct ThemeFile {
 #[derive(Debug, Clone)]
 pub struct Theme {
     pub name: String,
-    colors: BTreeMap<String, Color>,
+    colors: BTreeMap<Slot, Color>,
     pub mono: bool,
 }
 
@@ -105,57 +160,58 @@ impl Theme {
         };
         let mut colors = base.map(|b| b.colors.clone()).unwrap_or_default();
         for (k, v) in &f.colors {
-            if !SLOTS.contains(&k.as_str()) {
-                return Err(format!("{file}: colors.{k}: unknown slot (one of {})", SLOTS.join(", ")));
-            }
+            let Some(slot) = Slot::from_name(k) else {
+                let all: Vec<&str> = Slot::ALL.iter().map(|s| s.name()).collect();
+                return Err(format!("{file}: colors.{k}: unknown slot (one of {})", all.join(", ")));
+            };
             let c =
                 parse_color(v).ok_or_else(|| format!("{file}: colors.{k}: {v:?} is not a colour name or #rrggbb"))?;
-            colors.insert(k.clone(), c);
+            colors.insert(slot, c);
         }
-        if let Some(missing) = SLOTS.iter().find(|s| !colors.contains_key(**s)) {
-            return Err(format!("{file}: colors.{missing} is missing"));
+        if let Some(missing) = Slot::ALL.iter().find(|s| !colors.contains_key(*s)) {
+            return Err(format!("{file}: colors.{} is missing", missing.name()));
         }
         let name = f.name.or(f.base.clone()).or(base.map(|b| b.name.clone())).unwrap_or_else(|| "custom".into());
         Ok(Theme { mono: name == "mono", name, colors })
     }
 
-    fn c(&self, slot: &str) -> Color {
-        self.colors.get(slot).copied().unwrap_or(Color::Reset)
+    fn c(&self, slot: Slot) -> Color {
+        self.colors.get(&slot).copied().unwrap_or(Color::Reset)
     }
 
-    pub fn fg(&self, slot: &str) -> Style {
+    pub fn fg(&self, slot: Slot) -> Style {
         Style::default().fg(self.c(slot))
     }
     pub fn text(&self) -> Style {
-        self.fg("text")
+        self.fg(Slot::Text)
     }
     pub fn muted(&self) -> Style {
-        if self.mono { Style::default().add_modifier(Modifier::DIM) } else { self.fg("muted") }
+        if self.mono { Style::default().add_modifier(Modifier::DIM) } else { self.fg(Slot::Muted) }
     }
     pub fn title(&self) -> Style {
-        self.fg("title").add_modifier(Modifier::BOLD)
+        self.fg(Slot::Title).add_modifier(Modifier::BOLD)
     }
     pub fn header(&self) -> Style {
-        Style::default().fg(self.c("header_fg")).bg(self.c("header_bg"))
+        Style::default().fg(self.c(Slot::HeaderFg)).bg(self.c(Slot::HeaderBg))
     }
     pub fn selection(&self) -> Style {
         if self.mono {
             Style::default().add_modifier(Modifier::REVERSED)
         } else {
-            Style::default().fg(self.c("selection_fg")).bg(self.c("selection_bg")).add_modifier(Modifier::BOLD)
+            Style::default().fg(self.c(Slot::SelectionFg)).bg(self.c(Slot::SelectionBg)).add_modifier(Modifier::BOLD)
         }
     }
     pub fn filter_match(&self) -> Style {
-        self.fg("filter_match").add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+        self.fg(Slot::FilterMatch).add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
     }
 
     pub fn decision(&self, d: Decision) -> Style {
         let slot = match d {
-            Decision::Allow => "allow",
-            Decision::ImplicitDeny => "implicit_deny",
-            Decision::ExplicitDeny => "explicit_deny",
-            Decision::Error => "error",
-            Decision::Unknown => "unknown",
+            Decision::Allow => Slot::Allow,
+            Decision::ImplicitDeny => Slot::ImplicitDeny,
+            Decision::ExplicitDeny => Slot::ExplicitDeny,
+            Decision::Error => Slot::Error,
+            Decision::Unknown => Slot::Unknown,
         };
         let s = self.fg(slot);
         if d == Decision::Allow { s } else { s.add_modifier(Modifier::BOLD) }
@@ -184,8 +240,8 @@ mod tests {
     #[test]
     fn partial_override_merges_over_its_base() {
         let t = Theme::parse("base = \"dark\"\n[colors]\nallow = \"#00ff00\"\n", None, "theme.toml").unwrap();
-        assert_eq!(t.c("allow"), Color::Rgb(0, 255, 0));
-        assert_eq!(t.c("accent"), Theme::built_in("dark").unwrap().c("accent"));
+        assert_eq!(t.c(Slot::Allow), Color::Rgb(0, 255, 0));
+        assert_eq!(t.c(Slot::Accent), Theme::built_in("dark").unwrap().c(Slot::Accent));
     }
 
     #[test]

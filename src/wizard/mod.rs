@@ -587,7 +587,7 @@ repository = "my-app"
             .filter(|s| s.decision != crate::iam::eval::Decision::Allow)
             .map(|s| (s.action.as_str(), s.decided_by))
             .collect();
-        assert!(bad.contains(&("sts:TagSession", "permissions_boundary")), "{bad:?}");
+        assert!(bad.contains(&("sts:TagSession", crate::chain::DecidedBy::PermissionsBoundary)), "{bad:?}");
         assert!(!v.allowed());
     }
 
