@@ -141,7 +141,7 @@ fn a_cross_account_target_needs_the_callers_identity_policy_r9() {
     let s = step(c, "sts:AssumeRole");
     assert_eq!(s.resource, "arn:aws:iam::444455556666:role/arc-runner-deployer-role");
     assert_eq!((s.decision, s.decided_by), (Decision::ImplicitDeny, DecidedBy::IdentityPolicy));
-    assert!(s.notes.iter().any(|n| n.contains("R9")));
+    assert!(s.notes.iter().any(|n| n.starts_with("cross-account:")));
     assert!(s.fixes.iter().any(|f| f.contains("arn:aws:iam::444455556666:role/arc-runner-deployer-role")));
 }
 
@@ -174,7 +174,7 @@ fn pod_identity_transitive_tags_still_need_tag_session_r17() {
     assert_eq!(c.steps[1].decision, Decision::Allow);
     let tag = step(c, "sts:TagSession");
     assert_eq!((tag.decision, tag.decided_by), (Decision::ImplicitDeny, DecidedBy::TrustPolicy));
-    assert!(tag.notes.iter().any(|n| n.contains("R17")));
+    assert!(tag.notes.iter().any(|n| n.contains("transitive tags inherited from EKS Pod Identity")));
     assert!(tag.fixes.iter().any(|f| f.contains("disableSessionTags")));
 }
 
@@ -275,7 +275,7 @@ fn static_keys_win_over_irsa_r25() {
     let c = only(&all);
     assert_eq!(c.credential_source, "static_keys");
     assert_eq!(c.verdict, Verdict::Unknown, "the IAM user behind keys is not knowable offline");
-    assert!(c.notes.iter().any(|n| n.contains("R25")));
+    assert!(c.notes.iter().any(|n| n.contains("static keys come first")));
 }
 
 #[test]
@@ -284,7 +284,7 @@ fn pod_identity_association_takes_precedence_for_a_pod_not_yet_created_r24() {
     let c = only(&all);
     assert_eq!(c.subject, "arc-runners/arc-runner-set-x7c2p-runner-zz9kq");
     assert_eq!(c.credential_source, "pod_identity");
-    assert!(c.notes.iter().any(|n| n.contains("R24")));
+    assert!(c.notes.iter().any(|n| n.contains("Pod Identity predicted from the association")));
     // disableSessionTags: no kubernetes-namespace principal tag reaches the target's ABAC trust.
     assert_eq!(
         c.steps.iter().filter(|s| s.via == "EKS Pod Identity").count(),

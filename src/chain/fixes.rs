@@ -47,7 +47,7 @@ fn statement(
 fn explicit_deny_fix(step: &mut Step, e: &Evaluation) {
     for s in &e.statements {
         step.fixes.push(format!(
-            "{} of {} explicitly denies {}: remove or narrow it — an explicit deny beats every allow (R1)",
+            "{} of {} explicitly denies {}: remove or narrow it — an explicit deny beats every allow",
             stmt_name(s.index, &s.sid),
             s.policy,
             step.action
@@ -138,7 +138,7 @@ pub(crate) fn for_tag_session(step: &mut Step, e: &Evaluation, ev: &HopEvaluator
     let target = &ev.target.arn.name;
     let skip_fix = match (&ev.p.skip_input_hint, inherited) {
         (_, true) => Some(
-            "role-skip-session-tagging alone is reported not to help on EKS Pod Identity (transitive tags, R17): set disableSessionTags on the Pod Identity association, or allow sts:TagSession".to_string(),
+            "role-skip-session-tagging alone is reported not to help on EKS Pod Identity (transitive session tags): set disableSessionTags on the Pod Identity association, or allow sts:TagSession".to_string(),
         ),
         (Some(hint), false) => Some(hint.clone()),
         (None, false) => None,
@@ -172,8 +172,8 @@ pub(crate) fn for_tag_session(step: &mut Step, e: &Evaluation, ev: &HopEvaluator
             if what_if.decision == Decision::ImplicitDeny && what_if.decided_by == Layer::IdentityPolicy {
                 also_identity = true;
                 fix.push_str(&format!(
-                    "; because the trust names the account{}, the caller's identity policy must allow it too: add \"sts:TagSession\" next to \"sts:AssumeRole\" for {} in {}'s policy (R12)",
-                    if assume.notes.iter().any(|n| n.contains("R9")) { " (cross-account)" } else { "" },
+                    "; because the trust names the account{}, the caller's identity policy must allow it too: add \"sts:TagSession\" next to \"sts:AssumeRole\" for {} in {}'s policy",
+                    if assume.notes.iter().any(|n| n.starts_with("cross-account:")) { " (cross-account)" } else { "" },
                     ev.target.arn.arn(),
                     ev.caller_role.arn.name
                 ));

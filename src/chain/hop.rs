@@ -71,7 +71,7 @@ pub(crate) fn assume_role(inv: &Inventory, caller: &Session, p: &AssumeParams<'_
         duration_error = Some((
             messages::CHAINING_DURATION.to_string(),
             format!(
-                "set role-duration-seconds to 3600 or less (now {} from {}): a session from a role session is role chaining, capped at 1 hour (R18)",
+                "set role-duration-seconds to 3600 or less (now {} from {}): a session from a role session is role chaining, capped at 1 hour",
                 p.duration, p.duration_source
             ),
         ));
@@ -120,7 +120,7 @@ pub(crate) fn assume_role(inv: &Inventory, caller: &Session, p: &AssumeParams<'_
         let e = run("sts:TagSession", true);
         tag.apply(&e);
         if p.tagging == Tagging::NotSent && inherited {
-            tag.notes.push("the session carries transitive tags inherited from EKS Pod Identity; users report the next AssumeRole then needs sts:TagSession even with role-skip-session-tagging (R17, reported behaviour)".into());
+            tag.notes.push("the session carries transitive tags inherited from EKS Pod Identity; users report the next AssumeRole then needs sts:TagSession even with role-skip-session-tagging (reported behaviour)".into());
         }
         if p.tagging == Tagging::Unknown && e.decision != Decision::Allow {
             tag.notes.push(
@@ -288,7 +288,7 @@ pub(crate) fn pod_identity(
                 s.message = Some(likely);
                 s.documented_message = Some(documented);
                 s.fixes.push(format!(
-                    "the trust policy of {} must allow Principal {{\"Service\": \"{SERVICE}\"}} with Action [\"sts:AssumeRole\", \"sts:TagSession\"] (EKS Pod Identity, iam-rules §3.3)",
+                    "the trust policy of {} must allow Principal {{\"Service\": \"{SERVICE}\"}} with Action [\"sts:AssumeRole\", \"sts:TagSession\"] (EKS Pod Identity: https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html)",
                     role.arn.name
                 ));
             }

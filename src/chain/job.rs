@@ -148,7 +148,7 @@ pub(super) fn simulate_job(
         if oidc || token_file.is_some() {
             // AssumeRoleWithWebIdentity: no session tags on these paths (§1.3).
             let (issuer, subject, audience, prefix) = if oidc {
-                step_notes.push("the job has `permissions: id-token: write` and no `role-chaining: true`: the action uses GitHub OIDC and ignores the runner's IRSA credentials (configure-aws-credentials.md §3.1)".into());
+                step_notes.push("the job has `permissions: id-token: write` and no `role-chaining: true`: the action uses GitHub OIDC and ignores the runner's IRSA credentials (role-chaining in the configure-aws-credentials README)".into());
                 (
                     GITHUB_ISSUER.to_string(),
                     None,
@@ -224,7 +224,7 @@ pub(super) fn simulate_job(
                 .error(DecidedBy::Unknown, msg.clone());
             s.log_line = Some(format!("Could not assume role with user credentials: {msg}"));
             s.fixes.push(format!(
-                "use a role-session-name of 2 to 64 characters from [A-Za-z0-9_+=,.@-] (now {name:?}); the action does not sanitise it (configure-aws-credentials.md §6)"
+                "use a role-session-name of 2 to 64 characters from [A-Za-z0-9_+=,.@-] (now {name:?}); the action does not sanitise it (RoleSessionName in the STS AssumeRole API reference)"
             ));
             chain.steps.push(s);
             stopped = true;
@@ -354,7 +354,7 @@ enum RoleInput {
     Invalid(String),
 }
 
-/// Resolve `role-to-assume` to an ARN (configure-aws-credentials.md §3.1).
+/// Resolve `role-to-assume` to an ARN (role-chaining in the configure-aws-credentials README).
 fn resolve_role(input: &str, source_account: Option<&str>, oidc: bool) -> Result<(RoleArn, Option<String>), RoleInput> {
     let input = input.trim();
     if has_expression(input) {

@@ -83,7 +83,7 @@ fn resolve_subject(inv: &Inventory, s: Subject<'_>, opts: &CheckOptions) -> Vec<
             }
             if !elsewhere.is_empty() {
                 step.notes.push(format!(
-                    "a service account named {sa_name} exists in namespace(s) {}: ARC creates runner pods in the scale set's namespace {} and looks the service account up there (arc.md §3.2)",
+                    "a service account named {sa_name} exists in namespace(s) {}: ARC creates runner pods in the scale set's namespace {} and looks the service account up there",
                     elsewhere.join(", "),
                     b.ns
                 ));
@@ -93,7 +93,7 @@ fn resolve_subject(inv: &Inventory, s: Subject<'_>, opts: &CheckOptions) -> Vec<
             }
             if b.er.is_some() {
                 step.fixes.push(format!(
-                    "then delete the Failed EphemeralRunners (kubectl delete ephemeralrunner -n {} <name>): ARC does not retry a rejected pod and creating the SA later does not unblock them (arc.md §3.2)",
+                    "then delete the Failed EphemeralRunners (kubectl delete ephemeralrunner -n {} <name>): ARC does not retry a rejected pod and creating the SA later does not unblock them",
                     b.ns
                 ));
             }

@@ -38,7 +38,7 @@ fn credential_source(inv: &Inventory, b: &RunnerContext<'_>, sa: Option<&Service
     let sa_name = b.spec.service_account();
     let association = inv.pod_identity.iter().find(|a| a.namespace == b.ns && a.service_account == sa_name);
     if env("AWS_ACCESS_KEY_ID").is_some() {
-        notes.push("static AWS_ACCESS_KEY_ID in the runner container env: static keys come first in every SDK chain and win over IRSA and Pod Identity (R25)".into());
+        notes.push("static AWS_ACCESS_KEY_ID in the runner container env: static keys come first in every SDK chain and win over IRSA and Pod Identity".into());
         return (Source::StaticKeys, notes);
     }
     let audience = b
@@ -152,7 +152,8 @@ pub(super) fn base_hop(
             chain.credential_source = "irsa".into();
             if predicted {
                 chain.notes.push(
-                    "no pod yet: IRSA env predicted from the service account annotation (EKS webhook, R23)".into(),
+                    "no pod yet: IRSA env predicted from the service account annotation (the EKS Pod Identity Webhook)"
+                        .into(),
                 );
             }
             match (RoleArn::parse(&role), inv.cluster_issuer.as_deref()) {
@@ -205,7 +206,7 @@ pub(super) fn base_hop(
         Source::PodIdentity { role, disable_tags, predicted } => {
             chain.credential_source = "pod_identity".into();
             if predicted {
-                chain.notes.push("no pod yet: Pod Identity predicted from the association (R24)".into());
+                chain.notes.push("no pod yet: Pod Identity predicted from the association".into());
             }
             match role.as_deref().and_then(RoleArn::parse) {
                 None => chain.steps.push(

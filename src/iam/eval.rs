@@ -335,7 +335,7 @@ fn match_statement(
             push_note(
                 notes,
                 format!(
-                    "{} statement {}: trust policies may not have Resource/NotResource (R21); IAM rejects such a document",
+                    "{} statement {}: trust policies may not have Resource/NotResource; IAM rejects such a document",
                     sref.policy, sref.index
                 ),
             );
@@ -351,15 +351,12 @@ fn match_statement(
             Some(p) if p.negated => {
                 push_note(
                     notes,
-                    format!(
-                        "{} statement {}: NotPrincipal is not allowed in a trust policy (R29)",
-                        sref.policy, sref.index
-                    ),
+                    format!("{} statement {}: NotPrincipal is not allowed in a trust policy", sref.policy, sref.index),
                 );
                 return Outcome::NoMatch(Miss::Principal {
                     principals: principal_strings(p),
                     negated: true,
-                    note: Some("NotPrincipal not allowed in trust policies (R29)".into()),
+                    note: Some("NotPrincipal not allowed in trust policies".into()),
                 });
             }
             Some(p) => match principal_grant(p, req) {
@@ -480,7 +477,7 @@ fn principal_grant(p: &PrincipalSpec, req: &Subject<'_>) -> Result<Grant, Option
                 },
                 None => {
                     note = Some(format!(
-                        "{value} is a raw unique ID: the principal it named was deleted; recreating a same-named role does not restore trust (R10)"
+                        "{value} is a raw unique ID: the principal it named was deleted; recreating a same-named role does not restore trust"
                     ));
                     None
                 }
@@ -586,7 +583,7 @@ pub fn evaluate(req: &Request<'_>) -> Evaluation {
     let (need_identity, need_boundary, need_session) = if !with_identity {
         (false, false, false)
     } else if cross_account {
-        notes.push(format!("cross-account: the caller's account must also allow {} on the target (R9)", req.action));
+        notes.push(format!("cross-account: the caller's account must also allow {} on the target", req.action));
         (true, true, true)
     } else {
         (grant.needs_identity(), grant.needs_boundary(), grant.needs_session())

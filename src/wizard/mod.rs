@@ -722,7 +722,7 @@ repository = "my-app"
         assert_eq!(
             v.unchecked,
             [
-                "arc-runner-ecr-push: arn:aws:ecr:eu-west-1:444455556666:repository/base-images is in account 444455556666: its resource policy must allow the role too (cross-account, R9)"
+                "arc-runner-ecr-push: arn:aws:ecr:eu-west-1:444455556666:repository/base-images is in account 444455556666: its resource policy must allow the role too (cross-account)"
             ]
         );
     }

@@ -311,7 +311,7 @@ fn role_actions(a: &Answers, inv: &Inventory, role: &Role, unchecked: &mut Vec<S
                 let account = r.split(':').nth(4).filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()));
                 if let Some(acct) = account.filter(|a| *a != role.arn.account) {
                     let line = format!(
-                        "{}: {r} is in account {acct}: its resource policy must allow the role too (cross-account, R9)",
+                        "{}: {r} is in account {acct}: its resource policy must allow the role too (cross-account)",
                         role.arn.name
                     );
                     if !unchecked.contains(&line) {
