@@ -1,0 +1,298 @@
+//! Live changes reach the state here: store messages (watch changes, log lines, stream states,
+//! IAM and probe results) and the demo's replay, re-simulating only the chains a change touches.
+
+use crate::chain::link;
+use crate::chain::{CheckOptions, resolve_all};
+
+use super::{App, View};
+
+impl App {
+    /// A live store event. Returns whether anything visible changed.
+    pub fn apply(&mut self, ev: crate::sources::watch::StoreEvent) -> bool {
+        use crate::sources::watch::Change;
+        let current = if ev.kind == "Log" { self.log_generation } else { self.generation };
+        if ev.generation != current {
+            return false; // from a connection or view that is gone
+        }
+        if let Change::Probe(report) = ev.change {
+            let failed = report.lines.iter().filter(|l| !l.ok).count();
+            let disagree = report.lines.iter().filter(|l| l.disagrees).count();
+            self.status = Some(match (disagree, failed) {
+                (0, 0) => format!("probe of {} done: AWS agrees with the prediction", report.subject),
+                (0, n) => {
+                    format!("probe of {}: {n} call(s) refused, as predicted — see the step panel", report.subject)
+                }
+                (d, _) => {
+                    format!("⚠ probe of {}: AWS disagrees with {d} prediction(s) — see the step panel", report.subject)
+                }
+            });
+            self.probe = Some(report);
+            return true;
+        }
+        if let Change::Iam(fresh) = ev.change {
+            let fresh = *fresh;
+            self.inv.roles = fresh.roles;
+            self.inv.managed_policies = fresh.managed_policies;
+            self.inv.iam_accounts = fresh.iam_accounts;
+            self.inv.listed_roles = fresh.listed_roles;
+            self.inv.oidc_providers = fresh.oidc_providers;
+            self.inv.oidc_client_ids_by_url = fresh.oidc_client_ids_by_url;
+            self.inv.aws_documents = fresh.aws_documents;
+            self.inv.iam_warnings = fresh.iam_warnings;
+            self.inv.caller = fresh.caller.or(self.inv.caller.take());
+            self.iam_state = None;
+            self.iam_loaded_at = Some(std::time::Instant::now());
+            let throttled = self.inv.iam_warnings.iter().find(|w| w.contains("throttled")).cloned();
+            self.status = Some(match (&self.inv.caller, self.inv.iam_warnings.first()) {
+                (Some(_), _) => match throttled {
+                    Some(t) => format!("IAM read from live AWS — {t}"),
+                    None => "IAM read from live AWS".into(),
+                },
+                (None, Some(w)) => format!("⚠ {w}"),
+                (None, None) => "no live AWS identity".into(),
+            });
+            // Who can assume each role (the Roles view) depends on IAM alone.
+            self.compute_reach();
+            self.recompute();
+            return true;
+        }
+        if let Change::State(s) = &ev.change
+            && ev.kind == "IAM"
+        {
+            self.iam_state = Some(s.clone());
+            return true;
+        }
+        if let Change::State(s) = &ev.change {
+            if ev.kind == "Log" {
+                self.log_state = Some(s.clone());
+            } else {
+                self.stream_state.insert(ev.kind, s.clone());
+            }
+            return true;
+        }
+        if self.frozen {
+            self.held.push(ev);
+            return false;
+        }
+        match ev.change {
+            Change::LogLine { path, line } => {
+                // Same folding and linking as a bundle's logs; lines of one stream fold together.
+                let stream = (ev.generation, path);
+                if self.stream_source.as_ref() != Some(&stream) {
+                    // A new stream re-reads the log from its window: what was read of it before
+                    // (the load's recent lines, an earlier stream) is replaced, not counted twice.
+                    self.analysis.forget_source(&stream.1);
+                    self.analysis.begin_source(&stream.1);
+                    self.stream_source = Some(stream);
+                }
+                self.ingest(&line);
+                return true;
+            }
+            Change::Applied(v) => {
+                let id = object_id(&v);
+                let scale_set = v
+                    .pointer("/metadata/labels/actions.github.com~1scale-set-name")
+                    .and_then(serde_json::Value::as_str)
+                    .map(|n| format!("{}/{n}", id.0));
+                // A scale set's placeholder chain changes only when a runner comes or goes, not
+                // when one is modified (most events): only then is the set re-resolved.
+                let added = !self.inv.upsert_object(ev.kind, v);
+                self.recompute_one(ev.kind, &id, scale_set.filter(|_| added));
+            }
+            Change::Deleted { namespace, name } => {
+                // The last runner of a scale set gone: its placeholder chain comes back. Which set
+                // it was in is on its chain (found by binary search: chains are in subject order).
+                let key = format!("{namespace}/{name}");
+                let at = self.chains.partition_point(|c| c.subject < key);
+                let scale_set = self.chains.get(at).filter(|c| c.subject == key).and_then(|c| c.scale_set.clone());
+                self.inv.remove_object(ev.kind, &namespace, &name);
+                self.recompute_one(ev.kind, &(namespace, name), scale_set);
+            }
+            Change::Relisted { items, first, last } => {
+                // Page by page: the first replaces the kind's objects; each page's items are
+                // new to the store then, so no lookups; chains are re-simulated after the last.
+                if first {
+                    self.inv.clear_kind(ev.kind);
+                }
+                for v in items {
+                    self.inv.push_object(ev.kind, v);
+                }
+                if !last {
+                    return false;
+                }
+                if shapes_chains(ev.kind) {
+                    self.recompute();
+                } else {
+                    self.table_stale = true;
+                }
+            }
+            Change::State(_) | Change::Probe(_) | Change::Iam(_) => {}
+        }
+        true
+    }
+
+    /// After one object changed: re-simulate only the chains it can affect — its own runner
+    /// (pod or EphemeralRunner), its scale set's placeholder chain, or every runner of a service
+    /// account — instead of every chain (10,000 runners: microseconds, not a quarter second).
+    pub(super) fn recompute_one(&mut self, kind: &str, (ns, name): &(String, String), scale_set: Option<String>) {
+        if !shapes_chains(kind) {
+            // Events, EphemeralRunnerSets, listeners: shown beside the chains, never part of one.
+            self.table_stale = true;
+            return;
+        }
+        let key = format!("{ns}/{name}");
+        let mut subjects: Vec<String> = match kind {
+            "ServiceAccount" => {
+                self.chains.iter().filter(|c| c.service_account == key).map(|c| c.subject.clone()).collect()
+            }
+            // The scale set's template shapes its placeholder chain and is the runners' context.
+            "AutoscalingRunnerSet" => self
+                .chains
+                .iter()
+                .filter(|c| c.scale_set.as_deref() == Some(key.as_str()))
+                .map(|c| c.subject.clone())
+                .chain([key.clone()])
+                .collect(),
+            _ => vec![key],
+        };
+        subjects.extend(scale_set);
+        subjects.sort();
+        subjects.dedup();
+        if let Some(dirty) = &mut self.dirty_subjects {
+            dirty.extend(subjects.iter().cloned());
+        }
+        for s in &subjects {
+            // The subject's chains, found by binary search (the chains are in subject order) and
+            // replaced in place when as many come back — nothing shifts among 10,000 on a modify.
+            let lo = self.chains.partition_point(|c| c.subject.as_str() < s.as_str());
+            let hi = self.chains.partition_point(|c| c.subject.as_str() <= s.as_str());
+            let opts = CheckOptions { pod: Some(s.clone()), ..CheckOptions::default() };
+            // Gone (or no longer a runner): its chains go.
+            let fresh = resolve_all(&self.inv, &opts).unwrap_or_default();
+            if fresh.len() == hi - lo {
+                for (slot, c) in self.chains[lo..hi].iter_mut().zip(fresh) {
+                    *slot = c;
+                }
+            } else {
+                self.chains.splice(lo..hi, fresh);
+            }
+        }
+        link::link(&mut self.analysis, &self.chains);
+        if let View::Chain { subject } | View::Logs { subject } = self.view().clone() {
+            self.resimulate(&subject);
+        }
+        // Rebuilt once before the next frame, however many changes arrive until then.
+        self.table_stale = true;
+    }
+
+    /// Chains, links and rows after the model changed.
+    pub(super) fn recompute(&mut self) {
+        self.dirty_subjects = None;
+        self.chains = resolve_all(&self.inv, &CheckOptions::default()).unwrap_or_default();
+        self.chains.sort_by(|a, b| a.subject.cmp(&b.subject));
+        link::link(&mut self.analysis, &self.chains);
+        if let View::Chain { subject } | View::Logs { subject } = self.view().clone() {
+            self.resimulate(&subject);
+        }
+        self.refresh_table();
+    }
+
+    /// Who can assume what, from the runners' base roles (hop 1 of their chains).
+    pub(super) fn compute_reach(&mut self) {
+        let mut bases: Vec<crate::iam::arn::RoleArn> = self
+            .chains
+            .iter()
+            .filter_map(|c| c.steps.first())
+            .filter(|s| s.decision == crate::iam::eval::Decision::Allow)
+            .filter_map(|s| crate::iam::arn::RoleArn::parse(&s.resource))
+            .collect();
+        bases.sort_by_key(|r| r.arn());
+        bases.dedup();
+        for reach in crate::chain::reach::who_can_assume(&self.inv, &bases) {
+            for (target, d) in reach.targets {
+                if d == crate::iam::eval::Decision::Allow {
+                    self.assumable_by
+                        .entry(target)
+                        .or_default()
+                        .push(reach.caller.rsplit('/').next().unwrap_or(&reach.caller).to_string());
+                }
+            }
+        }
+    }
+
+    /// The watches in one phrase for the header: `watching 7 kinds`, or the first that is not
+    /// (`Pod reconnecting 2`); kinds that are not installed (ARC absent) are not a problem.
+    pub fn watch_summary(&self) -> Option<String> {
+        if self.stream_state.is_empty() {
+            return None;
+        }
+        let fine = |s: &str| s == "watching" || s == "not installed";
+        Some(match self.stream_state.iter().find(|(_, s)| !fine(s)) {
+            Some((kind, s)) => format!("⚠ {kind} {s}"),
+            None => format!("watching {} kinds", self.stream_state.values().filter(|s| *s == "watching").count()),
+        })
+    }
+
+    /// The container log the live UI should follow: of the pod on screen in the chain or logs
+    /// view, the runner container unless another was picked, with the chosen window.
+    pub fn log_target(&self) -> Option<crate::sources::logstream::LogTarget> {
+        let (View::Chain { subject } | View::Logs { subject }) = self.view() else { return None };
+        let (ns, name) = subject.split_once('/')?;
+        let pod = self.inv.pods.iter().find(|p| p.metadata.ns() == ns && p.metadata.name == name)?;
+        let names = pod_containers(pod);
+        let container = match &self.chain.log_container {
+            Some(c) if names.contains(c) => c.clone(),
+            _ => pod.spec.runner_container().map(|c| c.name.clone()).or_else(|| names.first().cloned())?,
+        };
+        let mut target = crate::sources::logstream::LogTarget::new(ns, name, &container);
+        target.previous = self.chain.log_previous;
+        target.since_seconds = self.chain.log_since;
+        Some(target)
+    }
+
+    /// Time passes: feed the next replayed log line. Returns whether anything changed.
+    pub fn tick(&mut self) -> bool {
+        // The header's `iam read 3m ago` ages: a redraw every 12 ticks (about 5 s) keeps it true.
+        self.ticks = self.ticks.wrapping_add(1);
+        let aged = self.iam_loaded_at.is_some() && self.ticks.is_multiple_of(12);
+        aged | self.replay_tick()
+    }
+
+    pub(super) fn replay_tick(&mut self) -> bool {
+        if self.frozen {
+            return false;
+        }
+        let Some(r) = &mut self.replay else { return false };
+        let Some(line) = r.lines.get(r.next).cloned() else { return false };
+        r.next += 1;
+        self.ingest(&line);
+        self.refresh_table();
+        true
+    }
+
+    /// One new log line (replayed or streamed). Linking runs only when the line brought a new
+    /// finding: a repeat of a known line only bumps counts, which links already point at.
+    pub(super) fn ingest(&mut self, line: &str) {
+        let before = self.analysis.findings.len();
+        self.analysis.push(line);
+        if self.analysis.findings.len() != before {
+            link::link(&mut self.analysis, &self.chains);
+        }
+    }
+}
+
+/// `(namespace, name)` of a Kubernetes object.
+pub(super) fn object_id(v: &serde_json::Value) -> (String, String) {
+    let s = |p: &str| v.pointer(p).and_then(serde_json::Value::as_str).unwrap_or("").to_string();
+    (s("/metadata/namespace"), s("/metadata/name"))
+}
+
+/// A pod's containers, init containers (native sidecars such as dind) included.
+pub(super) fn pod_containers(pod: &crate::model::k8s::Pod) -> Vec<String> {
+    pod.spec.containers.iter().chain(pod.spec.init_containers.iter()).map(|c| c.name.clone()).collect()
+}
+
+/// Kinds whose objects a chain is resolved from (the rest are shown beside the chains).
+pub(super) fn shapes_chains(kind: &str) -> bool {
+    matches!(kind, "Pod" | "ServiceAccount" | "EphemeralRunner" | "AutoscalingRunnerSet")
+}

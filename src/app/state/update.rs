@@ -1,0 +1,462 @@
+//! `update`: one `Action` at a time — navigation, the chain view's what-ifs, copy, YAML, the
+//! probe's question and the followed log's options.
+
+use tui_input::Input;
+
+use crate::chain::{CheckOptions, Verdict, resolve_all};
+
+use super::super::Action;
+use super::{App, ChainState, Effect, Focus, Mode, View};
+
+impl App {
+    /// Handle one action.
+    pub fn update(&mut self, action: Action) {
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => self.mode = Mode::Help,
+            Action::Command => self.mode = Mode::Command(Input::default()),
+            Action::Filter => {
+                if self.view().is_table() {
+                    let current = self.table_state().filter;
+                    self.mode = Mode::Filter(Input::new(current));
+                }
+            }
+            Action::Back => {
+                let st = self.table_state();
+                if !st.filter.is_empty() {
+                    self.table_state_mut().filter.clear();
+                    self.apply_filter();
+                } else if self.stack.len() > 1 {
+                    self.stack.pop();
+                    self.after_view_change();
+                }
+            }
+            Action::Freeze => {
+                self.frozen = !self.frozen;
+                if !self.frozen && !self.held.is_empty() {
+                    for ev in std::mem::take(&mut self.held) {
+                        self.apply(ev);
+                    }
+                }
+                self.status =
+                    Some(if self.frozen { "frozen: updates paused (F resumes)".into() } else { "live".into() });
+            }
+            Action::Up | Action::Down | Action::Top | Action::Bottom | Action::PageUp | Action::PageDown => {
+                self.move_selection(action)
+            }
+            Action::Open => self.open(),
+            Action::Sort | Action::SortReverse => {
+                let cols = self.table.columns.len().max(1);
+                let st = self.table_state_mut();
+                st.sort = match (action, st.sort) {
+                    (Action::Sort, None) => Some((0, false)),
+                    (Action::Sort, Some((c, r))) => Some(((c + 1) % cols, r)),
+                    (_, Some((c, r))) => Some((c, !r)),
+                    (_, None) => Some((0, true)),
+                };
+                self.apply_filter();
+            }
+            Action::Yaml => self.show_yaml(),
+            Action::Logs => match self.selected_subject() {
+                Some(s) => self.push(View::Logs { subject: s }),
+                None => self.status = Some("select a runner first".into()),
+            },
+            Action::ToggleTags | Action::NextTarget | Action::NextDuration => self.what_if(action),
+            Action::CopyFix => self.copy_fix(),
+            Action::Focus => {
+                self.chain.focus = if self.chain.focus == Focus::Steps { Focus::Logs } else { Focus::Steps };
+            }
+            Action::Autoscroll => self.chain.autoscroll = !self.chain.autoscroll,
+            Action::Wrap => self.chain.wrap = !self.chain.wrap,
+            Action::Timestamps => self.chain.timestamps = !self.chain.timestamps,
+            Action::Fullscreen => self.chain.fullscreen = !self.chain.fullscreen,
+            Action::SearchNext | Action::SearchPrev => self.search_findings(action == Action::SearchNext),
+            Action::ServiceAccount => self.goto_service_account(),
+            Action::NextContainer | Action::Previous | Action::LogSince(_) => self.log_option(action),
+            Action::Probe => self.ask_probe(),
+            Action::Refresh => {
+                if self.live && self.aws_live {
+                    self.effects.push(Effect::ReadIam);
+                    self.iam_state = Some("loading…".into());
+                } else {
+                    self.status =
+                        Some("r reads IAM again from live AWS: not connected (a bundle's IAM is fixed)".into());
+                }
+            }
+        }
+    }
+
+    pub(super) fn push(&mut self, v: View) {
+        if self.view() != &v {
+            self.stack.push(v);
+        }
+        self.after_view_change();
+    }
+
+    pub(super) fn switch(&mut self, v: View) {
+        self.stack = vec![View::Pulse];
+        if v != View::Pulse {
+            self.stack.push(v);
+        }
+        self.after_view_change();
+    }
+
+    pub(super) fn after_view_change(&mut self) {
+        self.status = None;
+        if let View::Chain { subject } | View::Logs { subject } = self.view().clone() {
+            self.chain = ChainState { autoscroll: true, ..ChainState::default() };
+            self.resimulate(&subject);
+            if matches!(self.view(), View::Logs { .. }) {
+                self.chain.focus = Focus::Logs;
+                self.chain.fullscreen = true;
+            }
+        }
+        self.refresh_table();
+    }
+
+    /// Re-simulate the chain view's subject with its what-ifs (the evaluator is microseconds:
+    /// done inline, so the latest request always wins).
+    pub fn resimulate(&mut self, subject: &str) {
+        let opts = CheckOptions {
+            pod: Some(subject.to_string()),
+            skip_session_tagging: self.chain.sim.skip_tags,
+            role_to_assume: self.chain.sim.target.clone(),
+            duration_seconds: self.chain.sim.duration,
+            ..CheckOptions::default()
+        };
+        self.chain.chains = resolve_all(&self.inv, &opts).unwrap_or_default();
+        let steps = self.chain.chains.first().map_or(0, |c| c.steps.len());
+        // Land on the failing step.
+        self.chain.selected_step = self
+            .chain
+            .chains
+            .first()
+            .and_then(|c| c.steps.iter().position(|s| s.is_denied()))
+            .unwrap_or(0)
+            .min(steps.saturating_sub(1));
+    }
+
+    /// The runner with the worst verdict (for `:chain` with nothing selected).
+    pub(super) fn worst_subject(&self) -> Option<String> {
+        let rank = |v: Verdict| match v {
+            Verdict::Deny => 0,
+            Verdict::Unknown => 1,
+            Verdict::Allow => 2,
+        };
+        self.chains
+            .iter()
+            .filter(|c| self.in_namespace(c.subject.split('/').next().unwrap_or("")))
+            .min_by_key(|c| rank(c.verdict))
+            .map(|c| c.subject.clone())
+    }
+
+    pub(super) fn selected_subject(&self) -> Option<String> {
+        match self.view() {
+            View::Runners { .. } => self.selected_row().map(|r| r.key.clone()),
+            View::Chain { subject } | View::Logs { subject } => Some(subject.clone()),
+            _ => None,
+        }
+    }
+
+    pub(super) fn open(&mut self) {
+        match self.view().clone() {
+            View::Pulse => {
+                if let Some(r) = self.selected_row() {
+                    let key = r.key.clone();
+                    self.push(View::Runners { scale_set: Some(key) });
+                }
+            }
+            View::Runners { .. } => {
+                if let Some(r) = self.selected_row() {
+                    let key = r.key.clone();
+                    self.push(View::Chain { subject: key });
+                }
+            }
+            View::ServiceAccounts => {
+                let role = self.selected_row().and_then(|r| {
+                    let (ns, name) = r.key.split_once('/')?;
+                    let sa = self.inv.service_account(ns, name)?;
+                    self.inv.service_account_role(sa).map(|(arn, _)| arn.to_string())
+                });
+                match role {
+                    Some(arn) => {
+                        self.push(View::Roles);
+                        self.select_key(&arn);
+                    }
+                    None => self.status = Some("this service account names no IAM role".into()),
+                }
+            }
+            View::Roles => {
+                let arn = self.selected_row().map(|r| r.key.clone());
+                let subject = arn.and_then(|a| {
+                    self.chains.iter().find(|c| c.steps.iter().any(|s| s.resource == a)).map(|c| c.subject.clone())
+                });
+                match subject {
+                    Some(s) => self.push(View::Chain { subject: s }),
+                    None => self.status = Some("no runner's chain reaches this role".into()),
+                }
+            }
+            View::Chain { .. } => {
+                let resource = self
+                    .current_chain()
+                    .and_then(|c| c.steps.get(self.chain.selected_step))
+                    .map(|s| s.resource.clone());
+                if let Some(arn) = resource.filter(|r| r.starts_with("arn:aws:iam::")) {
+                    self.push(View::Roles);
+                    self.select_key(&arn);
+                }
+            }
+            View::Logs { .. } => {}
+        }
+    }
+
+    /// Jump from a runner to its service account (pod → SA drill-down).
+    pub fn goto_service_account(&mut self) {
+        let sa = match self.view() {
+            View::Runners { .. } => {
+                let subject = self.selected_row().map(|r| r.key.clone());
+                subject.and_then(|s| self.chains.iter().find(|c| c.subject == s)).map(|c| c.service_account.clone())
+            }
+            View::Chain { .. } => self.current_chain().map(|c| c.service_account.clone()),
+            _ => None,
+        };
+        if let Some(sa) = sa {
+            self.push(View::ServiceAccounts);
+            self.select_key(&sa);
+        }
+    }
+
+    pub(super) fn move_selection(&mut self, action: Action) {
+        let page = self.page.max(1);
+        if let View::Chain { .. } | View::Logs { .. } = self.view() {
+            if self.chain.focus == Focus::Logs || matches!(self.view(), View::Logs { .. }) {
+                self.chain.autoscroll = false;
+                let s = &mut self.chain.log_scroll;
+                *s = match action {
+                    Action::Up => s.saturating_sub(1),
+                    Action::Down => *s + 1,
+                    Action::Top => 0,
+                    Action::Bottom => usize::MAX / 2,
+                    Action::PageUp => s.saturating_sub(page),
+                    _ => *s + page,
+                };
+                return;
+            }
+            // ↑↓ choose the step; pgup/pgdn scroll its detail (a small panel cuts it).
+            let d = &self.chain.detail_scroll;
+            // A page less a line, so the last line read stays on screen.
+            let detail_page = self.chain.detail_page.get().saturating_sub(1).max(1);
+            match action {
+                Action::PageDown => d.set(d.get() + detail_page),
+                Action::PageUp => d.set(d.get().saturating_sub(detail_page)),
+                _ => {
+                    let n = self.current_chain().map_or(0, |c| c.steps.len());
+                    let before = self.chain.selected_step;
+                    self.chain.selected_step = step(before, n, action, page);
+                    if self.chain.selected_step != before {
+                        d.set(0);
+                    }
+                }
+            }
+            return;
+        }
+        let n = self.table.visible.len();
+        let st = self.table_state_mut();
+        st.selected = step(st.selected, n, action, page);
+    }
+
+    pub(super) fn what_if(&mut self, action: Action) {
+        let View::Chain { subject } = self.view().clone() else { return };
+        match action {
+            Action::ToggleTags => self.chain.sim.skip_tags = !self.chain.sim.skip_tags,
+            Action::NextTarget => {
+                // The workflow's own target first, then every role.
+                let mut targets: Vec<Option<String>> = vec![None];
+                targets.extend(self.inv.roles.keys().cloned().map(Some));
+                let i = targets.iter().position(|t| *t == self.chain.sim.target).unwrap_or(0);
+                self.chain.sim.target = targets[(i + 1) % targets.len()].clone();
+            }
+            _ => {
+                const DURATIONS: &[Option<u32>] = &[None, Some(900), Some(3600), Some(7200), Some(43200)];
+                let i = DURATIONS.iter().position(|d| *d == self.chain.sim.duration).unwrap_or(0);
+                self.chain.sim.duration = DURATIONS[(i + 1) % DURATIONS.len()];
+            }
+        }
+        self.resimulate(&subject);
+        let s = &self.chain.sim;
+        self.status = Some(format!(
+            "what-if: session tags {} · target {} · duration {}",
+            if s.skip_tags { "skipped" } else { "as the workflow says" },
+            s.target.as_deref().map(|t| t.rsplit('/').next().unwrap_or(t)).unwrap_or("from the workflow"),
+            s.duration.map(|d| format!("{d}s")).unwrap_or_else(|| "from the workflow".into())
+        ));
+    }
+
+    pub(super) fn copy_fix(&mut self) {
+        let fix = self
+            .current_chain()
+            .and_then(|c| c.steps.get(self.chain.selected_step))
+            .and_then(|s| s.fixes.first().cloned());
+        match fix {
+            Some(f) => {
+                self.status = Some("copied the fix to the clipboard (OSC 52)".into());
+                self.effects.push(Effect::Copy(f));
+            }
+            None => self.status = Some("this step has no fix to copy".into()),
+        }
+    }
+
+    pub(super) fn search_findings(&mut self, forward: bool) {
+        let lines = crate::app::logview::logs_lines(self);
+        let hits: Vec<usize> = lines.iter().enumerate().filter(|(_, l)| l.finding).map(|(i, _)| i).collect();
+        if hits.is_empty() {
+            self.status = Some("no findings in these logs".into());
+            return;
+        }
+        let cur = self.chain.search_hit.unwrap_or(if forward { usize::MAX } else { 0 });
+        let next = if forward {
+            hits.iter().copied().find(|&h| cur == usize::MAX || h > cur).unwrap_or(hits[0])
+        } else {
+            hits.iter().rev().copied().find(|&h| h < cur).unwrap_or(*hits.last().expect("non-empty"))
+        };
+        self.chain.search_hit = Some(next);
+        self.chain.autoscroll = false;
+        self.chain.log_scroll = next;
+    }
+
+    pub(super) fn show_yaml(&mut self) {
+        let (title, text) = match self.view().clone() {
+            View::Chain { subject } => {
+                (format!("chain {subject}"), serde_json::to_string_pretty(&self.chain.chains).unwrap_or_default())
+            }
+            View::Roles => {
+                let Some(role) = self.selected_row().and_then(|r| self.inv.roles.get(&r.key)) else { return };
+                (role.arn.arn(), crate::app::rows::role_text(&self.inv, role))
+            }
+            View::Pulse | View::Runners { .. } | View::ServiceAccounts => {
+                let Some(row) = self.selected_row() else { return };
+                let key = row.key.clone();
+                let (ns, name) = key.split_once('/').unwrap_or(("", &key));
+                let kinds: &[&str] = match self.view() {
+                    View::Pulse => &["AutoscalingRunnerSet"],
+                    View::ServiceAccounts => &["ServiceAccount"],
+                    _ => &["Pod", "EphemeralRunner", "AutoscalingRunnerSet"],
+                };
+                let obj = kinds.iter().find_map(|k| {
+                    self.inv
+                        .objects
+                        .iter()
+                        .find(|o| o.kind == *k && o.namespace.as_deref() == Some(ns) && o.name == name)
+                });
+                match obj {
+                    Some(o) => {
+                        let v: serde_json::Value = serde_json::from_str(&o.raw).unwrap_or_default();
+                        (
+                            format!("{} {key}", o.kind),
+                            serde_saphyr::to_string(&v).unwrap_or_else(|e| format!("cannot render: {e}")),
+                        )
+                    }
+                    None => {
+                        self.status = Some(format!("{key} is not in the data (referenced only)"));
+                        return;
+                    }
+                }
+            }
+            View::Logs { .. } => return,
+        };
+        self.mode = Mode::Text { title, text, scroll: 0 };
+    }
+
+    /// Offer the live probe for the chain on screen: the plan's calls are shown and nothing is
+    /// sent until the user says yes.
+    pub(super) fn ask_probe(&mut self) {
+        if !self.live {
+            self.status = Some("the live probe needs a live cluster (not --demo or --bundle)".into());
+            return;
+        }
+        if !self.allow_live_probe {
+            self.status = Some("the live probe creates a service account token and calls STS: start arcscope with --allow-live-probe to offer it".into());
+            return;
+        }
+        let Some(chain) = self.current_chain() else {
+            self.status = Some("open a runner's chain first".into());
+            return;
+        };
+        match crate::probe::ProbePlan::for_chain(&self.inv, chain) {
+            Ok(mut plan) => {
+                // The STS calls need live AWS (IAM read live this session).
+                plan.aws = self.inv.caller.is_some();
+                self.mode = Mode::ConfirmProbe(plan);
+                self.confirm_armed = false;
+            }
+            Err(e) => self.status = Some(format!("no probe: {e}")),
+        }
+    }
+
+    /// Container, previous instance and window of the followed log. They shape the live stream
+    /// only: a bundle holds the logs it holds.
+    pub(super) fn log_option(&mut self, action: Action) {
+        if !self.live {
+            self.status = Some(
+                "container, --previous and --since pick what a live cluster streams; a bundle's logs are fixed".into(),
+            );
+            return;
+        }
+        let Some(current) = self.log_target() else {
+            self.status = Some("no pod on screen to stream a log from".into());
+            return;
+        };
+        match action {
+            Action::NextContainer => {
+                let names = self
+                    .inv
+                    .pods
+                    .iter()
+                    .find(|p| p.metadata.ns() == current.namespace && p.metadata.name == current.pod)
+                    .map(super::live::pod_containers)
+                    .unwrap_or_default();
+                let next =
+                    names.iter().position(|n| *n == current.container).map_or(0, |i| (i + 1) % names.len().max(1));
+                self.chain.log_container = names.get(next).cloned();
+            }
+            Action::Previous => self.chain.log_previous = !self.chain.log_previous,
+            Action::LogSince(0) => self.chain.log_since = None,
+            Action::LogSince(m) => self.chain.log_since = Some(u32::from(m) * 60),
+            _ => {}
+        }
+        if let Some(t) = self.log_target() {
+            let window = match t.since_seconds {
+                Some(s) => format!("since {}m", s / 60),
+                None => format!("last {} lines", crate::sources::logstream::TAIL),
+            };
+            let which = if t.previous { "previous" } else { "current" };
+            self.status = Some(format!("log: {} ({which}), {window}", t.container));
+        }
+    }
+
+    /// The wizard, where it was left, or new and pre-filled from what the data says: the scale
+    /// set, namespace and service account of the first scale set, the account, region and issuer.
+    pub fn open_wizard(&mut self) {
+        let form = self.wizard.take().unwrap_or_else(|| {
+            let prefill = crate::wizard::form::Prefill::from_inventory(&self.inv);
+            Box::new(crate::wizard::form::WizardForm::new(&prefill))
+        });
+        self.mode = Mode::Wizard(form);
+    }
+}
+
+pub(super) fn step(cur: usize, n: usize, action: Action, page: usize) -> usize {
+    if n == 0 {
+        return 0;
+    }
+    let last = n - 1;
+    match action {
+        Action::Up => cur.saturating_sub(1),
+        Action::Down => (cur + 1).min(last),
+        Action::Top => 0,
+        Action::Bottom => last,
+        Action::PageUp => cur.saturating_sub(page),
+        Action::PageDown => (cur + page).min(last),
+        _ => cur,
+    }
+}

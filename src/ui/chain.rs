@@ -1,0 +1,267 @@
+//! The chain view: the steps of the runner's chain, and the step panel (the deciding statement,
+//! the fixes, AWS's message, the linked log lines).
+
+use super::logs::draw_logs;
+use super::theme::{Slot, Theme};
+use crate::app::App;
+use crate::app::logview::without_timestamp;
+use crate::app::rows::{decision_label, verdict_label};
+use crate::app::state::Focus;
+use crate::iam::eval::Decision;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row as TRow, Table, Wrap};
+
+pub(super) fn draw_chain(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    if app.chain.fullscreen && app.chain.focus == Focus::Logs {
+        return draw_logs(f, app, t, area, true);
+    }
+    let Some(chain) = app.current_chain() else {
+        f.render_widget(Paragraph::new("no chain for this runner"), area);
+        return;
+    };
+    let steps_h = (chain.steps.len() as u16 + 3).min(area.height / 2).max(4);
+    let [top, bottom] = Layout::vertical([Constraint::Length(steps_h), Constraint::Min(3)]).areas(area);
+    let title = format!(
+        " {} {} · SA {} · {} · {} ",
+        verdict_label(chain.verdict),
+        chain.subject,
+        chain.service_account,
+        chain.credential_source,
+        chain.job.as_deref().unwrap_or("no job")
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.fg(Slot::Border))
+        .title(Span::styled(title, t.verdict(chain.verdict)));
+    let inner = block.inner(top);
+    f.render_widget(block, top);
+    let rows: Vec<TRow> = chain
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let r = TRow::new(vec![
+                Cell::from(s.hop.to_string()),
+                Cell::from(Span::styled(decision_label(s.decision), t.decision(s.decision))),
+                Cell::from(s.action.clone()),
+                Cell::from(s.resource.rsplit('/').next().unwrap_or(&s.resource).to_string()),
+                Cell::from(s.decided_by.as_str()),
+                Cell::from(s.via.clone()),
+            ]);
+            if i == app.chain.selected_step && app.chain.focus == Focus::Steps { r.style(t.selection()) } else { r }
+        })
+        .collect();
+    let header = TRow::new(["HOP", "DECISION", "ACTION", "ROLE", "DECIDED BY", "VIA"])
+        .style(t.fg(Slot::Accent).add_modifier(Modifier::BOLD));
+    let widths = [
+        Constraint::Length(3),
+        Constraint::Length(17),
+        Constraint::Length(30),
+        Constraint::Length(34),
+        Constraint::Length(24),
+        Constraint::Min(10),
+    ];
+    f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), inner);
+
+    let [detail, logs] = if bottom.width >= 100 {
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(bottom)
+    } else {
+        Layout::vertical([Constraint::Fill(2), Constraint::Fill(1)]).areas(bottom)
+    };
+    draw_step_detail(f, app, t, detail);
+    draw_logs(f, app, t, logs, false);
+}
+
+pub(super) fn draw_step_detail(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    let Some(chain) = app.current_chain() else { return };
+    let Some(step) = chain.steps.get(app.chain.selected_step) else { return };
+    let mut lines: Vec<Line> = Vec::new();
+    // The live probe's answers for this runner, above the prediction they check.
+    if let Some(report) = app.probe.as_ref().filter(|r| r.subject == chain.subject) {
+        lines.push(Line::from(Span::styled("live probe", t.title())));
+        for l in &report.lines {
+            let (mark, style) = if l.ok { ("✔", t.fg(Slot::Allow)) } else { ("✘", t.fg(Slot::Error)) };
+            lines.push(Line::from(vec![
+                Span::styled(format!("{mark} "), style),
+                Span::raw(format!("{}: ", l.call)),
+                Span::styled(l.outcome.clone(), style),
+            ]));
+            if l.disagrees {
+                lines.push(Line::from(Span::styled(
+                    "  ⚠ AWS DISAGREES WITH THE PREDICTION: the model or the data is wrong (stale IAM? a policy arcscope cannot see?)",
+                    t.fg(Slot::Error).add_modifier(Modifier::BOLD | Modifier::REVERSED),
+                )));
+            }
+        }
+        lines.push(Line::from(""));
+    }
+    // The role by name here; its ARN is in AWS's message below.
+    let role = step.resource.rsplit_once(":role/").map_or(step.resource.as_str(), |(_, r)| r);
+    lines.push(Line::from(vec![
+        Span::styled(decision_label(step.decision), t.decision(step.decision)),
+        Span::raw(format!("  {} → {role}  ", step.action)),
+        Span::styled(format!("decided by {}", step.decided_by), t.muted()),
+    ]));
+    // Sections apart when there is room; packed in a small panel.
+    let gap = area.height >= 16;
+    // A small panel shows what matters first: why it is denied and the smallest fix; then what
+    // AWS says, who asks, the statements and the policy text.
+    if !step.non_matching.is_empty() && step.decision != Decision::Allow {
+        if gap {
+            lines.push(Line::from(""));
+        }
+        lines.push(Line::from(Span::styled("why", t.title())));
+        for m in &step.non_matching {
+            lines.push(Line::from(format!("• {} #{}: {}", m.policy, m.index, m.reason)));
+        }
+    }
+    // The smallest fix first (`c` copies it), then the same change in other tools, or a way around.
+    if !step.fixes.is_empty() {
+        if gap {
+            lines.push(Line::from(""));
+        }
+        lines.push(Line::from(vec![
+            Span::styled("fix", t.title()),
+            Span::styled("  smallest first · c copies it", t.muted()),
+        ]));
+        for (i, fix) in step.fixes.iter().enumerate() {
+            let style = if i == 0 { t.fg(Slot::Allow) } else { t.text() };
+            lines.push(Line::from(vec![
+                Span::styled(format!("{}. ", i + 1), t.muted()),
+                Span::styled(fix.clone(), style),
+            ]));
+        }
+    }
+    // What the logs say about this very step (folded, counted): the loop the on-call engineer saw.
+    let in_logs: Vec<&crate::logs::Finding> = app
+        .analysis
+        .findings
+        .iter()
+        .filter(|f| {
+            f.linked_step
+                .as_ref()
+                .is_some_and(|l| l.subject == chain.subject && l.hop == step.hop && l.action == step.action)
+        })
+        .collect();
+    if !in_logs.is_empty() {
+        if gap {
+            lines.push(Line::from(""));
+        }
+        lines.push(Line::from(Span::styled("in the logs", t.title())));
+        for f in in_logs.iter().take(3) {
+            let count = if f.count > 1 { format!("×{} ", f.count) } else { String::new() };
+            lines.push(Line::from(vec![
+                Span::styled(count, t.fg(Slot::Warning).add_modifier(Modifier::BOLD)),
+                Span::raw(one_line(without_timestamp(&f.sample), 160)),
+            ]));
+        }
+    }
+    if let Some(m) = &step.message {
+        if gap {
+            lines.push(Line::from(""));
+        }
+        lines.push(Line::from(Span::styled("AWS would say", t.title())));
+        lines.push(Line::from(Span::styled(m.clone(), t.decision(step.decision))));
+    }
+    lines.push(Line::from(Span::styled(format!("principal {}", step.principal), t.muted())));
+    for s in &step.statements {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "{} statement {} of {}{}",
+                s.effect,
+                s.index,
+                s.policy,
+                s.sid.as_deref().map(|x| format!(" (Sid {x})")).unwrap_or_default()
+            ),
+            t.muted(),
+        )));
+    }
+    // The deciding policy's text, the deciding statement highlighted.
+    if let Some(text) = policy_lines(app, t, step) {
+        if gap {
+            lines.push(Line::from(""));
+        }
+        lines.extend(text);
+    }
+    for n in &step.notes {
+        lines.push(Line::from(Span::styled(format!("note: {n}"), t.muted())));
+    }
+    // Kubernetes events of the runner (pod or EphemeralRunner of that name), warnings first.
+    let (ns, name) = chain.subject.split_once('/').unwrap_or(("", &chain.subject));
+    let mut events: Vec<&crate::model::k8s::Event> = app
+        .inv
+        .events
+        .iter()
+        .filter(|e| e.involved_object.name == name && e.involved_object.namespace.as_deref().unwrap_or(ns) == ns)
+        .collect();
+    events.sort_by_key(|e| e.type_.as_deref() != Some("Warning"));
+    if !events.is_empty() {
+        if gap {
+            lines.push(Line::from(""));
+        }
+        lines.push(Line::from(Span::styled("events", t.title())));
+        for e in events.iter().take(5) {
+            let warn = e.type_.as_deref() == Some("Warning");
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("{} {} ", e.type_.as_deref().unwrap_or("?"), e.reason.as_deref().unwrap_or("")),
+                    if warn { t.fg(Slot::Warning) } else { t.muted() },
+                ),
+                Span::raw(format!(
+                    "{}{}",
+                    e.count.filter(|c| *c > 1).map(|c| format!("×{c} ")).unwrap_or_default(),
+                    e.message.as_deref().unwrap_or("")
+                )),
+            ]));
+        }
+    }
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let inner = Block::default().borders(Borders::ALL).inner(area);
+    let rows = paragraph.line_count(inner.width);
+    let last = rows.saturating_sub(inner.height as usize);
+    let scroll = app.chain.detail_scroll.get().min(last);
+    app.chain.detail_scroll.set(scroll);
+    app.chain.detail_page.set(inner.height as usize);
+    // When it does not fit: where we are, and how to see the rest.
+    let title = if last > 0 {
+        format!(" step · {}–{} of {rows} · pgup/pgdn ", scroll + 1, (scroll + inner.height as usize).min(rows))
+    } else {
+        " step ".to_string()
+    };
+    let block =
+        Block::default().borders(Borders::ALL).border_style(t.fg(Slot::Border)).title(Span::styled(title, t.title()));
+    f.render_widget(paragraph.scroll((scroll.min(u16::MAX as usize) as u16, 0)).block(block), area);
+}
+
+/// The trust policy of the step's role with the statement that decided (or failed) marked.
+pub(super) fn policy_lines<'a>(app: &'a App, t: &Theme, step: &crate::chain::Step) -> Option<Vec<Line<'a>>> {
+    let role = app.inv.roles.get(&step.resource)?;
+    let key_index = step
+        .non_matching
+        .iter()
+        .find(|m| m.layer == "trust_policy")
+        .map(|m| m.index)
+        .or_else(|| step.statements.iter().find(|s| s.layer == "trust_policy").map(|s| s.index));
+    let mut out = vec![Line::from(Span::styled(format!("trust policy of {}", role.arn.name), t.title()))];
+    for (i, s) in role.trust.statements.iter().enumerate() {
+        let text = serde_json::to_string_pretty(&s.to_json()).unwrap_or_default();
+        let style =
+            if Some(i) == key_index { t.decision(step.decision).add_modifier(Modifier::REVERSED) } else { t.muted() };
+        for l in text.lines() {
+            out.push(Line::from(Span::styled(format!("  {l}"), style)));
+        }
+    }
+    Some(out)
+}
+
+/// A log line for a one-line mention: its first line, cut on a character boundary.
+pub(super) fn one_line(text: &str, max: usize) -> String {
+    let first = text.lines().next().unwrap_or("").trim();
+    match first.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &first[..cut]),
+        None => first.to_string(),
+    }
+}

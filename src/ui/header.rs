@@ -1,0 +1,94 @@
+//! The header (source, cluster, account, caller, read-only, data age, live state) and the
+//! breadcrumbs.
+
+use super::theme::Theme;
+use crate::app::App;
+use crate::app::rows::{self};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// `assumed-role/oncall/me` of a caller ARN (the account is in the header already).
+pub(super) fn short_arn(arn: &str) -> &str {
+    arn.splitn(6, ':').nth(5).unwrap_or(arn)
+}
+
+pub(super) fn region(app: &App) -> Option<String> {
+    let issuer = app.inv.cluster_issuer.as_deref()?;
+    let host = crate::iam::arn::issuer_host_path(issuer);
+    host.strip_prefix("oidc.eks.").and_then(|r| r.split('.').next()).map(str::to_string)
+}
+
+pub(super) fn draw_header(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    let accounts: Vec<&str> = app.inv.iam_accounts.iter().map(String::as_str).collect();
+    let mut parts = vec![
+        Span::styled(" arcscope ", t.header().add_modifier(Modifier::BOLD)),
+        Span::styled(format!("│ {} ", app.inv.source), t.header()),
+        Span::styled(format!("│ cluster {} ", app.inv.cluster_name.as_deref().unwrap_or("?")), t.header()),
+        Span::styled(
+            format!("│ account {} ", if accounts.is_empty() { "?".into() } else { accounts.join(",") }),
+            t.header(),
+        ),
+        Span::styled(format!("│ {} ", region(app).unwrap_or_else(|| "region ?".into())), t.header()),
+        // The live AWS caller (sts:GetCallerIdentity); offline (a bundle, --no-aws) there is none
+        // and no AWS call is made, so no segment: the width goes to what is there.
+        Span::styled(
+            match (app.inv.caller.as_deref(), app.aws_live) {
+                (Some(c), _) => format!("│ caller: {} ", short_arn(c)),
+                (None, true) => "│ caller: … ".to_string(),
+                (None, false) => String::new(),
+            },
+            t.header(),
+        ),
+        Span::styled("│ 🔒 read-only ", t.header()),
+        Span::styled(
+            if app.captured {
+                // An offline bundle: when it was taken (the date matters for a past incident).
+                format!("│ as of {}Z ", app.loaded_at.replacen('T', " ", 1).get(..16).unwrap_or(&app.loaded_at))
+            } else {
+                format!("│ loaded {} ", app.loaded_at.split_once('T').map_or(app.loaded_at.as_str(), |(_, t)| t))
+            },
+            t.header(),
+        ),
+    ];
+    // Live IAM: its state while reading, else its age (`r` reads it again).
+    if app.inv.caller.is_some() || app.iam_state.is_some() {
+        let iam = match (&app.iam_state, app.iam_loaded_at) {
+            (Some(s), _) => s.clone(),
+            (None, Some(at)) => format!("read {} ago", rows::age(at.elapsed().as_secs() as i64)),
+            (None, None) => "read".into(),
+        };
+        parts.push(Span::styled(format!("│ iam {iam} "), t.header()));
+    }
+    if let Some(state) = app.watch_summary() {
+        parts.push(Span::styled(format!("│ {state} "), t.header()));
+    }
+    if app.frozen {
+        parts.push(Span::styled("│ ❄ frozen ", t.header().add_modifier(Modifier::BOLD)));
+    }
+    if app.namespace.is_some() {
+        parts.push(Span::styled(format!("│ ns {} ", app.namespace.as_deref().unwrap_or("")), t.header()));
+    }
+    f.render_widget(Paragraph::new(Line::from(parts)).style(t.header()), area);
+}
+
+pub(super) fn draw_crumbs(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    let mut spans = Vec::new();
+    for (i, v) in app.stack.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" › ", t.muted()));
+        }
+        let style = if i + 1 == app.stack.len() { t.title() } else { t.muted() };
+        spans.push(Span::styled(v.title(), style));
+    }
+    let filter = app.table_state().filter;
+    if app.view().is_table() && !filter.is_empty() {
+        spans.push(Span::styled(format!("  /{filter}"), t.filter_match()));
+    }
+    if app.view().is_table() {
+        spans.push(Span::styled(format!("  [{}/{}]", app.table.visible.len(), app.table.rows.len()), t.muted()));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}

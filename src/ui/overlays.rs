@@ -1,0 +1,162 @@
+//! The status line, the key hints, and what opens over a view: help, the probe's question, text.
+
+use super::theme::{Slot, Theme};
+use crate::app::App;
+use crate::app::state::Mode;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+pub(super) fn draw_status(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    if let Mode::Command(input) | Mode::Filter(input) = &app.mode {
+        let (sigil, error) = match &app.mode {
+            Mode::Filter(_) => ("/", app.filter.as_ref().err()),
+            _ => (":", None),
+        };
+        // The error (or a note) stays in view; the text scrolls to keep the cursor in the rest.
+        let tail = match (error, &app.prompt_note) {
+            (Some(e), _) => Some((format!("  ✘ {e}"), t.fg(Slot::Error))),
+            (None, Some(n)) => Some((format!("  {n}"), t.fg(Slot::Warning))),
+            (None, None) => None,
+        };
+        let tail_width = tail.as_ref().map_or(0, |(s, _)| s.chars().count());
+        let room = (area.width as usize).saturating_sub(1 + tail_width).max(1);
+        let scroll = input.visual_scroll(room);
+        let shown: String = input.value().chars().skip(scroll).take(room).collect();
+        let mut spans = vec![Span::styled(sigil, t.fg(Slot::Accent)), Span::raw(shown)];
+        if let Some((text, style)) = tail {
+            spans.push(Span::styled(text, style));
+        }
+        f.render_widget(Paragraph::new(Line::from(spans)), area);
+        let x = area.x + 1 + input.visual_cursor().saturating_sub(scroll) as u16;
+        if x < area.x + area.width {
+            f.set_cursor_position((x, area.y));
+        }
+        return;
+    }
+    let warnings = app.all_warnings();
+    let line = match (&app.status, warnings.first()) {
+        (Some(s), _) => Line::from(Span::styled(s.clone(), t.fg(Slot::Accent))),
+        (None, Some(w)) => {
+            let more = match warnings.len() {
+                1 => String::new(),
+                n => format!(" (+{} more: :warnings)", n - 1),
+            };
+            Line::from(Span::styled(format!("⚠ {w}{more}"), t.fg(Slot::Warning)))
+        }
+        (None, None) => Line::from(""),
+    };
+    f.render_widget(Paragraph::new(line), area);
+}
+
+pub(super) fn draw_hints(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    let mut spans = Vec::new();
+    for (k, d) in app.keymap.hints(&app.contexts()) {
+        spans.push(Span::styled(format!("<{k}>"), t.fg(Slot::HintKey)));
+        spans.push(Span::styled(format!(" {d}  "), t.fg(Slot::HintDesc)));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+pub(super) fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+}
+
+pub(super) fn draw_help(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    let mut lines = Vec::new();
+    for ctx in [
+        crate::app::keymap::Context::Global,
+        crate::app::keymap::Context::Table,
+        crate::app::keymap::Context::Chain,
+        crate::app::keymap::Context::Logs,
+    ] {
+        lines.push(Line::from(Span::styled(ctx.as_str(), t.title())));
+        let mut seen: Vec<&str> = Vec::new();
+        for b in app.keymap.bindings.iter().filter(|b| b.context == ctx) {
+            if seen.contains(&b.desc) {
+                continue;
+            }
+            seen.push(b.desc);
+            let keys: Vec<String> = app
+                .keymap
+                .bindings
+                .iter()
+                .filter(|x| x.context == ctx && x.desc == b.desc)
+                .map(|x| x.key.label())
+                .collect();
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<14}", keys.join(" ")), t.fg(Slot::HintKey)),
+                Span::raw(b.desc),
+            ]));
+        }
+    }
+    lines.push(Line::from(Span::styled("commands", t.title())));
+    for c in crate::app::state::COMMANDS {
+        let name = c.name;
+        lines.push(Line::from(vec![Span::styled(format!("  :{name:<13}"), t.fg(Slot::HintKey)), Span::raw(c.help)]));
+    }
+    // As many columns as the lines need, as far as the screen allows.
+    const COL: u16 = 58;
+    let rows = (area.height.saturating_sub(2) as usize).max(1);
+    let columns = lines.len().div_ceil(rows).clamp(1, (area.width.saturating_sub(2) / COL).max(1) as usize);
+    let height = lines.len().div_ceil(columns).min(rows);
+    let r = centered(area, COL * columns as u16 + 2, height as u16 + 2);
+    f.render_widget(Clear, r);
+    let block = Block::default().borders(Borders::ALL).title(Span::styled(" help (any key closes) ", t.title()));
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let cols = Layout::horizontal(vec![Constraint::Length(COL); columns]).split(inner);
+    let mut rest = lines.into_iter();
+    for col in cols.iter() {
+        let chunk: Vec<Line> = rest.by_ref().take(height).collect();
+        f.render_widget(Paragraph::new(chunk), *col);
+    }
+}
+
+/// The probe's confirmation: every call it will make, before anything is sent.
+pub(super) fn draw_confirm(f: &mut Frame, t: &Theme, area: Rect, plan: &crate::probe::ProbePlan) {
+    let mut lines = vec![
+        Line::from(Span::styled(format!("Live probe of {}", plan.subject), t.title())),
+        Line::from(""),
+        Line::from("These calls will be made, in this order:"),
+    ];
+    for (i, c) in plan.calls().iter().enumerate() {
+        lines.push(Line::from(format!("{}. {c}", i + 1)));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "Credentials are held in memory for the next call only, never shown, logged or written.",
+        t.muted(),
+    )));
+    lines.push(Line::from(""));
+    lines.push(Line::from(vec![
+        Span::styled("y", t.fg(Slot::Warning).add_modifier(Modifier::BOLD)),
+        Span::raw(" send these calls · any other key: cancel, nothing is sent"),
+    ]));
+    let width = area.width.saturating_sub(4).min(110);
+    // Wrapped height (word wrap can take a little more than the characters need: one spare row).
+    let inner = width.saturating_sub(2).max(1) as usize;
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum::<usize>() + 1;
+    let rect = centered(area, width, (rows as u16 + 2).min(area.height));
+    f.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.fg(Slot::Warning))
+        .title(Span::styled(" confirm: this creates things ", t.fg(Slot::Warning).add_modifier(Modifier::BOLD)));
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), rect);
+}
+
+pub(super) fn draw_text(f: &mut Frame, t: &Theme, area: Rect, title: &str, text: &str, scroll: usize) {
+    f.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.fg(Slot::Accent))
+        .title(Span::styled(format!(" {title} (esc closes) "), t.title()));
+    let lines: Vec<Line> =
+        text.lines().skip(scroll).take(area.height as usize).map(|l| Line::from(l.to_string())).collect();
+    f.render_widget(Paragraph::new(lines).block(block), area);
+}
