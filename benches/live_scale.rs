@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use arcscope::app::App;
 use arcscope::app::state::Options;
-use arcscope::sources::watch::Change;
+use arcscope::sources::msg::Change;
 
 const A: &str = "111122223333";
 
@@ -146,7 +146,10 @@ fn main() {
 
     // IAM and workflows of the seed bundle; the cluster only from the watch.
     let mut inv = arcscope::sources::bundle::load_dir(&common::fixtures().join("seed")).unwrap();
-    for kind in ["Pod", "ServiceAccount", "EphemeralRunner", "AutoscalingRunnerSet", "EphemeralRunnerSet"] {
+    use arcscope::model::Kind;
+    for kind in
+        [Kind::Pod, Kind::ServiceAccount, Kind::EphemeralRunner, Kind::AutoscalingRunnerSet, Kind::EphemeralRunnerSet]
+    {
         inv.clear_kind(kind);
     }
     let theme = arcscope::ui::theme::Theme::built_in("dark").unwrap();

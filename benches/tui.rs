@@ -110,10 +110,10 @@ fn frames(c: &mut Criterion) {
         if with_log {
             // A job log's findings are linked again to the chains after every change.
             for line in job_log.lines() {
-                app.apply(arcscope::sources::watch::StoreEvent {
+                app.apply(arcscope::sources::msg::Msg {
                     generation: app.generation,
-                    kind: "Pod",
-                    change: arcscope::sources::watch::Change::LogLine {
+                    from: arcscope::sources::msg::Stream::Kind(arcscope::model::Kind::Pod),
+                    change: arcscope::sources::msg::Change::LogLine {
                         path: "jobs/push-image.log".into(),
                         line: line.to_string(),
                     },
@@ -125,10 +125,10 @@ fn frames(c: &mut Criterion) {
         group.bench_function(format!("apply one pod change among 10,000 runners + the {name}"), |b| {
             b.iter(|| {
                 i = (i + 1) % 10_000;
-                let ev = arcscope::sources::watch::StoreEvent {
+                let ev = arcscope::sources::msg::Msg {
                     generation: app.generation,
-                    kind: "Pod",
-                    change: arcscope::sources::watch::Change::Applied(pod(
+                    from: arcscope::sources::msg::Stream::Kind(arcscope::model::Kind::Pod),
+                    change: arcscope::sources::msg::Change::Applied(pod(
                         i,
                         if i.is_multiple_of(2) { "Running" } else { "Pending" },
                     )),

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::app::App;
 use crate::app::state::Effect;
-use crate::sources::watch::{Change, StoreEvent};
+use crate::sources::msg::{Change, Msg, Stream};
 use std::sync::mpsc::Sender;
 
 const FRAME: Duration = Duration::from_millis(16);
@@ -119,7 +119,7 @@ fn suspend(terminal: &mut ratatui::DefaultTerminal, mouse: bool) -> std::io::Res
 /// `r` (and the start with live AWS): read IAM again on its own thread from a copy of the
 /// inventory; throttling retries show in the header as they happen; the result replaces the IAM
 /// parts.
-fn read_iam(app: &App, aws_args: &crate::sources::aws::AwsArgs, tx: &Sender<StoreEvent>) {
+fn read_iam(app: &App, aws_args: &crate::sources::aws::AwsArgs, tx: &Sender<Msg>) {
     let mut inv = app.inv.clone();
     crate::sources::aws::forget_iam(&mut inv);
     let (tx, generation) = (tx.clone(), app.generation);
@@ -127,12 +127,12 @@ fn read_iam(app: &App, aws_args: &crate::sources::aws::AwsArgs, tx: &Sender<Stor
     let progress = tx.clone();
     args.observer = Some(crate::sources::aws::Observer(Arc::new(move |s| {
         let change = Change::State(s);
-        let _ = progress.send(StoreEvent { generation, kind: "IAM", change });
+        let _ = progress.send(Msg { generation, from: Stream::Iam, change });
     })));
     std::thread::spawn(move || {
         crate::sources::aws::load_live_blocking(&mut inv, &args, &crate::chain::CheckOptions::default());
         let change = Change::Iam(Box::new(inv));
-        let _ = tx.send(StoreEvent { generation, kind: "IAM", change });
+        let _ = tx.send(Msg { generation, from: Stream::Iam, change });
     });
 }
 
@@ -142,12 +142,12 @@ fn probe(
     args: &crate::sources::cluster::LiveArgs,
     aws: Option<&crate::sources::aws::AwsArgs>,
     confirmed: crate::probe::Confirmed,
-    tx: &Sender<StoreEvent>,
+    tx: &Sender<Msg>,
 ) {
     let (args, aws, tx, generation) = (args.clone(), aws.cloned(), tx.clone(), app.generation);
     std::thread::spawn(move || {
         let report = crate::sources::probe::run_blocking(&args, aws.as_ref(), &confirmed);
-        let _ = tx.send(StoreEvent { generation, kind: "Probe", change: Change::Probe(report) });
+        let _ = tx.send(Msg { generation, from: Stream::Probe, change: Change::Probe(report) });
     });
 }
 

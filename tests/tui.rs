@@ -319,7 +319,7 @@ fn the_chain_shows_the_runners_kubernetes_events_warnings_first() {
         ("e-warn", "Warning", "FailedMount", "MountVolume.SetUp failed for volume \"aws-iam-token\""),
     ] {
         a.inv.upsert_object(
-            "Event",
+            arcscope::model::Kind::Event,
             serde_json::json!({"apiVersion": "v1", "kind": "Event", "metadata": {"name": name, "namespace": ns},
                 "involvedObject": {"kind": "Pod", "name": pod, "namespace": ns},
                 "type": kind, "reason": reason, "message": message, "count": 3}),
@@ -351,10 +351,10 @@ fn a_live_change_rebuilds_only_the_rows_it_touched() {
     assert_eq!(row(&a, SEED_POD).cells[3], "Running");
     let mut pod: serde_json::Value = seed_pod_json(&a);
     pod["status"]["phase"] = serde_json::json!("Succeeded");
-    let ev = arcscope::sources::watch::StoreEvent {
+    let ev = arcscope::sources::msg::Msg {
         generation: a.generation,
-        kind: "Pod",
-        change: arcscope::sources::watch::Change::Applied(pod),
+        from: arcscope::sources::msg::Stream::Kind(arcscope::model::Kind::Pod),
+        change: arcscope::sources::msg::Change::Applied(pod),
     };
     assert!(a.apply(ev));
     render(&mut a, 120, 40);
@@ -366,10 +366,14 @@ fn a_live_change_rebuilds_only_the_rows_it_touched() {
     added["metadata"]["name"] = serde_json::json!("arc-runner-set-x7c2p-runner-0000a");
     let (ns, name) = SEED_POD.split_once('/').unwrap();
     for change in [
-        arcscope::sources::watch::Change::Applied(added),
-        arcscope::sources::watch::Change::Deleted { namespace: ns.into(), name: name.into() },
+        arcscope::sources::msg::Change::Applied(added),
+        arcscope::sources::msg::Change::Deleted { namespace: ns.into(), name: name.into() },
     ] {
-        a.apply(arcscope::sources::watch::StoreEvent { generation: a.generation, kind: "Pod", change });
+        a.apply(arcscope::sources::msg::Msg {
+            generation: a.generation,
+            from: arcscope::sources::msg::Stream::Kind(arcscope::model::Kind::Pod),
+            change,
+        });
     }
     render(&mut a, 120, 40);
     let keys: Vec<&str> = a.table.rows.iter().map(|r| r.key.as_str()).collect();
@@ -647,7 +651,7 @@ fn the_folded_loop_names_the_step_it_explains_and_the_step_shows_the_loop() {
 
 #[test]
 fn a_scale_sets_placeholder_chain_follows_its_last_runner_going_and_coming() {
-    use arcscope::sources::watch::{Change, StoreEvent};
+    use arcscope::sources::msg::{Change, Msg, Stream};
     let mut a = app();
     let set = "arc-runners/arc-runner-docs";
     // Its one runner: a pod and the EphemeralRunner that owns it (arc.md §2).
@@ -664,24 +668,25 @@ fn a_scale_sets_placeholder_chain_follows_its_last_runner_going_and_coming() {
             .into_iter()
             .collect::<Vec<_>>()
     };
-    let raw = |a: &App, kind: &str| {
-        let o = a.inv.objects.iter().find(|o| o.kind == kind && o.name == name).unwrap();
+    use arcscope::model::Kind;
+    let raw = |a: &App, kind: Kind| {
+        let o = a.inv.objects.iter().find(|o| o.kind == kind.as_str() && o.name == name).unwrap();
         serde_json::from_str::<serde_json::Value>(&o.raw).unwrap()
     };
-    let (pod, er) = (raw(&a, "Pod"), raw(&a, "EphemeralRunner"));
+    let (pod, er) = (raw(&a, Kind::Pod), raw(&a, Kind::EphemeralRunner));
     assert!(!subjects(&a).contains(&set.to_string()), "the set has a runner: no placeholder");
-    for kind in ["Pod", "EphemeralRunner"] {
-        let ev = StoreEvent {
+    for kind in [Kind::Pod, Kind::EphemeralRunner] {
+        let ev = Msg {
             generation: a.generation,
-            kind,
+            from: Stream::Kind(kind),
             change: Change::Deleted { namespace: "arc-runners".into(), name: name.into() },
         };
         a.apply(ev);
         assert_eq!(subjects(&a), full(&a), "after deleting the {kind}");
     }
     assert!(subjects(&a).contains(&set.to_string()), "its last runner gone: the placeholder is back");
-    for (kind, v) in [("EphemeralRunner", er), ("Pod", pod)] {
-        let ev = StoreEvent { generation: a.generation, kind, change: Change::Applied(v) };
+    for (kind, v) in [(Kind::EphemeralRunner, er), (Kind::Pod, pod)] {
+        let ev = Msg { generation: a.generation, from: Stream::Kind(kind), change: Change::Applied(v) };
         a.apply(ev);
         assert_eq!(subjects(&a), full(&a), "after adding the {kind}");
     }

@@ -14,7 +14,7 @@ use arcscope::app::App;
 use arcscope::app::state::Options;
 use arcscope::sources::cluster::LiveArgs;
 use arcscope::sources::logstream::LogTarget;
-use arcscope::sources::watch::{Change, StoreEvent};
+use arcscope::sources::msg::{Change, Msg, Stream};
 use common::apiserver::ApiServer;
 
 const NS: &str = "arc-runners";
@@ -55,20 +55,20 @@ fn iam_only_app_with(options: Options) -> App {
     App::new(inv, options)
 }
 
-fn label(ev: &StoreEvent) -> String {
+fn label(ev: &Msg) -> String {
     match &ev.change {
-        Change::Applied(_) => format!("{} applied", ev.kind),
-        Change::Deleted { name, .. } => format!("{} deleted {name}", ev.kind),
+        Change::Applied(_) => format!("{} applied", ev.from),
+        Change::Deleted { name, .. } => format!("{} deleted {name}", ev.from),
         Change::Relisted { items, first, last } => {
             format!(
                 "{} relisted{} {}{}",
-                ev.kind,
+                ev.from,
                 if *first { "" } else { " +" },
                 items.len(),
                 if *last { "" } else { " …" }
             )
         }
-        Change::State(s) => format!("{} {s}", ev.kind),
+        Change::State(s) => format!("{} {s}", ev.from),
         Change::LogLine { line, .. } => format!("log {line}"),
         Change::Probe(r) => format!("probe {}", r.subject),
         Change::Iam(_) => "iam read".to_string(),
@@ -76,7 +76,7 @@ fn label(ev: &StoreEvent) -> String {
 }
 
 /// Apply events to the app until `done` holds (or fail after a few seconds).
-fn pump(app: &mut App, rx: &Receiver<StoreEvent>, seen: &mut Vec<String>, done: impl Fn(&App, &[String]) -> bool) {
+fn pump(app: &mut App, rx: &Receiver<Msg>, seen: &mut Vec<String>, done: impl Fn(&App, &[String]) -> bool) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while !done(app, seen) {
         assert!(Instant::now() < deadline, "timed out; events so far: {seen:?}");
@@ -249,7 +249,7 @@ fn follow(
     server: &ApiServer,
     dir: &tempfile::TempDir,
     target: LogTarget,
-) -> (Receiver<StoreEvent>, Arc<std::sync::atomic::AtomicBool>) {
+) -> (Receiver<Msg>, Arc<std::sync::atomic::AtomicBool>) {
     let (tx, rx) = std::sync::mpsc::channel();
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     arcscope::sources::logstream::follow(args(server, dir), target, 7, tx, stop.clone());
@@ -257,7 +257,7 @@ fn follow(
 }
 
 /// Lines and states until `n` lines arrived (or the stream reports `until_state`).
-fn collect(rx: &Receiver<StoreEvent>, n: usize, until_state: Option<&str>) -> (Vec<String>, Vec<String>) {
+fn collect(rx: &Receiver<Msg>, n: usize, until_state: Option<&str>) -> (Vec<String>, Vec<String>) {
     let (mut got, mut states) = (Vec::new(), Vec::new());
     let deadline = Instant::now() + Duration::from_secs(10);
     while got.len() < n && !until_state.is_some_and(|u| states.iter().any(|s: &String| s.starts_with(u))) {
@@ -364,7 +364,7 @@ fn previous_container_since_window_and_container_pick() {
 
     // The app picks the container and window the user chose.
     let mut app = iam_only_app_with(Options { live: true, ..Options::at("2026-06-20T12:00:00Z") });
-    app.inv.upsert_object("Pod", pod);
+    app.inv.upsert_object(arcscope::model::Kind::Pod, pod);
     app.run_command(&format!("chain {NS}/{RUNNER}"));
     assert_eq!(app.log_target().unwrap().container, "runner");
     app.update(arcscope::app::Action::NextContainer);
@@ -386,9 +386,9 @@ fn streamed_log_lines_fold_into_the_chain_views_logs_and_stale_ones_are_dropped(
     let target = app.log_target().expect("a pod on screen has a log to follow");
     assert_eq!(target.container, "runner");
     app.log_generation = 3;
-    let line = |generation: u64, text: &str| StoreEvent {
+    let line = |generation: u64, text: &str| Msg {
         generation,
-        kind: "Log",
+        from: Stream::Log,
         change: Change::LogLine { path: target.path(), line: text.to_string() },
     };
     for _ in 0..4 {

@@ -250,7 +250,7 @@ pub struct App {
     /// The followed log's source label, when lines are streaming in.
     stream_source: Option<(u64, String)>,
     /// Events held while frozen, applied on thaw.
-    held: Vec<crate::sources::watch::StoreEvent>,
+    held: Vec<crate::sources::msg::Msg>,
     /// The current table's filter, compiled once per change of its pattern (the frames that
     /// highlight matches read it); `Err`: why the pattern cannot be used, shown in the prompt.
     pub filter: Result<Option<Filter>, String>,

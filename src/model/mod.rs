@@ -3,6 +3,7 @@
 
 pub mod aws;
 pub mod k8s;
+pub mod kind;
 pub mod workflow;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -10,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::iam::arn;
 use aws::{ManagedPolicy, OidcProvider, PodIdentityAssociation, Role, Scp};
 use k8s::*;
+pub use kind::Kind;
 use workflow::Workflow;
 
 /// A Kubernetes object kept for browsing: compact JSON text (`managedFields` dropped), parsed
@@ -105,19 +107,16 @@ impl Inventory {
     /// Add or replace one Kubernetes object of `kind` (a watch's ADDED/MODIFIED).
     /// `true` when an object of that name was there and is replaced (a MODIFIED), `false` when
     /// it is new.
-    pub fn upsert_object(&mut self, kind: &str, obj: serde_json::Value) -> bool {
+    pub fn upsert_object(&mut self, kind: Kind, obj: serde_json::Value) -> bool {
         self.put_object(kind, obj, true)
     }
 
     /// Add an object known to be absent (a relist page after `clear_kind`): no lookup.
-    pub fn push_object(&mut self, kind: &str, obj: serde_json::Value) {
+    pub fn push_object(&mut self, kind: Kind, obj: serde_json::Value) {
         self.put_object(kind, obj, false);
     }
 
-    fn put_object(&mut self, kind: &str, mut obj: serde_json::Value, replace: bool) -> bool {
-        if kind == "Secret" {
-            return false;
-        }
+    fn put_object(&mut self, kind: Kind, mut obj: serde_json::Value, replace: bool) -> bool {
         if let Some(meta) = obj.get_mut("metadata").and_then(serde_json::Value::as_object_mut) {
             meta.remove("managedFields");
         }
@@ -143,21 +142,28 @@ impl Inventory {
             };
         }
         match kind {
-            "Pod" => typed!(self.pods),
-            "ServiceAccount" => typed!(self.service_accounts),
-            "Event" => typed!(self.events),
-            "AutoscalingRunnerSet" => typed!(self.runner_sets),
-            "EphemeralRunnerSet" => typed!(self.ephemeral_runner_sets),
-            "EphemeralRunner" => typed!(self.ephemeral_runners),
-            "AutoscalingListener" => typed!(self.listeners),
-            _ => {}
+            Kind::Pod => typed!(self.pods),
+            Kind::ServiceAccount => typed!(self.service_accounts),
+            Kind::Event => typed!(self.events),
+            Kind::AutoscalingRunnerSet => typed!(self.runner_sets),
+            Kind::EphemeralRunnerSet => typed!(self.ephemeral_runner_sets),
+            Kind::EphemeralRunner => typed!(self.ephemeral_runners),
+            Kind::AutoscalingListener => typed!(self.listeners),
+            Kind::Namespace => {
+                self.namespaces.insert(name.clone());
+            }
         }
         if !ns.is_empty() {
             self.namespaces.insert(ns.clone());
         }
         let raw = obj.to_string().into_boxed_str();
-        let object =
-            KubeObject { api_version, kind: kind.to_string(), namespace: (!ns.is_empty()).then_some(ns), name, raw };
+        let object = KubeObject {
+            api_version,
+            kind: kind.as_str().to_string(),
+            namespace: (!ns.is_empty()).then_some(ns),
+            name,
+            raw,
+        };
         let same = |o: &KubeObject| o.kind == object.kind && o.namespace == object.namespace && o.name == object.name;
         match if replace { self.objects.iter().position(same) } else { None } {
             Some(i) => {
@@ -172,35 +178,38 @@ impl Inventory {
     }
 
     /// Remove one object (a watch's DELETED).
-    pub fn remove_object(&mut self, kind: &str, ns: &str, name: &str) {
+    pub fn remove_object(&mut self, kind: Kind, ns: &str, name: &str) {
         let hit = |m: &k8s::ObjectMeta| m.ns() == ns && m.name == name;
         match kind {
-            "Pod" => self.pods.retain(|o| !hit(&o.metadata)),
-            "ServiceAccount" => self.service_accounts.retain(|o| !hit(&o.metadata)),
-            "Event" => self.events.retain(|o| !hit(&o.metadata)),
-            "AutoscalingRunnerSet" => self.runner_sets.retain(|o| !hit(&o.metadata)),
-            "EphemeralRunnerSet" => self.ephemeral_runner_sets.retain(|o| !hit(&o.metadata)),
-            "EphemeralRunner" => self.ephemeral_runners.retain(|o| !hit(&o.metadata)),
-            "AutoscalingListener" => self.listeners.retain(|o| !hit(&o.metadata)),
-            _ => {}
+            Kind::Pod => self.pods.retain(|o| !hit(&o.metadata)),
+            Kind::ServiceAccount => self.service_accounts.retain(|o| !hit(&o.metadata)),
+            Kind::Event => self.events.retain(|o| !hit(&o.metadata)),
+            Kind::AutoscalingRunnerSet => self.runner_sets.retain(|o| !hit(&o.metadata)),
+            Kind::EphemeralRunnerSet => self.ephemeral_runner_sets.retain(|o| !hit(&o.metadata)),
+            Kind::EphemeralRunner => self.ephemeral_runners.retain(|o| !hit(&o.metadata)),
+            Kind::AutoscalingListener => self.listeners.retain(|o| !hit(&o.metadata)),
+            Kind::Namespace => {
+                self.namespaces.remove(name);
+            }
         }
-        self.objects
-            .retain(|o| !(o.kind == kind && o.namespace.as_deref().unwrap_or("default") == ns && o.name == name));
+        self.objects.retain(|o| {
+            !(o.kind == kind.as_str() && o.namespace.as_deref().unwrap_or("default") == ns && o.name == name)
+        });
     }
 
     /// Forget every object of `kind` (before a relist replaces them).
-    pub fn clear_kind(&mut self, kind: &str) {
+    pub fn clear_kind(&mut self, kind: Kind) {
         match kind {
-            "Pod" => self.pods.clear(),
-            "ServiceAccount" => self.service_accounts.clear(),
-            "Event" => self.events.clear(),
-            "AutoscalingRunnerSet" => self.runner_sets.clear(),
-            "EphemeralRunnerSet" => self.ephemeral_runner_sets.clear(),
-            "EphemeralRunner" => self.ephemeral_runners.clear(),
-            "AutoscalingListener" => self.listeners.clear(),
-            _ => {}
+            Kind::Pod => self.pods.clear(),
+            Kind::ServiceAccount => self.service_accounts.clear(),
+            Kind::Event => self.events.clear(),
+            Kind::AutoscalingRunnerSet => self.runner_sets.clear(),
+            Kind::EphemeralRunnerSet => self.ephemeral_runner_sets.clear(),
+            Kind::EphemeralRunner => self.ephemeral_runners.clear(),
+            Kind::AutoscalingListener => self.listeners.clear(),
+            Kind::Namespace => self.namespaces.clear(),
         }
-        self.objects.retain(|o| o.kind != kind);
+        self.objects.retain(|o| o.kind != kind.as_str());
     }
 
     /// Take everything that is not cluster state from `other` (IAM, OIDC providers, SCPs, Pod

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::iam::policy::PolicyDocument;
 use crate::model::aws::{self, OidcProvider, PodIdentityAssociation, Scp};
 use crate::model::workflow;
-use crate::model::{Inventory, KubeObject, LogFile, LogKind};
+use crate::model::{Inventory, Kind, KubeObject, LogFile, LogKind};
 
 /// A bundle problem, naming the file and what is wrong.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -475,19 +475,18 @@ fn add_kube_object(inv: &mut Inventory, file: &str, mut obj: Value) -> Result<()
     fn typed<T: serde::de::DeserializeOwned>(file: &str, what: &str, v: &Value) -> Result<T, BundleError> {
         T::deserialize(v).map_err(|e| err(file, format!("{what}: {e}")))
     }
-    let arc = api_version.starts_with("actions.github.com/");
-    match (kind.as_str(), arc) {
-        ("Pod", false) => inv.pods.push(typed(file, &what, &obj)?),
-        ("ServiceAccount", false) => inv.service_accounts.push(typed(file, &what, &obj)?),
-        ("Namespace", false) => {
+    match Kind::of(&kind, &api_version) {
+        Some(Kind::Pod) => inv.pods.push(typed(file, &what, &obj)?),
+        Some(Kind::ServiceAccount) => inv.service_accounts.push(typed(file, &what, &obj)?),
+        Some(Kind::Namespace) => {
             inv.namespaces.insert(name.clone());
         }
-        ("Event", false) => inv.events.push(typed(file, &what, &obj)?),
-        ("AutoscalingRunnerSet", true) => inv.runner_sets.push(typed(file, &what, &obj)?),
-        ("EphemeralRunnerSet", true) => inv.ephemeral_runner_sets.push(typed(file, &what, &obj)?),
-        ("EphemeralRunner", true) => inv.ephemeral_runners.push(typed(file, &what, &obj)?),
-        ("AutoscalingListener", true) => inv.listeners.push(typed(file, &what, &obj)?),
-        _ => {}
+        Some(Kind::Event) => inv.events.push(typed(file, &what, &obj)?),
+        Some(Kind::AutoscalingRunnerSet) => inv.runner_sets.push(typed(file, &what, &obj)?),
+        Some(Kind::EphemeralRunnerSet) => inv.ephemeral_runner_sets.push(typed(file, &what, &obj)?),
+        Some(Kind::EphemeralRunner) => inv.ephemeral_runners.push(typed(file, &what, &obj)?),
+        Some(Kind::AutoscalingListener) => inv.listeners.push(typed(file, &what, &obj)?),
+        None => {}
     }
     inv.objects.push(KubeObject { api_version, kind, namespace, name, raw: obj.to_string().into_boxed_str() });
     Ok(())

@@ -7,7 +7,7 @@ use http::Request;
 use std::sync::mpsc::Sender;
 
 use super::cluster::{LiveArgs, connect_streaming};
-use super::watch::{Change, StoreEvent};
+use super::msg::{Change, Msg, Stream};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogTarget {
@@ -100,14 +100,14 @@ pub fn follow(
     args: LiveArgs,
     target: LogTarget,
     generation: u64,
-    tx: Sender<StoreEvent>,
+    tx: Sender<Msg>,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
         rt.block_on(async move {
             let stopped = || stop.load(std::sync::atomic::Ordering::Relaxed);
-            let send = |change: Change| !stopped() && tx.send(StoreEvent { generation, kind: "Log", change }).is_ok();
+            let send = |change: Change| !stopped() && tx.send(Msg { generation, from: Stream::Log, change }).is_ok();
             let client = match connect_streaming(&args).await {
                 Ok(c) => c,
                 Err(e) => {

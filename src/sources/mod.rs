@@ -8,5 +8,6 @@ pub mod github;
 pub mod guard;
 pub mod lines;
 pub mod logstream;
+pub mod msg;
 pub mod probe;
 pub mod watch;

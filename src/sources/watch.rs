@@ -14,26 +14,17 @@ use std::sync::mpsc::Sender;
 use std::time::Duration;
 
 use super::cluster::{LiveArgs, connect_streaming};
-
-/// The kinds watched: `(API group path, plural, kind)`.
-pub const WATCHED: &[(&str, &str, &str)] = &[
-    ("/api/v1", "pods", "Pod"),
-    ("/api/v1", "serviceaccounts", "ServiceAccount"),
-    ("/api/v1", "events", "Event"),
-    ("/apis/actions.github.com/v1alpha1", "autoscalingrunnersets", "AutoscalingRunnerSet"),
-    ("/apis/actions.github.com/v1alpha1", "ephemeralrunnersets", "EphemeralRunnerSet"),
-    ("/apis/actions.github.com/v1alpha1", "ephemeralrunners", "EphemeralRunner"),
-    ("/apis/actions.github.com/v1alpha1", "autoscalinglisteners", "AutoscalingListener"),
-];
+use super::msg::{Change, Msg, Stream};
+use crate::model::Kind;
 
 /// Only what arcscope shows is stored (a busy cluster's other pods and events would be most of
 /// the memory): ARC's pods (runner, listener, controller, Kubernetes-mode job pods — arc.md
 /// §2.7), any pod whose AWS identity a webhook injected (IRSA or Pod Identity env), and events
 /// of the kinds shown.
-pub fn shown(kind: &str, obj: &Value) -> bool {
+pub fn shown(kind: Kind, obj: &Value) -> bool {
     match kind {
-        "Pod" => arc_or_aws_pod(obj),
-        "Event" => shown_event(obj),
+        Kind::Pod => arc_or_aws_pod(obj),
+        Kind::Event => shown_event(obj),
         _ => true,
     }
 }
@@ -77,59 +68,25 @@ fn shown_event(obj: &Value) -> bool {
     })
 }
 
-#[derive(Debug, Clone)]
-pub enum Change {
-    /// Added or modified.
-    Applied(Value),
-    Deleted {
-        namespace: String,
-        name: String,
-    },
-    /// One page of a fresh list. The first page replaces every object of the kind; after the
-    /// last, the store's objects of this kind are exactly the pages' items.
-    Relisted {
-        items: Vec<Value>,
-        first: bool,
-        last: bool,
-    },
-    /// The stream's state, for the header: `watching`, `reconnecting 3`, `forbidden`.
-    State(String),
-    /// One new line of a followed container log, filed under its bundle path.
-    LogLine {
-        path: String,
-        line: String,
-    },
-    /// A live probe's answers.
-    Probe(crate::probe::ProbeReport),
-    /// IAM read again from live AWS: the inventory's IAM parts replace the store's.
-    Iam(Box<crate::model::Inventory>),
-}
-
-#[derive(Debug, Clone)]
-pub struct StoreEvent {
-    pub generation: u64,
-    pub kind: &'static str,
-    pub change: Change,
-}
-
 /// Watch every kind on a background thread until the receiver is dropped.
-pub fn spawn(args: LiveArgs, generation: u64, tx: Sender<StoreEvent>) -> std::thread::JoinHandle<()> {
+pub fn spawn(args: LiveArgs, generation: u64, tx: Sender<Msg>) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
         rt.block_on(async move {
             let client = match connect_streaming(&args).await {
                 Ok(c) => c,
                 Err(e) => {
-                    let _ = tx.send(StoreEvent {
+                    let _ = tx.send(Msg {
                         generation,
-                        kind: "Pod",
+                        from: Stream::Kind(Kind::Pod),
                         change: Change::State(format!("not connected: {e}")),
                     });
                     return;
                 }
             };
             let ns = args.namespace.clone();
-            let tasks = WATCHED.iter().map(|(group, plural, kind)| {
+            let tasks = Kind::WATCHED.into_iter().map(|kind| {
+                let (group, plural) = (kind.api(), kind.plural());
                 let base = match &ns {
                     Some(n) => format!("{group}/namespaces/{n}/{plural}"),
                     None => format!("{group}/{plural}"),
@@ -210,8 +167,8 @@ fn id_of(v: &Value) -> (String, String) {
     (s("/metadata/namespace"), s("/metadata/name"))
 }
 
-async fn watch_kind(client: kube::Client, base: String, kind: &'static str, generation: u64, tx: Sender<StoreEvent>) {
-    let send = |change: Change| tx.send(StoreEvent { generation, kind, change }).is_ok();
+async fn watch_kind(client: kube::Client, base: String, kind: Kind, generation: u64, tx: Sender<Msg>) {
+    let send = |change: Change| tx.send(Msg { generation, from: Stream::Kind(kind), change }).is_ok();
     let mut rv: Option<String> = None;
     // Failed attempts (errors, dropped or empty streams) and `410 Gone`s since the last healthy
     // stream. The first relist after a 410 is at once (history was compacted, as it is now and
@@ -369,6 +326,7 @@ async fn watch_kind(client: kube::Client, base: String, kind: &'static str, gene
 #[cfg(test)]
 mod tests {
     use super::{backoff_wait, shown};
+    use crate::model::Kind;
     use std::time::Duration;
 
     #[test]
@@ -390,24 +348,24 @@ mod tests {
             let env: Vec<_> = env.iter().map(|n| json!({"name": n, "value": "x"})).collect();
             json!({"metadata": meta, "spec": {"containers": [{"name": "c", "env": env}]}})
         };
-        assert!(!shown("Pod", &pod(json!({"name": "web", "labels": {"app": "web"}}), &[])), "a plain pod");
+        assert!(!shown(Kind::Pod, &pod(json!({"name": "web", "labels": {"app": "web"}}), &[])), "a plain pod");
         assert!(
-            shown("Pod", &pod(json!({"labels": {"actions-ephemeral-runner": "True"}}), &[])),
+            shown(Kind::Pod, &pod(json!({"labels": {"actions-ephemeral-runner": "True"}}), &[])),
             "a runner (arc.md §2.7)"
         );
-        assert!(shown("Pod", &pod(json!({"ownerReferences": [{"kind": "EphemeralRunner", "name": "r"}]}), &[])));
-        assert!(shown("Pod", &pod(json!({"labels": {"app.kubernetes.io/part-of": "gha-rs-controller"}}), &[])));
-        assert!(shown("Pod", &pod(json!({"labels": {"runner-pod": "r"}}), &[])), "a Kubernetes-mode job pod");
+        assert!(shown(Kind::Pod, &pod(json!({"ownerReferences": [{"kind": "EphemeralRunner", "name": "r"}]}), &[])));
+        assert!(shown(Kind::Pod, &pod(json!({"labels": {"app.kubernetes.io/part-of": "gha-rs-controller"}}), &[])));
+        assert!(shown(Kind::Pod, &pod(json!({"labels": {"runner-pod": "r"}}), &[])), "a Kubernetes-mode job pod");
         assert!(
-            shown("Pod", &pod(json!({"name": "api"}), &["AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"])),
+            shown(Kind::Pod, &pod(json!({"name": "api"}), &["AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"])),
             "IRSA env"
         );
         assert!(
-            shown("Pod", &pod(json!({"name": "api"}), &["AWS_CONTAINER_CREDENTIALS_FULL_URI"])),
+            shown(Kind::Pod, &pod(json!({"name": "api"}), &["AWS_CONTAINER_CREDENTIALS_FULL_URI"])),
             "Pod Identity env"
         );
-        assert!(shown("Event", &json!({"involvedObject": {"kind": "EphemeralRunner"}})));
-        assert!(!shown("Event", &json!({"involvedObject": {"kind": "Node"}})));
-        assert!(shown("ServiceAccount", &json!({})));
+        assert!(shown(Kind::Event, &json!({"involvedObject": {"kind": "EphemeralRunner"}})));
+        assert!(!shown(Kind::Event, &json!({"involvedObject": {"kind": "Node"}})));
+        assert!(shown(Kind::ServiceAccount, &json!({})));
     }
 }

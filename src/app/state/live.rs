@@ -4,90 +4,96 @@
 use crate::chain::link;
 use crate::chain::{CheckOptions, resolve_all};
 
+use crate::model::{Inventory, Kind};
+use crate::sources::msg::{Change, Msg, Stream};
+
 use super::{App, View};
 
 impl App {
-    /// A live store event. Returns whether anything visible changed.
-    pub fn apply(&mut self, ev: crate::sources::watch::StoreEvent) -> bool {
-        use crate::sources::watch::Change;
-        let current = if ev.kind == "Log" { self.log_generation } else { self.generation };
-        if ev.generation != current {
+    /// A message from a live source. Returns whether anything visible changed.
+    pub fn apply(&mut self, msg: Msg) -> bool {
+        let current = if msg.from == Stream::Log { self.log_generation } else { self.generation };
+        if msg.generation != current {
             return false; // from a connection or view that is gone
         }
-        if let Change::Probe(report) = ev.change {
-            let failed = report.lines.iter().filter(|l| !l.ok).count();
-            let disagree = report.lines.iter().filter(|l| l.disagrees).count();
-            self.status = Some(match (disagree, failed) {
-                (0, 0) => format!("probe of {} done: AWS agrees with the prediction", report.subject),
-                (0, n) => {
-                    format!("probe of {}: {n} call(s) refused, as predicted — see the step panel", report.subject)
-                }
-                (d, _) => {
-                    format!("⚠ probe of {}: AWS disagrees with {d} prediction(s) — see the step panel", report.subject)
-                }
-            });
-            self.probe = Some(report);
-            return true;
-        }
-        if let Change::Iam(fresh) = ev.change {
-            let fresh = *fresh;
-            self.inv.roles = fresh.roles;
-            self.inv.managed_policies = fresh.managed_policies;
-            self.inv.iam_accounts = fresh.iam_accounts;
-            self.inv.listed_roles = fresh.listed_roles;
-            self.inv.oidc_providers = fresh.oidc_providers;
-            self.inv.oidc_client_ids_by_url = fresh.oidc_client_ids_by_url;
-            self.inv.aws_documents = fresh.aws_documents;
-            self.inv.iam_warnings = fresh.iam_warnings;
-            self.inv.caller = fresh.caller.or(self.inv.caller.take());
-            self.iam_state = None;
-            self.iam_loaded_at = Some(std::time::Instant::now());
-            let throttled = self.inv.iam_warnings.iter().find(|w| w.contains("throttled")).cloned();
-            self.status = Some(match (&self.inv.caller, self.inv.iam_warnings.first()) {
-                (Some(_), _) => match throttled {
-                    Some(t) => format!("IAM read from live AWS — {t}"),
-                    None => "IAM read from live AWS".into(),
-                },
-                (None, Some(w)) => format!("⚠ {w}"),
-                (None, None) => "no live AWS identity".into(),
-            });
-            // Who can assume each role (the Roles view) depends on IAM alone.
-            self.compute_reach();
-            self.recompute();
-            return true;
-        }
-        if let Change::State(s) = &ev.change
-            && ev.kind == "IAM"
-        {
-            self.iam_state = Some(s.clone());
-            return true;
-        }
-        if let Change::State(s) = &ev.change {
-            if ev.kind == "Log" {
-                self.log_state = Some(s.clone());
-            } else {
-                self.stream_state.insert(ev.kind, s.clone());
+        match (msg.from, msg.change) {
+            (_, Change::Probe(report)) => self.probe_answered(report),
+            (_, Change::Iam(fresh)) => self.iam_read(*fresh),
+            (Stream::Iam, Change::State(s)) => self.iam_state = Some(s),
+            (Stream::Log, Change::State(s)) => self.log_state = Some(s),
+            (Stream::Kind(kind), Change::State(s)) => {
+                self.stream_state.insert(kind.as_str(), s);
             }
-            return true;
-        }
-        if self.frozen {
-            self.held.push(ev);
-            return false;
-        }
-        match ev.change {
-            Change::LogLine { path, line } => {
-                // Same folding and linking as a bundle's logs; lines of one stream fold together.
-                let stream = (ev.generation, path);
-                if self.stream_source.as_ref() != Some(&stream) {
-                    // A new stream re-reads the log from its window: what was read of it before
-                    // (the load's recent lines, an earlier stream) is replaced, not counted twice.
-                    self.analysis.forget_source(&stream.1);
-                    self.analysis.begin_source(&stream.1);
-                    self.stream_source = Some(stream);
-                }
-                self.ingest(&line);
-                return true;
+            (Stream::Probe, Change::State(_)) => return false,
+            (from, change) if self.frozen => {
+                self.held.push(Msg { generation: msg.generation, from, change });
+                return false;
             }
+            (_, Change::LogLine { path, line }) => self.log_line(msg.generation, path, &line),
+            (Stream::Kind(kind), change) => return self.object_changed(kind, change),
+            (_, Change::Applied(_) | Change::Deleted { .. } | Change::Relisted { .. }) => return false,
+        }
+        true
+    }
+
+    fn probe_answered(&mut self, report: crate::probe::ProbeReport) {
+        let failed = report.lines.iter().filter(|l| !l.ok).count();
+        let disagree = report.lines.iter().filter(|l| l.disagrees).count();
+        self.status = Some(match (disagree, failed) {
+            (0, 0) => format!("probe of {} done: AWS agrees with the prediction", report.subject),
+            (0, n) => format!("probe of {}: {n} call(s) refused, as predicted — see the step panel", report.subject),
+            (d, _) => {
+                format!("⚠ probe of {}: AWS disagrees with {d} prediction(s) — see the step panel", report.subject)
+            }
+        });
+        self.probe = Some(report);
+    }
+
+    /// IAM read again from live AWS: its parts replace the store's.
+    fn iam_read(&mut self, fresh: Inventory) {
+        self.inv.roles = fresh.roles;
+        self.inv.managed_policies = fresh.managed_policies;
+        self.inv.iam_accounts = fresh.iam_accounts;
+        self.inv.listed_roles = fresh.listed_roles;
+        self.inv.oidc_providers = fresh.oidc_providers;
+        self.inv.oidc_client_ids_by_url = fresh.oidc_client_ids_by_url;
+        self.inv.aws_documents = fresh.aws_documents;
+        self.inv.iam_warnings = fresh.iam_warnings;
+        self.inv.caller = fresh.caller.or(self.inv.caller.take());
+        self.iam_state = None;
+        self.iam_loaded_at = Some(std::time::Instant::now());
+        let throttled = self.inv.iam_warnings.iter().find(|w| w.contains("throttled")).cloned();
+        self.status = Some(match (&self.inv.caller, self.inv.iam_warnings.first()) {
+            (Some(_), _) => match throttled {
+                Some(t) => format!("IAM read from live AWS — {t}"),
+                None => "IAM read from live AWS".into(),
+            },
+            (None, Some(w)) => format!("⚠ {w}"),
+            (None, None) => "no live AWS identity".into(),
+        });
+        // Who can assume each role (the Roles view) depends on IAM alone.
+        self.compute_reach();
+        self.recompute();
+    }
+
+    /// One line of the followed log: the same folding and linking as a bundle's logs; lines of
+    /// one stream fold together.
+    fn log_line(&mut self, generation: u64, path: String, line: &str) {
+        let stream = (generation, path);
+        if self.stream_source.as_ref() != Some(&stream) {
+            // A new stream re-reads the log from its window: what was read of it before (the
+            // load's recent lines, an earlier stream) is replaced, not counted twice.
+            self.analysis.forget_source(&stream.1);
+            self.analysis.begin_source(&stream.1);
+            self.stream_source = Some(stream);
+        }
+        self.ingest(line);
+    }
+
+    /// A watched object added, modified or deleted, or a relist page. Returns whether anything
+    /// visible changed.
+    fn object_changed(&mut self, kind: Kind, change: Change) -> bool {
+        match change {
             Change::Applied(v) => {
                 let id = object_id(&v);
                 let scale_set = v
@@ -96,8 +102,8 @@ impl App {
                     .map(|n| format!("{}/{n}", id.0));
                 // A scale set's placeholder chain changes only when a runner comes or goes, not
                 // when one is modified (most events): only then is the set re-resolved.
-                let added = !self.inv.upsert_object(ev.kind, v);
-                self.recompute_one(ev.kind, &id, scale_set.filter(|_| added));
+                let added = !self.inv.upsert_object(kind, v);
+                self.recompute_one(kind, &id, scale_set.filter(|_| added));
             }
             Change::Deleted { namespace, name } => {
                 // The last runner of a scale set gone: its placeholder chain comes back. Which set
@@ -105,28 +111,28 @@ impl App {
                 let key = format!("{namespace}/{name}");
                 let at = self.chains.partition_point(|c| c.subject < key);
                 let scale_set = self.chains.get(at).filter(|c| c.subject == key).and_then(|c| c.scale_set.clone());
-                self.inv.remove_object(ev.kind, &namespace, &name);
-                self.recompute_one(ev.kind, &(namespace, name), scale_set);
+                self.inv.remove_object(kind, &namespace, &name);
+                self.recompute_one(kind, &(namespace, name), scale_set);
             }
             Change::Relisted { items, first, last } => {
                 // Page by page: the first replaces the kind's objects; each page's items are
                 // new to the store then, so no lookups; chains are re-simulated after the last.
                 if first {
-                    self.inv.clear_kind(ev.kind);
+                    self.inv.clear_kind(kind);
                 }
                 for v in items {
-                    self.inv.push_object(ev.kind, v);
+                    self.inv.push_object(kind, v);
                 }
                 if !last {
                     return false;
                 }
-                if shapes_chains(ev.kind) {
+                if kind.shapes_chains() {
                     self.recompute();
                 } else {
                     self.table_stale = true;
                 }
             }
-            Change::State(_) | Change::Probe(_) | Change::Iam(_) => {}
+            Change::State(_) | Change::LogLine { .. } | Change::Probe(_) | Change::Iam(_) => return false,
         }
         true
     }
@@ -134,19 +140,19 @@ impl App {
     /// After one object changed: re-simulate only the chains it can affect — its own runner
     /// (pod or EphemeralRunner), its scale set's placeholder chain, or every runner of a service
     /// account — instead of every chain (10,000 runners: microseconds, not a quarter second).
-    pub(super) fn recompute_one(&mut self, kind: &str, (ns, name): &(String, String), scale_set: Option<String>) {
-        if !shapes_chains(kind) {
+    pub(super) fn recompute_one(&mut self, kind: Kind, (ns, name): &(String, String), scale_set: Option<String>) {
+        if !kind.shapes_chains() {
             // Events, EphemeralRunnerSets, listeners: shown beside the chains, never part of one.
             self.table_stale = true;
             return;
         }
         let key = format!("{ns}/{name}");
         let mut subjects: Vec<String> = match kind {
-            "ServiceAccount" => {
+            Kind::ServiceAccount => {
                 self.chains.iter().filter(|c| c.service_account == key).map(|c| c.subject.clone()).collect()
             }
             // The scale set's template shapes its placeholder chain and is the runners' context.
-            "AutoscalingRunnerSet" => self
+            Kind::AutoscalingRunnerSet => self
                 .chains
                 .iter()
                 .filter(|c| c.scale_set.as_deref() == Some(key.as_str()))
@@ -290,9 +296,4 @@ pub(super) fn object_id(v: &serde_json::Value) -> (String, String) {
 /// A pod's containers, init containers (native sidecars such as dind) included.
 pub(super) fn pod_containers(pod: &crate::model::k8s::Pod) -> Vec<String> {
     pod.spec.containers.iter().chain(pod.spec.init_containers.iter()).map(|c| c.name.clone()).collect()
-}
-
-/// Kinds whose objects a chain is resolved from (the rest are shown beside the chains).
-pub(super) fn shapes_chains(kind: &str) -> bool {
-    matches!(kind, "Pod" | "ServiceAccount" | "EphemeralRunner" | "AutoscalingRunnerSet")
 }

@@ -6,6 +6,8 @@ use tui_input::Input;
 use crate::chain::{CheckOptions, Verdict, resolve_all};
 
 use super::super::Action;
+use crate::model::Kind;
+
 use super::{App, ChainState, Effect, Focus, Mode, View};
 
 impl App {
@@ -337,16 +339,16 @@ impl App {
                 let Some(row) = self.selected_row() else { return };
                 let key = row.key.clone();
                 let (ns, name) = key.split_once('/').unwrap_or(("", &key));
-                let kinds: &[&str] = match self.view() {
-                    View::Pulse => &["AutoscalingRunnerSet"],
-                    View::ServiceAccounts => &["ServiceAccount"],
-                    _ => &["Pod", "EphemeralRunner", "AutoscalingRunnerSet"],
+                let kinds: &[Kind] = match self.view() {
+                    View::Pulse => &[Kind::AutoscalingRunnerSet],
+                    View::ServiceAccounts => &[Kind::ServiceAccount],
+                    _ => &[Kind::Pod, Kind::EphemeralRunner, Kind::AutoscalingRunnerSet],
                 };
                 let obj = kinds.iter().find_map(|k| {
                     self.inv
                         .objects
                         .iter()
-                        .find(|o| o.kind == *k && o.namespace.as_deref() == Some(ns) && o.name == name)
+                        .find(|o| o.kind == k.as_str() && o.namespace.as_deref() == Some(ns) && o.name == name)
                 });
                 match obj {
                     Some(o) => {
