@@ -3,13 +3,11 @@
 //! The library is the pure core (IAM policy language and evaluator, chain resolver) plus the
 //! sources that turn files into one model. The binary only parses flags and prints.
 
+pub use arcscope_core::{chain, iam, logs, model};
+
 pub mod app;
-pub mod chain;
 pub mod cli;
 pub mod demo;
-pub mod iam;
-pub mod logs;
-pub mod model;
 pub mod probe;
 pub mod sources;
 pub mod text;

@@ -353,3 +353,16 @@ fn an_inline_session_policy_of_step_one_limits_step_two_r7() {
     assert_eq!(s.principal, "arn:aws:sts::111122223333:assumed-role/arc-runner-ecr-image-pusher-role/GitHubActions");
     assert_eq!((s.decision, s.decided_by), (Decision::ImplicitDeny, DecidedBy::SessionPolicy));
 }
+
+#[test]
+fn demo_base_role_reaches_the_pusher_and_nothing_unrelated() {
+    let inv = arcscope::demo::load().unwrap();
+    let base = arcscope::iam::arn::RoleArn::parse("arn:aws:iam::111122223333:role/arc-runner-base-role").unwrap();
+    let reach = arcscope::chain::reach::who_can_assume(&inv, &[base]);
+    let names: Vec<&str> = reach[0].targets.iter().map(|(a, _)| a.rsplit('/').next().unwrap()).collect();
+    // R8: the pusher trusts the account root and the base identity allows arc-runner-*.
+    assert!(names.contains(&"arc-runner-ecr-image-pusher-role"), "{names:?}");
+    // The docs publisher trusts only the docs base role; the node role trusts EC2.
+    assert!(!names.contains(&"arc-runner-docs-publisher-role"));
+    assert!(!names.contains(&"eks-node-arm64-role"));
+}

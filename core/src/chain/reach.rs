@@ -77,21 +77,3 @@ pub fn who_can_assume(inv: &Inventory, callers: &[RoleArn]) -> Vec<Reach> {
         })
         .collect()
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn demo_base_role_reaches_the_pusher_and_nothing_unrelated() {
-        let inv = crate::demo::load().unwrap();
-        let base = RoleArn::parse("arn:aws:iam::111122223333:role/arc-runner-base-role").unwrap();
-        let reach = who_can_assume(&inv, &[base]);
-        let names: Vec<&str> = reach[0].targets.iter().map(|(a, _)| a.rsplit('/').next().unwrap()).collect();
-        // R8: the pusher trusts the account root and the base identity allows arc-runner-*.
-        assert!(names.contains(&"arc-runner-ecr-image-pusher-role"), "{names:?}");
-        // The docs publisher trusts only the docs base role; the node role trusts EC2.
-        assert!(!names.contains(&"arc-runner-docs-publisher-role"));
-        assert!(!names.contains(&"eks-node-arm64-role"));
-    }
-}
