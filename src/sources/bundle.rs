@@ -323,41 +323,58 @@ fn s<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 }
 
 /// Classify one document. Returns whether its shape was recognised.
-fn classify(inv: &mut Inventory, file: &str, mut doc: Value) -> Result<bool, BundleError> {
+fn classify(inv: &mut Inventory, file: &str, doc: Value) -> Result<bool, BundleError> {
     if !doc.is_object() {
         return Ok(false);
     }
-    if let (Some(kind), true) =
-        (s(&doc, "kind").map(str::to_string), doc.get("apiVersion").is_some() || doc.get("items").is_some())
-    {
-        if (kind == "List" || kind.ends_with("List"))
-            && let Some(Value::Array(items)) = doc.as_object_mut().and_then(|o| o.remove("items"))
-        {
-            let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty()).map(str::to_string);
-            let api_version = s(&doc, "apiVersion").map(str::to_string);
-            for mut item in items {
-                if let Some(obj) = item.as_object_mut() {
-                    // Typed lists (`PodList`) from the API omit kind/apiVersion on items.
-                    if !obj.contains_key("kind")
-                        && let Some(k) = &item_kind
-                    {
-                        obj.insert("kind".into(), Value::String(k.clone()));
-                    }
-                    if !obj.contains_key("apiVersion")
-                        && let Some(a) = &api_version
-                    {
-                        obj.insert("apiVersion".into(), Value::String(a.clone()));
-                    }
-                }
-                add_kube_object(inv, file, item)?;
-            }
-            return Ok(true);
-        }
-        add_kube_object(inv, file, doc)?;
+    let is_kube = s(&doc, "kind").is_some() && (doc.get("apiVersion").is_some() || doc.get("items").is_some());
+    if is_kube {
+        return kube_document(inv, file, doc).map(|()| true);
+    }
+    if iam_document(inv, file, &doc)? || eks_document(inv, file, &doc) || organizations_document(inv, file, &doc)? {
         return Ok(true);
     }
+    if workflow::is_workflow(&doc) {
+        inv.workflows.push(workflow::parse(file, &doc));
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+/// `kubectl get … -o json`: one object, or a list of them (`List`, `PodList`, …).
+fn kube_document(inv: &mut Inventory, file: &str, mut doc: Value) -> Result<(), BundleError> {
+    let kind = s(&doc, "kind").unwrap_or("").to_string();
+    if (kind == "List" || kind.ends_with("List"))
+        && let Some(Value::Array(items)) = doc.as_object_mut().and_then(|o| o.remove("items"))
+    {
+        let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty()).map(str::to_string);
+        let api_version = s(&doc, "apiVersion").map(str::to_string);
+        for mut item in items {
+            if let Some(obj) = item.as_object_mut() {
+                // Typed lists (`PodList`) from the API omit kind/apiVersion on items.
+                if !obj.contains_key("kind")
+                    && let Some(k) = &item_kind
+                {
+                    obj.insert("kind".into(), Value::String(k.clone()));
+                }
+                if !obj.contains_key("apiVersion")
+                    && let Some(a) = &api_version
+                {
+                    obj.insert("apiVersion".into(), Value::String(a.clone()));
+                }
+            }
+            add_kube_object(inv, file, item)?;
+        }
+        return Ok(());
+    }
+    add_kube_object(inv, file, doc)
+}
+
+/// The AWS CLI's IAM outputs: `get-account-authorization-details`, `get-role`, `list-roles`,
+/// `list-open-id-connect-providers`, `get-open-id-connect-provider`.
+fn iam_document(inv: &mut Inventory, file: &str, doc: &Value) -> Result<bool, BundleError> {
     if doc.get("RoleDetailList").is_some() || doc.get("Policies").is_some() || doc.get("UserDetailList").is_some() {
-        add_authorization_details(inv, file, &doc)?;
+        add_authorization_details(inv, file, doc)?;
         return Ok(true);
     }
     if let Some(role) = doc.get("Role").filter(|r| r.get("Arn").is_some()) {
@@ -397,11 +414,16 @@ fn classify(inv: &mut Inventory, file: &str, mut doc: Value) -> Result<bool, Bun
         }
         return Ok(true);
     }
-    if let (Some(url), Some(ids)) = (s(&doc, "Url"), doc.get("ClientIDList").and_then(Value::as_array)) {
+    if let (Some(url), Some(ids)) = (s(doc, "Url"), doc.get("ClientIDList").and_then(Value::as_array)) {
         let ids = ids.iter().filter_map(Value::as_str).map(str::to_string).collect();
         inv.oidc_client_ids_by_url.insert(crate::iam::arn::issuer_host_path(url).to_string(), ids);
         return Ok(true);
     }
+    Ok(false)
+}
+
+/// EKS: `describe-cluster` (or the issuer's discovery document) and Pod Identity associations.
+fn eks_document(inv: &mut Inventory, file: &str, doc: &Value) -> bool {
     if let Some(cluster) = doc.get("cluster").filter(|c| c.get("identity").is_some() || c.get("arn").is_some()) {
         inv.cluster_issuer = cluster
             .pointer("/identity/oidc/issuer")
@@ -409,23 +431,11 @@ fn classify(inv: &mut Inventory, file: &str, mut doc: Value) -> Result<bool, Bun
             .map(str::to_string)
             .or(inv.cluster_issuer.take());
         inv.cluster_name = s(cluster, "name").map(str::to_string).or(inv.cluster_name.take());
-        return Ok(true);
+        return true;
     }
-    if let (Some(issuer), true) = (s(&doc, "issuer"), doc.get("jwks_uri").is_some()) {
+    if let (Some(issuer), true) = (s(doc, "issuer"), doc.get("jwks_uri").is_some()) {
         inv.cluster_issuer = Some(issuer.to_string());
-        return Ok(true);
-    }
-    if let Some(policy) = doc.get("Policy").filter(|p| p.get("Content").is_some()) {
-        // `aws organizations describe-policy`.
-        let name = policy.pointer("/PolicySummary/Name").and_then(Value::as_str).unwrap_or("SCP").to_string();
-        let kind = policy.pointer("/PolicySummary/Type").and_then(Value::as_str).unwrap_or("SERVICE_CONTROL_POLICY");
-        if kind != "SERVICE_CONTROL_POLICY" {
-            inv.warnings.push(format!("{file}: organizations policy {name} of type {kind} is not an SCP; ignored"));
-            return Ok(true);
-        }
-        let doc = PolicyDocument::from_value(&policy["Content"]).map_err(|e| err(file, format!("SCP {name}: {e}")))?;
-        inv.scps.push(Scp { name, doc });
-        return Ok(true);
+        return true;
     }
     let associations: Vec<&Value> = match (doc.get("association"), doc.get("associations").and_then(Value::as_array)) {
         (Some(a), _) => vec![a],
@@ -450,10 +460,23 @@ fn classify(inv: &mut Inventory, file: &str, mut doc: Value) -> Result<bool, Bun
                 disable_session_tags: a.get("disableSessionTags").and_then(Value::as_bool).unwrap_or(false),
             });
         }
-        return Ok(true);
+        return true;
     }
-    if workflow::is_workflow(&doc) {
-        inv.workflows.push(workflow::parse(file, &doc));
+    false
+}
+
+/// `aws organizations describe-policy`: an SCP.
+fn organizations_document(inv: &mut Inventory, file: &str, doc: &Value) -> Result<bool, BundleError> {
+    if let Some(policy) = doc.get("Policy").filter(|p| p.get("Content").is_some()) {
+        // `aws organizations describe-policy`.
+        let name = policy.pointer("/PolicySummary/Name").and_then(Value::as_str).unwrap_or("SCP").to_string();
+        let kind = policy.pointer("/PolicySummary/Type").and_then(Value::as_str).unwrap_or("SERVICE_CONTROL_POLICY");
+        if kind != "SERVICE_CONTROL_POLICY" {
+            inv.warnings.push(format!("{file}: organizations policy {name} of type {kind} is not an SCP; ignored"));
+            return Ok(true);
+        }
+        let doc = PolicyDocument::from_value(&policy["Content"]).map_err(|e| err(file, format!("SCP {name}: {e}")))?;
+        inv.scps.push(Scp { name, doc });
         return Ok(true);
     }
     Ok(false)

@@ -229,6 +229,19 @@ impl Answers {
 
     /// Every answer checked, the first problem named by its key.
     pub fn validate(&self) -> Result<(), Invalid> {
+        self.validate_github()?;
+        self.validate_runners()?;
+        self.validate_aws()?;
+        if self.targets.is_empty() {
+            return Err(bad("targets", "at least one [[targets]] role the jobs assume"));
+        }
+        for (i, t) in self.targets.iter().enumerate() {
+            self.validate_target(i, t)?;
+        }
+        Ok(())
+    }
+
+    fn validate_github(&self) -> Result<(), Invalid> {
         let g = &self.github;
         let url_ok = g.config_url.starts_with("https://")
             && g.config_url.trim_end_matches('/').split('/').filter(|p| !p.is_empty()).count() >= 3;
@@ -242,6 +255,10 @@ impl Answers {
             ));
         }
         dns_subdomain(&g.secret_name).map_err(|r| bad("github.secret_name", r))?;
+        Ok(())
+    }
+
+    fn validate_runners(&self) -> Result<(), Invalid> {
         let r = &self.runners;
         // arc.md §4.3: the chart fails scale set names over 45 characters.
         dns_label(&r.scale_set_name, 45).map_err(|e| bad("runners.scale_set_name", e))?;
@@ -272,6 +289,12 @@ impl Answers {
                 format!("{} is more than max_runners {}", r.min_runners, r.max_runners),
             ));
         }
+        Ok(())
+    }
+
+    /// The account, region, base role and action version; the boundary; the identity's own
+    /// answers (the issuer for IRSA, the cluster for Pod Identity).
+    fn validate_aws(&self) -> Result<(), Invalid> {
         let a = &self.aws;
         if a.account_id.len() != 12 || !a.account_id.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad("aws.account_id", format!("{:?} is not a 12-digit AWS account ID", a.account_id)));
@@ -343,63 +366,63 @@ impl Answers {
                 }
             }
         }
-        if self.targets.is_empty() {
-            return Err(bad("targets", "at least one [[targets]] role the jobs assume"));
+        Ok(())
+    }
+
+    fn validate_target(&self, i: usize, t: &Target) -> Result<(), Invalid> {
+        let a = &self.aws;
+        let key = |k: &str| format!("targets[{i}].{k}");
+        role_name(&t.role).map_err(|e| bad(key("role"), e))?;
+        if t.role == a.base_role {
+            return Err(bad(key("role"), "the same as aws.base_role: the jobs assume a role of their own"));
         }
-        for (i, t) in self.targets.iter().enumerate() {
-            let key = |k: &str| format!("targets[{i}].{k}");
-            role_name(&t.role).map_err(|e| bad(key("role"), e))?;
-            if t.role == a.base_role {
-                return Err(bad(key("role"), "the same as aws.base_role: the jobs assume a role of their own"));
+        if let Some(n) = t.session_name.as_deref().filter(|n| !n.contains("${{")) {
+            // configure-aws-credentials.md §6: STS's pattern, 2–64 characters.
+            let ok =
+                (2..=64).contains(&n.len()) && n.bytes().all(|c| c.is_ascii_alphanumeric() || b"_+=,.@-".contains(&c));
+            if !ok {
+                return Err(bad(
+                    key("session_name"),
+                    format!(
+                        "{n:?}: a role session name is 2–64 of letters, digits and _ + = , . @ - (STS rejects others)"
+                    ),
+                ));
             }
-            if let Some(n) = t.session_name.as_deref().filter(|n| !n.contains("${{")) {
-                // configure-aws-credentials.md §6: STS's pattern, 2–64 characters.
-                let ok = (2..=64).contains(&n.len())
-                    && n.bytes().all(|c| c.is_ascii_alphanumeric() || b"_+=,.@-".contains(&c));
+        }
+        if self.targets[..i].iter().any(|o| o.role == t.role) {
+            return Err(bad(key("role"), format!("{:?} is listed twice", t.role)));
+        }
+        match t.preset {
+            Preset::S3Read | Preset::S3ReadWrite => {
+                let b = t.bucket.as_deref().unwrap_or("");
+                let ok = (3..=63).contains(&b.len())
+                    && b.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.')
+                    && !b.starts_with(['-', '.'])
+                    && !b.ends_with(['-', '.']);
                 if !ok {
                     return Err(bad(
-                        key("session_name"),
-                        format!(
-                            "{n:?}: a role session name is 2–64 of letters, digits and _ + = , . @ - (STS rejects others)"
-                        ),
+                        key("bucket"),
+                        format!("{b:?}: an S3 bucket name (3–63 lowercase letters, digits, '-' and '.')"),
                     ));
                 }
             }
-            if self.targets[..i].iter().any(|o| o.role == t.role) {
-                return Err(bad(key("role"), format!("{:?} is listed twice", t.role)));
-            }
-            match t.preset {
-                Preset::S3Read | Preset::S3ReadWrite => {
-                    let b = t.bucket.as_deref().unwrap_or("");
-                    let ok = (3..=63).contains(&b.len())
-                        && b.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.')
-                        && !b.starts_with(['-', '.'])
-                        && !b.ends_with(['-', '.']);
+            Preset::EcrPush | Preset::EcrPull => {
+                if let Some(r) = &t.repository {
+                    let ok = !r.is_empty()
+                        && r.len() <= 256
+                        && r.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"-_./".contains(&c));
                     if !ok {
                         return Err(bad(
-                            key("bucket"),
-                            format!("{b:?}: an S3 bucket name (3–63 lowercase letters, digits, '-' and '.')"),
+                            key("repository"),
+                            format!("{r:?}: an ECR repository name (lowercase letters, digits, - _ . /)"),
                         ));
                     }
                 }
-                Preset::EcrPush | Preset::EcrPull => {
-                    if let Some(r) = &t.repository {
-                        let ok = !r.is_empty()
-                            && r.len() <= 256
-                            && r.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"-_./".contains(&c));
-                        if !ok {
-                            return Err(bad(
-                                key("repository"),
-                                format!("{r:?}: an ECR repository name (lowercase letters, digits, - _ . /)"),
-                            ));
-                        }
-                    }
-                }
-                Preset::Custom => {
-                    let p = t.policy.as_deref().unwrap_or("");
-                    crate::iam::policy::PolicyDocument::from_text(p)
-                        .map_err(|e| bad(key("policy"), format!("not a valid IAM policy: {e}")))?;
-                }
+            }
+            Preset::Custom => {
+                let p = t.policy.as_deref().unwrap_or("");
+                crate::iam::policy::PolicyDocument::from_text(p)
+                    .map_err(|e| bad(key("policy"), format!("not a valid IAM policy: {e}")))?;
             }
         }
         Ok(())

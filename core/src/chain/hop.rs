@@ -66,25 +66,7 @@ pub(crate) fn assume_role(inv: &Inventory, caller: &Session, p: &AssumeParams<'_
     };
 
     // R18: role chaining caps the session at one hour; otherwise MaxSessionDuration.
-    let mut duration_error = None;
-    if p.duration > 3600 {
-        duration_error = Some((
-            messages::CHAINING_DURATION.to_string(),
-            format!(
-                "set role-duration-seconds to 3600 or less (now {} from {}): a session from a role session is role chaining, capped at 1 hour",
-                p.duration, p.duration_source
-            ),
-        ));
-    } else if p.duration < 900 {
-        duration_error = Some((
-            format!(
-                "ValidationError: 1 validation error detected: Value '{}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900",
-                p.duration
-            ),
-            "set role-duration-seconds to at least 900".to_string(),
-        ));
-    }
-
+    let duration_error = duration_error(p);
     let mut names = Vec::new();
     let ev = HopEvaluator::new(inv, caller, caller_role, target, p, &mut names);
     let run = |action: &str, tags_sent: bool| ev.run(action, tags_sent, None);
@@ -116,24 +98,52 @@ pub(crate) fn assume_role(inv: &Inventory, caller: &Session, p: &AssumeParams<'_
     let mut steps = vec![assume];
 
     if tag_step {
-        let mut tag = Step::new(p.hop, p.via, "sts:TagSession", &principal, &resource);
-        let e = run("sts:TagSession", true);
-        tag.apply(&e);
-        if p.tagging == Tagging::NotSent && inherited {
-            tag.notes.push("the session carries transitive tags inherited from EKS Pod Identity; users report the next AssumeRole then needs sts:TagSession even with role-skip-session-tagging (reported behaviour)".into());
-        }
-        if p.tagging == Tagging::Unknown && e.decision != Decision::Allow {
-            tag.notes.push(
-                "role-skip-session-tagging is an expression: whether tags are sent is not knowable offline".into(),
-            );
-            tag.decision = Decision::Unknown;
-            tag.decided_by = DecidedBy::Unknown;
-        }
-        finish_step(&mut tag, &e, p.log_prefix);
-        fixes::for_tag_session(&mut tag, &e, &ev, inherited);
-        steps.push(tag);
+        steps.push(tag_session(&ev, &principal, &resource, inherited));
     }
     steps
+}
+
+/// A duration STS refuses before any policy is read: over an hour from a role session (role
+/// chaining, R18), or under the 15-minute minimum. `(AWS's message, the fix)`.
+fn duration_error(p: &AssumeParams<'_>) -> Option<(String, String)> {
+    if p.duration > 3600 {
+        return Some((
+            messages::CHAINING_DURATION.to_string(),
+            format!(
+                "set role-duration-seconds to 3600 or less (now {} from {}): a session from a role session is role chaining, capped at 1 hour",
+                p.duration, p.duration_source
+            ),
+        ));
+    }
+    (p.duration < 900).then(|| {
+        (
+            format!(
+                "ValidationError: 1 validation error detected: Value '{}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900",
+                p.duration
+            ),
+            "set role-duration-seconds to at least 900".to_string(),
+        )
+    })
+}
+
+/// The `sts:TagSession` half of an AssumeRole call that sends (or inherits) session tags.
+fn tag_session(ev: &HopEvaluator<'_>, principal: &str, resource: &str, inherited: bool) -> Step {
+    let p = ev.p;
+    let mut tag = Step::new(p.hop, p.via, "sts:TagSession", principal, resource);
+    let e = ev.run("sts:TagSession", true, None);
+    tag.apply(&e);
+    if p.tagging == Tagging::NotSent && inherited {
+        tag.notes.push("the session carries transitive tags inherited from EKS Pod Identity; users report the next AssumeRole then needs sts:TagSession even with role-skip-session-tagging (reported behaviour)".into());
+    }
+    if p.tagging == Tagging::Unknown && e.decision != Decision::Allow {
+        tag.notes
+            .push("role-skip-session-tagging is an expression: whether tags are sent is not knowable offline".into());
+        tag.decision = Decision::Unknown;
+        tag.decided_by = DecidedBy::Unknown;
+    }
+    finish_step(&mut tag, &e, p.log_prefix);
+    fixes::for_tag_session(&mut tag, &e, ev, inherited);
+    tag
 }
 
 fn finish_step(step: &mut Step, e: &Evaluation, log_prefix: &str) {

@@ -80,189 +80,204 @@ fn sanitize(s: &str) -> String {
     out.chars().take(256).collect()
 }
 
-#[allow(clippy::too_many_arguments)]
-pub(super) fn simulate_job(
-    inv: &Inventory,
-    chain: &mut Chain,
-    b: &RunnerContext<'_>,
-    w: &Workflow,
-    job: &Job,
-    base: Option<Session>,
-    first_hop: usize,
-    opts: &CheckOptions,
-) {
-    let mut current: Option<Session> = None; // credentials exported by an earlier step
-    let mut hop_no = first_hop;
-    let mut stopped = false;
+/// What a job's simulation starts from: the runner, the flags, the session its steps start in
+/// (the runner's base role, when that hop is allowed) and the number of its first hop.
+pub(super) struct JobStart<'a> {
+    pub inv: &'a Inventory,
+    pub runner: &'a RunnerContext<'a>,
+    pub opts: &'a CheckOptions,
+    pub base: Option<Session>,
+    pub first_hop: usize,
+}
+
+/// Simulate the job's configure-aws-credentials steps in order, each from the credentials the
+/// one before exported (or the runner's own), stopping at the first that fails.
+pub(super) fn simulate_job(chain: &mut Chain, start: JobStart<'_>, w: &Workflow, job: &Job) {
+    let mut run = JobRun { hop_no: start.first_hop, start, w, job, chain, current: None, stopped: false };
     for step in &job.aws_steps {
+        run.step(step);
+    }
+}
+
+/// A job's simulation under way.
+struct JobRun<'a, 'c> {
+    start: JobStart<'a>,
+    w: &'a Workflow,
+    job: &'a Job,
+    chain: &'c mut Chain,
+    /// Credentials exported by an earlier step.
+    current: Option<Session>,
+    hop_no: usize,
+    /// A step failed: the rest are not reached.
+    stopped: bool,
+}
+
+impl JobRun<'_, '_> {
+    /// A step that ends the job: it fails, or its outcome is not knowable.
+    fn stop(&mut self, s: Step) {
+        self.chain.steps.push(s);
+        self.stopped = true;
+    }
+
+    fn step(&mut self, step: &AwsStep) {
         let version = step.uses.split_once('@').map(|(_, r)| r).unwrap_or("?");
         let via = if step.position == 0 {
-            step.name.clone().unwrap_or_else(|| w.file.clone())
+            step.name.clone().unwrap_or_else(|| self.w.file.clone())
         } else {
-            format!("{} job {} step {} (configure-aws-credentials@{version})", w.file, job.id, step.position)
+            format!("{} job {} step {} (configure-aws-credentials@{version})", self.w.file, self.job.id, step.position)
         };
-        if stopped {
-            chain.notes.push(format!("{via}: not reached, an earlier step fails"));
-            continue;
+        if self.stopped {
+            self.chain.notes.push(format!("{via}: not reached, an earlier step fails"));
+            return;
         }
+        let opts = self.start.opts;
         let Some(role_input) = opts.role_to_assume.clone().or_else(|| step.input("role-to-assume").map(str::to_string))
         else {
-            chain.notes.push(format!("{via}: no role-to-assume; the step only exports the credentials it has"));
-            continue;
+            self.chain.notes.push(format!("{via}: no role-to-assume; the step only exports the credentials it has"));
+            return;
         };
         let keys = step.input("aws-access-key-id").is_some();
         let token_file = step.input("web-identity-token-file");
         let chaining = step.input("role-chaining").is_some_and(|v| v.eq_ignore_ascii_case("true"));
         let force_skip = step.input("force-skip-oidc").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        let oidc = job.id_token_write && !keys && token_file.is_none() && !chaining && !force_skip;
-        let caller = current.clone().or_else(|| base.clone());
+        let oidc = self.job.id_token_write && !keys && token_file.is_none() && !chaining && !force_skip;
+        let caller = self.current.clone().or_else(|| self.start.base.clone());
         let source_account = caller.as_ref().map(|s| s.role.account.clone());
 
         let (target, role_note) = match resolve_role(&role_input, source_account.as_deref(), oidc) {
             Ok(t) => t,
             Err(RoleInput::Unknown(why)) => {
-                chain.steps.push(Step::new(hop_no, &via, "sts:AssumeRole", "-", &role_input).unknown(why));
-                stopped = true;
-                continue;
+                return self.stop(Step::new(self.hop_no, &via, "sts:AssumeRole", "-", &role_input).unknown(why));
             }
             Err(RoleInput::Invalid(msg)) => {
-                let mut s = Step::new(hop_no, &via, "sts:AssumeRole", "-", &role_input)
+                let mut s = Step::new(self.hop_no, &via, "sts:AssumeRole", "-", &role_input)
                     .error(DecidedBy::RoleMissing, msg.clone());
                 s.log_line = Some(format!("Could not assume role with user credentials: {msg}"));
                 s.fixes.push("pass the role's full ARN in role-to-assume (arn:aws:iam::<account>:role/<name>)".into());
-                chain.steps.push(s);
-                stopped = true;
-                continue;
+                return self.stop(s);
             }
         };
-        let mut step_notes: Vec<String> = role_note.into_iter().collect();
-
+        let step_notes: Vec<String> = role_note.into_iter().collect();
         if keys {
-            chain.steps.push(
-                Step::new(hop_no, &via, "sts:AssumeRole", "<IAM user of aws-access-key-id>", &target.arn())
+            return self.stop(
+                Step::new(self.hop_no, &via, "sts:AssumeRole", "<IAM user of aws-access-key-id>", &target.arn())
                     .unknown("the step uses access keys from secrets: their IAM user is not knowable offline"),
             );
-            stopped = true;
-            continue;
         }
         if oidc || token_file.is_some() {
-            // AssumeRoleWithWebIdentity: no session tags on these paths (§1.3).
-            let (issuer, subject, audience, prefix) = if oidc {
-                step_notes.push("the job has `permissions: id-token: write` and no `role-chaining: true`: the action uses GitHub OIDC and ignores the runner's IRSA credentials (role-chaining in the configure-aws-credentials README)".into());
-                (
-                    GITHUB_ISSUER.to_string(),
-                    None,
-                    step.input("audience").unwrap_or("sts.amazonaws.com").to_string(),
-                    "Could not assume role with OIDC: ",
-                )
-            } else if token_file == Some(IRSA_TOKEN_PATH) && inv.cluster_issuer.is_some() {
-                let aud = b.spec.irsa_token_audience().unwrap_or("sts.amazonaws.com").to_string();
-                (
-                    inv.cluster_issuer.clone().unwrap_or_default(),
-                    Some(format!("system:serviceaccount:{}:{}", b.ns, b.spec.service_account())),
-                    aud,
-                    "Could not assume role with web identity token file: ",
-                )
-            } else {
-                chain.steps.push(
-                    Step::new(hop_no, &via, "sts:AssumeRoleWithWebIdentity", "-", &target.arn())
-                        .unknown("web-identity-token-file names a token arcscope cannot see"),
-                );
-                stopped = true;
-                continue;
-            };
-            let mut s = hop::web_identity(
-                inv,
-                &WebIdentityParams {
-                    hop: hop_no,
-                    via: &via,
-                    role: &target,
-                    issuer: &issuer,
-                    subject: subject.as_deref(),
-                    audience: &audience,
-                    log_prefix: prefix,
-                },
-            );
-            if oidc && s.is_denied() {
-                s.fixes.insert(0, format!("to chain from the runner's IRSA role instead, add `role-chaining: true` to {via} (or drop `id-token: write`)"));
-            }
-            s.notes.extend(step_notes);
-            let ok = !s.is_denied() && s.decision != Decision::Unknown;
-            chain.steps.push(s);
-            if ok {
-                current = Some(Session {
-                    role: target,
-                    session_name: step.input("role-session-name").unwrap_or("GitHubActions").to_string(),
-                    session_policies: Vec::new(),
-                    transitive_tags: Vec::new(),
-                });
-            } else {
-                stopped = true;
-            }
-            hop_no += 1;
-            continue;
+            return self.web_identity(step, &via, target, oidc, token_file, step_notes);
         }
         // Ambient credentials (IRSA / Pod Identity / earlier step) → AssumeRole with tags.
-        let Some(mut caller) = caller else {
-            chain.notes.push(format!("{via}: not simulated, the runner's own credentials are denied or unknown"));
-            stopped = true;
-            continue;
+        match caller {
+            Some(caller) => self.assume(step, &via, target, caller, step_notes),
+            None => {
+                self.chain
+                    .notes
+                    .push(format!("{via}: not simulated, the runner's own credentials are denied or unknown"));
+                self.stopped = true;
+            }
+        }
+    }
+
+    /// AssumeRoleWithWebIdentity: GitHub's OIDC token, or the IRSA token file. No session tags on
+    /// these paths (configure-aws-credentials.md §1.3).
+    fn web_identity(
+        &mut self,
+        step: &AwsStep,
+        via: &str,
+        target: RoleArn,
+        oidc: bool,
+        token_file: Option<&str>,
+        mut step_notes: Vec<String>,
+    ) {
+        let (inv, b) = (self.start.inv, self.start.runner);
+        let (issuer, subject, audience, prefix) = if oidc {
+            step_notes.push("the job has `permissions: id-token: write` and no `role-chaining: true`: the action uses GitHub OIDC and ignores the runner's IRSA credentials (role-chaining in the configure-aws-credentials README)".into());
+            (
+                GITHUB_ISSUER.to_string(),
+                None,
+                step.input("audience").unwrap_or("sts.amazonaws.com").to_string(),
+                "Could not assume role with OIDC: ",
+            )
+        } else if token_file == Some(IRSA_TOKEN_PATH) && inv.cluster_issuer.is_some() {
+            let aud = b.spec.irsa_token_audience().unwrap_or("sts.amazonaws.com").to_string();
+            (
+                inv.cluster_issuer.clone().unwrap_or_default(),
+                Some(format!("system:serviceaccount:{}:{}", b.ns, b.spec.service_account())),
+                aud,
+                "Could not assume role with web identity token file: ",
+            )
+        } else {
+            return self.stop(
+                Step::new(self.hop_no, via, "sts:AssumeRoleWithWebIdentity", "-", &target.arn())
+                    .unknown("web-identity-token-file names a token arcscope cannot see"),
+            );
         };
-        if current.is_none() && caller.session_name.is_empty() {
-            // IRSA session names as the action's JS SDK makes them (§3.3).
+        let mut s = hop::web_identity(
+            inv,
+            &WebIdentityParams {
+                hop: self.hop_no,
+                via,
+                role: &target,
+                issuer: &issuer,
+                subject: subject.as_deref(),
+                audience: &audience,
+                log_prefix: prefix,
+            },
+        );
+        if oidc && s.is_denied() {
+            s.fixes.insert(0, format!("to chain from the runner's IRSA role instead, add `role-chaining: true` to {via} (or drop `id-token: write`)"));
+        }
+        s.notes.extend(step_notes);
+        let ok = !s.is_denied() && s.decision != Decision::Unknown;
+        self.chain.steps.push(s);
+        if ok {
+            self.current = Some(Session {
+                role: target,
+                session_name: step.input("role-session-name").unwrap_or("GitHubActions").to_string(),
+                session_policies: Vec::new(),
+                transitive_tags: Vec::new(),
+            });
+        } else {
+            self.stopped = true;
+        }
+        self.hop_no += 1;
+    }
+
+    /// `sts:AssumeRole` (and `sts:TagSession`) from the session the step runs in.
+    fn assume(&mut self, step: &AwsStep, via: &str, target: RoleArn, mut caller: Session, mut step_notes: Vec<String>) {
+        let opts = self.start.opts;
+        if self.current.is_none() && caller.session_name.is_empty() {
+            // IRSA session names as the action's JS SDK makes them (configure-aws-credentials.md §3.3).
             caller.session_name = if step.major.is_some_and(|m| m <= 2) {
                 "token-file-web-identity".into()
             } else {
                 "aws-sdk-js-session-<ms>".into()
             };
         }
+        let principal = caller.role.session_arn(&caller.session_name);
         if let Some(name) = step.input("role-session-name").filter(|n| !has_expression(n))
             && let Some(msg) = invalid_session_name(name, step.major)
         {
-            let principal = caller.role.session_arn(&caller.session_name);
-            let mut s = Step::new(hop_no, &via, "sts:AssumeRole", &principal, &target.arn())
+            let mut s = Step::new(self.hop_no, via, "sts:AssumeRole", &principal, &target.arn())
                 .error(DecidedBy::Unknown, msg.clone());
             s.log_line = Some(format!("Could not assume role with user credentials: {msg}"));
             s.fixes.push(format!(
                 "use a role-session-name of 2 to 64 characters from [A-Za-z0-9_+=,.@-] (now {name:?}); the action does not sanitise it (RoleSessionName in the STS AssumeRole API reference)"
             ));
-            chain.steps.push(s);
-            stopped = true;
-            continue;
+            return self.stop(s);
         }
         let tag_mode = match tagging(step, opts) {
             Ok(t) => t,
             Err(msg) => {
-                let mut s = Step::new(
-                    hop_no,
-                    &via,
-                    "sts:AssumeRole",
-                    &caller.role.session_arn(&caller.session_name),
-                    &target.arn(),
-                )
-                .error(DecidedBy::Unknown, msg);
+                let mut s = Step::new(self.hop_no, via, "sts:AssumeRole", &principal, &target.arn())
+                    .error(DecidedBy::Unknown, msg);
                 s.fixes.push("write role-skip-session-tagging: true (a YAML 1.2 boolean)".into());
-                chain.steps.push(s);
-                stopped = true;
-                continue;
+                return self.stop(s);
             }
         };
-        let (duration, duration_source) = match (opts.duration_seconds, step.input("role-duration-seconds")) {
-            (Some(d), _) => (d, "--duration-seconds".to_string()),
-            (None, Some(v)) if !has_expression(v) => match v.trim().parse::<u32>() {
-                Ok(d) => (d, "role-duration-seconds".into()),
-                Err(_) => (3600, "default (role-duration-seconds unparsable)".into()),
-            },
-            (None, Some(_)) => {
-                step_notes.push("role-duration-seconds is an expression: duration limits not checked".into());
-                (3600, "expression".into())
-            }
-            (None, None) if step.major.is_some_and(|m| m <= 2) && step.input("aws-session-token").is_none() => {
-                (21600, "the v1/v2 default of 6 hours".into())
-            }
-            (None, None) => (3600, "default".into()),
-        };
-        let tags = session_tags(b, w, step);
+        let (duration, duration_source) = duration(step, opts, &mut step_notes);
+        let tags = session_tags(self.start.runner, self.w, step);
         let transitive: Vec<String> = step
             .input("transitive-tag-keys")
             .map(|v| v.split([',', '\n']).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
@@ -276,8 +291,8 @@ pub(super) fn simulate_job(
         });
         let session_name = step.input("role-session-name").unwrap_or("GitHubActions");
         let params = AssumeParams {
-            hop: hop_no,
-            via: &via,
+            hop: self.hop_no,
+            via,
             target: &target,
             tagging: tag_mode,
             tags: &tags,
@@ -289,34 +304,54 @@ pub(super) fn simulate_job(
             transitive_tag_keys: &transitive,
             skip_input_hint: skip_hint,
         };
-        let mut steps = hop::assume_role(inv, &caller, &params);
+        let mut steps = hop::assume_role(self.start.inv, &caller, &params);
         if let Some(first) = steps.first_mut() {
             first.notes.extend(step_notes);
         }
         let ok = steps.iter().all(|s| s.decision == Decision::Allow);
         let denied = steps.iter().any(Step::is_denied);
-        chain.steps.extend(steps);
-        hop_no += 1;
-        if ok {
-            let mut policies = Vec::new();
-            if let Some(inline) = step.input("inline-session-policy").filter(|p| !has_expression(p)) {
-                match PolicyDocument::from_text(inline) {
-                    Ok(d) => policies.push((format!("{via} inline-session-policy"), d)),
-                    Err(e) => chain.notes.push(format!("{via}: inline-session-policy does not parse: {e}")),
-                }
-            }
-            current = Some(Session {
-                role: target,
-                session_name: if has_expression(session_name) { "<session>".into() } else { session_name.to_string() },
-                session_policies: policies,
-                transitive_tags: caller.transitive_tags.clone(),
-            });
-        } else {
-            stopped = true;
+        self.chain.steps.extend(steps);
+        self.hop_no += 1;
+        if !ok {
+            self.stopped = true;
             if !denied {
-                current = None;
+                self.current = None;
+            }
+            return;
+        }
+        let mut policies = Vec::new();
+        if let Some(inline) = step.input("inline-session-policy").filter(|p| !has_expression(p)) {
+            match PolicyDocument::from_text(inline) {
+                Ok(d) => policies.push((format!("{via} inline-session-policy"), d)),
+                Err(e) => self.chain.notes.push(format!("{via}: inline-session-policy does not parse: {e}")),
             }
         }
+        self.current = Some(Session {
+            role: target,
+            session_name: if has_expression(session_name) { "<session>".into() } else { session_name.to_string() },
+            session_policies: policies,
+            transitive_tags: caller.transitive_tags.clone(),
+        });
+    }
+}
+
+/// The session's duration and where it comes from: the flag, the step's input, or the action's
+/// default for its version.
+fn duration(step: &AwsStep, opts: &CheckOptions, notes: &mut Vec<String>) -> (u32, String) {
+    match (opts.duration_seconds, step.input("role-duration-seconds")) {
+        (Some(d), _) => (d, "--duration-seconds".to_string()),
+        (None, Some(v)) if !has_expression(v) => match v.trim().parse::<u32>() {
+            Ok(d) => (d, "role-duration-seconds".into()),
+            Err(_) => (3600, "default (role-duration-seconds unparsable)".into()),
+        },
+        (None, Some(_)) => {
+            notes.push("role-duration-seconds is an expression: duration limits not checked".into());
+            (3600, "expression".into())
+        }
+        (None, None) if step.major.is_some_and(|m| m <= 2) && step.input("aws-session-token").is_none() => {
+            (21600, "the v1/v2 default of 6 hours".into())
+        }
+        (None, None) => (3600, "default".into()),
     }
 }
 

@@ -8,9 +8,10 @@ use crate::iam::policy::PolicyDocument;
 use crate::model::Inventory;
 use crate::model::workflow::{AwsStep, Job, Workflow};
 
-use super::job::simulate_job;
+use super::job::{JobStart, simulate_job};
+use super::session::Session;
 use super::source;
-use super::subject::{CheckOptions, Subject, base_of, subjects};
+use super::subject::{CheckOptions, RunnerContext, Subject, base_of, subjects};
 use super::{Chain, DecidedBy, Step, Verdict};
 
 /// Resolve and simulate every chain. `Err` when `--pod` names nothing.
@@ -32,7 +33,60 @@ pub fn resolve_all(inv: &Inventory, opts: &CheckOptions) -> Result<Vec<Chain>, S
 
 fn resolve_subject(inv: &Inventory, s: Subject<'_>, opts: &CheckOptions) -> Vec<Chain> {
     let b = base_of(inv, &s);
-    let sa_name = b.spec.service_account().to_string();
+    let mut chain = new_chain(&b, &s);
+    // 1. The service account, looked up in the runner's namespace (arc.md §3.2).
+    let sa = inv.service_account(&b.ns, b.spec.service_account());
+    if sa.is_none()
+        && let Some(step) = missing_service_account(inv, &b, &mut chain)
+    {
+        chain.steps.push(step);
+        chain.compute_verdict();
+        return vec![chain];
+    }
+    // 2. The credential source and the base hop.
+    let base_session = source::base_hop(inv, &b, sa, &mut chain);
+    let base_ok = !chain.steps.iter().any(Step::is_denied);
+    let base = base_session.filter(|_| base_ok);
+    let start = |base: Option<Session>| JobStart { inv, runner: &b, opts, base, first_hop: 2 };
+    // 3. The jobs that run here: the workflows' jobs on this scale set, and --workflow's.
+    let jobs = jobs_here(inv, &b, opts);
+    if !jobs.is_empty() {
+        return jobs
+            .into_iter()
+            .map(|(w, j)| {
+                let mut c = chain.clone();
+                c.job = Some(format!("{}#{}", w.file, j.id));
+                simulate_job(&mut c, start(base.clone()), w, j);
+                c.compute_verdict();
+                c
+            })
+            .collect();
+    }
+    if let Some(role) = &opts.role_to_assume {
+        let job = one_step_job("--role-to-assume", Some("--role-to-assume"), role);
+        let w = Workflow { file: "command line".into(), name: None, jobs: Vec::new() };
+        chain.job = Some("--role-to-assume".into());
+        simulate_job(&mut chain, start(base), &w, &job);
+        chain.compute_verdict();
+        return vec![chain];
+    }
+    // No workflow and no --role-to-assume: every role the base role's identity policy lets it try.
+    if let Some(session) = base {
+        let targets = candidate_targets(inv, &session.role);
+        if !targets.is_empty() {
+            return targets
+                .into_iter()
+                .map(|t| candidate_chain(&chain, &session, t, start(Some(session.clone()))))
+                .collect();
+        }
+    }
+    chain.compute_verdict();
+    vec![chain]
+}
+
+/// A subject's chain before any hop: who it is for, and what it was simulated from.
+fn new_chain(b: &RunnerContext<'_>, s: &Subject<'_>) -> Chain {
+    let sa_name = b.spec.service_account();
     let mut chain = Chain {
         subject: format!("{}/{}", b.ns, b.pod_name),
         subject_kind: b.kind,
@@ -44,7 +98,7 @@ fn resolve_subject(inv: &Inventory, s: Subject<'_>, opts: &CheckOptions) -> Vec<
         steps: Vec::new(),
         notes: Vec::new(),
     };
-    if let Subject::RunnerSet(a) = &s {
+    if let Subject::RunnerSet(a) = s {
         chain.subject = a.metadata.key();
         chain
             .notes
@@ -57,75 +111,61 @@ fn resolve_subject(inv: &Inventory, s: Subject<'_>, opts: &CheckOptions) -> Vec<
             er.status.phase.as_deref().unwrap_or("?")
         ));
     }
+    chain
+}
 
-    // 1. The service account, looked up in the runner's namespace (arc.md §3.2).
-    let sa = inv.service_account(&b.ns, &sa_name);
-    if sa.is_none() {
-        let invalid_pod =
-            b.er.and_then(|e| e.status.message.clone())
-                .filter(|_| b.er.is_some_and(|e| e.status.reason.as_deref() == Some("InvalidPod")));
-        let elsewhere: Vec<String> =
-            inv.service_accounts_named(&sa_name).map(|x| x.metadata.ns().to_string()).collect();
-        if b.pod.is_none() && (invalid_pod.is_some() || inv.has_service_accounts_in(&b.ns)) {
-            let msg = invalid_pod.clone().unwrap_or_else(|| {
-                format!("pods \"{}\" is forbidden: error looking up service account {}/{sa_name}: serviceaccount \"{sa_name}\" not found", b.pod_name, b.ns)
-            });
-            let mut step = Step::new(
-                1,
-                "Kubernetes",
-                "create pod",
-                &format!("system:serviceaccount:{}:{sa_name}", b.ns),
-                &chain.service_account,
-            )
+/// The runner's service account is not in its namespace: the step that stops the chain (the
+/// pod create ARC's controller is refused, or not knowable), or `None` when a running pod's own
+/// environment still says what it got.
+fn missing_service_account(inv: &Inventory, b: &RunnerContext<'_>, chain: &mut Chain) -> Option<Step> {
+    let sa_name = b.spec.service_account();
+    let principal = format!("system:serviceaccount:{}:{sa_name}", b.ns);
+    let invalid_pod =
+        b.er.and_then(|e| e.status.message.clone())
+            .filter(|_| b.er.is_some_and(|e| e.status.reason.as_deref() == Some("InvalidPod")));
+    let elsewhere: Vec<String> = inv.service_accounts_named(sa_name).map(|x| x.metadata.ns().to_string()).collect();
+    if b.pod.is_none() && (invalid_pod.is_some() || inv.has_service_accounts_in(&b.ns)) {
+        let msg = invalid_pod.clone().unwrap_or_else(|| {
+            format!("pods \"{}\" is forbidden: error looking up service account {}/{sa_name}: serviceaccount \"{sa_name}\" not found", b.pod_name, b.ns)
+        });
+        let mut step = Step::new(1, "Kubernetes", "create pod", &principal, &chain.service_account)
             .error(DecidedBy::ServiceAccountMissing, msg);
-            if invalid_pod.is_some() {
-                step.notes.push("quoted from the EphemeralRunner's status (reason InvalidPod)".into());
-            }
-            if !elsewhere.is_empty() {
-                step.notes.push(format!(
-                    "a service account named {sa_name} exists in namespace(s) {}: ARC creates runner pods in the scale set's namespace {} and looks the service account up there",
-                    elsewhere.join(", "),
-                    b.ns
-                ));
-                step.fixes.push(format!("create service account {sa_name} in namespace {} (copy its eks.amazonaws.com/role-arn annotation from {}/{sa_name}) and update the IRSA trust's :sub to system:serviceaccount:{}:{sa_name}", b.ns, elsewhere[0], b.ns));
-            } else {
-                step.fixes.push(format!("create service account {sa_name} in namespace {}, or set template.spec.serviceAccountName to one that exists there", b.ns));
-            }
-            if b.er.is_some() {
-                step.fixes.push(format!(
-                    "then delete the Failed EphemeralRunners (kubectl delete ephemeralrunner -n {} <name>): ARC does not retry a rejected pod and creating the SA later does not unblock them",
-                    b.ns
-                ));
-            }
-            chain.steps.push(step);
-            chain.compute_verdict();
-            return vec![chain];
+        if invalid_pod.is_some() {
+            step.notes.push("quoted from the EphemeralRunner's status (reason InvalidPod)".into());
         }
-        if b.pod.is_some() {
-            chain.notes.push(format!("service account {}/{sa_name} is not in the data; using the pod's env", b.ns));
-        } else {
-            let step = Step::new(
-                1,
-                "Kubernetes",
-                "create pod",
-                &format!("system:serviceaccount:{}:{sa_name}", b.ns),
-                &chain.service_account,
-            )
-            .unknown(format!(
-                "no ServiceAccounts of namespace {} in the data: cannot tell whether {sa_name} exists",
+        if !elsewhere.is_empty() {
+            step.notes.push(format!(
+                "a service account named {sa_name} exists in namespace(s) {}: ARC creates runner pods in the scale set's namespace {} and looks the service account up there",
+                elsewhere.join(", "),
                 b.ns
             ));
-            chain.steps.push(step);
-            chain.compute_verdict();
-            return vec![chain];
+            step.fixes.push(format!("create service account {sa_name} in namespace {} (copy its eks.amazonaws.com/role-arn annotation from {}/{sa_name}) and update the IRSA trust's :sub to system:serviceaccount:{}:{sa_name}", b.ns, elsewhere[0], b.ns));
+        } else {
+            step.fixes.push(format!("create service account {sa_name} in namespace {}, or set template.spec.serviceAccountName to one that exists there", b.ns));
         }
+        if b.er.is_some() {
+            step.fixes.push(format!(
+                "then delete the Failed EphemeralRunners (kubectl delete ephemeralrunner -n {} <name>): ARC does not retry a rejected pod and creating the SA later does not unblock them",
+                b.ns
+            ));
+        }
+        return Some(step);
     }
+    if b.pod.is_some() {
+        chain.notes.push(format!("service account {}/{sa_name} is not in the data; using the pod's env", b.ns));
+        return None;
+    }
+    Some(
+        Step::new(1, "Kubernetes", "create pod", &principal, &chain.service_account).unknown(format!(
+            "no ServiceAccounts of namespace {} in the data: cannot tell whether {sa_name} exists",
+            b.ns
+        )),
+    )
+}
 
-    // 2. The credential source and the base hop.
-    let base_session = source::base_hop(inv, &b, sa, &mut chain);
-    let hop_no = 2;
-
-    // 3. The jobs that run here.
+/// The jobs that run on this runner: the bundle's workflows' jobs whose `runs-on` names its
+/// scale set, then every job of the `--workflow` files; only jobs with AWS steps.
+fn jobs_here<'a>(inv: &'a Inventory, b: &RunnerContext<'_>, opts: &'a CheckOptions) -> Vec<(&'a Workflow, &'a Job)> {
     let scale_set_name = b.ars.map(|a| a.scale_set_name().to_string());
     let mut jobs: Vec<(&Workflow, &Job)> = Vec::new();
     for w in &inv.workflows {
@@ -136,82 +176,57 @@ fn resolve_subject(inv: &Inventory, s: Subject<'_>, opts: &CheckOptions) -> Vec<
         }
     }
     for w in &opts.workflows {
-        for j in &w.jobs {
-            if !j.aws_steps.is_empty() {
-                jobs.push((w, j));
-            }
+        for j in w.jobs.iter().filter(|j| !j.aws_steps.is_empty()) {
+            jobs.push((w, j));
         }
     }
-    let base_ok = !chain.steps.iter().any(Step::is_denied);
+    jobs
+}
 
-    if !jobs.is_empty() {
-        return jobs
-            .into_iter()
-            .map(|(w, j)| {
-                let mut c = chain.clone();
-                c.job = Some(format!("{}#{}", w.file, j.id));
-                simulate_job(inv, &mut c, &b, w, j, base_session.clone().filter(|_| base_ok), hop_no, opts);
-                c.compute_verdict();
-                c
-            })
-            .collect();
-    }
-    if let Some(role) = &opts.role_to_assume {
-        let step = AwsStep {
-            position: 0,
-            name: Some("--role-to-assume".into()),
-            uses: "aws-actions/configure-aws-credentials@v4".into(),
-            major: Some(4),
-            inputs: BTreeMap::from([("role-to-assume".to_string(), role.clone())]),
-        };
-        let job = Job {
-            id: "--role-to-assume".into(),
-            name: None,
-            runs_on: Vec::new(),
-            id_token_write: false,
-            aws_steps: vec![step],
-        };
-        let w = Workflow { file: "command line".into(), name: None, jobs: Vec::new() };
-        chain.job = Some("--role-to-assume".into());
-        simulate_job(inv, &mut chain, &b, &w, &job, base_session.filter(|_| base_ok), hop_no, opts);
-        chain.compute_verdict();
-        return vec![chain];
-    }
-    // No workflow and no --role-to-assume: every role the base role's identity policy lets it try.
-    if let Some(session) = base_session.filter(|_| base_ok) {
-        let targets = candidate_targets(inv, &session.role);
-        if !targets.is_empty() {
-            return targets
-                .into_iter()
-                .map(|candidate| {
-                    let t = match candidate {
-                        Candidate::Role(arn) => arn,
-                        Candidate::Unlisted { pattern, account } => {
-                            let mut c = chain.clone();
-                            c.job = Some(format!("candidate targets {pattern} (the identity policy of {} allows sts:AssumeRole on them; no workflow given)", session.role.name));
-                            let why = format!(
-                                "account {account} was not read whole, so the roles {pattern} matches are unknown: allow iam:GetAccountAuthorizationDetails (or iam:ListRoles), or name the target with --workflow or --role-to-assume"
-                            );
-                            let principal = session.role.arn();
-                            c.steps.push(Step::new(hop_no, "identity policy", "sts:AssumeRole", &principal, &pattern).unknown(why));
-                            c.compute_verdict();
-                            return c;
-                        }
-                    };
-                    let step = AwsStep { position: 0, name: None, uses: "aws-actions/configure-aws-credentials@v4".into(), major: Some(4), inputs: BTreeMap::from([("role-to-assume".to_string(), t.clone())]) };
-                    let job = Job { id: "candidate".into(), name: None, runs_on: Vec::new(), id_token_write: false, aws_steps: vec![step] };
-                    let w = Workflow { file: "identity policy".into(), name: None, jobs: Vec::new() };
-                    let mut c = chain.clone();
-                    c.job = Some(format!("candidate target {t} (the identity policy of {} allows sts:AssumeRole on it; no workflow given)", session.role.name));
-                    simulate_job(inv, &mut c, &b, &w, &job, Some(session.clone()), hop_no, opts);
-                    c.compute_verdict();
-                    c
-                })
-                .collect();
+/// A job of one configure-aws-credentials step that assumes `role` (`--role-to-assume`, a
+/// candidate target).
+fn one_step_job(id: &str, name: Option<&str>, role: &str) -> Job {
+    let step = AwsStep {
+        position: 0,
+        name: name.map(str::to_string),
+        uses: "aws-actions/configure-aws-credentials@v4".into(),
+        major: Some(4),
+        inputs: BTreeMap::from([("role-to-assume".to_string(), role.to_string())]),
+    };
+    Job { id: id.into(), name: None, runs_on: Vec::new(), id_token_write: false, aws_steps: vec![step] }
+}
+
+/// The chain to one role the base role's identity policy lets it try, or one `unknown` hop for a
+/// pattern whose roles could not be listed.
+fn candidate_chain(chain: &Chain, session: &Session, candidate: Candidate, start: JobStart<'_>) -> Chain {
+    let mut c = chain.clone();
+    let t = match candidate {
+        Candidate::Role(arn) => arn,
+        Candidate::Unlisted { pattern, account } => {
+            c.job = Some(format!(
+                "candidate targets {pattern} (the identity policy of {} allows sts:AssumeRole on them; no workflow given)",
+                session.role.name
+            ));
+            let why = format!(
+                "account {account} was not read whole, so the roles {pattern} matches are unknown: allow iam:GetAccountAuthorizationDetails (or iam:ListRoles), or name the target with --workflow or --role-to-assume"
+            );
+            let principal = session.role.arn();
+            c.steps.push(
+                Step::new(start.first_hop, "identity policy", "sts:AssumeRole", &principal, &pattern).unknown(why),
+            );
+            c.compute_verdict();
+            return c;
         }
-    }
-    chain.compute_verdict();
-    vec![chain]
+    };
+    let job = one_step_job("candidate", None, &t);
+    let w = Workflow { file: "identity policy".into(), name: None, jobs: Vec::new() };
+    c.job = Some(format!(
+        "candidate target {t} (the identity policy of {} allows sts:AssumeRole on it; no workflow given)",
+        session.role.name
+    ));
+    simulate_job(&mut c, start, &w, &job);
+    c.compute_verdict();
+    c
 }
 
 /// Roles whose ARN an Allow statement for `sts:AssumeRole` in the caller's identity policies covers.

@@ -116,10 +116,9 @@ pub(super) fn base_hop(
     sa: Option<&ServiceAccount>,
     chain: &mut Chain,
 ) -> Option<Session> {
-    let sa_name = b.spec.service_account().to_string();
+    let sa_name = b.spec.service_account();
     let (source, notes) = credential_source(inv, b, sa);
     chain.notes.extend(notes);
-    let mut base_session: Option<Session> = None;
     match source {
         Source::StaticKeys => {
             chain.credential_source = "static_keys".into();
@@ -127,6 +126,7 @@ pub(super) fn base_hop(
                 Step::new(1, "static keys", "sts:GetCallerIdentity", "<IAM user of AWS_ACCESS_KEY_ID>", "-")
                     .unknown("the IAM user behind static keys is not knowable offline"),
             );
+            None
         }
         Source::NodeRole => {
             chain.credential_source = "node_role".into();
@@ -137,6 +137,7 @@ pub(super) fn base_hop(
                 b.ns
             ));
             chain.steps.push(step);
+            None
         }
         Source::EnvMissing { what } => {
             chain.credential_source = "none".into();
@@ -147,6 +148,7 @@ pub(super) fn base_hop(
             step.fixes.push(format!("recreate the runner pods (kubectl delete pod -n {} {}; ARC creates a new one) so the webhook injects the credentials", b.ns, b.pod_name));
             step.log_line = Some("Credentials could not be loaded, please check your action inputs: Could not load credentials from any providers".into());
             chain.steps.push(step);
+            None
         }
         Source::Irsa { role, audience, predicted } => {
             chain.credential_source = "irsa".into();
@@ -156,87 +158,89 @@ pub(super) fn base_hop(
                         .into(),
                 );
             }
-            match (RoleArn::parse(&role), inv.cluster_issuer.as_deref()) {
-                (None, _) => {
-                    let step = Step::new(1, "IRSA", "sts:AssumeRoleWithWebIdentity", "-", &role)
-                        .error(DecidedBy::RoleMissing, "ValidationError: Request ARN is invalid");
-                    chain.steps.push(step);
-                }
-                (Some(r), None) => {
-                    chain.steps.push(
-                        Step::new(1, "IRSA", "sts:AssumeRoleWithWebIdentity", "-", &r.arn())
-                            .unknown("the cluster's OIDC issuer is unknown: add `aws eks describe-cluster` output or the cluster's /.well-known/openid-configuration to the bundle"),
-                    );
-                    base_session = Some(Session {
-                        role: r,
-                        session_name: String::new(),
-                        session_policies: Vec::new(),
-                        transitive_tags: Vec::new(),
-                    });
-                }
-                (Some(r), Some(issuer)) => {
-                    let subject = format!("system:serviceaccount:{}:{sa_name}", b.ns);
-                    let step = hop::web_identity(
-                        inv,
-                        &WebIdentityParams {
-                            hop: 1,
-                            via: "IRSA",
-                            role: &r,
-                            issuer,
-                            subject: Some(&subject),
-                            audience: &audience,
-                            log_prefix: "Credentials could not be loaded, please check your action inputs: ",
-                        },
-                    );
-                    let ok = step.decision != Decision::ImplicitDeny
-                        && step.decision != Decision::ExplicitDeny
-                        && step.decision != Decision::Error;
-                    chain.steps.push(step);
-                    if ok {
-                        base_session = Some(Session {
-                            role: r,
-                            session_name: String::new(),
-                            session_policies: Vec::new(),
-                            transitive_tags: Vec::new(),
-                        });
-                    }
-                }
-            }
+            irsa_hop(inv, b, chain, &role, &audience)
         }
         Source::PodIdentity { role, disable_tags, predicted } => {
             chain.credential_source = "pod_identity".into();
             if predicted {
                 chain.notes.push("no pod yet: Pod Identity predicted from the association".into());
             }
-            match role.as_deref().and_then(RoleArn::parse) {
-                None => chain.steps.push(
-                    Step::new(1, "EKS Pod Identity", "sts:AssumeRole", "pods.eks.amazonaws.com", "-")
-                        .unknown("the Pod Identity association's role is not in the data: add `aws eks describe-pod-identity-association` output"),
-                ),
-                Some(r) => {
-                    let tags: Vec<(String, String)> = [
-                        ("eks-cluster-name", inv.cluster_name.clone().unwrap_or_default()),
-                        ("kubernetes-namespace", b.ns.clone()),
-                        ("kubernetes-service-account", sa_name.clone()),
-                        ("kubernetes-pod-name", b.pod_name.clone()),
-                    ]
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), v))
-                    .collect();
-                    let steps = hop::pod_identity(inv, 1, &r, &tags, !disable_tags);
-                    let ok = steps.iter().all(|s| !s.is_denied());
-                    chain.steps.extend(steps);
-                    if ok {
-                        let session_name = format!(
-                            "eks-{}-{}-<uuid>",
-                            inv.cluster_name.as_deref().unwrap_or("cluster"),
-                            b.pod_name
-                        );
-                        base_session = Some(Session { role: r, session_name, session_policies: Vec::new(), transitive_tags: if disable_tags { Vec::new() } else { tags } });
-                    }
-                }
-            }
+            pod_identity_hop(inv, b, chain, role.as_deref(), disable_tags)
         }
     }
-    base_session
+}
+
+/// A session of `role` as the base hop leaves it (the SDK names IRSA sessions itself).
+fn session(role: RoleArn) -> Session {
+    Session { role, session_name: String::new(), session_policies: Vec::new(), transitive_tags: Vec::new() }
+}
+
+/// IRSA's hop: `AssumeRoleWithWebIdentity` with the pod's projected token. The session, when the
+/// hop is allowed or its trust is not knowable (the issuer unknown).
+fn irsa_hop(inv: &Inventory, b: &RunnerContext<'_>, chain: &mut Chain, role: &str, audience: &str) -> Option<Session> {
+    let Some(r) = RoleArn::parse(role) else {
+        let step = Step::new(1, "IRSA", "sts:AssumeRoleWithWebIdentity", "-", role)
+            .error(DecidedBy::RoleMissing, "ValidationError: Request ARN is invalid");
+        chain.steps.push(step);
+        return None;
+    };
+    let Some(issuer) = inv.cluster_issuer.as_deref() else {
+        chain.steps.push(
+            Step::new(1, "IRSA", "sts:AssumeRoleWithWebIdentity", "-", &r.arn())
+                .unknown("the cluster's OIDC issuer is unknown: add `aws eks describe-cluster` output or the cluster's /.well-known/openid-configuration to the bundle"),
+        );
+        return Some(session(r));
+    };
+    let subject = format!("system:serviceaccount:{}:{}", b.ns, b.spec.service_account());
+    let step = hop::web_identity(
+        inv,
+        &WebIdentityParams {
+            hop: 1,
+            via: "IRSA",
+            role: &r,
+            issuer,
+            subject: Some(&subject),
+            audience,
+            log_prefix: "Credentials could not be loaded, please check your action inputs: ",
+        },
+    );
+    let ok = !matches!(step.decision, Decision::ImplicitDeny | Decision::ExplicitDeny | Decision::Error);
+    chain.steps.push(step);
+    ok.then(|| session(r))
+}
+
+/// EKS Pod Identity's hop: the EKS Auth service assumes the association's role, with the
+/// session tags it adds (transitive unless the association disables them).
+fn pod_identity_hop(
+    inv: &Inventory,
+    b: &RunnerContext<'_>,
+    chain: &mut Chain,
+    role: Option<&str>,
+    disable_tags: bool,
+) -> Option<Session> {
+    let Some(r) = role.and_then(RoleArn::parse) else {
+        chain.steps.push(
+            Step::new(1, "EKS Pod Identity", "sts:AssumeRole", "pods.eks.amazonaws.com", "-")
+                .unknown("the Pod Identity association's role is not in the data: add `aws eks describe-pod-identity-association` output"),
+        );
+        return None;
+    };
+    let tags: Vec<(String, String)> = [
+        ("eks-cluster-name", inv.cluster_name.clone().unwrap_or_default()),
+        ("kubernetes-namespace", b.ns.clone()),
+        ("kubernetes-service-account", b.spec.service_account().to_string()),
+        ("kubernetes-pod-name", b.pod_name.clone()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let steps = hop::pod_identity(inv, 1, &r, &tags, !disable_tags);
+    let ok = steps.iter().all(|s| !s.is_denied());
+    chain.steps.extend(steps);
+    if !ok {
+        return None;
+    }
+    let session_name = format!("eks-{}-{}-<uuid>", inv.cluster_name.as_deref().unwrap_or("cluster"), b.pod_name);
+    let transitive_tags = if disable_tags { Vec::new() } else { tags };
+    Some(Session { role: r, session_name, session_policies: Vec::new(), transitive_tags })
 }
