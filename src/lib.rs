@@ -1,7 +1,8 @@
 //! arcscope: why can't my ARC runner get its AWS role?
 //!
-//! The library is the pure core (IAM policy language and evaluator, chain resolver) plus the
-//! sources that turn files into one model. The binary only parses flags and prints.
+//! The shell around the pure core (`arcscope-core`, re-exported here as `iam`, `logs`, `model`,
+//! `chain`): the sources that read the world into the model, the app and its views, the terminal
+//! loop, the wizard and the commands. ARCHITECTURE.md is the map. The binary only parses flags.
 
 pub use arcscope_core::{chain, iam, logs, model};
 

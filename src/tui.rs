@@ -1,6 +1,8 @@
-//! The terminal loop: events → actions → state → draw. The terminal is restored on every exit
-//! path, panics included (`ratatui::init` installs the hook); frames are drawn only when
-//! something changed, at most 60 a second.
+//! The terminal loop: input → `App::handle_*` → `update(Action)`; live sources → `Msg` →
+//! `App::apply`; the app's `Effect`s (clipboard, IAM read, probe, suspend) run here; then
+//! settle, layout and draw. The terminal is restored on every exit path, panics and signals
+//! included (`ratatui::init` installs the hook; `Signals` answers TERM, HUP, INT, QUIT and TSTP);
+//! frames are drawn only when something changed, at most 60 a second.
 
 use ratatui::crossterm::event::{self, Event, KeyEventKind};
 use std::io::Write;
@@ -12,6 +14,9 @@ use crate::app::App;
 use crate::app::state::Effect;
 use crate::sources::msg::{Change, Msg, Stream};
 use std::sync::mpsc::Sender;
+
+use crate::sources::cluster::LiveArgs;
+use crate::sources::logstream::LogTarget;
 
 const FRAME: Duration = Duration::from_millis(16);
 /// Data ticks (the demo's replay; live sources later push events instead).
@@ -139,7 +144,7 @@ fn read_iam(app: &App, aws_args: &crate::sources::aws::AwsArgs, tx: &Sender<Msg>
 /// A confirmed probe runs on its own thread; its report comes back as an event.
 fn probe(
     app: &App,
-    args: &crate::sources::cluster::LiveArgs,
+    args: &LiveArgs,
     aws: Option<&crate::sources::aws::AwsArgs>,
     confirmed: crate::probe::Confirmed,
     tx: &Sender<Msg>,
@@ -156,7 +161,7 @@ pub fn run(
     mut app: App,
     theme: &crate::ui::theme::Theme,
     mouse: bool,
-    live: Option<crate::sources::cluster::LiveArgs>,
+    live: Option<LiveArgs>,
     aws: Option<crate::sources::aws::AwsArgs>,
 ) -> std::io::Result<()> {
     let signals = Signals::register()?;
@@ -164,8 +169,7 @@ pub fn run(
     if let Some(args) = &live {
         crate::sources::watch::spawn(args.clone(), app.generation, tx.clone());
     }
-    let mut following: Option<(crate::sources::logstream::LogTarget, Arc<AtomicBool>)> = None;
-    let mut terminal = ratatui::init();
+    let terminal = ratatui::init();
     // ratatui's panic hook restores raw mode and the screen; paste and mouse modes must go too.
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -173,6 +177,7 @@ pub fn run(
         previous(info);
     }));
     let mut ended_by = None;
+    let mut shell = Shell { terminal, theme, mouse, live, aws, tx, following: None };
     let result = (|| -> std::io::Result<()> {
         enter_modes(mouse)?;
         let mut dirty = true;
@@ -184,110 +189,40 @@ pub fn run(
                 return Ok(());
             }
             if signals.stop.swap(false, Ordering::Relaxed) {
-                suspend(&mut terminal, mouse)?;
+                suspend(&mut shell.terminal, mouse)?;
                 dirty = true;
             }
             if dirty && last_draw.elapsed() >= FRAME {
-                let size = terminal.size()?;
-                app.settle();
-                crate::ui::layout(&mut app, ratatui::layout::Rect::new(0, 0, size.width, size.height));
-                terminal.draw(|f| crate::ui::draw(f, &app, theme))?;
+                shell.frame(&mut app)?;
                 last_draw = Instant::now();
                 dirty = false;
-                // A question just drawn: what was typed or pasted before it is not an answer.
-                if app.confirmation_unarmed() {
-                    while event::poll(Duration::ZERO)? {
-                        let _ = event::read()?;
-                    }
-                    app.arm_confirmation();
-                }
             }
-            for effect in app.take_effects() {
-                match effect {
-                    Effect::Copy(text) => {
-                        let mut out = std::io::stdout();
-                        out.write_all(osc52(&text).as_bytes())?;
-                        out.flush()?;
-                    }
-                    Effect::Suspend => {
-                        suspend(&mut terminal, mouse)?;
-                        dirty = true;
-                    }
-                    Effect::ReadIam => {
-                        if let Some(aws_args) = &aws {
-                            read_iam(&app, aws_args, &tx);
-                        }
-                    }
-                    Effect::Probe(confirmed) => {
-                        if let Some(args) = &live {
-                            probe(&app, args, aws.as_ref(), confirmed, &tx);
-                        }
-                    }
-                }
-            }
+            dirty |= shell.effects(&mut app)?;
             if app.quit {
                 return Ok(());
             }
-            // Follow the log of the runner on screen; stop the one that left the screen.
-            if let Some(args) = &live {
-                let want = app.log_target();
-                if want.as_ref() != following.as_ref().map(|(t, _)| t) {
-                    if let Some((_, stop)) = following.take() {
-                        stop.store(true, Ordering::Relaxed);
-                    }
-                    if let Some(target) = want {
-                        app.log_generation += 1;
-                        let stop = Arc::new(AtomicBool::new(false));
-                        crate::sources::logstream::follow(
-                            args.clone(),
-                            target.clone(),
-                            app.log_generation,
-                            tx.clone(),
-                            stop.clone(),
-                        );
-                        following = Some((target, stop));
-                    }
-                }
-            }
-            // Drain live events before the next frame (bounded per frame so input stays responsive).
-            for ev in rx.try_iter().take(1000) {
-                dirty |= app.apply(ev);
+            shell.follow(&mut app);
+            // Drain live messages before the next frame (bounded per frame so input stays responsive).
+            for msg in rx.try_iter().take(1000) {
+                dirty |= app.apply(msg);
             }
             if last_tick.elapsed() >= TICK {
                 last_tick = Instant::now();
                 dirty |= app.tick();
             }
-            // Live sources push events on the channel: wake at least every 50 ms for them, so a
-            // short-lived state (a throttled retry) reaches the screen.
+            // Live sources push messages on the channel: wake at least every 50 ms for them, so
+            // a short-lived state (a throttled retry) reaches the screen.
             let wait = if dirty {
                 FRAME.saturating_sub(last_draw.elapsed())
             } else {
                 TICK.saturating_sub(last_tick.elapsed())
             };
-            let wait = if live.is_some() || aws.is_some() { wait.min(LIVE_WAKE) } else { wait.min(SIGNAL_WAKE) };
-            if event::poll(wait)? {
-                // Drain everything pending before the next frame.
-                loop {
-                    let was_confirming = app.confirming();
-                    match event::read()? {
-                        Event::Key(k) if k.kind != KeyEventKind::Release => app.handle_key(&k),
-                        Event::Paste(text) => app.handle_paste(&text),
-                        Event::Mouse(m) => app.handle_mouse(&m),
-                        Event::Resize(..) => {}
-                        _ => {}
-                    }
-                    dirty = true;
-                    // A key that asked a question: draw it before reading on.
-                    let asked = !was_confirming && app.confirming();
-                    if app.quit || asked || app.has_effects() || !event::poll(Duration::ZERO)? {
-                        break;
-                    }
-                }
-            }
+            let live_wake = shell.live.is_some() || shell.aws.is_some();
+            dirty |= input(&mut app, if live_wake { wait.min(LIVE_WAKE) } else { wait.min(SIGNAL_WAKE) })?;
         }
     })();
-    if let Some((_, stop)) = following {
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    if let Some((_, stop)) = shell.following.take() {
+        stop.store(true, Ordering::Relaxed);
     }
     leave_modes(mouse);
     ratatui::restore();
@@ -296,6 +231,112 @@ pub fn run(
         signal_hook::low_level::emulate_default_handler(sig)?;
     }
     result
+}
+
+/// What the loop holds besides the app: the terminal, the live sources' arguments and channel,
+/// the followed log.
+struct Shell<'a> {
+    terminal: ratatui::DefaultTerminal,
+    theme: &'a crate::ui::theme::Theme,
+    mouse: bool,
+    live: Option<LiveArgs>,
+    aws: Option<crate::sources::aws::AwsArgs>,
+    tx: Sender<Msg>,
+    following: Option<(LogTarget, Arc<AtomicBool>)>,
+}
+
+impl Shell<'_> {
+    /// Settle, lay out and draw one frame.
+    fn frame(&mut self, app: &mut App) -> std::io::Result<()> {
+        let size = self.terminal.size()?;
+        app.settle();
+        crate::ui::layout(app, ratatui::layout::Rect::new(0, 0, size.width, size.height));
+        let theme = self.theme;
+        self.terminal.draw(|f| crate::ui::draw(f, app, theme))?;
+        // A question just drawn: what was typed or pasted before it is not an answer.
+        if app.confirmation_unarmed() {
+            while event::poll(Duration::ZERO)? {
+                let _ = event::read()?;
+            }
+            app.arm_confirmation();
+        }
+        Ok(())
+    }
+
+    /// Run what the app asked for. Returns whether the screen needs drawing again.
+    fn effects(&mut self, app: &mut App) -> std::io::Result<bool> {
+        let mut dirty = false;
+        for effect in app.take_effects() {
+            match effect {
+                Effect::Copy(text) => {
+                    let mut out = std::io::stdout();
+                    out.write_all(osc52(&text).as_bytes())?;
+                    out.flush()?;
+                }
+                Effect::Suspend => {
+                    suspend(&mut self.terminal, self.mouse)?;
+                    dirty = true;
+                }
+                Effect::ReadIam => {
+                    if let Some(aws_args) = &self.aws {
+                        read_iam(app, aws_args, &self.tx);
+                    }
+                }
+                Effect::Probe(confirmed) => {
+                    if let Some(args) = &self.live {
+                        probe(app, args, self.aws.as_ref(), confirmed, &self.tx);
+                    }
+                }
+            }
+        }
+        Ok(dirty)
+    }
+
+    /// Follow the log of the runner on screen; stop the one that left the screen.
+    fn follow(&mut self, app: &mut App) {
+        let Some(args) = &self.live else { return };
+        let want = app.log_target();
+        if want.as_ref() == self.following.as_ref().map(|(t, _)| t) {
+            return;
+        }
+        if let Some((_, stop)) = self.following.take() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        if let Some(target) = want {
+            app.log_generation += 1;
+            let stop = Arc::new(AtomicBool::new(false));
+            crate::sources::logstream::follow(
+                args.clone(),
+                target.clone(),
+                app.log_generation,
+                self.tx.clone(),
+                stop.clone(),
+            );
+            self.following = Some((target, stop));
+        }
+    }
+}
+
+/// Wait up to `wait` for input, then take everything pending before the next frame — except
+/// past a key that asked a question (it is drawn before more is read) or asked for an effect.
+/// Returns whether anything came.
+fn input(app: &mut App, wait: Duration) -> std::io::Result<bool> {
+    if !event::poll(wait)? {
+        return Ok(false);
+    }
+    loop {
+        let was_confirming = app.confirming();
+        match event::read()? {
+            Event::Key(k) if k.kind != KeyEventKind::Release => app.handle_key(&k),
+            Event::Paste(text) => app.handle_paste(&text),
+            Event::Mouse(m) => app.handle_mouse(&m),
+            _ => {}
+        }
+        let asked = !was_confirming && app.confirming();
+        if app.quit || asked || app.has_effects() || !event::poll(Duration::ZERO)? {
+            return Ok(true);
+        }
+    }
 }
 
 #[cfg(test)]

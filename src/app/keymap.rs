@@ -15,15 +15,47 @@ pub enum Context {
     Table,
     Chain,
     Logs,
+    /// A text shown over the view (YAML, warnings).
+    Pager,
+    /// A question before something is sent.
+    Confirm,
+    /// The `:` command line and the `/` filter.
+    Prompt,
+    /// The setup wizard's form, every page.
+    Wizard,
+    /// The wizard's target roles page, over `Wizard`.
+    WizardTargets,
+    /// The wizard's review page, over `Wizard`.
+    WizardReview,
 }
 
 impl Context {
+    /// Every context, in the order help lists them.
+    pub const ALL: [Context; 10] = [
+        Context::Global,
+        Context::Table,
+        Context::Chain,
+        Context::Logs,
+        Context::Pager,
+        Context::Confirm,
+        Context::Prompt,
+        Context::Wizard,
+        Context::WizardTargets,
+        Context::WizardReview,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Context::Global => "global",
             Context::Table => "tables",
             Context::Chain => "chain",
             Context::Logs => "logs",
+            Context::Pager => "text (yaml, warnings)",
+            Context::Confirm => "confirmation",
+            Context::Prompt => "command line and filter",
+            Context::Wizard => "wizard",
+            Context::WizardTargets => "wizard: target roles",
+            Context::WizardReview => "wizard: review",
         }
     }
 }
@@ -41,6 +73,10 @@ impl Key {
         if let KeyCode::Char(c) = e.code
             && (c.is_uppercase() || !c.is_alphabetic())
         {
+            mods.remove(KeyModifiers::SHIFT);
+        }
+        // Shift-tab arrives as BackTab, with or without SHIFT set.
+        if e.code == KeyCode::BackTab {
             mods.remove(KeyModifiers::SHIFT);
         }
         Key { code: e.code, mods }
@@ -175,6 +211,41 @@ const DEFAULTS: &[(&str, &str, Context, &str, bool)] = &[
     ("4", "log_30m", Context::Logs, "log window: tail, 1m 5m 15m 30m 1h (live)", false),
     ("5", "log_1h", Context::Logs, "log window: tail, 1m 5m 15m 30m 1h (live)", false),
     ("P", "probe", Context::Chain, "live probe (--allow-live-probe)", false),
+    ("esc", "back", Context::Pager, "close", true),
+    ("q", "back", Context::Pager, "close", false),
+    ("y", "back", Context::Pager, "close", false),
+    ("j", "down", Context::Pager, "scroll down", true),
+    ("down", "down", Context::Pager, "scroll down", false),
+    ("k", "up", Context::Pager, "scroll up", true),
+    ("up", "up", Context::Pager, "scroll up", false),
+    ("pgdn", "page_down", Context::Pager, "page down", false),
+    ("pgup", "page_up", Context::Pager, "page up", false),
+    ("g", "top", Context::Pager, "top", false),
+    ("y", "confirm", Context::Confirm, "send the calls listed", true),
+    ("esc", "back", Context::Confirm, "cancel (so does any other key)", true),
+    ("enter", "submit", Context::Prompt, "run the command / keep the filter", true),
+    ("esc", "back", Context::Prompt, "cancel (the filter is cleared)", true),
+    ("tab", "complete", Context::Prompt, "complete the command", true),
+    ("ctrl-n", "next_page", Context::Wizard, "next page", true),
+    ("ctrl-p", "prev_page", Context::Wizard, "previous page", true),
+    ("tab", "next_field", Context::Wizard, "next field", true),
+    ("down", "next_field", Context::Wizard, "next field", false),
+    ("backtab", "prev_field", Context::Wizard, "previous field", false),
+    ("up", "prev_field", Context::Wizard, "previous field", false),
+    ("enter", "submit", Context::Wizard, "next field, then next page", false),
+    ("right", "choice_next", Context::Wizard, "next choice", true),
+    ("space", "choice_next", Context::Wizard, "next choice", false),
+    ("left", "choice_prev", Context::Wizard, "previous choice", false),
+    ("esc", "back", Context::Wizard, "leave (the answers are kept)", true),
+    ("ctrl-t", "add_target", Context::WizardTargets, "add a target role", true),
+    ("ctrl-x", "remove_target", Context::WizardTargets, "remove this target role", true),
+    ("pgdn", "target_next", Context::WizardTargets, "next target role", false),
+    ("pgup", "target_prev", Context::WizardTargets, "previous target role", false),
+    ("ctrl-w", "write", Context::WizardReview, "write the files (asks before replacing)", true),
+    ("tab", "next_file", Context::WizardReview, "preview the next file", true),
+    ("backtab", "prev_file", Context::WizardReview, "preview the previous file", false),
+    ("pgdn", "page_down", Context::WizardReview, "scroll", false),
+    ("pgup", "page_up", Context::WizardReview, "scroll", false),
 ];
 
 #[derive(Debug, Clone)]
@@ -235,9 +306,13 @@ impl Keymap {
         km
     }
 
-    /// The action bound to `key` in the given contexts (first match wins).
+    /// The action bound to `key` in the first of `contexts` that binds it (a page's own keys
+    /// over its form's).
     pub fn lookup(&self, key: Key, contexts: &[Context]) -> Option<Action> {
-        self.bindings.iter().find(|b| b.key == key && contexts.contains(&b.context)).map(|b| b.action)
+        contexts
+            .iter()
+            .find_map(|ctx| self.bindings.iter().find(|b| b.key == key && b.context == *ctx))
+            .map(|b| b.action)
     }
 
     /// `(keys, description)` pairs for the hint bar in these contexts.

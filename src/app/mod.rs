@@ -1,13 +1,12 @@
-//! The application: state, the actions that change it, and the keymap. No terminal here —
-//! `ui/` draws an `&App`, `tui.rs` runs the loop.
+//! The application: state, the actions that change it, the keymap, and the models the views draw
+//! (table rows, the logs pane). No terminal and no I/O here — `ui/` draws an `&App`, `tui.rs`
+//! runs the loop and the effects the app asks for.
 
 pub mod filter;
 pub mod keymap;
-pub mod logview;
-pub mod rows;
 pub mod state;
 
-pub use state::App;
+pub use state::{App, logview, rows};
 
 /// Everything a key can ask for. State changes only through these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +50,26 @@ pub enum Action {
     Probe,
     /// Read IAM again from live AWS.
     Refresh,
+    /// Yes to the question on screen.
+    Confirm,
+    /// Enter in an input: run the command, keep the filter, the wizard's next field or page.
+    Submit,
+    /// Complete the command line's word.
+    Complete,
+    // The wizard's form.
+    NextPage,
+    PrevPage,
+    NextField,
+    PrevField,
+    ChoiceNext,
+    ChoicePrev,
+    AddTarget,
+    RemoveTarget,
+    TargetNext,
+    TargetPrev,
+    Write,
+    NextFile,
+    PrevFile,
 }
 
 const NAMES: &[(&str, Action)] = &[
@@ -93,6 +112,22 @@ const NAMES: &[(&str, Action)] = &[
     ("log_1h", Action::LogSince(60)),
     ("probe", Action::Probe),
     ("refresh", Action::Refresh),
+    ("confirm", Action::Confirm),
+    ("submit", Action::Submit),
+    ("complete", Action::Complete),
+    ("next_page", Action::NextPage),
+    ("prev_page", Action::PrevPage),
+    ("next_field", Action::NextField),
+    ("prev_field", Action::PrevField),
+    ("choice_next", Action::ChoiceNext),
+    ("choice_prev", Action::ChoicePrev),
+    ("add_target", Action::AddTarget),
+    ("remove_target", Action::RemoveTarget),
+    ("target_next", Action::TargetNext),
+    ("target_prev", Action::TargetPrev),
+    ("write", Action::Write),
+    ("next_file", Action::NextFile),
+    ("prev_file", Action::PrevFile),
 ];
 
 impl Action {

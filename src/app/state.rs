@@ -1,4 +1,7 @@
-//! Application state and `update`: the only place state changes, one `Action` at a time.
+//! Application state: the views, modes and tables, the `App` itself and what it starts from
+//! (`Options`) and asks for (`Effect`). State changes only in `update(Action)` (`state/update.rs`,
+//! keys mapped in `state/input.rs`, `:` commands in `state/command.rs`) and `apply(Msg)`
+//! (`state/live.rs`); `state/table.rs` keeps the list views' rows.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,6 +18,8 @@ use super::filter::Filter;
 use super::keymap::{Context, Keymap};
 
 mod command;
+pub mod logview;
+pub mod rows;
 pub use command::{COMMANDS, Cmd, CommandSpec};
 mod input;
 mod live;
@@ -365,7 +370,22 @@ impl App {
         self.stack.last().expect("the stack is never empty")
     }
 
+    /// Where keys are looked up now: the open mode's context, else the view's (first match wins).
     pub fn contexts(&self) -> Vec<Context> {
+        match &self.mode {
+            Mode::Text { .. } => return vec![Context::Pager],
+            Mode::ConfirmProbe(_) => return vec![Context::Confirm],
+            Mode::Command(_) | Mode::Filter(_) => return vec![Context::Prompt],
+            // The page's own keys over the form's.
+            Mode::Wizard(form) => {
+                return match form.page {
+                    3 => vec![Context::WizardTargets, Context::Wizard],
+                    4 => vec![Context::WizardReview, Context::Wizard],
+                    _ => vec![Context::Wizard],
+                };
+            }
+            Mode::Normal | Mode::Help => {}
+        }
         match self.view() {
             View::Chain { .. } if self.chain.focus == Focus::Logs => {
                 vec![Context::Global, Context::Logs, Context::Chain]

@@ -1,5 +1,7 @@
 //! Sources turn the world into one `Inventory`: offline bundles, the embedded demo, a live cluster
-//! (read-only lists), and GitHub job logs.
+//! (read-only lists, then watches and followed logs that send `msg::Msg`), live AWS, GitHub job
+//! logs. Every request passes the read-only guard (`guard`); the probe's calls (`probe`) are the
+//! one confirmed exception.
 
 pub mod aws;
 pub mod bundle;

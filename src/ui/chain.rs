@@ -4,9 +4,9 @@
 use super::logs::draw_logs;
 use super::theme::{Slot, Theme};
 use crate::app::App;
-use crate::app::logview::without_timestamp;
-use crate::app::rows::{decision_label, verdict_label};
 use crate::app::state::Focus;
+use crate::app::state::logview::without_timestamp;
+use crate::app::state::rows::{decision_label, verdict_label};
 use crate::iam::eval::Decision;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -78,64 +78,100 @@ pub(super) fn draw_chain(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
 pub(super) fn draw_step_detail(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let Some(chain) = app.current_chain() else { return };
     let Some(step) = chain.steps.get(app.chain.selected_step) else { return };
-    let mut lines: Vec<Line> = Vec::new();
+    // Sections apart when there is room; packed in a small panel.
+    let mut p = Panel { lines: Vec::new(), gap: area.height >= 16 };
     // The live probe's answers for this runner, above the prediction they check.
-    if let Some(report) = app.probe.as_ref().filter(|r| r.subject == chain.subject) {
-        lines.push(Line::from(Span::styled("live probe", t.title())));
-        for l in &report.lines {
-            let (mark, style) = if l.ok { ("✔", t.fg(Slot::Allow)) } else { ("✘", t.fg(Slot::Error)) };
-            lines.push(Line::from(vec![
-                Span::styled(format!("{mark} "), style),
-                Span::raw(format!("{}: ", l.call)),
-                Span::styled(l.outcome.clone(), style),
-            ]));
-            if l.disagrees {
-                lines.push(Line::from(Span::styled(
-                    "  ⚠ AWS DISAGREES WITH THE PREDICTION: the model or the data is wrong (stale IAM? a policy arcscope cannot see?)",
-                    t.fg(Slot::Error).add_modifier(Modifier::BOLD | Modifier::REVERSED),
-                )));
-            }
-        }
-        lines.push(Line::from(""));
-    }
+    probe_section(&mut p, app, t, chain);
     // The role by name here; its ARN is in AWS's message below.
     let role = step.resource.rsplit_once(":role/").map_or(step.resource.as_str(), |(_, r)| r);
-    lines.push(Line::from(vec![
+    p.lines.push(Line::from(vec![
         Span::styled(decision_label(step.decision), t.decision(step.decision)),
         Span::raw(format!("  {} → {role}  ", step.action)),
         Span::styled(format!("decided by {}", step.decided_by), t.muted()),
     ]));
-    // Sections apart when there is room; packed in a small panel.
-    let gap = area.height >= 16;
     // A small panel shows what matters first: why it is denied and the smallest fix; then what
     // AWS says, who asks, the statements and the policy text.
-    if !step.non_matching.is_empty() && step.decision != Decision::Allow {
-        if gap {
-            lines.push(Line::from(""));
-        }
-        lines.push(Line::from(Span::styled("why", t.title())));
-        for m in &step.non_matching {
-            lines.push(Line::from(format!("• {} #{}: {}", m.policy, m.index, m.reason)));
+    why_and_fix(&mut p, t, step);
+    logs_section(&mut p, app, t, chain, step);
+    aws_section(&mut p, t, step);
+    // The deciding policy's text, the deciding statement highlighted.
+    if let Some(text) = policy_lines(app, t, step) {
+        p.gap();
+        p.lines.extend(text);
+    }
+    for n in &step.notes {
+        p.lines.push(Line::from(Span::styled(format!("note: {n}"), t.muted())));
+    }
+    events_section(&mut p, app, t, chain);
+    draw_scrolled(f, app, t, area, p.lines);
+}
+
+/// The step panel's lines, section by section.
+struct Panel<'a> {
+    lines: Vec<Line<'a>>,
+    /// A blank line between sections.
+    gap: bool,
+}
+
+impl<'a> Panel<'a> {
+    fn gap(&mut self) {
+        if self.gap {
+            self.lines.push(Line::from(""));
         }
     }
-    // The smallest fix first (`c` copies it), then the same change in other tools, or a way around.
-    if !step.fixes.is_empty() {
-        if gap {
-            lines.push(Line::from(""));
+
+    fn section(&mut self, title: Line<'a>) {
+        self.gap();
+        self.lines.push(title);
+    }
+}
+
+fn probe_section(p: &mut Panel<'_>, app: &App, t: &Theme, chain: &crate::chain::Chain) {
+    let Some(report) = app.probe.as_ref().filter(|r| r.subject == chain.subject) else { return };
+    p.lines.push(Line::from(Span::styled("live probe", t.title())));
+    for l in &report.lines {
+        let (mark, style) = if l.ok { ("✔", t.fg(Slot::Allow)) } else { ("✘", t.fg(Slot::Error)) };
+        p.lines.push(Line::from(vec![
+            Span::styled(format!("{mark} "), style),
+            Span::raw(format!("{}: ", l.call)),
+            Span::styled(l.outcome.clone(), style),
+        ]));
+        if l.disagrees {
+            p.lines.push(Line::from(Span::styled(
+                "  ⚠ AWS DISAGREES WITH THE PREDICTION: the model or the data is wrong (stale IAM? a policy arcscope cannot see?)",
+                t.fg(Slot::Error).add_modifier(Modifier::BOLD | Modifier::REVERSED),
+            )));
         }
-        lines.push(Line::from(vec![
+    }
+    p.lines.push(Line::from(""));
+}
+
+/// Why it is denied, then the smallest fix first (`c` copies it), then the same change in other
+/// tools, or a way around.
+fn why_and_fix(p: &mut Panel<'_>, t: &Theme, step: &crate::chain::Step) {
+    if !step.non_matching.is_empty() && step.decision != Decision::Allow {
+        p.section(Line::from(Span::styled("why", t.title())));
+        for m in &step.non_matching {
+            p.lines.push(Line::from(format!("• {} #{}: {}", m.policy, m.index, m.reason)));
+        }
+    }
+    if !step.fixes.is_empty() {
+        p.section(Line::from(vec![
             Span::styled("fix", t.title()),
             Span::styled("  smallest first · c copies it", t.muted()),
         ]));
         for (i, fix) in step.fixes.iter().enumerate() {
             let style = if i == 0 { t.fg(Slot::Allow) } else { t.text() };
-            lines.push(Line::from(vec![
+            p.lines.push(Line::from(vec![
                 Span::styled(format!("{}. ", i + 1), t.muted()),
                 Span::styled(fix.clone(), style),
             ]));
         }
     }
-    // What the logs say about this very step (folded, counted): the loop the on-call engineer saw.
+}
+
+/// What the logs say about this very step (folded, counted): the loop the on-call engineer saw.
+fn logs_section(p: &mut Panel<'_>, app: &App, t: &Theme, chain: &crate::chain::Chain, step: &crate::chain::Step) {
     let in_logs: Vec<&crate::logs::Finding> = app
         .analysis
         .findings
@@ -146,29 +182,28 @@ pub(super) fn draw_step_detail(f: &mut Frame, app: &App, t: &Theme, area: Rect) 
                 .is_some_and(|l| l.subject == chain.subject && l.hop == step.hop && l.action == step.action)
         })
         .collect();
-    if !in_logs.is_empty() {
-        if gap {
-            lines.push(Line::from(""));
-        }
-        lines.push(Line::from(Span::styled("in the logs", t.title())));
-        for f in in_logs.iter().take(3) {
-            let count = if f.count > 1 { format!("×{} ", f.count) } else { String::new() };
-            lines.push(Line::from(vec![
-                Span::styled(count, t.fg(Slot::Warning).add_modifier(Modifier::BOLD)),
-                Span::raw(one_line(without_timestamp(&f.sample), 160)),
-            ]));
-        }
+    if in_logs.is_empty() {
+        return;
     }
+    p.section(Line::from(Span::styled("in the logs", t.title())));
+    for f in in_logs.iter().take(3) {
+        let count = if f.count > 1 { format!("×{} ", f.count) } else { String::new() };
+        p.lines.push(Line::from(vec![
+            Span::styled(count, t.fg(Slot::Warning).add_modifier(Modifier::BOLD)),
+            Span::raw(one_line(without_timestamp(&f.sample), 160)),
+        ]));
+    }
+}
+
+/// AWS's error as it would print it, who asks, and the statements that decided.
+fn aws_section(p: &mut Panel<'_>, t: &Theme, step: &crate::chain::Step) {
     if let Some(m) = &step.message {
-        if gap {
-            lines.push(Line::from(""));
-        }
-        lines.push(Line::from(Span::styled("AWS would say", t.title())));
-        lines.push(Line::from(Span::styled(m.clone(), t.decision(step.decision))));
+        p.section(Line::from(Span::styled("AWS would say", t.title())));
+        p.lines.push(Line::from(Span::styled(m.clone(), t.decision(step.decision))));
     }
-    lines.push(Line::from(Span::styled(format!("principal {}", step.principal), t.muted())));
+    p.lines.push(Line::from(Span::styled(format!("principal {}", step.principal), t.muted())));
     for s in &step.statements {
-        lines.push(Line::from(Span::styled(
+        p.lines.push(Line::from(Span::styled(
             format!(
                 "{} statement {} of {}{}",
                 s.effect,
@@ -179,17 +214,10 @@ pub(super) fn draw_step_detail(f: &mut Frame, app: &App, t: &Theme, area: Rect) 
             t.muted(),
         )));
     }
-    // The deciding policy's text, the deciding statement highlighted.
-    if let Some(text) = policy_lines(app, t, step) {
-        if gap {
-            lines.push(Line::from(""));
-        }
-        lines.extend(text);
-    }
-    for n in &step.notes {
-        lines.push(Line::from(Span::styled(format!("note: {n}"), t.muted())));
-    }
-    // Kubernetes events of the runner (pod or EphemeralRunner of that name), warnings first.
+}
+
+/// Kubernetes events of the runner (pod or EphemeralRunner of that name), warnings first.
+fn events_section(p: &mut Panel<'_>, app: &App, t: &Theme, chain: &crate::chain::Chain) {
     let (ns, name) = chain.subject.split_once('/').unwrap_or(("", &chain.subject));
     let mut events: Vec<&crate::model::k8s::Event> = app
         .inv
@@ -198,26 +226,29 @@ pub(super) fn draw_step_detail(f: &mut Frame, app: &App, t: &Theme, area: Rect) 
         .filter(|e| e.involved_object.name == name && e.involved_object.namespace.as_deref().unwrap_or(ns) == ns)
         .collect();
     events.sort_by_key(|e| e.type_.as_deref() != Some("Warning"));
-    if !events.is_empty() {
-        if gap {
-            lines.push(Line::from(""));
-        }
-        lines.push(Line::from(Span::styled("events", t.title())));
-        for e in events.iter().take(5) {
-            let warn = e.type_.as_deref() == Some("Warning");
-            lines.push(Line::from(vec![
-                Span::styled(
-                    format!("{} {} ", e.type_.as_deref().unwrap_or("?"), e.reason.as_deref().unwrap_or("")),
-                    if warn { t.fg(Slot::Warning) } else { t.muted() },
-                ),
-                Span::raw(format!(
-                    "{}{}",
-                    e.count.filter(|c| *c > 1).map(|c| format!("×{c} ")).unwrap_or_default(),
-                    e.message.as_deref().unwrap_or("")
-                )),
-            ]));
-        }
+    if events.is_empty() {
+        return;
     }
+    p.section(Line::from(Span::styled("events", t.title())));
+    for e in events.iter().take(5) {
+        let warn = e.type_.as_deref() == Some("Warning");
+        p.lines.push(Line::from(vec![
+            Span::styled(
+                format!("{} {} ", e.type_.as_deref().unwrap_or("?"), e.reason.as_deref().unwrap_or("")),
+                if warn { t.fg(Slot::Warning) } else { t.muted() },
+            ),
+            Span::raw(format!(
+                "{}{}",
+                e.count.filter(|c| *c > 1).map(|c| format!("×{c} ")).unwrap_or_default(),
+                e.message.as_deref().unwrap_or("")
+            )),
+        ]));
+    }
+}
+
+/// The panel in its box, scrolled where the user left it; the title says where when it does not
+/// fit.
+fn draw_scrolled(f: &mut Frame, app: &App, t: &Theme, area: Rect, lines: Vec<Line<'_>>) {
     let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
     let inner = Block::default().borders(Borders::ALL).inner(area);
     let rows = paragraph.line_count(inner.width);
@@ -225,7 +256,6 @@ pub(super) fn draw_step_detail(f: &mut Frame, app: &App, t: &Theme, area: Rect) 
     let scroll = app.chain.detail_scroll.get().min(last);
     app.chain.detail_scroll.set(scroll);
     app.chain.detail_page.set(inner.height as usize);
-    // When it does not fit: where we are, and how to see the rest.
     let title = if last > 0 {
         format!(" step · {}–{} of {rows} · pgup/pgdn ", scroll + 1, (scroll + inner.height as usize).min(rows))
     } else {

@@ -3,7 +3,7 @@
 
 use super::theme::Theme;
 use crate::app::App;
-use crate::app::rows::{self};
+use crate::app::state::rows::{self};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;

@@ -2,8 +2,8 @@
 
 use super::theme::{Slot, Theme};
 use crate::app::App;
-use crate::app::logview::logs_lines;
 use crate::app::state::Focus;
+use crate::app::state::logview::logs_lines;
 use crate::logs::signatures::Severity;
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -1,5 +1,6 @@
-//! Drawing: `&App` in, a frame out. `layout` records the screen sizes the app needs (page length,
-//! where the table starts) before a frame; `draw` only reads.
+//! Drawing: `&App` and a `Theme` in, a frame out — the header, the view (a table, the chain, the
+//! logs) and what opens over it, one module each. `layout` records the screen sizes the app needs
+//! (page length, where the table starts) before a frame; `draw` only reads.
 
 mod chain;
 mod header;

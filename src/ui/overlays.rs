@@ -67,37 +67,20 @@ pub(super) fn centered(area: Rect, w: u16, h: u16) -> Rect {
 }
 
 pub(super) fn draw_help(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    use crate::app::keymap::Context;
+    // The views' keys and the commands first; then the keys of what opens over a view.
+    let (views, modes) = Context::ALL.split_at(4);
     let mut lines = Vec::new();
-    for ctx in [
-        crate::app::keymap::Context::Global,
-        crate::app::keymap::Context::Table,
-        crate::app::keymap::Context::Chain,
-        crate::app::keymap::Context::Logs,
-    ] {
-        lines.push(Line::from(Span::styled(ctx.as_str(), t.title())));
-        let mut seen: Vec<&str> = Vec::new();
-        for b in app.keymap.bindings.iter().filter(|b| b.context == ctx) {
-            if seen.contains(&b.desc) {
-                continue;
-            }
-            seen.push(b.desc);
-            let keys: Vec<String> = app
-                .keymap
-                .bindings
-                .iter()
-                .filter(|x| x.context == ctx && x.desc == b.desc)
-                .map(|x| x.key.label())
-                .collect();
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {:<14}", keys.join(" ")), t.fg(Slot::HintKey)),
-                Span::raw(b.desc),
-            ]));
-        }
+    for ctx in views {
+        help_context(&mut lines, app, t, *ctx);
     }
     lines.push(Line::from(Span::styled("commands", t.title())));
     for c in crate::app::state::COMMANDS {
         let name = c.name;
         lines.push(Line::from(vec![Span::styled(format!("  :{name:<13}"), t.fg(Slot::HintKey)), Span::raw(c.help)]));
+    }
+    for ctx in modes {
+        help_context(&mut lines, app, t, *ctx);
     }
     // As many columns as the lines need, as far as the screen allows.
     const COL: u16 = 58;
@@ -114,6 +97,29 @@ pub(super) fn draw_help(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     for col in cols.iter() {
         let chunk: Vec<Line> = rest.by_ref().take(height).collect();
         f.render_widget(Paragraph::new(chunk), *col);
+    }
+}
+
+/// One context's keys: each description once, with every key bound to it.
+fn help_context(lines: &mut Vec<Line<'static>>, app: &App, t: &Theme, ctx: crate::app::keymap::Context) {
+    lines.push(Line::from(Span::styled(ctx.as_str(), t.title())));
+    let mut seen: Vec<&str> = Vec::new();
+    for b in app.keymap.bindings.iter().filter(|b| b.context == ctx) {
+        if seen.contains(&b.desc) {
+            continue;
+        }
+        seen.push(b.desc);
+        let keys: Vec<String> = app
+            .keymap
+            .bindings
+            .iter()
+            .filter(|x| x.context == ctx && x.desc == b.desc)
+            .map(|x| x.key.label())
+            .collect();
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {:<14}", keys.join(" ")), t.fg(Slot::HintKey)),
+            Span::raw(b.desc),
+        ]));
     }
 }
 

@@ -2,8 +2,8 @@
 
 use super::theme::{Slot, Theme};
 use crate::app::App;
-use crate::app::rows::{self};
 use crate::app::state::View;
+use crate::app::state::rows::{self};
 use crate::iam::eval::Decision;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};

@@ -3,7 +3,7 @@
 //! field), back and forth without losing answers, a review page with the verification and every
 //! file, and a write that asks before it replaces anything. No terminal here: keys in, state out.
 
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{Event, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
@@ -104,6 +104,29 @@ pub struct Review {
     pub boundary: Option<String>,
     /// The verification's failing actions, grouped once (the review is drawn every frame).
     pub problems: Vec<super::verify::ActionProblem>,
+}
+
+/// What a key does in the form (the app's keymap binds the keys, `Context::Wizard*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormKey {
+    Leave,
+    NextPage,
+    PrevPage,
+    NextField,
+    PrevField,
+    /// The next field, or the next page after the last.
+    Submit,
+    ChoiceNext,
+    ChoicePrev,
+    AddTarget,
+    RemoveTarget,
+    TargetNext,
+    TargetPrev,
+    Write,
+    NextFile,
+    PrevFile,
+    ScrollDown,
+    ScrollUp,
 }
 
 #[derive(Debug, Clone)]
@@ -438,65 +461,68 @@ impl WizardForm {
         }
     }
 
-    pub fn handle(&mut self, key: &KeyEvent, existing: Option<&Inventory>) -> bool {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match (key.code, ctrl) {
-            (KeyCode::Esc, _) => return false,
-            (KeyCode::Char('n'), true) => self.next_page(existing),
-            (KeyCode::Char('p'), true) => {
+    /// One key, with what the keymap makes of it; a key with no meaning here (or none on this
+    /// page) is text for the focused field. `false`: leave the wizard.
+    pub fn handle(&mut self, key: &KeyEvent, action: Option<FormKey>, existing: Option<&Inventory>) -> bool {
+        let targets = self.page == 3;
+        let review = self.page == 4;
+        match action {
+            Some(FormKey::Leave) => return false,
+            Some(FormKey::NextPage) => self.next_page(existing),
+            Some(FormKey::PrevPage) => {
                 self.page = self.page.saturating_sub(1);
                 self.focus = 0;
                 self.message = None;
             }
-            (KeyCode::Char('t'), true) if self.page == 3 => {
+            Some(FormKey::AddTarget) if targets => {
                 self.targets.push(target_fields());
                 self.target = self.targets.len() - 1;
                 self.focus = 0;
             }
-            (KeyCode::Char('x'), true) if self.page == 3 && self.targets.len() > 1 => {
+            Some(FormKey::RemoveTarget) if targets && self.targets.len() > 1 => {
                 self.targets.remove(self.target);
                 self.target = self.target.min(self.targets.len() - 1);
             }
-            (KeyCode::PageDown, _) if self.page == 3 => self.target = (self.target + 1) % self.targets.len(),
-            (KeyCode::PageUp, _) if self.page == 3 => {
+            Some(FormKey::TargetNext) if targets => self.target = (self.target + 1) % self.targets.len(),
+            Some(FormKey::TargetPrev) if targets => {
                 self.target = (self.target + self.targets.len() - 1) % self.targets.len()
             }
-            (KeyCode::Char('w'), true) if self.page == 4 => self.write(),
-            (KeyCode::Tab | KeyCode::BackTab, _) if self.page == 4 => {
+            Some(FormKey::Write) if review => self.write(),
+            Some(a @ (FormKey::NextFile | FormKey::PrevFile)) if review => {
                 let n = self.review.as_ref().map_or(1, |r| r.files.len().max(1));
-                self.preview =
-                    if key.code == KeyCode::Tab { (self.preview + 1) % n } else { (self.preview + n - 1) % n };
+                self.preview = if a == FormKey::NextFile { (self.preview + 1) % n } else { (self.preview + n - 1) % n };
                 (self.scroll, self.scroll_to_preview) = (0, true);
             }
-            (KeyCode::PageDown | KeyCode::PageUp, _) if self.page == 4 => {
-                let step = if key.code == KeyCode::PageDown { 10 } else { -10 };
+            Some(a @ (FormKey::ScrollDown | FormKey::ScrollUp)) if review => {
+                let step = if a == FormKey::ScrollDown { 10 } else { -10 };
                 let to = (self.shown_scroll.get() + step).max(0);
                 (self.scroll, self.scroll_to_preview) = (to, false);
                 self.shown_scroll.set(to);
             }
-            (KeyCode::Tab | KeyCode::Down, _) => {
-                self.focus = (self.focus + 1).min(self.page_fields().len().saturating_sub(1))
-            }
-            (KeyCode::BackTab | KeyCode::Up, _) => self.focus = self.focus.saturating_sub(1),
-            (KeyCode::Enter, _) => {
+            Some(FormKey::NextField) => self.focus = (self.focus + 1).min(self.page_fields().len().saturating_sub(1)),
+            Some(FormKey::PrevField) => self.focus = self.focus.saturating_sub(1),
+            Some(FormKey::Submit) => {
                 if self.focus + 1 < self.page_fields().len() {
                     self.focus += 1;
                 } else {
                     self.next_page(existing);
                 }
             }
-            _ if self.page == 4 => {
+            _ if review => {
                 self.out_dir.handle_event(&Event::Key(*key));
             }
-            (KeyCode::Left | KeyCode::Right | KeyCode::Char(' '), _)
+            Some(a @ (FormKey::ChoiceNext | FormKey::ChoicePrev))
                 if matches!(self.focused_mut().map(|f| f.kind), Some(Kind::Choice(_))) =>
             {
-                let forward = key.code != KeyCode::Left;
                 if let Some(f) = self.focused_mut()
                     && let Kind::Choice(options) = f.kind
                 {
                     let i = options.iter().position(|o| *o == f.input.value()).unwrap_or(0);
-                    let j = if forward { (i + 1) % options.len() } else { (i + options.len() - 1) % options.len() };
+                    let j = if a == FormKey::ChoiceNext {
+                        (i + 1) % options.len()
+                    } else {
+                        (i + options.len() - 1) % options.len()
+                    };
                     f.input = Input::new(options[j].to_string());
                 }
                 self.validate();

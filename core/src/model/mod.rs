@@ -1,5 +1,6 @@
-//! The one model every source fills and every view reads: Kubernetes objects, IAM, workflows,
-//! logs. Sources (bundle, demo; later live kube and AWS) only ever add to an `Inventory`.
+//! The one model every source fills and every view reads: Kubernetes objects (of a [`Kind`]),
+//! IAM, workflows, logs. The bundle loader, the demo, the live cluster's lists and watches and
+//! live AWS all fill an `Inventory`; live changes upsert and remove objects in place.
 
 pub mod aws;
 pub mod k8s;

@@ -1,16 +1,45 @@
 //! Input: a key, a paste or a mouse event becomes an `Action` through the keymap, or text for the
 //! input that has focus (command line, filter, wizard field), or the answer to a confirmation.
 
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind};
 use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use crate::app::keymap::Key;
+use crate::wizard::form::FormKey;
 
 use super::super::Action;
 use super::super::filter::{MAX_PATTERN, paste_text};
 use super::{App, Effect, Mode};
 
+/// What an action means in the wizard's form.
+fn form_key(a: Action) -> Option<FormKey> {
+    Some(match a {
+        Action::Back => FormKey::Leave,
+        Action::NextPage => FormKey::NextPage,
+        Action::PrevPage => FormKey::PrevPage,
+        Action::NextField => FormKey::NextField,
+        Action::PrevField => FormKey::PrevField,
+        Action::Submit => FormKey::Submit,
+        Action::ChoiceNext => FormKey::ChoiceNext,
+        Action::ChoicePrev => FormKey::ChoicePrev,
+        Action::AddTarget => FormKey::AddTarget,
+        Action::RemoveTarget => FormKey::RemoveTarget,
+        Action::TargetNext => FormKey::TargetNext,
+        Action::TargetPrev => FormKey::TargetPrev,
+        Action::Write => FormKey::Write,
+        Action::NextFile => FormKey::NextFile,
+        Action::PrevFile => FormKey::PrevFile,
+        Action::PageDown => FormKey::ScrollDown,
+        Action::PageUp => FormKey::ScrollUp,
+        _ => return None,
+    })
+}
+
 impl App {
     /// One key press in normal mode.
-    pub fn handle_key(&mut self, key: &ratatui::crossterm::event::KeyEvent) {
-        use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+    pub fn handle_key(&mut self, key: &KeyEvent) {
+        use ratatui::crossterm::event::KeyModifiers;
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
             self.quit = true;
             return;
@@ -22,98 +51,77 @@ impl App {
         if self.handle_mode_key(key) {
             return;
         }
-        let k = crate::app::keymap::Key::from_event(key);
-        if let Some(a) = self.keymap.lookup(k, &self.contexts()) {
+        if let Some(a) = self.keymap.lookup(Key::from_event(key), &self.contexts()) {
             self.update(a);
         }
     }
 
-    /// Keys typed while an input (command, filter) or overlay is open. Returns true when handled.
-    pub fn handle_mode_key(&mut self, key: &ratatui::crossterm::event::KeyEvent) -> bool {
-        use ratatui::crossterm::event::KeyCode;
-        use tui_input::backend::crossterm::EventHandler;
+    /// Keys typed while an input (command, filter) or overlay is open, looked up in the mode's
+    /// keymap context; what is not bound there is text for the input. Returns true when handled.
+    pub fn handle_mode_key(&mut self, key: &KeyEvent) -> bool {
         self.prompt_note = None;
+        let action = self.keymap.lookup(Key::from_event(key), &self.contexts());
         match &mut self.mode {
             Mode::Normal => false,
             Mode::Help => {
                 self.mode = Mode::Normal;
                 true
             }
-            Mode::Wizard(form) => {
-                let has_data = !self.inv.objects.is_empty() || !self.inv.roles.is_empty();
-                let open = form.handle(key, has_data.then_some(&self.inv));
-                if !open {
-                    // Leaving keeps the answers for the next `:wizard`.
-                    if let Mode::Wizard(form) = std::mem::replace(&mut self.mode, Mode::Normal) {
-                        self.wizard = Some(form);
-                    }
-                }
+            Mode::Wizard(_) => {
+                self.wizard_key(key, action);
                 true
             }
             Mode::ConfirmProbe(_) => {
-                // Input that was queued before the question was drawn is not an answer.
-                if !self.confirm_armed {
-                    return true;
-                }
-                let Mode::ConfirmProbe(plan) = std::mem::replace(&mut self.mode, Mode::Normal) else {
-                    unreachable!("matched above")
-                };
-                self.confirm_armed = false;
-                if key.code == KeyCode::Char('y') && key.kind == ratatui::crossterm::event::KeyEventKind::Press {
-                    self.status = Some(format!("probing {} …", plan.subject));
-                    self.effects.push(Effect::Probe(plan.confirm()));
-                } else {
-                    self.status = Some("probe cancelled: nothing was sent".into());
-                }
+                self.confirm_key(key, action);
                 true
             }
             Mode::Text { scroll, .. } => {
-                match key.code {
-                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('y') => self.mode = Mode::Normal,
-                    KeyCode::Down | KeyCode::Char('j') => *scroll += 1,
-                    KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
-                    KeyCode::PageDown => *scroll += self.page,
-                    KeyCode::PageUp => *scroll = scroll.saturating_sub(self.page),
-                    KeyCode::Char('g') => *scroll = 0,
+                match action {
+                    Some(Action::Back) => self.mode = Mode::Normal,
+                    Some(Action::Down) => *scroll += 1,
+                    Some(Action::Up) => *scroll = scroll.saturating_sub(1),
+                    Some(Action::PageDown) => *scroll += self.page,
+                    Some(Action::PageUp) => *scroll = scroll.saturating_sub(self.page),
+                    Some(Action::Top) => *scroll = 0,
                     _ => {}
                 }
                 true
             }
             Mode::Command(input) => {
-                match key.code {
-                    KeyCode::Esc => self.mode = Mode::Normal,
-                    KeyCode::Enter => {
+                match action {
+                    Some(Action::Back) => self.mode = Mode::Normal,
+                    Some(Action::Submit) => {
                         let line = input.value().to_string();
                         self.mode = Mode::Normal;
                         self.run_command(&line);
                     }
-                    KeyCode::Tab => {
+                    Some(Action::Complete) => {
                         if let Some(c) = App::complete(input.value()) {
                             *input = Input::new(c);
                         }
                     }
                     _ => {
-                        input.handle_event(&ratatui::crossterm::event::Event::Key(*key));
+                        input.handle_event(&Event::Key(*key));
                     }
                 }
                 true
             }
             Mode::Filter(input) => {
-                match key.code {
-                    KeyCode::Esc => {
+                match action {
+                    Some(Action::Back) => {
                         self.mode = Mode::Normal;
                         self.table_state_mut().filter.clear();
                         self.apply_filter();
                     }
-                    KeyCode::Enter if self.filter.is_err() => {
+                    Some(Action::Submit) if self.filter.is_err() => {
                         self.status = Some("fix the pattern, or esc to clear it".into());
                     }
-                    KeyCode::Enter => self.mode = Mode::Normal,
-                    KeyCode::Char(_) if input.value().chars().count() >= MAX_PATTERN => {
+                    Some(Action::Submit) => self.mode = Mode::Normal,
+                    _ if matches!(key.code, KeyCode::Char(_)) && input.value().chars().count() >= MAX_PATTERN => {
                         self.prompt_note = Some(format!("at most {MAX_PATTERN} characters are used"));
                     }
                     _ => {
-                        input.handle_event(&ratatui::crossterm::event::Event::Key(*key));
+                        input.handle_event(&Event::Key(*key));
                         let v = input.value().to_string();
                         self.table_state_mut().filter = v;
                         self.apply_filter();
@@ -121,6 +129,34 @@ impl App {
                 }
                 true
             }
+        }
+    }
+
+    /// A key in the wizard: its action, or text for the focused field. Leaving keeps the answers
+    /// for the next `:wizard`.
+    fn wizard_key(&mut self, key: &KeyEvent, action: Option<Action>) {
+        let has_data = !self.inv.objects.is_empty() || !self.inv.roles.is_empty();
+        let Mode::Wizard(form) = &mut self.mode else { return };
+        if !form.handle(key, action.and_then(form_key), has_data.then_some(&self.inv))
+            && let Mode::Wizard(form) = std::mem::replace(&mut self.mode, Mode::Normal)
+        {
+            self.wizard = Some(form);
+        }
+    }
+
+    /// The answer to the probe's question: only a fresh press of the confirm key sends; any other
+    /// key cancels. Input queued before the question was drawn is not an answer.
+    fn confirm_key(&mut self, key: &KeyEvent, action: Option<Action>) {
+        if !self.confirm_armed {
+            return;
+        }
+        let Mode::ConfirmProbe(plan) = std::mem::replace(&mut self.mode, Mode::Normal) else { return };
+        self.confirm_armed = false;
+        if action == Some(Action::Confirm) && key.kind == KeyEventKind::Press {
+            self.status = Some(format!("probing {} …", plan.subject));
+            self.effects.push(Effect::Probe(plan.confirm()));
+        } else {
+            self.status = Some("probe cancelled: nothing was sent".into());
         }
     }
 

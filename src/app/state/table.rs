@@ -33,7 +33,7 @@ impl App {
         dirty.sort();
         dirty.dedup();
         for subject in dirty {
-            let row = crate::app::rows::runner_row_for(self, &subject, scale_set.as_deref())
+            let row = crate::app::state::rows::runner_row_for(self, &subject, scale_set.as_deref())
                 .filter(|r| self.in_namespace_row(r))
                 .map(Arc::new);
             match (self.table.rows.binary_search_by(|r| r.key.as_str().cmp(&subject)), row) {
@@ -51,7 +51,7 @@ impl App {
     }
 
     pub fn refresh_table(&mut self) {
-        use crate::app::rows;
+        use crate::app::state::rows;
         self.table_stale = false;
         self.dirty_subjects = Some(Vec::new());
         self.table_view = Some(self.view().clone());

@@ -76,6 +76,23 @@ impl App {
             Action::ServiceAccount => self.goto_service_account(),
             Action::NextContainer | Action::Previous | Action::LogSince(_) => self.log_option(action),
             Action::Probe => self.ask_probe(),
+            // Keys of the modes (inputs, questions, the wizard): handled where the mode is.
+            Action::Confirm
+            | Action::Submit
+            | Action::Complete
+            | Action::NextPage
+            | Action::PrevPage
+            | Action::NextField
+            | Action::PrevField
+            | Action::ChoiceNext
+            | Action::ChoicePrev
+            | Action::AddTarget
+            | Action::RemoveTarget
+            | Action::TargetNext
+            | Action::TargetPrev
+            | Action::Write
+            | Action::NextFile
+            | Action::PrevFile => {}
             Action::Refresh => {
                 if self.live && self.aws_live {
                     self.effects.push(Effect::ReadIam);
@@ -309,7 +326,7 @@ impl App {
     }
 
     pub(super) fn search_findings(&mut self, forward: bool) {
-        let lines = crate::app::logview::logs_lines(self);
+        let lines = crate::app::state::logview::logs_lines(self);
         let hits: Vec<usize> = lines.iter().enumerate().filter(|(_, l)| l.finding).map(|(i, _)| i).collect();
         if hits.is_empty() {
             self.status = Some("no findings in these logs".into());
@@ -333,7 +350,7 @@ impl App {
             }
             View::Roles => {
                 let Some(role) = self.selected_row().and_then(|r| self.inv.roles.get(&r.key)) else { return };
-                (role.arn.arn(), crate::app::rows::role_text(&self.inv, role))
+                (role.arn.arn(), crate::app::state::rows::role_text(&self.inv, role))
             }
             View::Pulse | View::Runners { .. } | View::ServiceAccounts => {
                 let Some(row) = self.selected_row() else { return };

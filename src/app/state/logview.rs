@@ -5,7 +5,7 @@
 use crate::logs::signatures::Severity;
 
 use super::App;
-use super::state::View;
+use super::View;
 
 /// One displayed log line of the logs pane.
 pub struct LogLine {

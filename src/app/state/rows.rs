@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use crate::iam::eval::Decision;
 
 use super::App;
-use super::state::Row;
+use super::Row;
 use crate::chain::{Chain, SubjectKind, Verdict};
 use crate::model::Inventory;
 use crate::model::aws::Role;
