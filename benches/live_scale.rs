@@ -160,7 +160,7 @@ fn main() {
     let (tx, rx) = std::sync::mpsc::channel();
     let started = Instant::now();
     let args = arcscope::sources::cluster::LiveArgs { kubeconfig: Some(kubeconfig), ..Default::default() };
-    arcscope::sources::watch::spawn(args, app.generation, tx);
+    arcscope::sources::watch::spawn(args, app.streams.generation, tx);
     let mut watching = 0;
     while app.inv.pods.len() < pods || watching < 3 {
         let ev = rx.recv_timeout(Duration::from_secs(30)).expect("events keep coming");

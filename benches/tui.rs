@@ -111,7 +111,7 @@ fn frames(c: &mut Criterion) {
             // A job log's findings are linked again to the chains after every change.
             for line in job_log.lines() {
                 app.apply(arcscope::sources::msg::Msg {
-                    generation: app.generation,
+                    generation: app.streams.generation,
                     from: arcscope::sources::msg::Stream::Kind(arcscope::model::Kind::Pod),
                     change: arcscope::sources::msg::Change::LogLine {
                         path: "jobs/push-image.log".into(),
@@ -126,7 +126,7 @@ fn frames(c: &mut Criterion) {
             b.iter(|| {
                 i = (i + 1) % 10_000;
                 let ev = arcscope::sources::msg::Msg {
-                    generation: app.generation,
+                    generation: app.streams.generation,
                     from: arcscope::sources::msg::Stream::Kind(arcscope::model::Kind::Pod),
                     change: arcscope::sources::msg::Change::Applied(pod(
                         i,

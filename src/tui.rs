@@ -127,7 +127,7 @@ fn suspend(terminal: &mut ratatui::DefaultTerminal, mouse: bool) -> std::io::Res
 fn read_iam(app: &App, aws_args: &crate::sources::aws::AwsArgs, tx: &Sender<Msg>) {
     let mut inv = app.inv.clone();
     crate::sources::aws::forget_iam(&mut inv);
-    let (tx, generation) = (tx.clone(), app.generation);
+    let (tx, generation) = (tx.clone(), app.streams.generation);
     let mut args = aws_args.clone();
     let progress = tx.clone();
     args.observer = Some(crate::sources::aws::Observer(Arc::new(move |s| {
@@ -149,7 +149,7 @@ fn probe(
     confirmed: crate::probe::Confirmed,
     tx: &Sender<Msg>,
 ) {
-    let (args, aws, tx, generation) = (args.clone(), aws.cloned(), tx.clone(), app.generation);
+    let (args, aws, tx, generation) = (args.clone(), aws.cloned(), tx.clone(), app.streams.generation);
     std::thread::spawn(move || {
         let report = crate::sources::probe::run_blocking(&args, aws.as_ref(), &confirmed);
         let _ = tx.send(Msg { generation, from: Stream::Probe, change: Change::Probe(report) });
@@ -167,7 +167,7 @@ pub fn run(
     let signals = Signals::register()?;
     let (tx, rx) = std::sync::mpsc::channel();
     if let Some(args) = &live {
-        crate::sources::watch::spawn(args.clone(), app.generation, tx.clone());
+        crate::sources::watch::spawn(args.clone(), app.streams.generation, tx.clone());
     }
     let terminal = ratatui::init();
     // ratatui's panic hook restores raw mode and the screen; paste and mouse modes must go too.
@@ -303,12 +303,12 @@ impl Shell<'_> {
             stop.store(true, Ordering::Relaxed);
         }
         if let Some(target) = want {
-            app.log_generation += 1;
+            app.streams.log_generation += 1;
             let stop = Arc::new(AtomicBool::new(false));
             crate::sources::logstream::follow(
                 args.clone(),
                 target.clone(),
-                app.log_generation,
+                app.streams.log_generation,
                 self.tx.clone(),
                 stop.clone(),
             );

@@ -284,7 +284,7 @@ fn mouse_wheel_moves_click_selects_second_click_opens() {
         row,
         modifiers: KeyModifiers::NONE,
     };
-    let top = a.table_top;
+    let top = a.layout.table_top;
     a.handle_mouse(&click(top + 2));
     assert_eq!(a.table_state().selected, 2);
     a.handle_mouse(&MouseEvent { kind: MouseEventKind::ScrollUp, column: 5, row: top, modifiers: KeyModifiers::NONE });
@@ -352,7 +352,7 @@ fn a_live_change_rebuilds_only_the_rows_it_touched() {
     let mut pod: serde_json::Value = seed_pod_json(&a);
     pod["status"]["phase"] = serde_json::json!("Succeeded");
     let ev = arcscope::sources::msg::Msg {
-        generation: a.generation,
+        generation: a.streams.generation,
         from: arcscope::sources::msg::Stream::Kind(arcscope::model::Kind::Pod),
         change: arcscope::sources::msg::Change::Applied(pod),
     };
@@ -370,7 +370,7 @@ fn a_live_change_rebuilds_only_the_rows_it_touched() {
         arcscope::sources::msg::Change::Deleted { namespace: ns.into(), name: name.into() },
     ] {
         a.apply(arcscope::sources::msg::Msg {
-            generation: a.generation,
+            generation: a.streams.generation,
             from: arcscope::sources::msg::Stream::Kind(arcscope::model::Kind::Pod),
             change,
         });
@@ -677,7 +677,7 @@ fn a_scale_sets_placeholder_chain_follows_its_last_runner_going_and_coming() {
     assert!(!subjects(&a).contains(&set.to_string()), "the set has a runner: no placeholder");
     for kind in [Kind::Pod, Kind::EphemeralRunner] {
         let ev = Msg {
-            generation: a.generation,
+            generation: a.streams.generation,
             from: Stream::Kind(kind),
             change: Change::Deleted { namespace: "arc-runners".into(), name: name.into() },
         };
@@ -686,7 +686,7 @@ fn a_scale_sets_placeholder_chain_follows_its_last_runner_going_and_coming() {
     }
     assert!(subjects(&a).contains(&set.to_string()), "its last runner gone: the placeholder is back");
     for (kind, v) in [(Kind::EphemeralRunner, er), (Kind::Pod, pod)] {
-        let ev = Msg { generation: a.generation, from: Stream::Kind(kind), change: Change::Applied(v) };
+        let ev = Msg { generation: a.streams.generation, from: Stream::Kind(kind), change: Change::Applied(v) };
         a.apply(ev);
         assert_eq!(subjects(&a), full(&a), "after adding the {kind}");
     }

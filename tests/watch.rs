@@ -107,7 +107,7 @@ fn the_store_follows_adds_changes_deletes_410_drops_and_a_restart() {
     let mut app = iam_only_app();
     assert!(app.chains.is_empty());
     let (tx, rx) = std::sync::mpsc::channel();
-    arcscope::sources::watch::spawn(args(&server, &dir), app.generation, tx);
+    arcscope::sources::watch::spawn(args(&server, &dir), app.streams.generation, tx);
     let mut seen = Vec::new();
 
     pump(&mut app, &rx, &mut seen, |a, s| a.inv.pods.len() == 1 && s.iter().any(|e| e == "Pod watching"));
@@ -210,7 +210,7 @@ fn pods_that_are_neither_arc_nor_aws_identity_are_not_stored() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = iam_only_app();
     let (tx, rx) = std::sync::mpsc::channel();
-    arcscope::sources::watch::spawn(args(&server, &dir), app.generation, tx);
+    arcscope::sources::watch::spawn(args(&server, &dir), app.streams.generation, tx);
     let mut seen = Vec::new();
     pump(&mut app, &rx, &mut seen, |a, s| a.inv.pods.len() == 1 && s.iter().any(|e| e == "Pod watching"));
     assert_eq!(pod_names(&app), vec![format!("{NS}/{RUNNER}")]);
@@ -231,7 +231,7 @@ fn a_scale_set_change_resimulates_its_runners() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = iam_only_app();
     let (tx, rx) = std::sync::mpsc::channel();
-    arcscope::sources::watch::spawn(args(&server, &dir), app.generation, tx);
+    arcscope::sources::watch::spawn(args(&server, &dir), app.streams.generation, tx);
     let mut seen = Vec::new();
     pump(&mut app, &rx, &mut seen, |a, _| !a.inv.runner_sets.is_empty() && !a.chains.is_empty());
     let ars_name = app.inv.runner_sets[0].metadata.name.clone();
@@ -385,7 +385,7 @@ fn streamed_log_lines_fold_into_the_chain_views_logs_and_stale_ones_are_dropped(
     app.run_command("chain arc-runners/arc-runner-set-x7c2p-runner-4h9sd");
     let target = app.log_target().expect("a pod on screen has a log to follow");
     assert_eq!(target.container, "runner");
-    app.log_generation = 3;
+    app.streams.log_generation = 3;
     let line = |generation: u64, text: &str| Msg {
         generation,
         from: Stream::Log,

@@ -189,7 +189,64 @@ pub enum Effect {
     Suspend,
 }
 
+/// What this session can do: a live cluster (log options, the probe), live AWS, the probe at all;
+/// and whether the data is a capture (ages read from when it was taken).
+#[derive(Debug, Default)]
+pub struct Capabilities {
+    /// A live cluster is the source: log options and the probe apply.
+    pub live: bool,
+    /// IAM comes from live AWS (not a bundle, not `--no-aws`): `r` reads it again.
+    pub aws_live: bool,
+    /// Started with `--allow-live-probe`: the probe may be offered (and still asks first).
+    pub allow_live_probe: bool,
+    /// `loaded_at` is when an offline bundle was taken (ages read from it), not when it was read.
+    pub captured: bool,
+}
+
+/// What the last layout measured of the screen (`ui::layout` sets it before a frame).
+#[derive(Debug, Default)]
+pub struct LayoutFeedback {
+    /// Rows a page moves (set by the renderer from the visible height).
+    pub page: usize,
+    /// Screen row of the first table row and the index it shows (set by the renderer; mouse).
+    pub table_top: u16,
+    pub table_offset: usize,
+}
+
+/// The live streams: the generations messages must carry, their states for the header, what
+/// is held while frozen.
+#[derive(Default)]
+pub struct Streams {
+    /// Live events carry the generation they were started for; others are stale and dropped.
+    pub generation: u64,
+    /// Generation of the followed log (bumped on every switch of the followed container).
+    pub log_generation: u64,
+    /// The watch streams' state, for the header (`watching`, `reconnecting 2`).
+    pub stream_state: std::collections::BTreeMap<&'static str, String>,
+    /// The followed log's stream state (`streaming`, `reconnecting 2`, `forbidden`).
+    pub log_state: Option<String>,
+    /// The live IAM read: `loading…`, `throttled: retrying …`; `None` once loaded.
+    pub iam_state: Option<String>,
+    /// When live IAM was last read (its age is in the header).
+    pub iam_loaded_at: Option<std::time::Instant>,
+    /// The followed log's source label, when lines are streaming in.
+    pub stream_source: Option<(u64, String)>,
+    /// Events held while frozen, applied on thaw.
+    pub held: Vec<crate::sources::msg::Msg>,
+    /// `F`: live changes are held, not applied, until thawed.
+    pub frozen: bool,
+}
+
+/// The whole state of the TUI: what this session can do, the data and its chains, navigation
+/// (the view stack, the mode, the tables), the chain view, the live streams, the screen as last
+/// measured, and the effects waiting for the loop.
 pub struct App {
+    /// What this session can do (set once, from `Options`).
+    pub(crate) caps: Capabilities,
+    /// The screen as the last layout measured it.
+    pub layout: LayoutFeedback,
+    /// The live streams' generations and states.
+    pub streams: Streams,
     pub inv: Inventory,
     pub chains: Vec<Chain>,
     pub analysis: Analysis,
@@ -200,34 +257,18 @@ pub struct App {
     pub table: TableData,
     pub chain: ChainState,
     pub namespace: Option<String>,
-    pub frozen: bool,
     pub status: Option<String>,
     pub warnings: Vec<String>,
     pub quit: bool,
     /// Effects for the terminal loop, in order; it drains them after every update.
     effects: Vec<Effect>,
     pub loaded_at: String,
-    /// `loaded_at` is when an offline bundle was taken (ages read from it), not when it was read.
-    pub(crate) captured: bool,
     /// "Now" for ages, seconds since the epoch (fixed in tests so renders are stable).
     pub now: i64,
-    /// Rows a page moves (set by the renderer from the visible height).
-    pub page: usize,
-    /// Screen row of the first table row and the index it shows (set by the renderer; mouse).
-    pub table_top: u16,
-    pub table_offset: usize,
     /// The demo's job log, replayed a line per tick so the loop visibly grows.
     replay: Option<Replay>,
     /// Role ARN → the runners' base roles whose sessions may assume it (the evaluator's answer).
     pub assumable_by: HashMap<String, Vec<String>>,
-    /// Live events carry the generation they were started for; others are stale and dropped.
-    pub generation: u64,
-    /// Generation of the followed log (bumped on every switch of the followed container).
-    pub log_generation: u64,
-    /// The watch streams' state, for the header (`watching`, `reconnecting 2`).
-    pub stream_state: std::collections::BTreeMap<&'static str, String>,
-    /// The followed log's stream state (`streaming`, `reconnecting 2`, `forbidden`).
-    pub log_state: Option<String>,
     /// Runners whose rows a live change touched since the table was built (patched in place
     /// before the next frame); `None`: everything changed, rebuild.
     dirty_subjects: Option<Vec<String>>,
@@ -236,26 +277,12 @@ pub struct App {
     /// Live changes arrived since the table was built: `ui::layout` rebuilds it before the next
     /// frame (once per frame, not once per change).
     pub table_stale: bool,
-    /// A live cluster is the source: log options and the probe apply.
-    pub(crate) live: bool,
-    /// IAM comes from live AWS (not a bundle, not `--no-aws`): `r` reads it again.
-    pub(crate) aws_live: bool,
-    /// The live IAM read: `loading…`, `throttled: retrying …`; `None` once loaded.
-    pub iam_state: Option<String>,
-    /// When live IAM was last read (its age is in the header).
-    pub iam_loaded_at: Option<std::time::Instant>,
     /// Data ticks so far.
     ticks: u64,
-    /// Started with `--allow-live-probe`: the probe may be offered (and still asks first).
-    allow_live_probe: bool,
     /// The last probe's answers.
     pub probe: Option<crate::probe::ProbeReport>,
     /// The wizard's answers while it is closed.
     wizard: Option<Box<crate::wizard::form::WizardForm>>,
-    /// The followed log's source label, when lines are streaming in.
-    stream_source: Option<(u64, String)>,
-    /// Events held while frozen, applied on thaw.
-    held: Vec<crate::sources::msg::Msg>,
     /// The current table's filter, compiled once per change of its pattern (the frames that
     /// highlight matches read it); `Err`: why the pattern cannot be used, shown in the prompt.
     pub filter: Result<Option<Filter>, String>,
@@ -295,6 +322,13 @@ impl App {
         link::link(&mut analysis, &chains);
         let warnings = keymap.warnings.clone();
         let mut app = App {
+            caps: Capabilities { live, aws_live, allow_live_probe, captured },
+            layout: LayoutFeedback { page: 10, ..LayoutFeedback::default() },
+            streams: Streams {
+                generation: 1,
+                iam_state: aws_live.then(|| "reading…".to_string()),
+                ..Streams::default()
+            },
             inv,
             chains,
             analysis,
@@ -305,36 +339,20 @@ impl App {
             table: TableData::default(),
             chain: ChainState { autoscroll: true, ..ChainState::default() },
             namespace: None,
-            frozen: false,
             status: None,
             warnings,
             quit: false,
             effects: Vec::new(),
             now: crate::iam::condition::parse_date(&loaded_at).unwrap_or(0),
             loaded_at,
-            captured,
-            page: 10,
-            table_top: 0,
-            table_offset: 0,
             replay: replaying,
             assumable_by: HashMap::new(),
-            generation: 1,
-            log_generation: 0,
-            stream_state: std::collections::BTreeMap::new(),
-            log_state: None,
-            stream_source: None,
             table_stale: false,
-            aws_live,
-            iam_state: aws_live.then(|| "reading…".to_string()),
-            iam_loaded_at: None,
             ticks: 0,
             dirty_subjects: None,
             table_view: None,
-            live,
-            allow_live_probe,
             probe: None,
             wizard: None,
-            held: Vec::new(),
             filter: Ok(None),
             confirm_armed: false,
             prompt_note: None,

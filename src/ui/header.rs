@@ -35,7 +35,7 @@ pub(super) fn draw_header(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         // The live AWS caller (sts:GetCallerIdentity); offline (a bundle, --no-aws) there is none
         // and no AWS call is made, so no segment: the width goes to what is there.
         Span::styled(
-            match (app.inv.caller.as_deref(), app.aws_live) {
+            match (app.inv.caller.as_deref(), app.caps.aws_live) {
                 (Some(c), _) => format!("│ caller: {} ", short_arn(c)),
                 (None, true) => "│ caller: … ".to_string(),
                 (None, false) => String::new(),
@@ -44,7 +44,7 @@ pub(super) fn draw_header(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         ),
         Span::styled("│ 🔒 read-only ", t.header()),
         Span::styled(
-            if app.captured {
+            if app.caps.captured {
                 // An offline bundle: when it was taken (the date matters for a past incident).
                 format!("│ as of {}Z ", app.loaded_at.replacen('T', " ", 1).get(..16).unwrap_or(&app.loaded_at))
             } else {
@@ -54,8 +54,8 @@ pub(super) fn draw_header(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         ),
     ];
     // Live IAM: its state while reading, else its age (`r` reads it again).
-    if app.inv.caller.is_some() || app.iam_state.is_some() {
-        let iam = match (&app.iam_state, app.iam_loaded_at) {
+    if app.inv.caller.is_some() || app.streams.iam_state.is_some() {
+        let iam = match (&app.streams.iam_state, app.streams.iam_loaded_at) {
             (Some(s), _) => s.clone(),
             (None, Some(at)) => format!("read {} ago", rows::age(at.elapsed().as_secs() as i64)),
             (None, None) => "read".into(),
@@ -65,7 +65,7 @@ pub(super) fn draw_header(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     if let Some(state) = app.watch_summary() {
         parts.push(Span::styled(format!("│ {state} "), t.header()));
     }
-    if app.frozen {
+    if app.streams.frozen {
         parts.push(Span::styled("│ ❄ frozen ", t.header().add_modifier(Modifier::BOLD)));
     }
     if app.namespace.is_some() {

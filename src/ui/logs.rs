@@ -17,7 +17,7 @@ pub(super) fn draw_logs(f: &mut Frame, app: &App, t: &Theme, area: Rect, full: b
     // Live: which container, which window, and the stream's state.
     let stream = app
         .log_target()
-        .filter(|_| app.live)
+        .filter(|_| app.caps.live)
         .map(|t| {
             let window = match t.since_seconds {
                 Some(s) => format!("since {}m", s / 60),
@@ -27,7 +27,7 @@ pub(super) fn draw_logs(f: &mut Frame, app: &App, t: &Theme, area: Rect, full: b
                 " · {}{} {window} · {}",
                 t.container,
                 if t.previous { " (previous)" } else { "" },
-                app.log_state.as_deref().unwrap_or("connecting")
+                app.streams.log_state.as_deref().unwrap_or("connecting")
             )
         })
         .unwrap_or_default();
@@ -36,7 +36,7 @@ pub(super) fn draw_logs(f: &mut Frame, app: &App, t: &Theme, area: Rect, full: b
         if app.chain.autoscroll { " · autoscroll" } else { "" },
         if app.chain.wrap { " · wrap" } else { "" },
         if app.chain.timestamps { " · timestamps" } else { "" },
-        if app.frozen { " · frozen" } else { "" }
+        if app.streams.frozen { " · frozen" } else { "" }
     );
     let block = Block::default()
         .borders(Borders::ALL)
@@ -47,7 +47,7 @@ pub(super) fn draw_logs(f: &mut Frame, app: &App, t: &Theme, area: Rect, full: b
     let max_scroll = lines.len().saturating_sub(height);
     let scroll = if app.chain.autoscroll { max_scroll } else { app.chain.log_scroll.min(max_scroll) };
     let rendered: Vec<Line> = if lines.is_empty() {
-        let msg = if app.live && app.log_target().is_some() {
+        let msg = if app.caps.live && app.log_target().is_some() {
             "no lines yet from the followed container (the job log lives on GitHub: arcscope explain --runner)"
         } else {
             "no logs for this runner in the data (the job log lives on GitHub: arcscope explain --runner)"

@@ -48,10 +48,10 @@ pub fn layout(app: &mut App, area: Rect) {
         return;
     }
     let [_, _, body, _, _] = areas(area);
-    app.page = body.height.saturating_sub(3).max(1) as usize;
+    app.layout.page = body.height.saturating_sub(3).max(1) as usize;
     // First data row: below the border and the column header.
-    app.table_top = body.y + 2;
-    app.table_offset = table_offset(app, body);
+    app.layout.table_top = body.y + 2;
+    app.layout.table_offset = table_offset(app, body);
 }
 
 pub fn draw(f: &mut Frame, app: &App, t: &Theme) {

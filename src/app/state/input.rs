@@ -80,8 +80,8 @@ impl App {
                     Some(Action::Back) => self.mode = Mode::Normal,
                     Some(Action::Down) => *scroll += 1,
                     Some(Action::Up) => *scroll = scroll.saturating_sub(1),
-                    Some(Action::PageDown) => *scroll += self.page,
-                    Some(Action::PageUp) => *scroll = scroll.saturating_sub(self.page),
+                    Some(Action::PageDown) => *scroll += self.layout.page,
+                    Some(Action::PageUp) => *scroll = scroll.saturating_sub(self.layout.page),
                     Some(Action::Top) => *scroll = 0,
                     _ => {}
                 }
@@ -200,8 +200,8 @@ impl App {
         match m.kind {
             MouseEventKind::ScrollDown => self.update(Action::Down),
             MouseEventKind::ScrollUp => self.update(Action::Up),
-            MouseEventKind::Down(MouseButton::Left) if self.view().is_table() && m.row >= self.table_top => {
-                let index = self.table_offset + (m.row - self.table_top) as usize;
+            MouseEventKind::Down(MouseButton::Left) if self.view().is_table() && m.row >= self.layout.table_top => {
+                let index = self.layout.table_offset + (m.row - self.layout.table_top) as usize;
                 if index < self.table.visible.len() {
                     if self.table_state().selected == index {
                         self.update(Action::Open);

@@ -12,21 +12,21 @@ use super::{App, View};
 impl App {
     /// A message from a live source. Returns whether anything visible changed.
     pub fn apply(&mut self, msg: Msg) -> bool {
-        let current = if msg.from == Stream::Log { self.log_generation } else { self.generation };
+        let current = if msg.from == Stream::Log { self.streams.log_generation } else { self.streams.generation };
         if msg.generation != current {
             return false; // from a connection or view that is gone
         }
         match (msg.from, msg.change) {
             (_, Change::Probe(report)) => self.probe_answered(report),
             (_, Change::Iam(fresh)) => self.iam_read(*fresh),
-            (Stream::Iam, Change::State(s)) => self.iam_state = Some(s),
-            (Stream::Log, Change::State(s)) => self.log_state = Some(s),
+            (Stream::Iam, Change::State(s)) => self.streams.iam_state = Some(s),
+            (Stream::Log, Change::State(s)) => self.streams.log_state = Some(s),
             (Stream::Kind(kind), Change::State(s)) => {
-                self.stream_state.insert(kind.as_str(), s);
+                self.streams.stream_state.insert(kind.as_str(), s);
             }
             (Stream::Probe, Change::State(_)) => return false,
-            (from, change) if self.frozen => {
-                self.held.push(Msg { generation: msg.generation, from, change });
+            (from, change) if self.streams.frozen => {
+                self.streams.held.push(Msg { generation: msg.generation, from, change });
                 return false;
             }
             (_, Change::LogLine { path, line }) => self.log_line(msg.generation, path, &line),
@@ -60,8 +60,8 @@ impl App {
         self.inv.aws_documents = fresh.aws_documents;
         self.inv.iam_warnings = fresh.iam_warnings;
         self.inv.caller = fresh.caller.or(self.inv.caller.take());
-        self.iam_state = None;
-        self.iam_loaded_at = Some(std::time::Instant::now());
+        self.streams.iam_state = None;
+        self.streams.iam_loaded_at = Some(std::time::Instant::now());
         let throttled = self.inv.iam_warnings.iter().find(|w| w.contains("throttled")).cloned();
         self.status = Some(match (&self.inv.caller, self.inv.iam_warnings.first()) {
             (Some(_), _) => match throttled {
@@ -80,12 +80,12 @@ impl App {
     /// one stream fold together.
     fn log_line(&mut self, generation: u64, path: String, line: &str) {
         let stream = (generation, path);
-        if self.stream_source.as_ref() != Some(&stream) {
+        if self.streams.stream_source.as_ref() != Some(&stream) {
             // A new stream re-reads the log from its window: what was read of it before (the
             // load's recent lines, an earlier stream) is replaced, not counted twice.
             self.analysis.forget_source(&stream.1);
             self.analysis.begin_source(&stream.1);
-            self.stream_source = Some(stream);
+            self.streams.stream_source = Some(stream);
         }
         self.ingest(line);
     }
@@ -229,13 +229,15 @@ impl App {
     /// The watches in one phrase for the header: `watching 7 kinds`, or the first that is not
     /// (`Pod reconnecting 2`); kinds that are not installed (ARC absent) are not a problem.
     pub fn watch_summary(&self) -> Option<String> {
-        if self.stream_state.is_empty() {
+        if self.streams.stream_state.is_empty() {
             return None;
         }
         let fine = |s: &str| s == "watching" || s == "not installed";
-        Some(match self.stream_state.iter().find(|(_, s)| !fine(s)) {
+        Some(match self.streams.stream_state.iter().find(|(_, s)| !fine(s)) {
             Some((kind, s)) => format!("⚠ {kind} {s}"),
-            None => format!("watching {} kinds", self.stream_state.values().filter(|s| *s == "watching").count()),
+            None => {
+                format!("watching {} kinds", self.streams.stream_state.values().filter(|s| *s == "watching").count())
+            }
         })
     }
 
@@ -260,12 +262,12 @@ impl App {
     pub fn tick(&mut self) -> bool {
         // The header's `iam read 3m ago` ages: a redraw every 12 ticks (about 5 s) keeps it true.
         self.ticks = self.ticks.wrapping_add(1);
-        let aged = self.iam_loaded_at.is_some() && self.ticks.is_multiple_of(12);
+        let aged = self.streams.iam_loaded_at.is_some() && self.ticks.is_multiple_of(12);
         aged | self.replay_tick()
     }
 
     pub(super) fn replay_tick(&mut self) -> bool {
-        if self.frozen {
+        if self.streams.frozen {
             return false;
         }
         let Some(r) = &mut self.replay else { return false };

@@ -34,14 +34,14 @@ impl App {
                 }
             }
             Action::Freeze => {
-                self.frozen = !self.frozen;
-                if !self.frozen && !self.held.is_empty() {
-                    for ev in std::mem::take(&mut self.held) {
+                self.streams.frozen = !self.streams.frozen;
+                if !self.streams.frozen && !self.streams.held.is_empty() {
+                    for ev in std::mem::take(&mut self.streams.held) {
                         self.apply(ev);
                     }
                 }
                 self.status =
-                    Some(if self.frozen { "frozen: updates paused (F resumes)".into() } else { "live".into() });
+                    Some(if self.streams.frozen { "frozen: updates paused (F resumes)".into() } else { "live".into() });
             }
             Action::Up | Action::Down | Action::Top | Action::Bottom | Action::PageUp | Action::PageDown => {
                 self.move_selection(action)
@@ -94,9 +94,9 @@ impl App {
             | Action::NextFile
             | Action::PrevFile => {}
             Action::Refresh => {
-                if self.live && self.aws_live {
+                if self.caps.live && self.caps.aws_live {
                     self.effects.push(Effect::ReadIam);
-                    self.iam_state = Some("loading…".into());
+                    self.streams.iam_state = Some("loading…".into());
                 } else {
                     self.status =
                         Some("r reads IAM again from live AWS: not connected (a bundle's IAM is fixed)".into());
@@ -246,7 +246,7 @@ impl App {
     }
 
     pub(super) fn move_selection(&mut self, action: Action) {
-        let page = self.page.max(1);
+        let page = self.layout.page.max(1);
         if let View::Chain { .. } | View::Logs { .. } = self.view() {
             if self.chain.focus == Focus::Logs || matches!(self.view(), View::Logs { .. }) {
                 self.chain.autoscroll = false;
@@ -389,11 +389,11 @@ impl App {
     /// Offer the live probe for the chain on screen: the plan's calls are shown and nothing is
     /// sent until the user says yes.
     pub(super) fn ask_probe(&mut self) {
-        if !self.live {
+        if !self.caps.live {
             self.status = Some("the live probe needs a live cluster (not --demo or --bundle)".into());
             return;
         }
-        if !self.allow_live_probe {
+        if !self.caps.allow_live_probe {
             self.status = Some("the live probe creates a service account token and calls STS: start arcscope with --allow-live-probe to offer it".into());
             return;
         }
@@ -415,7 +415,7 @@ impl App {
     /// Container, previous instance and window of the followed log. They shape the live stream
     /// only: a bundle holds the logs it holds.
     pub(super) fn log_option(&mut self, action: Action) {
-        if !self.live {
+        if !self.caps.live {
             self.status = Some(
                 "container, --previous and --since pick what a live cluster streams; a bundle's logs are fixed".into(),
             );
