@@ -16,7 +16,7 @@
 
 use serde_json::Value;
 
-use crate::chain::Chain;
+use crate::chain::{Chain, CredentialSource};
 use crate::iam::eval::Decision;
 use crate::model::Inventory;
 
@@ -99,9 +99,9 @@ impl ProbePlan {
                 format!("{} is not a running pod: the probe needs the pod's service account", chain.subject)
             })?;
         let sa_name = pod.spec.service_account();
-        let audience = match chain.credential_source.as_str() {
-            "pod_identity" => "pods.eks.amazonaws.com".to_string(),
-            "irsa" => pod
+        let audience = match chain.credential_source {
+            CredentialSource::PodIdentity => "pods.eks.amazonaws.com".to_string(),
+            CredentialSource::Irsa => pod
                 .spec
                 .irsa_token_audience()
                 .map(str::to_string)
@@ -155,7 +155,7 @@ impl ProbePlan {
             namespace: namespace.to_string(),
             service_account: sa_name.to_string(),
             audience,
-            web_identity: web_identity.filter(|_| chain.credential_source == "irsa"),
+            web_identity: web_identity.filter(|_| chain.credential_source == CredentialSource::Irsa),
             assumes,
             aws: false,
         })

@@ -3,7 +3,7 @@
 
 mod common;
 
-use arcscope::chain::{Chain, CheckOptions, DecidedBy, Step, Verdict, resolve_all};
+use arcscope::chain::{Chain, CheckOptions, CredentialSource, DecidedBy, Step, Verdict, resolve_all};
 use arcscope::iam::eval::Decision;
 use arcscope::sources::bundle::load_dir;
 
@@ -31,7 +31,7 @@ fn seed_tag_session_is_denied_by_the_trust_policy_r12() {
     let all = chains(None);
     let c = only(&all);
     assert_eq!(c.verdict, Verdict::Deny);
-    assert_eq!(c.credential_source, "irsa");
+    assert_eq!(c.credential_source, CredentialSource::Irsa);
     assert_eq!(c.job.as_deref(), Some("workflows/deploy.yml#push-image"));
     let irsa = step(c, "sts:AssumeRoleWithWebIdentity");
     assert_eq!(irsa.decision, Decision::Allow);
@@ -167,7 +167,7 @@ fn role_chaining_over_one_hour_fails_validation_r18() {
 fn pod_identity_transitive_tags_still_need_tag_session_r17() {
     let all = chains(Some("pod-identity"));
     let c = only(&all);
-    assert_eq!(c.credential_source, "pod_identity");
+    assert_eq!(c.credential_source, CredentialSource::PodIdentity);
     assert_eq!(c.steps[0].via, "EKS Pod Identity");
     assert_eq!(c.steps[0].decision, Decision::Allow);
     assert_eq!(c.steps[1].action, "sts:TagSession");
@@ -273,7 +273,7 @@ fn token_audience_not_in_the_provider_client_ids_r22() {
 fn static_keys_win_over_irsa_r25() {
     let all = chains(Some("static-keys"));
     let c = only(&all);
-    assert_eq!(c.credential_source, "static_keys");
+    assert_eq!(c.credential_source, CredentialSource::StaticKeys);
     assert_eq!(c.verdict, Verdict::Unknown, "the IAM user behind keys is not knowable offline");
     assert!(c.notes.iter().any(|n| n.contains("static keys come first")));
 }
@@ -283,7 +283,7 @@ fn pod_identity_association_takes_precedence_for_a_pod_not_yet_created_r24() {
     let all = chains(Some("pod-identity-no-pod"));
     let c = only(&all);
     assert_eq!(c.subject, "arc-runners/arc-runner-set-x7c2p-runner-zz9kq");
-    assert_eq!(c.credential_source, "pod_identity");
+    assert_eq!(c.credential_source, CredentialSource::PodIdentity);
     assert!(c.notes.iter().any(|n| n.contains("Pod Identity predicted from the association")));
     // disableSessionTags: no kubernetes-namespace principal tag reaches the target's ABAC trust.
     assert_eq!(

@@ -134,7 +134,7 @@ pub fn write_text(out: &mut dyn Write, source: &str, chains: &[Chain], color: bo
         writeln!(out, "{} {} {subject}  [{}]", verdict_mark(c.verdict, color), c.verdict.as_str(), kind(c))?;
         let mut facts = vec![
             format!("service account {}", shown(&c.service_account)),
-            format!("credentials {}", shown(&c.credential_source)),
+            format!("credentials {}", c.credential_source),
         ];
         if let Some(s) = &c.scale_set {
             facts.insert(0, format!("scale set {}", shown(s)));

@@ -82,6 +82,37 @@ impl std::fmt::Display for DecidedBy {
     }
 }
 
+/// Where the runner's AWS credentials come from. Serialised as `check` spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialSource {
+    Irsa,
+    PodIdentity,
+    StaticKeys,
+    /// The node's instance profile (IMDS): no IRSA or Pod Identity on the runner.
+    NodeRole,
+    /// None the runner could use (the web identity environment missing, no service account).
+    None,
+}
+
+impl CredentialSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CredentialSource::Irsa => "irsa",
+            CredentialSource::PodIdentity => "pod_identity",
+            CredentialSource::StaticKeys => "static_keys",
+            CredentialSource::NodeRole => "node_role",
+            CredentialSource::None => "none",
+        }
+    }
+}
+
+impl std::fmt::Display for CredentialSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
@@ -242,8 +273,7 @@ pub struct Chain {
     /// `namespace/name` of the AutoscalingRunnerSet, when known.
     pub scale_set: Option<String>,
     pub service_account: String,
-    /// `irsa`, `pod_identity`, `static_keys`, `node_role`, `none`.
-    pub credential_source: String,
+    pub credential_source: CredentialSource,
     /// The job this chain simulates: `deploy.yml#push-image`, or how targets were chosen.
     pub job: Option<String>,
     pub verdict: Verdict,

@@ -12,7 +12,7 @@ use super::job::{JobStart, simulate_job};
 use super::session::Session;
 use super::source;
 use super::subject::{CheckOptions, RunnerContext, Subject, base_of, subjects};
-use super::{Chain, DecidedBy, Step, Verdict};
+use super::{Chain, CredentialSource, DecidedBy, Step, Verdict};
 
 /// Resolve and simulate every chain. `Err` when `--pod` names nothing.
 pub fn resolve_all(inv: &Inventory, opts: &CheckOptions) -> Result<Vec<Chain>, String> {
@@ -92,7 +92,7 @@ fn new_chain(b: &RunnerContext<'_>, s: &Subject<'_>) -> Chain {
         subject_kind: b.kind,
         scale_set: b.ars.map(|a| a.metadata.key()),
         service_account: format!("{}/{sa_name}", b.ns),
-        credential_source: "none".into(),
+        credential_source: CredentialSource::None,
         job: None,
         verdict: Verdict::Unknown,
         steps: Vec::new(),

@@ -9,7 +9,7 @@ use crate::model::k8s::{Container, ServiceAccount};
 use super::hop;
 use super::session::{Session, WebIdentityParams};
 use super::subject::RunnerContext;
-use super::{Chain, DecidedBy, Step};
+use super::{Chain, CredentialSource, DecidedBy, Step};
 
 /// The credential source of the runner container (R23–R25).
 enum Source {
@@ -121,7 +121,7 @@ pub(super) fn base_hop(
     chain.notes.extend(notes);
     match source {
         Source::StaticKeys => {
-            chain.credential_source = "static_keys".into();
+            chain.credential_source = CredentialSource::StaticKeys;
             chain.steps.push(
                 Step::new(1, "static keys", "sts:GetCallerIdentity", "<IAM user of AWS_ACCESS_KEY_ID>", "-")
                     .unknown("the IAM user behind static keys is not knowable offline"),
@@ -129,7 +129,7 @@ pub(super) fn base_hop(
             None
         }
         Source::NodeRole => {
-            chain.credential_source = "node_role".into();
+            chain.credential_source = CredentialSource::NodeRole;
             let mut step = Step::new(1, "node instance profile (IMDS)", "sts:AssumeRole", "<node role>", "-")
                 .unknown("no IRSA or Pod Identity on this runner: AWS calls use the node's instance role, which is not in the data");
             step.fixes.push(format!(
@@ -140,7 +140,7 @@ pub(super) fn base_hop(
             None
         }
         Source::EnvMissing { what } => {
-            chain.credential_source = "none".into();
+            chain.credential_source = CredentialSource::None;
             let mut step = Step::new(1, "IRSA", "sts:AssumeRoleWithWebIdentity", &format!("system:serviceaccount:{}:{sa_name}", b.ns), "-").error(
                 DecidedBy::WebIdentityEnvMissing,
                 format!("{what}: the pod was created before the annotation (the EKS webhook mutates pods only at creation), or the webhook skipped it"),
@@ -151,7 +151,7 @@ pub(super) fn base_hop(
             None
         }
         Source::Irsa { role, audience, predicted } => {
-            chain.credential_source = "irsa".into();
+            chain.credential_source = CredentialSource::Irsa;
             if predicted {
                 chain.notes.push(
                     "no pod yet: IRSA env predicted from the service account annotation (the EKS Pod Identity Webhook)"
@@ -161,7 +161,7 @@ pub(super) fn base_hop(
             irsa_hop(inv, b, chain, &role, &audience)
         }
         Source::PodIdentity { role, disable_tags, predicted } => {
-            chain.credential_source = "pod_identity".into();
+            chain.credential_source = CredentialSource::PodIdentity;
             if predicted {
                 chain.notes.push("no pod yet: Pod Identity predicted from the association".into());
             }
