@@ -162,7 +162,7 @@ fn main() {
     let args = arcscope::sources::cluster::LiveArgs { kubeconfig: Some(kubeconfig), ..Default::default() };
     arcscope::sources::watch::spawn(args, app.streams.generation, tx);
     let mut watching = 0;
-    while app.inv.pods.len() < pods || watching < 3 {
+    while app.data.inv.pods.len() < pods || watching < 3 {
         let ev = rx.recv_timeout(Duration::from_secs(30)).expect("events keep coming");
         if matches!(&ev.change, Change::State(s) if s == "watching") {
             watching += 1;
@@ -170,7 +170,7 @@ fn main() {
         app.apply(ev);
     }
     let populated = started.elapsed();
-    let chains = app.chains.len();
+    let chains = app.data.chains.len();
     let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
     let area = ratatui::layout::Rect::new(0, 0, 120, 40);
     let first = Instant::now();
@@ -216,14 +216,14 @@ fn main() {
     let server_pods: usize = line.trim().strip_prefix("done ").expect("done line").parse().unwrap();
     // Let the last events land, then the store must equal the server.
     let settle = Instant::now();
-    while app.inv.pods.len() != server_pods && settle.elapsed() < Duration::from_secs(5) {
+    while app.data.inv.pods.len() != server_pods && settle.elapsed() < Duration::from_secs(5) {
         if let Ok(ev) = rx.recv_timeout(Duration::from_millis(100)) {
             app.apply(ev);
         }
     }
     drop(child.stdin.take());
     let _ = child.wait();
-    assert_eq!(app.inv.pods.len(), server_pods, "the store follows the server under churn");
+    assert_eq!(app.data.inv.pods.len(), server_pods, "the store follows the server under churn");
     assert!(!frames.is_empty());
 
     println!("live scale: {pods} runner pods in {namespaces} namespaces (loopback API server, paged lists of 500)");

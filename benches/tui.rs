@@ -63,7 +63,7 @@ fn frames(c: &mut Criterion) {
     for c in ":runners\n".chars() {
         key(&mut app, c);
     }
-    assert_eq!(app.table.rows.len(), 10_000);
+    assert_eq!(app.nav.table.rows.len(), 10_000);
     let mut t = Terminal::new(TestBackend::new(200, 60)).unwrap();
     group.bench_function("one frame of a 10,000-row runners table (200x60)", |b| {
         b.iter(|| {
@@ -82,7 +82,7 @@ fn frames(c: &mut Criterion) {
                 key(&mut app, '2');
             }
             toggle = !toggle;
-            black_box(app.table.visible.len())
+            black_box(app.nav.table.visible.len())
         })
     });
     // Live churn: one pod changes in a cluster of 10,000 runners, on each list view, and the next
@@ -119,7 +119,7 @@ fn frames(c: &mut Criterion) {
                     },
                 });
             }
-            assert!(!app.analysis.findings.is_empty());
+            assert!(!app.data.analysis.findings.is_empty());
         }
         let mut i = 0usize;
         group.bench_function(format!("apply one pod change among 10,000 runners + the {name}"), |b| {
@@ -136,7 +136,7 @@ fn frames(c: &mut Criterion) {
                 black_box(app.apply(ev));
                 app.settle();
                 arcscope::ui::layout(&mut app, area);
-                black_box(app.table.rows.len())
+                black_box(app.nav.table.rows.len())
             })
         });
     }

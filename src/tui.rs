@@ -125,7 +125,7 @@ fn suspend(terminal: &mut ratatui::DefaultTerminal, mouse: bool) -> std::io::Res
 /// inventory; throttling retries show in the header as they happen; the result replaces the IAM
 /// parts.
 fn read_iam(app: &App, aws_args: &crate::sources::aws::AwsArgs, tx: &Sender<Msg>) {
-    let mut inv = app.inv.clone();
+    let mut inv = app.data.inv.clone();
     crate::sources::aws::forget_iam(&mut inv);
     let (tx, generation) = (tx.clone(), app.streams.generation);
     let mut args = aws_args.clone();

@@ -102,17 +102,17 @@ fn verdict_cells_are_coloured_and_worded() {
 fn filter_narrows_and_highlights_and_esc_clears() {
     let mut a = app();
     keys(&mut a, ":runners\n/qv8");
-    assert_eq!(a.table.visible.len(), 1);
+    assert_eq!(a.nav.table.visible.len(), 1);
     let t = render(&mut a, 120, 20);
     assert!(screen(&t).contains("qv8mz"));
     keys(&mut a, "\n");
     keys(&mut a, "/");
     keys(&mut a, "\x1b");
-    assert_eq!(a.table.visible.len(), 4, "esc in the filter prompt clears it");
+    assert_eq!(a.nav.table.visible.len(), 4, "esc in the filter prompt clears it");
     keys(&mut a, "/!arc-runners\n");
-    assert_eq!(a.table.visible.len(), 1, "! inverts");
+    assert_eq!(a.nav.table.visible.len(), 1, "! inverts");
     keys(&mut a, "\x1b");
-    assert_eq!(a.table.visible.len(), 4, "esc clears the filter first");
+    assert_eq!(a.nav.table.visible.len(), 4, "esc clears the filter first");
 }
 
 #[test]
@@ -125,7 +125,7 @@ fn command_mode_aliases_completion_and_errors() {
     keys(&mut a, ":frobnicate\n");
     assert!(a.status.as_deref().unwrap().contains("unknown command"));
     keys(&mut a, ":ns arc-gpu-runners\n:runners\n");
-    assert_eq!(a.table.visible.len(), 1);
+    assert_eq!(a.nav.table.visible.len(), 1);
     keys(&mut a, ":ns all\n:chain\n");
     assert!(matches!(a.view(), View::Chain { .. }), "chain with nothing selected shows the worst runner");
     assert_eq!(a.current_chain().unwrap().verdict, Verdict::Deny);
@@ -192,11 +192,11 @@ fn yaml_view_of_a_pod_and_json_of_the_chain() {
     let t = render(&mut a, 120, 40);
     let s = screen(&t);
     assert!(s.contains("kind: Pod") && s.contains("name: arc-runner-set-x7c2p-runner-4h9sd"), "{s}");
-    let arcscope::app::state::Mode::Text { text, .. } = &a.mode else { panic!("text overlay") };
+    let arcscope::app::state::Mode::Text { text, .. } = &a.nav.mode else { panic!("text overlay") };
     assert!(text.contains("serviceAccountName: arc-runner-irsa"));
     assert!(!text.contains("managedFields"), "managedFields are dropped at load");
     keys(&mut a, "\x1b");
-    assert!(matches!(a.mode, arcscope::app::state::Mode::Normal));
+    assert!(matches!(a.nav.mode, arcscope::app::state::Mode::Normal));
 }
 
 #[test]
@@ -254,7 +254,7 @@ fn the_demo_breathes_the_loop_count_grows_with_time() {
     let inv = arcscope::demo::load().unwrap();
     let mut a = App::new(inv, Options { replay: true, ..Options::at("2026-06-20T12:00:00Z") });
     let loop_cell = |a: &App| {
-        a.table.rows.iter().find(|r| r.key == "arc-runners/arc-runner-set").map(|r| r.cells[6].clone()).unwrap()
+        a.nav.table.rows.iter().find(|r| r.key == "arc-runners/arc-runner-set").map(|r| r.cells[6].clone()).unwrap()
     };
     assert_eq!(loop_cell(&a), "-", "nothing replayed yet");
     for _ in 0..14 {
@@ -263,9 +263,9 @@ fn the_demo_breathes_the_loop_count_grows_with_time() {
     let mid = loop_cell(&a);
     assert!(mid.starts_with('×'), "the loop shows while it runs: {mid}");
     keys(&mut a, "F");
-    let frozen = a.analysis.lines();
+    let frozen = a.data.analysis.lines();
     assert!(!a.tick(), "frozen: no updates");
-    assert_eq!(a.analysis.lines(), frozen);
+    assert_eq!(a.data.analysis.lines(), frozen);
     keys(&mut a, "F");
     while a.tick() {}
     assert_eq!(loop_cell(&a), "×12");
@@ -318,7 +318,7 @@ fn the_chain_shows_the_runners_kubernetes_events_warnings_first() {
         ("e-normal", "Normal", "Pulled", "Container image pulled"),
         ("e-warn", "Warning", "FailedMount", "MountVolume.SetUp failed for volume \"aws-iam-token\""),
     ] {
-        a.inv.upsert_object(
+        a.data.inv.upsert_object(
             arcscope::model::Kind::Event,
             serde_json::json!({"apiVersion": "v1", "kind": "Event", "metadata": {"name": name, "namespace": ns},
                 "involvedObject": {"kind": "Pod", "name": pod, "namespace": ns},
@@ -335,6 +335,7 @@ fn the_chain_shows_the_runners_kubernetes_events_warnings_first() {
 /// The seed runner pod as the API would send it.
 fn seed_pod_json(a: &App) -> serde_json::Value {
     let o = a
+        .data
         .inv
         .objects
         .iter()
@@ -346,8 +347,8 @@ fn seed_pod_json(a: &App) -> serde_json::Value {
 fn a_live_change_rebuilds_only_the_rows_it_touched() {
     let mut a = app();
     keys(&mut a, ":runners\n");
-    let row = |a: &App, key: &str| a.table.rows.iter().find(|r| r.key == key).cloned().expect("a row");
-    let other = a.table.rows.iter().find(|r| r.key != SEED_POD).cloned().expect("another runner");
+    let row = |a: &App, key: &str| a.nav.table.rows.iter().find(|r| r.key == key).cloned().expect("a row");
+    let other = a.nav.table.rows.iter().find(|r| r.key != SEED_POD).cloned().expect("another runner");
     assert_eq!(row(&a, SEED_POD).cells[3], "Running");
     let mut pod: serde_json::Value = seed_pod_json(&a);
     pod["status"]["phase"] = serde_json::json!("Succeeded");
@@ -376,17 +377,17 @@ fn a_live_change_rebuilds_only_the_rows_it_touched() {
         });
     }
     render(&mut a, 120, 40);
-    let keys: Vec<&str> = a.table.rows.iter().map(|r| r.key.as_str()).collect();
+    let keys: Vec<&str> = a.nav.table.rows.iter().map(|r| r.key.as_str()).collect();
     assert!(keys.contains(&"arc-runners/arc-runner-set-x7c2p-runner-0000a"));
     // Its EphemeralRunner remains: the runner is now the EphemeralRunner without a pod.
     assert_eq!(row(&a, SEED_POD).cells[2], "EphemeralRunner", "{keys:?}");
     assert!(keys.is_sorted(), "patched in order: {keys:?}");
     let rebuilt = {
         a.refresh_table();
-        a.table.rows.iter().map(|r| r.cells.clone()).collect::<Vec<_>>()
+        a.nav.table.rows.iter().map(|r| r.cells.clone()).collect::<Vec<_>>()
     };
     render(&mut a, 120, 40);
-    let patched: Vec<Vec<String>> = a.table.rows.iter().map(|r| r.cells.clone()).collect();
+    let patched: Vec<Vec<String>> = a.nav.table.rows.iter().map(|r| r.cells.clone()).collect();
     assert_eq!(patched, rebuilt, "a patched table equals a rebuilt one");
 }
 
@@ -403,7 +404,7 @@ fn the_wizard_form_validates_as_typed_blocks_next_keeps_answers_and_writes_a_ver
     use arcscope::app::state::Mode;
     let mut a = app();
     keys(&mut a, ":wizard\n");
-    let form = |a: &App| match &a.mode {
+    let form = |a: &App| match &a.nav.mode {
         Mode::Wizard(f) => f.clone(),
         _ => panic!("the wizard is open"),
     };
@@ -437,7 +438,7 @@ fn the_wizard_form_validates_as_typed_blocks_next_keeps_answers_and_writes_a_ver
     assert_eq!(form(&a).page_fields()[1].input.value(), "ecr-pull");
     // Leaving keeps the answers; :wizard comes back to them.
     special(&mut a, KeyCode::Esc);
-    assert!(matches!(a.mode, Mode::Normal));
+    assert!(matches!(a.nav.mode, Mode::Normal));
     keys(&mut a, ":wizard\n");
     assert_eq!(form(&a).page, 3);
     assert_eq!(form(&a).page_fields()[0].input.value(), "ecr-push-role");
@@ -518,7 +519,7 @@ fn the_wizard_starts_from_the_boundary_the_runners_role_has_and_checks_against_i
     let inv = arcscope::sources::bundle::load_dir(dir.path()).unwrap();
     let mut a = App::new(inv, Options::at("2026-06-20T12:00:00Z"));
     keys(&mut a, ":wizard\n");
-    let form = |a: &App| match &a.mode {
+    let form = |a: &App| match &a.nav.mode {
         Mode::Wizard(f) => f.clone(),
         _ => panic!("the wizard is open"),
     };
@@ -554,7 +555,7 @@ fn the_wizard_review_scrolls_under_a_fixed_footer_on_a_small_terminal() {
     assert!(s.contains("write to: ./arc-setup"), "the footer stays on screen: {s}");
     assert!(!s.contains("aws_iam_policy_document"), "{s}");
     // tab previews the next file and scrolls to it: terraform is the 8th file.
-    let terraform = match &a.mode {
+    let terraform = match &a.nav.mode {
         arcscope::app::state::Mode::Wizard(f) => {
             f.review.as_ref().unwrap().files.iter().position(|f| f.path == "terraform/main.tf").unwrap()
         }
@@ -592,7 +593,7 @@ fn a_bundle_reads_as_of_when_it_was_taken_not_today() {
     let s = screen(&render(&mut a, 200, 12));
     assert!(s.contains("│ as of 2026-06-20 10:18Z"), "{s}");
     let age = |name: &str| {
-        let row = a.table.rows.iter().find(|r| r.cells[0].starts_with(name)).unwrap();
+        let row = a.nav.table.rows.iter().find(|r| r.cells[0].starts_with(name)).unwrap();
         row.cells[6].clone()
     };
     assert_eq!(age("arc-runner-docs-m2k9t-runner-b7xzq"), "50s", "created 10:17:12, 50 s before the capture");
@@ -656,11 +657,11 @@ fn a_scale_sets_placeholder_chain_follows_its_last_runner_going_and_coming() {
     let set = "arc-runners/arc-runner-docs";
     // Its one runner: a pod and the EphemeralRunner that owns it (arc.md §2).
     let name = "arc-runner-docs-m2k9t-runner-b7xzq";
-    let subjects = |a: &App| a.chains.iter().map(|c| c.subject.clone()).collect::<Vec<_>>();
+    let subjects = |a: &App| a.data.chains.iter().map(|c| c.subject.clone()).collect::<Vec<_>>();
     // What a full re-simulation of the store says (in subject order, as the app keeps them), to
     // compare the incremental path with.
     let full = |a: &App| {
-        arcscope::chain::resolve_all(&a.inv, &arcscope::chain::CheckOptions::default())
+        arcscope::chain::resolve_all(&a.data.inv, &arcscope::chain::CheckOptions::default())
             .unwrap()
             .into_iter()
             .map(|c| c.subject)
@@ -670,7 +671,7 @@ fn a_scale_sets_placeholder_chain_follows_its_last_runner_going_and_coming() {
     };
     use arcscope::model::Kind;
     let raw = |a: &App, kind: Kind| {
-        let o = a.inv.objects.iter().find(|o| o.kind == kind.as_str() && o.name == name).unwrap();
+        let o = a.data.inv.objects.iter().find(|o| o.kind == kind.as_str() && o.name == name).unwrap();
         serde_json::from_str::<serde_json::Value>(&o.raw).unwrap()
     };
     let (pod, er) = (raw(&a, Kind::Pod), raw(&a, Kind::EphemeralRunner));

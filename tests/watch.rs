@@ -88,7 +88,7 @@ fn pump(app: &mut App, rx: &Receiver<Msg>, seen: &mut Vec<String>, done: impl Fn
 }
 
 fn pod_names(app: &App) -> Vec<String> {
-    let mut v: Vec<String> = app.inv.pods.iter().map(|p| p.metadata.key()).collect();
+    let mut v: Vec<String> = app.data.inv.pods.iter().map(|p| p.metadata.key()).collect();
     v.sort();
     v
 }
@@ -105,35 +105,37 @@ fn the_store_follows_adds_changes_deletes_410_drops_and_a_restart() {
     server.apply(seed_pod());
     let dir = tempfile::tempdir().unwrap();
     let mut app = iam_only_app();
-    assert!(app.chains.is_empty());
+    assert!(app.data.chains.is_empty());
     let (tx, rx) = std::sync::mpsc::channel();
     arcscope::sources::watch::spawn(args(&server, &dir), app.streams.generation, tx);
     let mut seen = Vec::new();
 
-    pump(&mut app, &rx, &mut seen, |a, s| a.inv.pods.len() == 1 && s.iter().any(|e| e == "Pod watching"));
-    assert_eq!(app.chains.len(), 1, "the pod's chain is simulated as soon as it is listed");
-    assert_eq!(app.chains[0].verdict, arcscope::chain::Verdict::Deny);
+    pump(&mut app, &rx, &mut seen, |a, s| a.data.inv.pods.len() == 1 && s.iter().any(|e| e == "Pod watching"));
+    assert_eq!(app.data.chains.len(), 1, "the pod's chain is simulated as soon as it is listed");
+    assert_eq!(app.data.chains[0].verdict, arcscope::chain::Verdict::Deny);
 
     let second = pod_named("arc-runner-set-x7c2p-runner-zz9kq");
     server.apply(second);
-    pump(&mut app, &rx, &mut seen, |a, _| a.inv.pods.len() == 2);
-    assert_eq!(app.chains.len(), 2);
+    pump(&mut app, &rx, &mut seen, |a, _| a.data.inv.pods.len() == 2);
+    assert_eq!(app.data.chains.len(), 2);
 
     let mut changed = seed_pod();
     changed["status"]["phase"] = json!("Succeeded");
     server.apply(changed);
-    pump(&mut app, &rx, &mut seen, |a, _| a.inv.pods.iter().any(|p| p.status.phase.as_deref() == Some("Succeeded")));
-    assert_eq!(app.inv.pods.len(), 2, "a modification replaces, never duplicates");
+    pump(&mut app, &rx, &mut seen, |a, _| {
+        a.data.inv.pods.iter().any(|p| p.status.phase.as_deref() == Some("Succeeded"))
+    });
+    assert_eq!(app.data.inv.pods.len(), 2, "a modification replaces, never duplicates");
 
     server.delete("Pod", NS, "arc-runner-set-x7c2p-runner-zz9kq");
-    pump(&mut app, &rx, &mut seen, |a, _| a.inv.pods.len() == 1);
-    assert_eq!(app.chains.len(), 1, "the deleted pod's chain goes with it");
+    pump(&mut app, &rx, &mut seen, |a, _| a.data.inv.pods.len() == 1);
+    assert_eq!(app.data.chains.len(), 1, "the deleted pod's chain goes with it");
 
     // Events of shown objects are kept; other events are not stored.
     server.apply(event("e1", "Pod", RUNNER, "FailedMount"));
     server.apply(event("e2", "Node", "ip-10-0-0-1", "NodeNotReady"));
-    pump(&mut app, &rx, &mut seen, |a, _| a.inv.events.len() == 1);
-    assert_eq!(app.inv.events[0].reason.as_deref(), Some("FailedMount"));
+    pump(&mut app, &rx, &mut seen, |a, _| a.data.inv.events.len() == 1);
+    assert_eq!(app.data.inv.events[0].reason.as_deref(), Some("FailedMount"));
 
     // 410 Gone in an open watch: the watcher relists and the store equals the server's state.
     let relists = seen.iter().filter(|e| e.starts_with("Pod relisted")).count();
@@ -165,7 +167,7 @@ fn the_store_follows_adds_changes_deletes_410_drops_and_a_restart() {
     let from: u64 = last.target.rsplit("resourceVersion=").next().unwrap().parse().unwrap();
     assert!(from >= server.resource_version() - 1, "rewatched from the last version: {}", last.target);
     server.apply(pod_named("arc-runner-set-x7c2p-runner-after"));
-    pump(&mut app, &rx, &mut seen, |a, _| a.inv.pods.len() == 2);
+    pump(&mut app, &rx, &mut seen, |a, _| a.data.inv.pods.len() == 2);
     assert_eq!(seen.iter().filter(|e| e.starts_with("Pod relisted")).count(), relists, "no relist for a plain drop");
 
     // The server goes down; changes happen meanwhile; it comes back: the store catches up.
@@ -175,7 +177,7 @@ fn the_store_follows_adds_changes_deletes_410_drops_and_a_restart() {
     server.apply(pod_named("arc-runner-set-x7c2p-runner-while-down"));
     server.set_down(false);
     pump(&mut app, &rx, &mut seen, |a, _| pod_names(a) == server_pods(&server));
-    assert!(app.chains.iter().any(|c| c.subject.ends_with("while-down")));
+    assert!(app.data.chains.iter().any(|c| c.subject.ends_with("while-down")));
 
     // A compacted history: a rewatch from an old version gets 410 and relists.
     let relists = seen.iter().filter(|e| e.starts_with("Pod relisted")).count();
@@ -212,7 +214,7 @@ fn pods_that_are_neither_arc_nor_aws_identity_are_not_stored() {
     let (tx, rx) = std::sync::mpsc::channel();
     arcscope::sources::watch::spawn(args(&server, &dir), app.streams.generation, tx);
     let mut seen = Vec::new();
-    pump(&mut app, &rx, &mut seen, |a, s| a.inv.pods.len() == 1 && s.iter().any(|e| e == "Pod watching"));
+    pump(&mut app, &rx, &mut seen, |a, s| a.data.inv.pods.len() == 1 && s.iter().any(|e| e == "Pod watching"));
     assert_eq!(pod_names(&app), vec![format!("{NS}/{RUNNER}")]);
     server.apply(web);
     // The runner stops being one (labels, owner and AWS env gone): it leaves the store.
@@ -221,8 +223,8 @@ fn pods_that_are_neither_arc_nor_aws_identity_are_not_stored() {
     plain["metadata"]["ownerReferences"] = json!([]);
     plain["spec"]["containers"][0]["env"] = json!([]);
     server.apply(plain);
-    pump(&mut app, &rx, &mut seen, |a, _| a.inv.pods.is_empty());
-    assert!(app.chains.is_empty());
+    pump(&mut app, &rx, &mut seen, |a, _| a.data.inv.pods.is_empty());
+    assert!(app.data.chains.is_empty());
 }
 
 #[test]
@@ -233,16 +235,16 @@ fn a_scale_set_change_resimulates_its_runners() {
     let (tx, rx) = std::sync::mpsc::channel();
     arcscope::sources::watch::spawn(args(&server, &dir), app.streams.generation, tx);
     let mut seen = Vec::new();
-    pump(&mut app, &rx, &mut seen, |a, _| !a.inv.runner_sets.is_empty() && !a.chains.is_empty());
-    let ars_name = app.inv.runner_sets[0].metadata.name.clone();
+    pump(&mut app, &rx, &mut seen, |a, _| !a.data.inv.runner_sets.is_empty() && !a.data.chains.is_empty());
+    let ars_name = app.data.inv.runner_sets[0].metadata.name.clone();
     let mut ars = server.get("AutoscalingRunnerSet", NS, &ars_name).unwrap();
     ars["metadata"]["annotations"]["touched"] = json!("yes");
     server.apply(ars);
     pump(&mut app, &rx, &mut seen, |a, _| {
-        a.inv.objects.iter().any(|o| o.kind == "AutoscalingRunnerSet" && o.raw.contains("touched"))
+        a.data.inv.objects.iter().any(|o| o.kind == "AutoscalingRunnerSet" && o.raw.contains("touched"))
     });
-    assert_eq!(app.inv.runner_sets.len(), 1, "replaced, not added");
-    assert!(!app.chains.is_empty());
+    assert_eq!(app.data.inv.runner_sets.len(), 1, "replaced, not added");
+    assert!(!app.data.chains.is_empty());
 }
 
 fn follow(
@@ -364,7 +366,7 @@ fn previous_container_since_window_and_container_pick() {
 
     // The app picks the container and window the user chose.
     let mut app = iam_only_app_with(Options { live: true, ..Options::at("2026-06-20T12:00:00Z") });
-    app.inv.upsert_object(arcscope::model::Kind::Pod, pod);
+    app.data.inv.upsert_object(arcscope::model::Kind::Pod, pod);
     app.run_command(&format!("chain {NS}/{RUNNER}"));
     assert_eq!(app.log_target().unwrap().container, "runner");
     app.update(arcscope::app::Action::NextContainer);

@@ -137,6 +137,14 @@ pub struct ChainState {
     pub detail_page: std::cell::Cell<usize>,
     pub sim: Sim,
     pub focus: Focus,
+    /// The logs pane (and the logs view): scroll, options, what is followed.
+    pub log: LogView,
+}
+
+/// The logs pane and view: where it is scrolled, how lines show, which container and window a
+/// live cluster streams.
+#[derive(Debug, Clone, Default)]
+pub struct LogView {
     pub log_scroll: usize,
     pub autoscroll: bool,
     pub wrap: bool,
@@ -187,6 +195,30 @@ pub enum Effect {
     Probe(crate::probe::Confirmed),
     /// Stop as SIGTSTP would (`ctrl-z`: raw mode delivers the key, not the signal).
     Suspend,
+}
+
+/// The data and what arcscope makes of it.
+pub struct Data {
+    pub inv: Inventory,
+    /// Every runner's chains, in subject order (kept by live changes).
+    pub chains: Vec<Chain>,
+    /// The logs, folded, with their findings linked to the chains.
+    pub analysis: Analysis,
+    /// Role ARN → the runners' base roles whose sessions may assume it (the evaluator's answer).
+    pub assumable_by: HashMap<String, Vec<String>>,
+}
+
+/// Where the user is.
+pub struct Navigation {
+    /// The views opened, the current last (never empty).
+    pub stack: Vec<View>,
+    pub mode: Mode,
+    /// Selection, sort and filter of each list view, by kind.
+    pub tables: HashMap<&'static str, TableState>,
+    /// The current list view's rows.
+    pub table: TableData,
+    /// `:ns NAME`; `None`: all namespaces.
+    pub namespace: Option<String>,
 }
 
 /// What this session can do: a live cluster (log options, the probe), live AWS, the probe at all;
@@ -243,20 +275,19 @@ pub struct Streams {
 pub struct App {
     /// What this session can do (set once, from `Options`).
     pub(crate) caps: Capabilities,
+    /// The data, the chains simulated from it and what the logs say.
+    pub data: Data,
+    /// Where the user is: the view stack, the open mode, the tables.
+    pub nav: Navigation,
     /// The screen as the last layout measured it.
     pub layout: LayoutFeedback,
     /// The live streams' generations and states.
     pub streams: Streams,
-    pub inv: Inventory,
-    pub chains: Vec<Chain>,
-    pub analysis: Analysis,
+    /// Every context's keys (help and the footer read it too).
     pub keymap: Keymap,
-    pub stack: Vec<View>,
-    pub mode: Mode,
-    pub tables: HashMap<&'static str, TableState>,
-    pub table: TableData,
+    /// The chain view (and its logs pane), reset when another runner's chain opens.
     pub chain: ChainState,
-    pub namespace: Option<String>,
+    /// The status line.
     pub status: Option<String>,
     pub warnings: Vec<String>,
     pub quit: bool,
@@ -267,14 +298,12 @@ pub struct App {
     pub now: i64,
     /// The demo's job log, replayed a line per tick so the loop visibly grows.
     replay: Option<Replay>,
-    /// Role ARN → the runners' base roles whose sessions may assume it (the evaluator's answer).
-    pub assumable_by: HashMap<String, Vec<String>>,
     /// Runners whose rows a live change touched since the table was built (patched in place
     /// before the next frame); `None`: everything changed, rebuild.
     dirty_subjects: Option<Vec<String>>,
     /// The view the table was built for.
     table_view: Option<View>,
-    /// Live changes arrived since the table was built: `ui::layout` rebuilds it before the next
+    /// Live changes arrived since the table was built: `settle` rebuilds it before the next
     /// frame (once per frame, not once per change).
     pub table_stale: bool,
     /// Data ticks so far.
@@ -329,16 +358,16 @@ impl App {
                 iam_state: aws_live.then(|| "reading…".to_string()),
                 ..Streams::default()
             },
-            inv,
-            chains,
-            analysis,
+            data: Data { inv, chains, analysis, assumable_by: HashMap::new() },
+            nav: Navigation {
+                stack: vec![View::Pulse],
+                mode: Mode::Normal,
+                tables: HashMap::new(),
+                table: TableData::default(),
+                namespace: None,
+            },
             keymap,
-            stack: vec![View::Pulse],
-            mode: Mode::Normal,
-            tables: HashMap::new(),
-            table: TableData::default(),
-            chain: ChainState { autoscroll: true, ..ChainState::default() },
-            namespace: None,
+            chain: ChainState { log: LogView { autoscroll: true, ..LogView::default() }, ..ChainState::default() },
             status: None,
             warnings,
             quit: false,
@@ -346,7 +375,6 @@ impl App {
             now: crate::iam::condition::parse_date(&loaded_at).unwrap_or(0),
             loaded_at,
             replay: replaying,
-            assumable_by: HashMap::new(),
             table_stale: false,
             ticks: 0,
             dirty_subjects: None,
@@ -359,7 +387,7 @@ impl App {
         };
         app.compute_reach();
         if let Some(r) = &app.replay {
-            app.analysis.begin_source(&r.source.clone());
+            app.data.analysis.begin_source(&r.source.clone());
         }
         app.refresh_table();
         if aws_live {
@@ -381,16 +409,21 @@ impl App {
     /// Keymap problems, then what the sources could not read (a denied list, a denied IAM read,
     /// throttling): the status line shows the first, `:warnings` all of them.
     pub fn all_warnings(&self) -> Vec<&str> {
-        self.warnings.iter().chain(&self.inv.warnings).chain(&self.inv.iam_warnings).map(String::as_str).collect()
+        self.warnings
+            .iter()
+            .chain(&self.data.inv.warnings)
+            .chain(&self.data.inv.iam_warnings)
+            .map(String::as_str)
+            .collect()
     }
 
     pub fn view(&self) -> &View {
-        self.stack.last().expect("the stack is never empty")
+        self.nav.stack.last().expect("the stack is never empty")
     }
 
     /// Where keys are looked up now: the open mode's context, else the view's (first match wins).
     pub fn contexts(&self) -> Vec<Context> {
-        match &self.mode {
+        match &self.nav.mode {
             Mode::Text { .. } => return vec![Context::Pager],
             Mode::ConfirmProbe(_) => return vec![Context::Confirm],
             Mode::Command(_) | Mode::Filter(_) => return vec![Context::Prompt],

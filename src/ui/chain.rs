@@ -15,7 +15,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row as TRow, Table, Wrap};
 
 pub(super) fn draw_chain(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
-    if app.chain.fullscreen && app.chain.focus == Focus::Logs {
+    if app.chain.log.fullscreen && app.chain.focus == Focus::Logs {
         return draw_logs(f, app, t, area, true);
     }
     let Some(chain) = app.current_chain() else {
@@ -173,6 +173,7 @@ fn why_and_fix(p: &mut Panel<'_>, t: &Theme, step: &crate::chain::Step) {
 /// What the logs say about this very step (folded, counted): the loop the on-call engineer saw.
 fn logs_section(p: &mut Panel<'_>, app: &App, t: &Theme, chain: &crate::chain::Chain, step: &crate::chain::Step) {
     let in_logs: Vec<&crate::logs::Finding> = app
+        .data
         .analysis
         .findings
         .iter()
@@ -220,6 +221,7 @@ fn aws_section(p: &mut Panel<'_>, t: &Theme, step: &crate::chain::Step) {
 fn events_section(p: &mut Panel<'_>, app: &App, t: &Theme, chain: &crate::chain::Chain) {
     let (ns, name) = chain.subject.split_once('/').unwrap_or(("", &chain.subject));
     let mut events: Vec<&crate::model::k8s::Event> = app
+        .data
         .inv
         .events
         .iter()
@@ -268,7 +270,7 @@ fn draw_scrolled(f: &mut Frame, app: &App, t: &Theme, area: Rect, lines: Vec<Lin
 
 /// The trust policy of the step's role with the statement that decided (or failed) marked.
 pub(super) fn policy_lines<'a>(app: &'a App, t: &Theme, step: &crate::chain::Step) -> Option<Vec<Line<'a>>> {
-    let role = app.inv.roles.get(&step.resource)?;
+    let role = app.data.inv.roles.get(&step.resource)?;
     let key_index = step
         .non_matching
         .iter()

@@ -16,17 +16,17 @@ pub(super) fn short_arn(arn: &str) -> &str {
 }
 
 pub(super) fn region(app: &App) -> Option<String> {
-    let issuer = app.inv.cluster_issuer.as_deref()?;
+    let issuer = app.data.inv.cluster_issuer.as_deref()?;
     let host = crate::iam::arn::issuer_host_path(issuer);
     host.strip_prefix("oidc.eks.").and_then(|r| r.split('.').next()).map(str::to_string)
 }
 
 pub(super) fn draw_header(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
-    let accounts: Vec<&str> = app.inv.iam_accounts.iter().map(String::as_str).collect();
+    let accounts: Vec<&str> = app.data.inv.iam_accounts.iter().map(String::as_str).collect();
     let mut parts = vec![
         Span::styled(" arcscope ", t.header().add_modifier(Modifier::BOLD)),
-        Span::styled(format!("│ {} ", app.inv.source), t.header()),
-        Span::styled(format!("│ cluster {} ", app.inv.cluster_name.as_deref().unwrap_or("?")), t.header()),
+        Span::styled(format!("│ {} ", app.data.inv.source), t.header()),
+        Span::styled(format!("│ cluster {} ", app.data.inv.cluster_name.as_deref().unwrap_or("?")), t.header()),
         Span::styled(
             format!("│ account {} ", if accounts.is_empty() { "?".into() } else { accounts.join(",") }),
             t.header(),
@@ -35,7 +35,7 @@ pub(super) fn draw_header(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         // The live AWS caller (sts:GetCallerIdentity); offline (a bundle, --no-aws) there is none
         // and no AWS call is made, so no segment: the width goes to what is there.
         Span::styled(
-            match (app.inv.caller.as_deref(), app.caps.aws_live) {
+            match (app.data.inv.caller.as_deref(), app.caps.aws_live) {
                 (Some(c), _) => format!("│ caller: {} ", short_arn(c)),
                 (None, true) => "│ caller: … ".to_string(),
                 (None, false) => String::new(),
@@ -54,7 +54,7 @@ pub(super) fn draw_header(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         ),
     ];
     // Live IAM: its state while reading, else its age (`r` reads it again).
-    if app.inv.caller.is_some() || app.streams.iam_state.is_some() {
+    if app.data.inv.caller.is_some() || app.streams.iam_state.is_some() {
         let iam = match (&app.streams.iam_state, app.streams.iam_loaded_at) {
             (Some(s), _) => s.clone(),
             (None, Some(at)) => format!("read {} ago", rows::age(at.elapsed().as_secs() as i64)),
@@ -68,19 +68,19 @@ pub(super) fn draw_header(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     if app.streams.frozen {
         parts.push(Span::styled("│ ❄ frozen ", t.header().add_modifier(Modifier::BOLD)));
     }
-    if app.namespace.is_some() {
-        parts.push(Span::styled(format!("│ ns {} ", app.namespace.as_deref().unwrap_or("")), t.header()));
+    if app.nav.namespace.is_some() {
+        parts.push(Span::styled(format!("│ ns {} ", app.nav.namespace.as_deref().unwrap_or("")), t.header()));
     }
     f.render_widget(Paragraph::new(Line::from(parts)).style(t.header()), area);
 }
 
 pub(super) fn draw_crumbs(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let mut spans = Vec::new();
-    for (i, v) in app.stack.iter().enumerate() {
+    for (i, v) in app.nav.stack.iter().enumerate() {
         if i > 0 {
             spans.push(Span::styled(" › ", t.muted()));
         }
-        let style = if i + 1 == app.stack.len() { t.title() } else { t.muted() };
+        let style = if i + 1 == app.nav.stack.len() { t.title() } else { t.muted() };
         spans.push(Span::styled(v.title(), style));
     }
     let filter = app.table_state().filter;
@@ -88,7 +88,8 @@ pub(super) fn draw_crumbs(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         spans.push(Span::styled(format!("  /{filter}"), t.filter_match()));
     }
     if app.view().is_table() {
-        spans.push(Span::styled(format!("  [{}/{}]", app.table.visible.len(), app.table.rows.len()), t.muted()));
+        spans
+            .push(Span::styled(format!("  [{}/{}]", app.nav.table.visible.len(), app.nav.table.rows.len()), t.muted()));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }

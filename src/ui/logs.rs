@@ -33,9 +33,9 @@ pub(super) fn draw_logs(f: &mut Frame, app: &App, t: &Theme, area: Rect, full: b
         .unwrap_or_default();
     let flags = format!(
         " logs{stream}{}{}{}{} ",
-        if app.chain.autoscroll { " · autoscroll" } else { "" },
-        if app.chain.wrap { " · wrap" } else { "" },
-        if app.chain.timestamps { " · timestamps" } else { "" },
+        if app.chain.log.autoscroll { " · autoscroll" } else { "" },
+        if app.chain.log.wrap { " · wrap" } else { "" },
+        if app.chain.log.timestamps { " · timestamps" } else { "" },
         if app.streams.frozen { " · frozen" } else { "" }
     );
     let block = Block::default()
@@ -45,7 +45,7 @@ pub(super) fn draw_logs(f: &mut Frame, app: &App, t: &Theme, area: Rect, full: b
     let inner = block.inner(area);
     let height = inner.height as usize;
     let max_scroll = lines.len().saturating_sub(height);
-    let scroll = if app.chain.autoscroll { max_scroll } else { app.chain.log_scroll.min(max_scroll) };
+    let scroll = if app.chain.log.autoscroll { max_scroll } else { app.chain.log.log_scroll.min(max_scroll) };
     let rendered: Vec<Line> = if lines.is_empty() {
         let msg = if app.caps.live && app.log_target().is_some() {
             "no lines yet from the followed container (the job log lives on GitHub: arcscope explain --runner)"
@@ -70,7 +70,7 @@ pub(super) fn draw_logs(f: &mut Frame, app: &App, t: &Theme, area: Rect, full: b
                     (true, _) => t.fg(Slot::Accent),
                     _ => t.text(),
                 };
-                let mark = if Some(i) == app.chain.search_hit { "▶ " } else { "  " };
+                let mark = if Some(i) == app.chain.log.search_hit { "▶ " } else { "  " };
                 let mut spans =
                     vec![Span::styled(count, t.fg(Slot::Warning).add_modifier(Modifier::BOLD)), Span::raw(mark)];
                 // Before the text, so a long line cannot push it off screen.
@@ -83,7 +83,7 @@ pub(super) fn draw_logs(f: &mut Frame, app: &App, t: &Theme, area: Rect, full: b
             .collect()
     };
     let mut p = Paragraph::new(rendered).block(block);
-    if app.chain.wrap {
+    if app.chain.log.wrap {
         p = p.wrap(Wrap { trim: false });
     }
     f.render_widget(p, area);

@@ -71,7 +71,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme) {
     }
     draw_status(f, app, t, status);
     draw_hints(f, app, t, hints);
-    match &app.mode {
+    match &app.nav.mode {
         Mode::Help => draw_help(f, app, t, body),
         Mode::Text { title, text, scroll } => draw_text(f, t, body, title, text, *scroll),
         Mode::ConfirmProbe(plan) => draw_confirm(f, t, body, plan),

@@ -10,8 +10,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 pub(super) fn draw_status(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
-    if let Mode::Command(input) | Mode::Filter(input) = &app.mode {
-        let (sigil, error) = match &app.mode {
+    if let Mode::Command(input) | Mode::Filter(input) = &app.nav.mode {
+        let (sigil, error) = match &app.nav.mode {
             Mode::Filter(_) => ("/", app.filter.as_ref().err()),
             _ => (":", None),
         };

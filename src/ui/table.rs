@@ -14,7 +14,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row as TRow, Table, Wrap
 /// The first visible row of the table view for this body area (keeps the selection in view).
 pub(super) fn table_offset(app: &App, area: Rect) -> usize {
     let height = area.height.saturating_sub(3) as usize;
-    let visible = app.table.visible.len();
+    let visible = app.nav.table.visible.len();
     if height == 0 {
         0
     } else {
@@ -31,15 +31,15 @@ pub(super) fn draw_table(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     f.render_widget(block, area);
     let st = app.table_state();
     let height = inner.height.saturating_sub(1) as usize;
-    let visible = &app.table.visible;
+    let visible = &app.nav.table.visible;
     if visible.is_empty() {
-        let msg = if !app.table.rows.is_empty() {
+        let msg = if !app.nav.table.rows.is_empty() {
             "no row matches the filter".to_string()
-        } else if matches!(app.view(), View::Pulse) && !app.chains.is_empty() {
+        } else if matches!(app.view(), View::Pulse) && !app.data.chains.is_empty() {
             // Runners without a scale set read (ARC's kinds forbidden or not installed).
             format!(
                 "no scale set (AutoscalingRunnerSet) in the data; {} — :runners lists them",
-                rows::runners_word(app.chains.len())
+                rows::runners_word(app.data.chains.len())
             )
         } else {
             "nothing here".to_string()
@@ -50,22 +50,23 @@ pub(super) fn draw_table(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let offset = table_offset(app, area);
     let filter = app.filter_regex();
     let re = filter.filter(|(_, inv)| !inv).map(|(r, _)| r);
-    let verdict_col = app.table.columns.iter().position(|c| *c == "VERDICT" || *c == "STATUS" || *c == "TAGSESSION");
+    let verdict_col =
+        app.nav.table.columns.iter().position(|c| *c == "VERDICT" || *c == "STATUS" || *c == "TAGSESSION");
     let rows: Vec<TRow> = visible
         .iter()
         .enumerate()
         .skip(offset)
         .take(height)
         .map(|(pos, &i)| {
-            let row = &app.table.rows[i];
+            let row = &app.nav.table.rows[i];
             let cells: Vec<Cell> = row
                 .cells
                 .iter()
                 .enumerate()
                 .map(|(c, text)| {
                     let mut base = t.text();
-                    if Some(c) == verdict_col || (app.table.columns[c] == "VERDICT") {
-                        if let Some(v) = row.verdict.filter(|_| app.table.columns[c] == "VERDICT") {
+                    if Some(c) == verdict_col || (app.nav.table.columns[c] == "VERDICT") {
+                        if let Some(v) = row.verdict.filter(|_| app.nav.table.columns[c] == "VERDICT") {
                             base = t.verdict(v);
                         } else if text.starts_with('✘') {
                             base = t.decision(Decision::ImplicitDeny);
@@ -81,7 +82,7 @@ pub(super) fn draw_table(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         })
         .collect();
     let widths = column_widths(app, inner.width);
-    let header = TRow::new(app.table.columns.iter().enumerate().map(|(c, h)| {
+    let header = TRow::new(app.nav.table.columns.iter().enumerate().map(|(c, h)| {
         let mark = match st.sort {
             Some((col, false)) if col == c => "↑",
             Some((col, true)) if col == c => "↓",
@@ -95,10 +96,10 @@ pub(super) fn draw_table(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
 
 /// Column widths from the content (capped), the last column takes the rest.
 pub(super) fn column_widths(app: &App, total: u16) -> Vec<Constraint> {
-    let n = app.table.columns.len();
-    let mut w: Vec<u16> = app.table.columns.iter().map(|c| c.chars().count() as u16 + 1).collect();
-    for &i in app.table.visible.iter().take(500) {
-        for (c, cell) in app.table.rows[i].cells.iter().enumerate() {
+    let n = app.nav.table.columns.len();
+    let mut w: Vec<u16> = app.nav.table.columns.iter().map(|c| c.chars().count() as u16 + 1).collect();
+    for &i in app.nav.table.visible.iter().take(500) {
+        for (c, cell) in app.nav.table.rows[i].cells.iter().enumerate() {
             w[c] = w[c].max(cell.chars().count().min(60) as u16);
         }
     }

@@ -148,7 +148,7 @@ fn review_lines<'a>(app: &App, t: &Theme, form: &'a WizardForm, review: &'a Revi
         lines.push(Line::from(Span::styled(format!("  ? not checked: {u}"), t.fg(Slot::Warning))));
     }
     if let Some(repair) = &form.repair {
-        lines.push(Line::from(Span::styled(format!("against {}:", app.inv.source), t.title())));
+        lines.push(Line::from(Span::styled(format!("against {}:", app.data.inv.source), t.title())));
         if repair.is_empty() {
             lines.push(Line::from(Span::styled("  nothing missing", t.fg(Slot::Allow))));
         }

@@ -93,11 +93,11 @@ impl App {
                 }
             }
             Some(Cmd::Namespace) => {
-                self.namespace = match arg {
+                self.nav.namespace = match arg {
                     None | Some("all") | Some("-A") | Some("*") => None,
                     Some(ns) => Some(ns.to_string()),
                 };
-                self.status = Some(format!("namespace: {}", self.namespace.as_deref().unwrap_or("all")));
+                self.status = Some(format!("namespace: {}", self.nav.namespace.as_deref().unwrap_or("all")));
                 self.refresh_table();
             }
             Some(Cmd::Warnings) => {
@@ -107,10 +107,10 @@ impl App {
                 } else {
                     all.iter().map(|w| format!("⚠ {w}")).collect::<Vec<_>>().join("\n")
                 };
-                self.mode = Mode::Text { title: format!("{} warning(s)", all.len()), text, scroll: 0 };
+                self.nav.mode = Mode::Text { title: format!("{} warning(s)", all.len()), text, scroll: 0 };
             }
             Some(Cmd::Wizard) => self.open_wizard(),
-            Some(Cmd::Help) => self.mode = Mode::Help,
+            Some(Cmd::Help) => self.nav.mode = Mode::Help,
             Some(Cmd::Quit) => self.quit = true,
             _ => self.status = Some(format!("unknown command :{word} (try :help)")),
         }

@@ -61,10 +61,10 @@ impl App {
     pub fn handle_mode_key(&mut self, key: &KeyEvent) -> bool {
         self.prompt_note = None;
         let action = self.keymap.lookup(Key::from_event(key), &self.contexts());
-        match &mut self.mode {
+        match &mut self.nav.mode {
             Mode::Normal => false,
             Mode::Help => {
-                self.mode = Mode::Normal;
+                self.nav.mode = Mode::Normal;
                 true
             }
             Mode::Wizard(_) => {
@@ -77,7 +77,7 @@ impl App {
             }
             Mode::Text { scroll, .. } => {
                 match action {
-                    Some(Action::Back) => self.mode = Mode::Normal,
+                    Some(Action::Back) => self.nav.mode = Mode::Normal,
                     Some(Action::Down) => *scroll += 1,
                     Some(Action::Up) => *scroll = scroll.saturating_sub(1),
                     Some(Action::PageDown) => *scroll += self.layout.page,
@@ -89,10 +89,10 @@ impl App {
             }
             Mode::Command(input) => {
                 match action {
-                    Some(Action::Back) => self.mode = Mode::Normal,
+                    Some(Action::Back) => self.nav.mode = Mode::Normal,
                     Some(Action::Submit) => {
                         let line = input.value().to_string();
-                        self.mode = Mode::Normal;
+                        self.nav.mode = Mode::Normal;
                         self.run_command(&line);
                     }
                     Some(Action::Complete) => {
@@ -109,14 +109,14 @@ impl App {
             Mode::Filter(input) => {
                 match action {
                     Some(Action::Back) => {
-                        self.mode = Mode::Normal;
+                        self.nav.mode = Mode::Normal;
                         self.table_state_mut().filter.clear();
                         self.apply_filter();
                     }
                     Some(Action::Submit) if self.filter.is_err() => {
                         self.status = Some("fix the pattern, or esc to clear it".into());
                     }
-                    Some(Action::Submit) => self.mode = Mode::Normal,
+                    Some(Action::Submit) => self.nav.mode = Mode::Normal,
                     _ if matches!(key.code, KeyCode::Char(_)) && input.value().chars().count() >= MAX_PATTERN => {
                         self.prompt_note = Some(format!("at most {MAX_PATTERN} characters are used"));
                     }
@@ -135,10 +135,10 @@ impl App {
     /// A key in the wizard: its action, or text for the focused field. Leaving keeps the answers
     /// for the next `:wizard`.
     fn wizard_key(&mut self, key: &KeyEvent, action: Option<Action>) {
-        let has_data = !self.inv.objects.is_empty() || !self.inv.roles.is_empty();
-        let Mode::Wizard(form) = &mut self.mode else { return };
-        if !form.handle(key, action.and_then(form_key), has_data.then_some(&self.inv))
-            && let Mode::Wizard(form) = std::mem::replace(&mut self.mode, Mode::Normal)
+        let has_data = !self.data.inv.objects.is_empty() || !self.data.inv.roles.is_empty();
+        let Mode::Wizard(form) = &mut self.nav.mode else { return };
+        if !form.handle(key, action.and_then(form_key), has_data.then_some(&self.data.inv))
+            && let Mode::Wizard(form) = std::mem::replace(&mut self.nav.mode, Mode::Normal)
         {
             self.wizard = Some(form);
         }
@@ -150,7 +150,7 @@ impl App {
         if !self.confirm_armed {
             return;
         }
-        let Mode::ConfirmProbe(plan) = std::mem::replace(&mut self.mode, Mode::Normal) else { return };
+        let Mode::ConfirmProbe(plan) = std::mem::replace(&mut self.nav.mode, Mode::Normal) else { return };
         self.confirm_armed = false;
         if action == Some(Action::Confirm) && key.kind == KeyEventKind::Press {
             self.status = Some(format!("probing {} …", plan.subject));
@@ -165,14 +165,14 @@ impl App {
     pub fn handle_paste(&mut self, text: &str) {
         use tui_input::InputRequest;
         let text = paste_text(text);
-        match &mut self.mode {
+        match &mut self.nav.mode {
             Mode::Command(input) | Mode::Filter(input) => {
                 let room = MAX_PATTERN.saturating_sub(input.value().chars().count());
                 let cut = text.chars().count() > room;
                 for c in text.chars().take(room) {
                     input.handle(InputRequest::InsertChar(c));
                 }
-                if let Mode::Filter(input) = &self.mode {
+                if let Mode::Filter(input) = &self.nav.mode {
                     let v = input.value().to_string();
                     self.table_state_mut().filter = v;
                     self.apply_filter();
@@ -194,7 +194,7 @@ impl App {
     /// Mouse (opt-in): the wheel moves, a click selects a row, a click on the selected row opens it.
     pub fn handle_mouse(&mut self, m: &ratatui::crossterm::event::MouseEvent) {
         use ratatui::crossterm::event::{MouseButton, MouseEventKind};
-        if !matches!(self.mode, Mode::Normal) {
+        if !matches!(self.nav.mode, Mode::Normal) {
             return;
         }
         match m.kind {
@@ -202,7 +202,7 @@ impl App {
             MouseEventKind::ScrollUp => self.update(Action::Up),
             MouseEventKind::Down(MouseButton::Left) if self.view().is_table() && m.row >= self.layout.table_top => {
                 let index = self.layout.table_offset + (m.row - self.layout.table_top) as usize;
-                if index < self.table.visible.len() {
+                if index < self.nav.table.visible.len() {
                     if self.table_state().selected == index {
                         self.update(Action::Open);
                     } else {
@@ -227,6 +227,6 @@ impl App {
 
     /// A confirmation is on screen.
     pub fn confirming(&self) -> bool {
-        matches!(self.mode, Mode::ConfirmProbe(_))
+        matches!(self.nav.mode, Mode::ConfirmProbe(_))
     }
 }

@@ -51,19 +51,19 @@ impl App {
 
     /// IAM read again from live AWS: its parts replace the store's.
     fn iam_read(&mut self, fresh: Inventory) {
-        self.inv.roles = fresh.roles;
-        self.inv.managed_policies = fresh.managed_policies;
-        self.inv.iam_accounts = fresh.iam_accounts;
-        self.inv.listed_roles = fresh.listed_roles;
-        self.inv.oidc_providers = fresh.oidc_providers;
-        self.inv.oidc_client_ids_by_url = fresh.oidc_client_ids_by_url;
-        self.inv.aws_documents = fresh.aws_documents;
-        self.inv.iam_warnings = fresh.iam_warnings;
-        self.inv.caller = fresh.caller.or(self.inv.caller.take());
+        self.data.inv.roles = fresh.roles;
+        self.data.inv.managed_policies = fresh.managed_policies;
+        self.data.inv.iam_accounts = fresh.iam_accounts;
+        self.data.inv.listed_roles = fresh.listed_roles;
+        self.data.inv.oidc_providers = fresh.oidc_providers;
+        self.data.inv.oidc_client_ids_by_url = fresh.oidc_client_ids_by_url;
+        self.data.inv.aws_documents = fresh.aws_documents;
+        self.data.inv.iam_warnings = fresh.iam_warnings;
+        self.data.inv.caller = fresh.caller.or(self.data.inv.caller.take());
         self.streams.iam_state = None;
         self.streams.iam_loaded_at = Some(std::time::Instant::now());
-        let throttled = self.inv.iam_warnings.iter().find(|w| w.contains("throttled")).cloned();
-        self.status = Some(match (&self.inv.caller, self.inv.iam_warnings.first()) {
+        let throttled = self.data.inv.iam_warnings.iter().find(|w| w.contains("throttled")).cloned();
+        self.status = Some(match (&self.data.inv.caller, self.data.inv.iam_warnings.first()) {
             (Some(_), _) => match throttled {
                 Some(t) => format!("IAM read from live AWS — {t}"),
                 None => "IAM read from live AWS".into(),
@@ -83,8 +83,8 @@ impl App {
         if self.streams.stream_source.as_ref() != Some(&stream) {
             // A new stream re-reads the log from its window: what was read of it before (the
             // load's recent lines, an earlier stream) is replaced, not counted twice.
-            self.analysis.forget_source(&stream.1);
-            self.analysis.begin_source(&stream.1);
+            self.data.analysis.forget_source(&stream.1);
+            self.data.analysis.begin_source(&stream.1);
             self.streams.stream_source = Some(stream);
         }
         self.ingest(line);
@@ -102,26 +102,26 @@ impl App {
                     .map(|n| format!("{}/{n}", id.0));
                 // A scale set's placeholder chain changes only when a runner comes or goes, not
                 // when one is modified (most events): only then is the set re-resolved.
-                let added = !self.inv.upsert_object(kind, v);
+                let added = !self.data.inv.upsert_object(kind, v);
                 self.recompute_one(kind, &id, scale_set.filter(|_| added));
             }
             Change::Deleted { namespace, name } => {
                 // The last runner of a scale set gone: its placeholder chain comes back. Which set
                 // it was in is on its chain (found by binary search: chains are in subject order).
                 let key = format!("{namespace}/{name}");
-                let at = self.chains.partition_point(|c| c.subject < key);
-                let scale_set = self.chains.get(at).filter(|c| c.subject == key).and_then(|c| c.scale_set.clone());
-                self.inv.remove_object(kind, &namespace, &name);
+                let at = self.data.chains.partition_point(|c| c.subject < key);
+                let scale_set = self.data.chains.get(at).filter(|c| c.subject == key).and_then(|c| c.scale_set.clone());
+                self.data.inv.remove_object(kind, &namespace, &name);
                 self.recompute_one(kind, &(namespace, name), scale_set);
             }
             Change::Relisted { items, first, last } => {
                 // Page by page: the first replaces the kind's objects; each page's items are
                 // new to the store then, so no lookups; chains are re-simulated after the last.
                 if first {
-                    self.inv.clear_kind(kind);
+                    self.data.inv.clear_kind(kind);
                 }
                 for v in items {
-                    self.inv.push_object(kind, v);
+                    self.data.inv.push_object(kind, v);
                 }
                 if !last {
                     return false;
@@ -149,10 +149,11 @@ impl App {
         let key = format!("{ns}/{name}");
         let mut subjects: Vec<String> = match kind {
             Kind::ServiceAccount => {
-                self.chains.iter().filter(|c| c.service_account == key).map(|c| c.subject.clone()).collect()
+                self.data.chains.iter().filter(|c| c.service_account == key).map(|c| c.subject.clone()).collect()
             }
             // The scale set's template shapes its placeholder chain and is the runners' context.
             Kind::AutoscalingRunnerSet => self
+                .data
                 .chains
                 .iter()
                 .filter(|c| c.scale_set.as_deref() == Some(key.as_str()))
@@ -170,20 +171,20 @@ impl App {
         for s in &subjects {
             // The subject's chains, found by binary search (the chains are in subject order) and
             // replaced in place when as many come back — nothing shifts among 10,000 on a modify.
-            let lo = self.chains.partition_point(|c| c.subject.as_str() < s.as_str());
-            let hi = self.chains.partition_point(|c| c.subject.as_str() <= s.as_str());
+            let lo = self.data.chains.partition_point(|c| c.subject.as_str() < s.as_str());
+            let hi = self.data.chains.partition_point(|c| c.subject.as_str() <= s.as_str());
             let opts = CheckOptions { pod: Some(s.clone()), ..CheckOptions::default() };
             // Gone (or no longer a runner): its chains go.
-            let fresh = resolve_all(&self.inv, &opts).unwrap_or_default();
+            let fresh = resolve_all(&self.data.inv, &opts).unwrap_or_default();
             if fresh.len() == hi - lo {
-                for (slot, c) in self.chains[lo..hi].iter_mut().zip(fresh) {
+                for (slot, c) in self.data.chains[lo..hi].iter_mut().zip(fresh) {
                     *slot = c;
                 }
             } else {
-                self.chains.splice(lo..hi, fresh);
+                self.data.chains.splice(lo..hi, fresh);
             }
         }
-        link::link(&mut self.analysis, &self.chains);
+        link::link(&mut self.data.analysis, &self.data.chains);
         if let View::Chain { subject } | View::Logs { subject } = self.view().clone() {
             self.resimulate(&subject);
         }
@@ -194,9 +195,9 @@ impl App {
     /// Chains, links and rows after the model changed.
     pub(super) fn recompute(&mut self) {
         self.dirty_subjects = None;
-        self.chains = resolve_all(&self.inv, &CheckOptions::default()).unwrap_or_default();
-        self.chains.sort_by(|a, b| a.subject.cmp(&b.subject));
-        link::link(&mut self.analysis, &self.chains);
+        self.data.chains = resolve_all(&self.data.inv, &CheckOptions::default()).unwrap_or_default();
+        self.data.chains.sort_by(|a, b| a.subject.cmp(&b.subject));
+        link::link(&mut self.data.analysis, &self.data.chains);
         if let View::Chain { subject } | View::Logs { subject } = self.view().clone() {
             self.resimulate(&subject);
         }
@@ -206,6 +207,7 @@ impl App {
     /// Who can assume what, from the runners' base roles (hop 1 of their chains).
     pub(super) fn compute_reach(&mut self) {
         let mut bases: Vec<crate::iam::arn::RoleArn> = self
+            .data
             .chains
             .iter()
             .filter_map(|c| c.steps.first())
@@ -214,10 +216,11 @@ impl App {
             .collect();
         bases.sort_by_key(|r| r.arn());
         bases.dedup();
-        for reach in crate::chain::reach::who_can_assume(&self.inv, &bases) {
+        for reach in crate::chain::reach::who_can_assume(&self.data.inv, &bases) {
             for (target, d) in reach.targets {
                 if d == crate::iam::eval::Decision::Allow {
-                    self.assumable_by
+                    self.data
+                        .assumable_by
                         .entry(target)
                         .or_default()
                         .push(reach.caller.rsplit('/').next().unwrap_or(&reach.caller).to_string());
@@ -246,15 +249,15 @@ impl App {
     pub fn log_target(&self) -> Option<crate::sources::logstream::LogTarget> {
         let (View::Chain { subject } | View::Logs { subject }) = self.view() else { return None };
         let (ns, name) = subject.split_once('/')?;
-        let pod = self.inv.pods.iter().find(|p| p.metadata.ns() == ns && p.metadata.name == name)?;
+        let pod = self.data.inv.pods.iter().find(|p| p.metadata.ns() == ns && p.metadata.name == name)?;
         let names = pod_containers(pod);
-        let container = match &self.chain.log_container {
+        let container = match &self.chain.log.log_container {
             Some(c) if names.contains(c) => c.clone(),
             _ => pod.spec.runner_container().map(|c| c.name.clone()).or_else(|| names.first().cloned())?,
         };
         let mut target = crate::sources::logstream::LogTarget::new(ns, name, &container);
-        target.previous = self.chain.log_previous;
-        target.since_seconds = self.chain.log_since;
+        target.previous = self.chain.log.log_previous;
+        target.since_seconds = self.chain.log.log_since;
         Some(target)
     }
 
@@ -281,10 +284,10 @@ impl App {
     /// One new log line (replayed or streamed). Linking runs only when the line brought a new
     /// finding: a repeat of a known line only bumps counts, which links already point at.
     pub(super) fn ingest(&mut self, line: &str) {
-        let before = self.analysis.findings.len();
-        self.analysis.push(line);
-        if self.analysis.findings.len() != before {
-            link::link(&mut self.analysis, &self.chains);
+        let before = self.data.analysis.findings.len();
+        self.data.analysis.push(line);
+        if self.data.analysis.findings.len() != before {
+            link::link(&mut self.data.analysis, &self.data.chains);
         }
     }
 }

@@ -27,8 +27,9 @@ pub fn logs_lines(app: &App) -> Vec<LogLine> {
     };
     let own = format!("logs/{subject}/");
     // The scale set's listener logs too (it lives in the controller namespace).
-    let scale_set = app.chains.iter().find(|c| c.subject == subject).and_then(|c| c.scale_set.clone());
+    let scale_set = app.data.chains.iter().find(|c| c.subject == subject).and_then(|c| c.scale_set.clone());
     let listeners: Vec<String> = app
+        .data
         .inv
         .listeners
         .iter()
@@ -43,6 +44,7 @@ pub fn logs_lines(app: &App) -> Vec<LogLine> {
         .map(|l| format!("logs/{}/", l.metadata.key()))
         .collect();
     let linked_sources: Vec<Option<String>> = app
+        .data
         .analysis
         .findings
         .iter()
@@ -52,7 +54,7 @@ pub fn logs_lines(app: &App) -> Vec<LogLine> {
     // Strongest finding per folded entry, once: the render path stays linear.
     let mut by_entry: std::collections::HashMap<u64, (Severity, bool)> = std::collections::HashMap::new();
     let mut links: std::collections::HashMap<u64, String> = std::collections::HashMap::new();
-    for f in &app.analysis.findings {
+    for f in &app.data.analysis.findings {
         let slot = by_entry.entry(f.first_line).or_insert((f.severity, false));
         if f.severity as u8 > slot.0 as u8 {
             slot.0 = f.severity;
@@ -66,8 +68,8 @@ pub fn logs_lines(app: &App) -> Vec<LogLine> {
     }
     let mut out = Vec::new();
     let mut last: Option<String> = None;
-    for e in app.analysis.folded() {
-        let src = app.analysis.entry_source(e);
+    for e in app.data.analysis.folded() {
+        let src = app.data.analysis.entry_source(e);
         let mine = src.as_deref().is_some_and(|s| s.contains(&own) || listeners.iter().any(|l| s.contains(l.as_str())))
             || linked_sources.contains(&src);
         if !mine || e.sample.trim().is_empty() {
@@ -85,7 +87,7 @@ pub fn logs_lines(app: &App) -> Vec<LogLine> {
             last = src.clone();
         }
         let finding = by_entry.get(&e.first_line).copied();
-        let text = if app.chain.timestamps { e.sample.clone() } else { without_timestamp(&e.sample).to_string() };
+        let text = if app.chain.log.timestamps { e.sample.clone() } else { without_timestamp(&e.sample).to_string() };
         out.push(LogLine {
             text,
             count: e.count,

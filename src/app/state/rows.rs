@@ -22,7 +22,7 @@ fn worst(vs: impl Iterator<Item = Verdict>) -> Option<Verdict> {
 /// A role as the header's account reads it: its name when it is in the one account shown, the
 /// whole ARN otherwise (another account, or no account read).
 fn role_label(app: &App, arn: &str) -> String {
-    let accounts = &app.inv.iam_accounts;
+    let accounts = &app.data.inv.iam_accounts;
     let account = arn.split(':').nth(4).unwrap_or("");
     match arn.split_once(":role/") {
         Some((_, name)) if accounts.len() == 1 && accounts.contains(account) => name.to_string(),
@@ -68,7 +68,8 @@ pub fn runners_word(n: usize) -> String {
 
 /// The worst loop count of a folded entry linked to this subject.
 fn loop_count(app: &App, subjects: &[&str]) -> u64 {
-    app.analysis
+    app.data
+        .analysis
         .findings
         .iter()
         .filter(|f| f.linked_step.as_ref().is_some_and(|l| subjects.contains(&l.subject.as_str())))
@@ -81,12 +82,13 @@ pub fn pulse(app: &App) -> (Vec<&'static str>, Vec<Row>) {
     let cols = vec!["SCALE SET", "NAMESPACE", "RUNNING", "PENDING", "FAILED", "CHAINS", "LOOP", "VERDICT"];
     // The chains of each scale set, in one pass (not a scan of every chain per scale set).
     let mut by_set: HashMap<&str, Vec<&Chain>> = HashMap::new();
-    for c in &app.chains {
+    for c in &app.data.chains {
         if let Some(s) = c.scale_set.as_deref() {
             by_set.entry(s).or_default().push(c);
         }
     }
     let rows = app
+        .data
         .inv
         .runner_sets
         .iter()
@@ -129,14 +131,14 @@ pub fn pulse(app: &App) -> (Vec<&'static str>, Vec<Row>) {
 pub fn runners(app: &App, scale_set: Option<&str>) -> (Vec<&'static str>, Vec<Row>) {
     let cols = vec!["NAME", "NAMESPACE", "KIND", "PHASE", "READY", "RESTARTS", "AGE", "NODE", "JOB", "VERDICT"];
     let mut by_subject: BTreeMap<&str, Vec<&Chain>> = BTreeMap::new();
-    for c in app.chains.iter().filter(|c| scale_set.is_none_or(|s| c.scale_set.as_deref() == Some(s))) {
+    for c in app.data.chains.iter().filter(|c| scale_set.is_none_or(|s| c.scale_set.as_deref() == Some(s))) {
         by_subject.entry(c.subject.as_str()).or_default().push(c);
     }
     // One index per build: a lookup per row would make 10,000 runners a hundred million compares.
     let pods: HashMap<(&str, &str), &Pod> =
-        app.inv.pods.iter().map(|p| ((p.metadata.ns(), p.metadata.name.as_str()), p)).collect();
+        app.data.inv.pods.iter().map(|p| ((p.metadata.ns(), p.metadata.name.as_str()), p)).collect();
     let ers: HashMap<(&str, &str), &EphemeralRunner> =
-        app.inv.ephemeral_runners.iter().map(|e| ((e.metadata.ns(), e.metadata.name.as_str()), e)).collect();
+        app.data.inv.ephemeral_runners.iter().map(|e| ((e.metadata.ns(), e.metadata.name.as_str()), e)).collect();
     let rows = by_subject
         .into_iter()
         .map(|(subject, chains)| {
@@ -148,18 +150,20 @@ pub fn runners(app: &App, scale_set: Option<&str>) -> (Vec<&'static str>, Vec<Ro
 }
 
 /// The row of one runner after a live change, `None` when it has no chain (any more). Needs
-/// `app.chains` in subject order (the app keeps them so): a binary search, not a scan.
+/// `app.data.chains` in subject order (the app keeps them so): a binary search, not a scan.
 pub fn runner_row_for(app: &App, subject: &str, scale_set: Option<&str>) -> Option<Row> {
-    let lo = app.chains.partition_point(|c| c.subject.as_str() < subject);
-    let hi = app.chains.partition_point(|c| c.subject.as_str() <= subject);
-    let chains: Vec<&Chain> =
-        app.chains[lo..hi].iter().filter(|c| scale_set.is_none_or(|s| c.scale_set.as_deref() == Some(s))).collect();
+    let lo = app.data.chains.partition_point(|c| c.subject.as_str() < subject);
+    let hi = app.data.chains.partition_point(|c| c.subject.as_str() <= subject);
+    let chains: Vec<&Chain> = app.data.chains[lo..hi]
+        .iter()
+        .filter(|c| scale_set.is_none_or(|s| c.scale_set.as_deref() == Some(s)))
+        .collect();
     if chains.is_empty() {
         return None;
     }
     let (ns, name) = split(subject);
-    let pod = app.inv.pods.iter().find(|p| p.metadata.ns() == ns && p.metadata.name == name);
-    Some(runner_row(app, subject, &chains, pod, app.inv.ephemeral_runner(ns, name)))
+    let pod = app.data.inv.pods.iter().find(|p| p.metadata.ns() == ns && p.metadata.name == name);
+    Some(runner_row(app, subject, &chains, pod, app.data.inv.ephemeral_runner(ns, name)))
 }
 
 fn split(subject: &str) -> (&str, &str) {
@@ -243,7 +247,7 @@ pub fn service_accounts(app: &App) -> (Vec<&'static str>, Vec<Row>) {
     let mut rows: Vec<Row> = Vec::new();
     // The chains of each service account, in one pass (not a scan of every chain per row).
     let mut by_sa: HashMap<&str, Vec<&Chain>> = HashMap::new();
-    for c in &app.chains {
+    for c in &app.data.chains {
         by_sa.entry(c.service_account.as_str()).or_default().push(c);
     }
     let chains_of = |key: &str| by_sa.get(key).map(Vec::as_slice).unwrap_or_default();
@@ -262,9 +266,9 @@ pub fn service_accounts(app: &App) -> (Vec<&'static str>, Vec<Row>) {
             (n, false) => format!("{} ({})", runners_word(n), sets.join(", ")),
         }
     };
-    for sa in &app.inv.service_accounts {
+    for sa in &app.data.inv.service_accounts {
         let key = sa.metadata.key();
-        let (role, mech) = match app.inv.service_account_role(sa) {
+        let (role, mech) = match app.data.inv.service_account_role(sa) {
             Some((arn, mech)) => (role_label(app, arn), mech),
             None => ("-".to_string(), "-"),
         };
@@ -278,6 +282,7 @@ pub fn service_accounts(app: &App) -> (Vec<&'static str>, Vec<Row>) {
     }
     // Named by runners but absent: the SA-in-the-wrong-namespace failure.
     let mut missing: Vec<&Chain> = app
+        .data
         .chains
         .iter()
         .filter(|c| c.steps.iter().any(|s| s.decided_by == crate::chain::DecidedBy::ServiceAccountMissing))
@@ -286,7 +291,7 @@ pub fn service_accounts(app: &App) -> (Vec<&'static str>, Vec<Row>) {
     for c in missing {
         let (ns, name) = c.service_account.split_once('/').unwrap_or(("", &c.service_account));
         let elsewhere: Vec<String> =
-            app.inv.service_accounts_named(name).map(|s| s.metadata.ns().to_string()).collect();
+            app.data.inv.service_accounts_named(name).map(|s| s.metadata.ns().to_string()).collect();
         let status = if elsewhere.is_empty() {
             "✘ missing".to_string()
         } else {
@@ -343,12 +348,13 @@ pub fn roles(app: &App) -> (Vec<&'static str>, Vec<Row>) {
     let cols = vec!["NAME", "ACCOUNT", "TRUSTS", "TAGSESSION", "ASSUMABLE BY", "REACHED BY", "VERDICT"];
     // The steps into each role, in one pass over the chains (not a scan per role).
     let mut into: HashMap<&str, Vec<(&Chain, &crate::chain::Step)>> = HashMap::new();
-    for c in &app.chains {
+    for c in &app.data.chains {
         for st in &c.steps {
             into.entry(st.resource.as_str()).or_default().push((c, st));
         }
     }
     let rows = app
+        .data
         .inv
         .roles
         .values()
@@ -379,7 +385,7 @@ pub fn roles(app: &App) -> (Vec<&'static str>, Vec<Row>) {
                     } else {
                         "✘ not in trust".into()
                     },
-                    app.assumable_by.get(&arn).map(|v| v.join(", ")).unwrap_or_else(|| "-".into()),
+                    app.data.assumable_by.get(&arn).map(|v| v.join(", ")).unwrap_or_else(|| "-".into()),
                     if subjects.is_empty() { "-".into() } else { runners_word(subjects.len()) },
                     verdict.map(|v| verdict_label(v).to_string()).unwrap_or_else(|| "-".into()),
                 ],

@@ -36,12 +36,12 @@ impl App {
             let row = crate::app::state::rows::runner_row_for(self, &subject, scale_set.as_deref())
                 .filter(|r| self.in_namespace_row(r))
                 .map(Arc::new);
-            match (self.table.rows.binary_search_by(|r| r.key.as_str().cmp(&subject)), row) {
-                (Ok(i), Some(r)) => self.table.rows[i] = r,
+            match (self.nav.table.rows.binary_search_by(|r| r.key.as_str().cmp(&subject)), row) {
+                (Ok(i), Some(r)) => self.nav.table.rows[i] = r,
                 (Ok(i), None) => {
-                    self.table.rows.remove(i);
+                    self.nav.table.rows.remove(i);
                 }
-                (Err(i), Some(r)) => self.table.rows.insert(i, r),
+                (Err(i), Some(r)) => self.nav.table.rows.insert(i, r),
                 (Err(_), None) => {}
             }
         }
@@ -64,7 +64,7 @@ impl App {
         };
         let data = (data.0, data.1.into_iter().map(Arc::new).collect::<Vec<_>>());
         let data = TableData {
-            rows: if self.namespace.is_some() {
+            rows: if self.nav.namespace.is_some() {
                 data.1.into_iter().filter(|r| self.in_namespace_row(r)).collect()
             } else {
                 data.1
@@ -72,7 +72,7 @@ impl App {
             columns: data.0,
             visible: Vec::new(),
         };
-        self.table = data;
+        self.nav.table = data;
         self.apply_filter();
     }
 
@@ -84,7 +84,7 @@ impl App {
     }
 
     pub(super) fn in_namespace(&self, ns: &str) -> bool {
-        self.namespace.as_deref().is_none_or(|n| n == ns)
+        self.nav.namespace.as_deref().is_none_or(|n| n == ns)
     }
 
     /// Filter (regex, `!` inverts; an invalid one is an error in the prompt and filters nothing)
@@ -93,10 +93,11 @@ impl App {
         let st = self.table_state();
         self.filter = Filter::compile(&st.filter);
         let filter = self.filter.as_ref().ok().and_then(Option::as_ref);
-        let mut visible: Vec<usize> =
-            (0..self.table.rows.len()).filter(|&i| filter.is_none_or(|f| f.keeps(&self.table.rows[i].cells))).collect();
+        let mut visible: Vec<usize> = (0..self.nav.table.rows.len())
+            .filter(|&i| filter.is_none_or(|f| f.keeps(&self.nav.table.rows[i].cells)))
+            .collect();
         if let Some((col, rev)) = st.sort {
-            let rows = &self.table.rows;
+            let rows = &self.nav.table.rows;
             visible.sort_by(|&a, &b| {
                 let (x, y) = (rows[a].cells.get(col), rows[b].cells.get(col));
                 let o = match (x.and_then(|v| v.parse::<f64>().ok()), y.and_then(|v| v.parse::<f64>().ok())) {
@@ -106,8 +107,8 @@ impl App {
                 if rev { o.reverse() } else { o }
             });
         }
-        self.table.visible = visible;
-        let len = self.table.visible.len();
+        self.nav.table.visible = visible;
+        let len = self.nav.table.visible.len();
         let st = self.table_state_mut();
         st.selected = st.selected.min(len.saturating_sub(1));
     }
@@ -118,21 +119,21 @@ impl App {
     }
 
     pub fn table_state(&self) -> TableState {
-        self.tables.get(self.view().kind()).cloned().unwrap_or_default()
+        self.nav.tables.get(self.view().kind()).cloned().unwrap_or_default()
     }
 
     pub(super) fn table_state_mut(&mut self) -> &mut TableState {
         let kind = self.view().kind();
-        self.tables.entry(kind).or_default()
+        self.nav.tables.entry(kind).or_default()
     }
 
     pub fn selected_row(&self) -> Option<&Row> {
         let st = self.table_state();
-        self.table.visible.get(st.selected).and_then(|&i| self.table.rows.get(i)).map(|r| &**r)
+        self.nav.table.visible.get(st.selected).and_then(|&i| self.nav.table.rows.get(i)).map(|r| &**r)
     }
 
     pub(super) fn select_key(&mut self, key: &str) {
-        if let Some(pos) = self.table.visible.iter().position(|&i| self.table.rows[i].key == key) {
+        if let Some(pos) = self.nav.table.visible.iter().position(|&i| self.nav.table.rows[i].key == key) {
             self.table_state_mut().selected = pos;
         }
     }

@@ -8,19 +8,19 @@ use crate::chain::{CheckOptions, Verdict, resolve_all};
 use super::super::Action;
 use crate::model::Kind;
 
-use super::{App, ChainState, Effect, Focus, Mode, View};
+use super::{App, ChainState, Effect, Focus, LogView, Mode, View};
 
 impl App {
     /// Handle one action.
     pub fn update(&mut self, action: Action) {
         match action {
             Action::Quit => self.quit = true,
-            Action::Help => self.mode = Mode::Help,
-            Action::Command => self.mode = Mode::Command(Input::default()),
+            Action::Help => self.nav.mode = Mode::Help,
+            Action::Command => self.nav.mode = Mode::Command(Input::default()),
             Action::Filter => {
                 if self.view().is_table() {
                     let current = self.table_state().filter;
-                    self.mode = Mode::Filter(Input::new(current));
+                    self.nav.mode = Mode::Filter(Input::new(current));
                 }
             }
             Action::Back => {
@@ -28,8 +28,8 @@ impl App {
                 if !st.filter.is_empty() {
                     self.table_state_mut().filter.clear();
                     self.apply_filter();
-                } else if self.stack.len() > 1 {
-                    self.stack.pop();
+                } else if self.nav.stack.len() > 1 {
+                    self.nav.stack.pop();
                     self.after_view_change();
                 }
             }
@@ -48,7 +48,7 @@ impl App {
             }
             Action::Open => self.open(),
             Action::Sort | Action::SortReverse => {
-                let cols = self.table.columns.len().max(1);
+                let cols = self.nav.table.columns.len().max(1);
                 let st = self.table_state_mut();
                 st.sort = match (action, st.sort) {
                     (Action::Sort, None) => Some((0, false)),
@@ -68,10 +68,10 @@ impl App {
             Action::Focus => {
                 self.chain.focus = if self.chain.focus == Focus::Steps { Focus::Logs } else { Focus::Steps };
             }
-            Action::Autoscroll => self.chain.autoscroll = !self.chain.autoscroll,
-            Action::Wrap => self.chain.wrap = !self.chain.wrap,
-            Action::Timestamps => self.chain.timestamps = !self.chain.timestamps,
-            Action::Fullscreen => self.chain.fullscreen = !self.chain.fullscreen,
+            Action::Autoscroll => self.chain.log.autoscroll = !self.chain.log.autoscroll,
+            Action::Wrap => self.chain.log.wrap = !self.chain.log.wrap,
+            Action::Timestamps => self.chain.log.timestamps = !self.chain.log.timestamps,
+            Action::Fullscreen => self.chain.log.fullscreen = !self.chain.log.fullscreen,
             Action::SearchNext | Action::SearchPrev => self.search_findings(action == Action::SearchNext),
             Action::ServiceAccount => self.goto_service_account(),
             Action::NextContainer | Action::Previous | Action::LogSince(_) => self.log_option(action),
@@ -107,15 +107,15 @@ impl App {
 
     pub(super) fn push(&mut self, v: View) {
         if self.view() != &v {
-            self.stack.push(v);
+            self.nav.stack.push(v);
         }
         self.after_view_change();
     }
 
     pub(super) fn switch(&mut self, v: View) {
-        self.stack = vec![View::Pulse];
+        self.nav.stack = vec![View::Pulse];
         if v != View::Pulse {
-            self.stack.push(v);
+            self.nav.stack.push(v);
         }
         self.after_view_change();
     }
@@ -123,11 +123,12 @@ impl App {
     pub(super) fn after_view_change(&mut self) {
         self.status = None;
         if let View::Chain { subject } | View::Logs { subject } = self.view().clone() {
-            self.chain = ChainState { autoscroll: true, ..ChainState::default() };
+            self.chain =
+                ChainState { log: LogView { autoscroll: true, ..LogView::default() }, ..ChainState::default() };
             self.resimulate(&subject);
             if matches!(self.view(), View::Logs { .. }) {
                 self.chain.focus = Focus::Logs;
-                self.chain.fullscreen = true;
+                self.chain.log.fullscreen = true;
             }
         }
         self.refresh_table();
@@ -143,7 +144,7 @@ impl App {
             duration_seconds: self.chain.sim.duration,
             ..CheckOptions::default()
         };
-        self.chain.chains = resolve_all(&self.inv, &opts).unwrap_or_default();
+        self.chain.chains = resolve_all(&self.data.inv, &opts).unwrap_or_default();
         let steps = self.chain.chains.first().map_or(0, |c| c.steps.len());
         // Land on the failing step.
         self.chain.selected_step = self
@@ -162,7 +163,8 @@ impl App {
             Verdict::Unknown => 1,
             Verdict::Allow => 2,
         };
-        self.chains
+        self.data
+            .chains
             .iter()
             .filter(|c| self.in_namespace(c.subject.split('/').next().unwrap_or("")))
             .min_by_key(|c| rank(c.verdict))
@@ -194,8 +196,8 @@ impl App {
             View::ServiceAccounts => {
                 let role = self.selected_row().and_then(|r| {
                     let (ns, name) = r.key.split_once('/')?;
-                    let sa = self.inv.service_account(ns, name)?;
-                    self.inv.service_account_role(sa).map(|(arn, _)| arn.to_string())
+                    let sa = self.data.inv.service_account(ns, name)?;
+                    self.data.inv.service_account_role(sa).map(|(arn, _)| arn.to_string())
                 });
                 match role {
                     Some(arn) => {
@@ -208,7 +210,7 @@ impl App {
             View::Roles => {
                 let arn = self.selected_row().map(|r| r.key.clone());
                 let subject = arn.and_then(|a| {
-                    self.chains.iter().find(|c| c.steps.iter().any(|s| s.resource == a)).map(|c| c.subject.clone())
+                    self.data.chains.iter().find(|c| c.steps.iter().any(|s| s.resource == a)).map(|c| c.subject.clone())
                 });
                 match subject {
                     Some(s) => self.push(View::Chain { subject: s }),
@@ -234,7 +236,9 @@ impl App {
         let sa = match self.view() {
             View::Runners { .. } => {
                 let subject = self.selected_row().map(|r| r.key.clone());
-                subject.and_then(|s| self.chains.iter().find(|c| c.subject == s)).map(|c| c.service_account.clone())
+                subject
+                    .and_then(|s| self.data.chains.iter().find(|c| c.subject == s))
+                    .map(|c| c.service_account.clone())
             }
             View::Chain { .. } => self.current_chain().map(|c| c.service_account.clone()),
             _ => None,
@@ -249,8 +253,8 @@ impl App {
         let page = self.layout.page.max(1);
         if let View::Chain { .. } | View::Logs { .. } = self.view() {
             if self.chain.focus == Focus::Logs || matches!(self.view(), View::Logs { .. }) {
-                self.chain.autoscroll = false;
-                let s = &mut self.chain.log_scroll;
+                self.chain.log.autoscroll = false;
+                let s = &mut self.chain.log.log_scroll;
                 *s = match action {
                     Action::Up => s.saturating_sub(1),
                     Action::Down => *s + 1,
@@ -279,7 +283,7 @@ impl App {
             }
             return;
         }
-        let n = self.table.visible.len();
+        let n = self.nav.table.visible.len();
         let st = self.table_state_mut();
         st.selected = step(st.selected, n, action, page);
     }
@@ -291,7 +295,7 @@ impl App {
             Action::NextTarget => {
                 // The workflow's own target first, then every role.
                 let mut targets: Vec<Option<String>> = vec![None];
-                targets.extend(self.inv.roles.keys().cloned().map(Some));
+                targets.extend(self.data.inv.roles.keys().cloned().map(Some));
                 let i = targets.iter().position(|t| *t == self.chain.sim.target).unwrap_or(0);
                 self.chain.sim.target = targets[(i + 1) % targets.len()].clone();
             }
@@ -332,15 +336,15 @@ impl App {
             self.status = Some("no findings in these logs".into());
             return;
         }
-        let cur = self.chain.search_hit.unwrap_or(if forward { usize::MAX } else { 0 });
+        let cur = self.chain.log.search_hit.unwrap_or(if forward { usize::MAX } else { 0 });
         let next = if forward {
             hits.iter().copied().find(|&h| cur == usize::MAX || h > cur).unwrap_or(hits[0])
         } else {
             hits.iter().rev().copied().find(|&h| h < cur).unwrap_or(*hits.last().expect("non-empty"))
         };
-        self.chain.search_hit = Some(next);
-        self.chain.autoscroll = false;
-        self.chain.log_scroll = next;
+        self.chain.log.search_hit = Some(next);
+        self.chain.log.autoscroll = false;
+        self.chain.log.log_scroll = next;
     }
 
     pub(super) fn show_yaml(&mut self) {
@@ -349,8 +353,8 @@ impl App {
                 (format!("chain {subject}"), serde_json::to_string_pretty(&self.chain.chains).unwrap_or_default())
             }
             View::Roles => {
-                let Some(role) = self.selected_row().and_then(|r| self.inv.roles.get(&r.key)) else { return };
-                (role.arn.arn(), crate::app::state::rows::role_text(&self.inv, role))
+                let Some(role) = self.selected_row().and_then(|r| self.data.inv.roles.get(&r.key)) else { return };
+                (role.arn.arn(), crate::app::state::rows::role_text(&self.data.inv, role))
             }
             View::Pulse | View::Runners { .. } | View::ServiceAccounts => {
                 let Some(row) = self.selected_row() else { return };
@@ -362,7 +366,8 @@ impl App {
                     _ => &[Kind::Pod, Kind::EphemeralRunner, Kind::AutoscalingRunnerSet],
                 };
                 let obj = kinds.iter().find_map(|k| {
-                    self.inv
+                    self.data
+                        .inv
                         .objects
                         .iter()
                         .find(|o| o.kind == k.as_str() && o.namespace.as_deref() == Some(ns) && o.name == name)
@@ -383,7 +388,7 @@ impl App {
             }
             View::Logs { .. } => return,
         };
-        self.mode = Mode::Text { title, text, scroll: 0 };
+        self.nav.mode = Mode::Text { title, text, scroll: 0 };
     }
 
     /// Offer the live probe for the chain on screen: the plan's calls are shown and nothing is
@@ -401,11 +406,11 @@ impl App {
             self.status = Some("open a runner's chain first".into());
             return;
         };
-        match crate::probe::ProbePlan::for_chain(&self.inv, chain) {
+        match crate::probe::ProbePlan::for_chain(&self.data.inv, chain) {
             Ok(mut plan) => {
                 // The STS calls need live AWS (IAM read live this session).
-                plan.aws = self.inv.caller.is_some();
-                self.mode = Mode::ConfirmProbe(plan);
+                plan.aws = self.data.inv.caller.is_some();
+                self.nav.mode = Mode::ConfirmProbe(plan);
                 self.confirm_armed = false;
             }
             Err(e) => self.status = Some(format!("no probe: {e}")),
@@ -428,6 +433,7 @@ impl App {
         match action {
             Action::NextContainer => {
                 let names = self
+                    .data
                     .inv
                     .pods
                     .iter()
@@ -436,11 +442,11 @@ impl App {
                     .unwrap_or_default();
                 let next =
                     names.iter().position(|n| *n == current.container).map_or(0, |i| (i + 1) % names.len().max(1));
-                self.chain.log_container = names.get(next).cloned();
+                self.chain.log.log_container = names.get(next).cloned();
             }
-            Action::Previous => self.chain.log_previous = !self.chain.log_previous,
-            Action::LogSince(0) => self.chain.log_since = None,
-            Action::LogSince(m) => self.chain.log_since = Some(u32::from(m) * 60),
+            Action::Previous => self.chain.log.log_previous = !self.chain.log.log_previous,
+            Action::LogSince(0) => self.chain.log.log_since = None,
+            Action::LogSince(m) => self.chain.log.log_since = Some(u32::from(m) * 60),
             _ => {}
         }
         if let Some(t) = self.log_target() {
@@ -457,10 +463,10 @@ impl App {
     /// set, namespace and service account of the first scale set, the account, region and issuer.
     pub fn open_wizard(&mut self) {
         let form = self.wizard.take().unwrap_or_else(|| {
-            let prefill = crate::wizard::form::Prefill::from_inventory(&self.inv);
+            let prefill = crate::wizard::form::Prefill::from_inventory(&self.data.inv);
             Box::new(crate::wizard::form::WizardForm::new(&prefill))
         });
-        self.mode = Mode::Wizard(form);
+        self.nav.mode = Mode::Wizard(form);
     }
 }
 
