@@ -184,3 +184,83 @@ fn no_source_file_over_800_lines_outside_its_tests() {
         .collect();
     assert!(long.is_empty(), "{long:?}");
 }
+
+/// Line counts of the functions in `text` (from the `fn` line to the closing brace), by name.
+fn function_lengths(text: &str) -> Vec<(String, usize)> {
+    // Braces in string and character literals do not count.
+    let code = |line: &str| -> String {
+        let (mut out, mut chars) = (String::new(), line.chars().peekable());
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => {
+                    while let Some(d) = chars.next() {
+                        match d {
+                            '\\' => {
+                                chars.next();
+                            }
+                            '"' => break,
+                            _ => {}
+                        }
+                    }
+                }
+                '\'' if chars.clone().nth(1) == Some('\'') || chars.peek() == Some(&'\\') => {
+                    for d in chars.by_ref() {
+                        if d == '\'' {
+                            break;
+                        }
+                    }
+                }
+                '/' if chars.peek() == Some(&'/') => break,
+                c => out.push(c),
+            }
+        }
+        out
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let t = line.trim_start();
+        let t = t
+            .strip_prefix("pub ")
+            .or_else(|| t.strip_prefix("pub(crate) "))
+            .or(t.strip_prefix("pub(super) "))
+            .unwrap_or(t);
+        let t = t.strip_prefix("async ").or(t.strip_prefix("const ")).unwrap_or(t);
+        let Some(rest) = t.strip_prefix("fn ") else { continue };
+        if line.trim_end().ends_with(';') {
+            continue;
+        }
+        let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        let (mut depth, mut started) = (0i32, false);
+        for (j, l) in lines[i..].iter().enumerate() {
+            for c in code(l).chars() {
+                match c {
+                    '{' => (depth, started) = (depth + 1, true),
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+            }
+            if started && depth == 0 {
+                out.push((name.clone(), j + 1));
+                break;
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_function_over_100_lines_outside_tests() {
+    let long: Vec<String> = sources()
+        .into_iter()
+        .flat_map(|(m, text)| {
+            function_lengths(without_tests(&text))
+                .into_iter()
+                .filter(|(_, n)| *n > 100)
+                .map(move |(f, n)| format!("{}::{f} ({n} lines)", m.join("/")))
+        })
+        .collect();
+    assert!(long.is_empty(), "{long:?}");
+    let sample = "fn a() {\n    let s = \"}\";\n    if x { '{' } else { '}' }\n}\nfn b() {}\n";
+    assert_eq!(function_lengths(sample), [("a".to_string(), 4), ("b".to_string(), 1)]);
+}

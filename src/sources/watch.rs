@@ -168,156 +168,176 @@ fn id_of(v: &Value) -> (String, String) {
 }
 
 async fn watch_kind(client: kube::Client, base: String, kind: Kind, generation: u64, tx: Sender<Msg>) {
-    let send = |change: Change| tx.send(Msg { generation, from: Stream::Kind(kind), change }).is_ok();
-    let mut rv: Option<String> = None;
-    // Failed attempts (errors, dropped or empty streams) and `410 Gone`s since the last healthy
-    // stream. The first relist after a 410 is at once (history was compacted, as it is now and
-    // then); a server that answers 410 again and again is relisted with the same backoff as a
-    // dropped stream, and the header says `relisting N`.
-    let mut failures: u32 = 0;
-    let mut relists: u32 = 0;
-    // A relist: counted, said, and the version forgotten.
-    let gone = |rv: &mut Option<String>, relists: &mut u32| {
-        *rv = None;
-        *relists += 1;
-        send(Change::State(format!("relisting {relists}")))
-    };
+    let mut w = Watch { client, base, kind, generation, tx, rv: None, failures: 0, relists: 0 };
     loop {
-        backoff(failures.max(relists.saturating_sub(1))).await;
-        let current = match &rv {
-            Some(r) => r.clone(),
-            None => {
-                let mut first = true;
-                let mut receiver_gone = false;
-                let listed = super::cluster::each_page(&client, &base, |mut page, last| {
-                    let items = match page.get_mut("items").map(Value::take) {
-                        Some(Value::Array(items)) => items.into_iter().filter(|o| shown(kind, o)).collect(),
-                        _ => Vec::new(),
-                    };
-                    receiver_gone = !send(Change::Relisted { items, first, last });
-                    first = false;
-                    !receiver_gone
-                })
-                .await;
-                if receiver_gone {
-                    return;
-                }
-                match listed {
-                    Ok(Some((version, _))) => {
-                        rv = Some(version.clone());
-                        version
-                    }
-                    Ok(None) => {
-                        let _ = send(Change::State("not installed".into()));
-                        return;
-                    }
-                    Err(kube::Error::Api(s)) if s.code == 403 => {
-                        let _ = send(Change::State("forbidden".into()));
-                        return;
-                    }
-                    Err(_) => {
-                        if !failed_attempt(&send, &mut failures) {
-                            return;
-                        }
-                        continue;
-                    }
-                }
-            }
+        backoff(w.failures.max(w.relists.saturating_sub(1))).await;
+        let version = match w.rv.clone() {
+            Some(v) => v,
+            None => match w.list().await {
+                Flow::Go(v) => v,
+                Flow::Retry => continue,
+                Flow::Stop => return,
+            },
         };
-        let path = format!("{base}?watch=1&allowWatchBookmarks=true&timeoutSeconds=290&resourceVersion={current}");
-        let stream = match client.request_stream(Request::get(path).body(Vec::new()).expect("valid request")).await {
+        if let Flow::Stop = w.follow(&version).await {
+            return;
+        }
+    }
+}
+
+/// What one step of a watch leads to.
+enum Flow<T> {
+    Go(T),
+    /// Start again (after the backoff the counts say).
+    Retry,
+    /// The app has gone, or the kind cannot be watched: end.
+    Stop,
+}
+
+/// One kind's watch: the version it follows, and the failed attempts (errors, dropped or empty
+/// streams) and `410 Gone`s since the last healthy stream. The first relist after a 410 is at
+/// once (history was compacted, as it is now and then); a server that answers 410 again and again
+/// is relisted with the same backoff as a dropped stream, and the header says `relisting N`.
+struct Watch {
+    client: kube::Client,
+    base: String,
+    kind: Kind,
+    generation: u64,
+    tx: Sender<Msg>,
+    rv: Option<String>,
+    failures: u32,
+    relists: u32,
+}
+
+impl Watch {
+    /// `false`: the app has gone, stop.
+    fn send(&self, change: Change) -> bool {
+        self.tx.send(Msg { generation: self.generation, from: Stream::Kind(self.kind), change }).is_ok()
+    }
+
+    /// One more failed attempt, counted and said. `false`: the app has gone.
+    fn failed(&mut self) -> bool {
+        let tx = &self.tx;
+        let (generation, kind) = (self.generation, self.kind);
+        let send = |change: Change| tx.send(Msg { generation, from: Stream::Kind(kind), change }).is_ok();
+        failed_attempt(&send, &mut self.failures)
+    }
+
+    /// A relist: counted, said, and the version forgotten. `false`: the app has gone.
+    fn gone(&mut self) -> bool {
+        self.rv = None;
+        self.relists += 1;
+        self.send(Change::State(format!("relisting {}", self.relists)))
+    }
+
+    /// List the kind page by page (each page a relist message); the list's version to watch from.
+    async fn list(&mut self) -> Flow<String> {
+        let mut first = true;
+        let mut receiver_gone = false;
+        let kind = self.kind;
+        let listed = super::cluster::each_page(&self.client, &self.base, |mut page, last| {
+            let items = match page.get_mut("items").map(Value::take) {
+                Some(Value::Array(items)) => items.into_iter().filter(|o| shown(kind, o)).collect(),
+                _ => Vec::new(),
+            };
+            receiver_gone = !self.send(Change::Relisted { items, first, last });
+            first = false;
+            !receiver_gone
+        })
+        .await;
+        if receiver_gone {
+            return Flow::Stop;
+        }
+        match listed {
+            Ok(Some((version, _))) => {
+                self.rv = Some(version.clone());
+                Flow::Go(version)
+            }
+            Ok(None) => {
+                let _ = self.send(Change::State("not installed".into()));
+                Flow::Stop
+            }
+            Err(kube::Error::Api(s)) if s.code == 403 => {
+                let _ = self.send(Change::State("forbidden".into()));
+                Flow::Stop
+            }
+            Err(_) if self.failed() => Flow::Retry,
+            Err(_) => Flow::Stop,
+        }
+    }
+
+    /// Watch from `version` until the stream ends, fails or the version expires.
+    async fn follow(&mut self, version: &str) -> Flow<()> {
+        let path =
+            format!("{}?watch=1&allowWatchBookmarks=true&timeoutSeconds=290&resourceVersion={version}", self.base);
+        let stream = match self.client.request_stream(Request::get(path).body(Vec::new()).expect("valid request")).await
+        {
             Ok(s) => watch_events(s),
-            Err(kube::Error::Api(s)) if s.code == 410 => {
-                if !gone(&mut rv, &mut relists) {
-                    return;
-                }
-                continue;
-            }
-            Err(_) => {
-                if !failed_attempt(&send, &mut failures) {
-                    return;
-                }
-                continue;
-            }
+            Err(kube::Error::Api(s)) if s.code == 410 => return if self.gone() { Flow::Retry } else { Flow::Stop },
+            Err(_) => return if self.failed() { Flow::Retry } else { Flow::Stop },
         };
         // Said at once after a first attempt or a single relist; after repeated failures only
         // once the stream proves healthy.
-        let mut said = failures == 0 && relists <= 1;
-        if said && !send(Change::State("watching".into())) {
-            return;
+        let mut said = self.failures == 0 && self.relists <= 1;
+        if said && !self.send(Change::State("watching".into())) {
+            return Flow::Stop;
         }
         let opened = std::time::Instant::now();
         let mut had_event = false;
-        // An event proves the stream healthy; `true`: the app has gone, stop.
-        let healthy = |had_event: &mut bool, said: &mut bool, failures: &mut u32, relists: &mut u32| {
-            *had_event = true;
-            (*failures, *relists) = (0, 0);
-            !std::mem::replace(said, true) && !send(Change::State("watching".into()))
-        };
         futures::pin_mut!(stream);
         loop {
-            match stream.try_next().await {
+            let event = stream.try_next().await;
+            if let Ok(Some(
+                WatchEvent::Added(_) | WatchEvent::Modified(_) | WatchEvent::Deleted(_) | WatchEvent::Bookmark(_),
+            )) = &event
+            {
+                // An event proves the stream healthy.
+                had_event = true;
+                (self.failures, self.relists) = (0, 0);
+                if !std::mem::replace(&mut said, true) && !self.send(Change::State("watching".into())) {
+                    return Flow::Stop;
+                }
+            }
+            let sent = match event {
                 Ok(Some(WatchEvent::Added(o) | WatchEvent::Modified(o))) => {
-                    if healthy(&mut had_event, &mut said, &mut failures, &mut relists) {
-                        return;
-                    }
-                    rv = rv_of(&o).or(rv);
+                    self.rv = rv_of(&o).or(self.rv.take());
                     // An object that stopped being shown leaves the store like a deleted one.
-                    let change = if shown(kind, &o) {
-                        Change::Applied(o)
+                    if shown(self.kind, &o) {
+                        self.send(Change::Applied(o))
                     } else {
                         let (namespace, name) = id_of(&o);
-                        Change::Deleted { namespace, name }
-                    };
-                    if !send(change) {
-                        return;
+                        self.send(Change::Deleted { namespace, name })
                     }
                 }
                 Ok(Some(WatchEvent::Deleted(o))) => {
-                    if healthy(&mut had_event, &mut said, &mut failures, &mut relists) {
-                        return;
-                    }
-                    rv = rv_of(&o).or(rv);
+                    self.rv = rv_of(&o).or(self.rv.take());
                     let (namespace, name) = id_of(&o);
-                    if !send(Change::Deleted { namespace, name }) {
-                        return;
-                    }
+                    self.send(Change::Deleted { namespace, name })
                 }
                 Ok(Some(WatchEvent::Bookmark(b))) => {
-                    if healthy(&mut had_event, &mut said, &mut failures, &mut relists) {
-                        return;
-                    }
-                    rv = Some(b.metadata.resource_version)
+                    self.rv = Some(b.metadata.resource_version);
+                    true
                 }
                 // 410 Gone: our resourceVersion expired; relist.
                 Ok(Some(WatchEvent::Error(s))) if s.code == 410 => {
-                    if !gone(&mut rv, &mut relists) {
-                        return;
-                    }
-                    break;
+                    return if self.gone() { Flow::Go(()) } else { Flow::Stop };
                 }
-                Ok(Some(WatchEvent::Error(_))) => {
-                    if !failed_attempt(&send, &mut failures) {
-                        return;
-                    }
-                    break;
+                Ok(Some(WatchEvent::Error(_))) | Err(_) => {
+                    return if self.failed() { Flow::Go(()) } else { Flow::Stop };
                 }
                 // The server ended the watch (timeoutSeconds): rewatch from the last version —
                 // at once after a healthy stream, with backoff after one that ended at once.
                 Ok(None) => {
                     if opened.elapsed() >= HEALTHY {
-                        (failures, relists) = (0, 0);
-                    } else if !had_event && !failed_attempt(&send, &mut failures) {
-                        return;
+                        (self.failures, self.relists) = (0, 0);
+                    } else if !had_event && !self.failed() {
+                        return Flow::Stop;
                     }
-                    break;
+                    return Flow::Go(());
                 }
-                Err(_) => {
-                    if !failed_attempt(&send, &mut failures) {
-                        return;
-                    }
-                    break;
-                }
+            };
+            if !sent {
+                return Flow::Stop;
             }
         }
     }

@@ -167,96 +167,87 @@ fn target_fields() -> Vec<Field> {
     ]
 }
 
+/// The GitHub page: where the runners register.
+fn github_fields(p: &Prefill) -> Vec<Field> {
+    let or = |v: &Option<String>, d: &str| v.clone().unwrap_or_else(|| d.to_string());
+    vec![
+        text("github.config_url", "GitHub config URL", &or(&p.config_url, ""), "https://github.com/ORG or …/ORG/REPO"),
+        text(
+            "github.secret_name",
+            "GitHub secret name",
+            &or(&p.secret_name, "arc-github-app"),
+            "an existing Secret in the runner namespace",
+        ),
+    ]
+}
+
+/// The runners page: the scale set, its namespaces, service account and scheduling.
+fn runner_fields(p: &Prefill) -> Vec<Field> {
+    let or = |v: &Option<String>, d: &str| v.clone().unwrap_or_else(|| d.to_string());
+    vec![
+        text(
+            "runners.scale_set_name",
+            "scale set name",
+            &or(&p.scale_set_name, "arc-runner-set"),
+            "the runs-on label; 1–45 characters",
+        ),
+        text(
+            "runners.namespace",
+            "runner namespace",
+            &or(&p.namespace, "arc-runners"),
+            "where ARC creates the runner pods",
+        ),
+        text("runners.controller_namespace", "controller namespace", "arc-systems", ""),
+        text(
+            "runners.service_account",
+            "runner service account",
+            &or(&p.service_account, "arc-runner"),
+            "in the runner namespace",
+        ),
+        choice("runners.architecture", "architecture", &["amd64", "arm64"], "amd64"),
+        text("runners.tolerations", "tolerations", "", "comma-separated key=value:Effect"),
+        choice("runners.container_mode", "container mode", &["dind", "kubernetes", "none"], "dind"),
+        text("runners.min_runners", "min runners", "0", ""),
+        text("runners.max_runners", "max runners", "5", ""),
+        choice("runners.karpenter_do_not_disrupt", "karpenter.sh/do-not-disrupt", BOOL, "true"),
+    ]
+}
+
+/// The AWS page: the account, the identity, the base role, the action version, the boundary.
+fn aws_fields(p: &Prefill) -> Vec<Field> {
+    let or = |v: &Option<String>, d: &str| v.clone().unwrap_or_else(|| d.to_string());
+    vec![
+        text("aws.account_id", "AWS account", &or(&p.account_id, ""), "12 digits"),
+        text("aws.region", "region", &or(&p.region, "eu-west-1"), ""),
+        choice("aws.identity", "identity", &["irsa", "pod-identity"], "irsa"),
+        text(
+            "aws.oidc_issuer",
+            "cluster OIDC issuer",
+            &or(&p.oidc_issuer, ""),
+            "IRSA: https://oidc.eks.REGION.amazonaws.com/id/ID",
+        ),
+        text("aws.cluster_name", "cluster name", "", "Pod Identity: the EKS cluster"),
+        text("aws.base_role", "base role name", "arc-runner-base", "the runners' own role"),
+        choice("aws.action_version", "configure-aws-credentials", &["v4", "v5", "v6"], "v4"),
+        text(
+            "aws.permissions_boundary",
+            "permissions boundary",
+            &or(&p.permissions_boundary, ""),
+            "optional: a managed policy ARN every role gets",
+        ),
+        text(
+            "aws.permissions_boundary_policy",
+            "boundary policy JSON",
+            "",
+            "when no account is read: the JSON, or file://boundary.json",
+        ),
+    ]
+}
+
 impl WizardForm {
     pub fn new(p: &Prefill) -> WizardForm {
-        let or = |v: &Option<String>, d: &str| v.clone().unwrap_or_else(|| d.to_string());
-        let fields = vec![
-            (
-                0,
-                text(
-                    "github.config_url",
-                    "GitHub config URL",
-                    &or(&p.config_url, ""),
-                    "https://github.com/ORG or …/ORG/REPO",
-                ),
-            ),
-            (
-                0,
-                text(
-                    "github.secret_name",
-                    "GitHub secret name",
-                    &or(&p.secret_name, "arc-github-app"),
-                    "an existing Secret in the runner namespace",
-                ),
-            ),
-            (
-                1,
-                text(
-                    "runners.scale_set_name",
-                    "scale set name",
-                    &or(&p.scale_set_name, "arc-runner-set"),
-                    "the runs-on label; 1–45 characters",
-                ),
-            ),
-            (
-                1,
-                text(
-                    "runners.namespace",
-                    "runner namespace",
-                    &or(&p.namespace, "arc-runners"),
-                    "where ARC creates the runner pods",
-                ),
-            ),
-            (1, text("runners.controller_namespace", "controller namespace", "arc-systems", "")),
-            (
-                1,
-                text(
-                    "runners.service_account",
-                    "runner service account",
-                    &or(&p.service_account, "arc-runner"),
-                    "in the runner namespace",
-                ),
-            ),
-            (1, choice("runners.architecture", "architecture", &["amd64", "arm64"], "amd64")),
-            (1, text("runners.tolerations", "tolerations", "", "comma-separated key=value:Effect")),
-            (1, choice("runners.container_mode", "container mode", &["dind", "kubernetes", "none"], "dind")),
-            (1, text("runners.min_runners", "min runners", "0", "")),
-            (1, text("runners.max_runners", "max runners", "5", "")),
-            (1, choice("runners.karpenter_do_not_disrupt", "karpenter.sh/do-not-disrupt", BOOL, "true")),
-            (2, text("aws.account_id", "AWS account", &or(&p.account_id, ""), "12 digits")),
-            (2, text("aws.region", "region", &or(&p.region, "eu-west-1"), "")),
-            (2, choice("aws.identity", "identity", &["irsa", "pod-identity"], "irsa")),
-            (
-                2,
-                text(
-                    "aws.oidc_issuer",
-                    "cluster OIDC issuer",
-                    &or(&p.oidc_issuer, ""),
-                    "IRSA: https://oidc.eks.REGION.amazonaws.com/id/ID",
-                ),
-            ),
-            (2, text("aws.cluster_name", "cluster name", "", "Pod Identity: the EKS cluster")),
-            (2, text("aws.base_role", "base role name", "arc-runner-base", "the runners' own role")),
-            (2, choice("aws.action_version", "configure-aws-credentials", &["v4", "v5", "v6"], "v4")),
-            (
-                2,
-                text(
-                    "aws.permissions_boundary",
-                    "permissions boundary",
-                    &or(&p.permissions_boundary, ""),
-                    "optional: a managed policy ARN every role gets",
-                ),
-            ),
-            (
-                2,
-                text(
-                    "aws.permissions_boundary_policy",
-                    "boundary policy JSON",
-                    "",
-                    "when no account is read: the JSON, or file://boundary.json",
-                ),
-            ),
-        ];
+        let pages = [github_fields(p), runner_fields(p), aws_fields(p)];
+        let fields = pages.into_iter().enumerate().flat_map(|(i, fs)| fs.into_iter().map(move |f| (i, f))).collect();
         WizardForm {
             page: 0,
             focus: 0,

@@ -379,6 +379,16 @@ fn session_context(a: &Answers, role: &RoleArn) -> RequestContext {
 /// one: the wizard as a repair guide. Each line says what is there and what the setup needs.
 pub fn diff(a: &Answers, existing: &Inventory) -> Vec<String> {
     let mut out = Vec::new();
+    cluster_diff(a, existing, &mut out);
+    if existing.iam_loaded(&a.aws.account_id) {
+        iam_diff(a, existing, &mut out);
+    }
+    out
+}
+
+/// What the cluster lacks: the namespace, the service account (and its IRSA annotation), the
+/// scale set's service account, the Pod Identity association.
+fn cluster_diff(a: &Answers, existing: &Inventory, out: &mut Vec<String>) {
     let r = &a.runners;
     if !existing.namespaces.is_empty() && !existing.namespaces.contains(&r.namespace) {
         out.push(format!(
@@ -436,49 +446,49 @@ pub fn diff(a: &Answers, existing: &Inventory) -> Vec<String> {
     {
         out.push(format!("no Pod Identity association {}/{} → {}", r.namespace, r.service_account, a.base_role_arn()));
     }
-    if existing.iam_loaded(&a.aws.account_id) {
-        if let Some(b) = &a.aws.permissions_boundary
-            && b.starts_with(&format!("arn:aws:iam::{}:", a.aws.account_id))
-            && !existing.managed_policies.contains_key(b)
-        {
+}
+
+/// What the account lacks: the boundary, each role, its boundary and what its trust allows.
+fn iam_diff(a: &Answers, existing: &Inventory, out: &mut Vec<String>) {
+    if let Some(b) = &a.aws.permissions_boundary
+        && b.starts_with(&format!("arn:aws:iam::{}:", a.aws.account_id))
+        && !existing.managed_policies.contains_key(b)
+    {
+        out.push(format!(
+            "the permissions boundary {b} does not exist in account {}: create the policy first (IAM refuses a role whose boundary does not exist)",
+            a.aws.account_id
+        ));
+    }
+    for spec in super::generate::roles(a) {
+        let arn = a.role_arn(&spec.name);
+        let Some(role) = existing.role(&arn) else {
             out.push(format!(
-                "the permissions boundary {b} does not exist in account {}: create the policy first (IAM refuses a role whose boundary does not exist)",
-                a.aws.account_id
+                "role {} does not exist in account {}: create it (terraform/, cdk/ or iam/)",
+                spec.name, a.aws.account_id
+            ));
+            continue;
+        };
+        if role.boundary != spec.boundary {
+            out.push(format!(
+                "role {} has permissions boundary {}, the setup's is {}",
+                spec.name,
+                role.boundary.as_deref().unwrap_or("(none)"),
+                spec.boundary.as_deref().unwrap_or("(none)")
             ));
         }
-        for spec in super::generate::roles(a) {
-            let arn = a.role_arn(&spec.name);
-            let Some(role) = existing.role(&arn) else {
-                out.push(format!(
-                    "role {} does not exist in account {}: create it (terraform/, cdk/ or iam/)",
-                    spec.name, a.aws.account_id
-                ));
-                continue;
-            };
-            if role.boundary != spec.boundary {
-                out.push(format!(
-                    "role {} has permissions boundary {}, the setup's is {}",
-                    spec.name,
-                    role.boundary.as_deref().unwrap_or("(none)"),
-                    spec.boundary.as_deref().unwrap_or("(none)")
-                ));
-            }
-            // The trust must grant what the generated trust grants (TagSession above all).
-            for st in &spec.trust {
-                for action in &st.actions {
-                    let granted = role.trust.statements.iter().any(|t| {
-                        t.effect == crate::iam::policy::Effect::Allow
-                            && crate::iam::eval::action_matches(&t.action, action)
-                    });
-                    if !granted {
-                        out.push(format!(
-                            "the trust of role {} does not allow {action}: see iam/{}-trust.json",
-                            spec.name, spec.name
-                        ));
-                    }
+        // The trust must grant what the generated trust grants (TagSession above all).
+        for st in &spec.trust {
+            for action in &st.actions {
+                let granted = role.trust.statements.iter().any(|t| {
+                    t.effect == crate::iam::policy::Effect::Allow && crate::iam::eval::action_matches(&t.action, action)
+                });
+                if !granted {
+                    out.push(format!(
+                        "the trust of role {} does not allow {action}: see iam/{}-trust.json",
+                        spec.name, spec.name
+                    ));
                 }
             }
         }
     }
-    out
 }
