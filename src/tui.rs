@@ -80,8 +80,58 @@ impl Signals {
     }
 
     fn ending(&self) -> Option<i32> {
-        self.ending.iter().find(|(_, f)| f.load(Ordering::Relaxed)).map(|(s, _)| *s)
+        ending(&self.ending)
     }
+
+    /// A thread that ends arcscope when the loop cannot: an ending signal the loop has not
+    /// answered within [`WATCHDOG`], or a terminal that hung up (its window closed, tmux killed:
+    /// reading it returns end-of-file forever and crossterm's reader spins on that inside `poll`,
+    /// so the loop never comes back to look at its signals). It restores what it can and ends as
+    /// the signal would (SIGHUP for a hang-up).
+    fn watchdog(&self, mouse: bool) {
+        let flags = self.ending.clone();
+        let tty = std::fs::File::open("/dev/tty").ok();
+        std::thread::spawn(move || {
+            let mut pending: Option<Instant> = None;
+            loop {
+                std::thread::sleep(Duration::from_millis(100));
+                if tty.as_ref().is_some_and(hung_up) {
+                    end_now(signal_hook::consts::SIGHUP, mouse);
+                }
+                match (ending(&flags), pending) {
+                    (Some(sig), Some(since)) if since.elapsed() >= WATCHDOG => end_now(sig, mouse),
+                    (Some(_), None) => pending = Some(Instant::now()),
+                    _ => {}
+                }
+            }
+        });
+    }
+}
+
+fn ending(flags: &[(i32, Arc<AtomicBool>)]) -> Option<i32> {
+    flags.iter().find(|(_, f)| f.load(Ordering::Relaxed)).map(|(s, _)| *s)
+}
+
+/// How long the loop has to answer an ending signal before the watchdog ends arcscope itself.
+const WATCHDOG: Duration = Duration::from_secs(1);
+
+/// The terminal hung up: `poll(2)` says so at once (with `POLLHUP`), where a read would only
+/// return end-of-file.
+fn hung_up(tty: &std::fs::File) -> bool {
+    use std::os::fd::AsRawFd;
+    let mut fd = libc::pollfd { fd: tty.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+    // SAFETY: one valid, initialised pollfd for a descriptor this thread owns; a zero timeout.
+    let n = unsafe { libc::poll(&mut fd, 1, 0) };
+    n > 0 && fd.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
+}
+
+/// End from the watchdog: the terminal modes off as far as the terminal is still there, then as
+/// the signal would.
+fn end_now(sig: i32, mouse: bool) -> ! {
+    leave_modes(mouse);
+    ratatui::restore();
+    let _ = signal_hook::low_level::emulate_default_handler(sig);
+    std::process::exit(128 + sig)
 }
 
 /// The terminal modes arcscope sets: on at start and after a resume, off on every exit.
@@ -165,6 +215,7 @@ pub fn run(
     aws: Option<crate::sources::aws::AwsArgs>,
 ) -> std::io::Result<()> {
     let signals = Signals::register()?;
+    signals.watchdog(mouse);
     let (tx, rx) = std::sync::mpsc::channel();
     if let Some(args) = &live {
         crate::sources::watch::spawn(args.clone(), app.streams.generation, tx.clone());

@@ -124,3 +124,29 @@ fn sigtstp_leaves_the_screen_and_raw_mode_and_sigcont_takes_them_back() {
     );
     assert_restored(&out, "0");
 }
+
+/// The terminal goes away under it (the window closed, `tmux kill-server`): reading a hung-up
+/// terminal returns end-of-file forever, and crossterm's reader spins on that without returning.
+/// arcscope ends within seconds as SIGHUP would, instead of burning a core until killed.
+#[test]
+fn a_terminal_that_hangs_up_ends_arcscope() {
+    let (mut child, pid) = start();
+    // `script` holds the terminal's master side: killing it hangs the terminal up.
+    kill(child.id(), "KILL");
+    let _ = child.wait();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::path::Path::new(&format!("/proc/{pid}")).exists() && Instant::now() < deadline {
+        // A zombie has ended: its state is Z.
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        if stat.rsplit_once(") ").is_some_and(|(_, r)| r.starts_with('Z')) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let alive = stat.rsplit_once(") ").is_some_and(|(_, r)| !r.starts_with('Z'));
+    if alive {
+        kill(pid, "KILL");
+    }
+    assert!(!alive, "arcscope still running 5 s after its terminal hung up: {stat}");
+}

@@ -8,6 +8,8 @@ pub mod state;
 
 pub use state::{App, logview, rows};
 
+use crate::wizard::form::FormKey;
+
 /// Everything a key can ask for. State changes only through these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -56,20 +58,8 @@ pub enum Action {
     Submit,
     /// Complete the command line's word.
     Complete,
-    // The wizard's form.
-    NextPage,
-    PrevPage,
-    NextField,
-    PrevField,
-    ChoiceNext,
-    ChoicePrev,
-    AddTarget,
-    RemoveTarget,
-    TargetNext,
-    TargetPrev,
-    Write,
-    NextFile,
-    PrevFile,
+    /// A key of the wizard's form (its own vocabulary: `wizard/` does not know the app).
+    Form(FormKey),
 }
 
 const NAMES: &[(&str, Action)] = &[
@@ -115,19 +105,19 @@ const NAMES: &[(&str, Action)] = &[
     ("confirm", Action::Confirm),
     ("submit", Action::Submit),
     ("complete", Action::Complete),
-    ("next_page", Action::NextPage),
-    ("prev_page", Action::PrevPage),
-    ("next_field", Action::NextField),
-    ("prev_field", Action::PrevField),
-    ("choice_next", Action::ChoiceNext),
-    ("choice_prev", Action::ChoicePrev),
-    ("add_target", Action::AddTarget),
-    ("remove_target", Action::RemoveTarget),
-    ("target_next", Action::TargetNext),
-    ("target_prev", Action::TargetPrev),
-    ("write", Action::Write),
-    ("next_file", Action::NextFile),
-    ("prev_file", Action::PrevFile),
+    ("next_page", Action::Form(FormKey::NextPage)),
+    ("prev_page", Action::Form(FormKey::PrevPage)),
+    ("next_field", Action::Form(FormKey::NextField)),
+    ("prev_field", Action::Form(FormKey::PrevField)),
+    ("choice_next", Action::Form(FormKey::ChoiceNext)),
+    ("choice_prev", Action::Form(FormKey::ChoicePrev)),
+    ("add_target", Action::Form(FormKey::AddTarget)),
+    ("remove_target", Action::Form(FormKey::RemoveTarget)),
+    ("target_next", Action::Form(FormKey::TargetNext)),
+    ("target_prev", Action::Form(FormKey::TargetPrev)),
+    ("write", Action::Form(FormKey::Write)),
+    ("next_file", Action::Form(FormKey::NextFile)),
+    ("prev_file", Action::Form(FormKey::PrevFile)),
 ];
 
 impl Action {

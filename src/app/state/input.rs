@@ -16,20 +16,8 @@ use super::{App, Effect, Mode};
 fn form_key(a: Action) -> Option<FormKey> {
     Some(match a {
         Action::Back => FormKey::Leave,
-        Action::NextPage => FormKey::NextPage,
-        Action::PrevPage => FormKey::PrevPage,
-        Action::NextField => FormKey::NextField,
-        Action::PrevField => FormKey::PrevField,
         Action::Submit => FormKey::Submit,
-        Action::ChoiceNext => FormKey::ChoiceNext,
-        Action::ChoicePrev => FormKey::ChoicePrev,
-        Action::AddTarget => FormKey::AddTarget,
-        Action::RemoveTarget => FormKey::RemoveTarget,
-        Action::TargetNext => FormKey::TargetNext,
-        Action::TargetPrev => FormKey::TargetPrev,
-        Action::Write => FormKey::Write,
-        Action::NextFile => FormKey::NextFile,
-        Action::PrevFile => FormKey::PrevFile,
+        Action::Form(k) => k,
         Action::PageDown => FormKey::ScrollDown,
         Action::PageUp => FormKey::ScrollUp,
         _ => return None,
@@ -60,6 +48,9 @@ impl App {
     /// keymap context; what is not bound there is text for the input. Returns true when handled.
     pub fn handle_mode_key(&mut self, key: &KeyEvent) -> bool {
         self.prompt_note = None;
+        if matches!(self.nav.mode, Mode::Normal) {
+            return false;
+        }
         let action = self.keymap.lookup(Key::from_event(key), &self.contexts());
         match &mut self.nav.mode {
             Mode::Normal => false,

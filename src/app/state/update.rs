@@ -77,22 +77,7 @@ impl App {
             Action::NextContainer | Action::Previous | Action::LogSince(_) => self.log_option(action),
             Action::Probe => self.ask_probe(),
             // Keys of the modes (inputs, questions, the wizard): handled where the mode is.
-            Action::Confirm
-            | Action::Submit
-            | Action::Complete
-            | Action::NextPage
-            | Action::PrevPage
-            | Action::NextField
-            | Action::PrevField
-            | Action::ChoiceNext
-            | Action::ChoicePrev
-            | Action::AddTarget
-            | Action::RemoveTarget
-            | Action::TargetNext
-            | Action::TargetPrev
-            | Action::Write
-            | Action::NextFile
-            | Action::PrevFile => {}
+            Action::Confirm | Action::Submit | Action::Complete | Action::Form(_) => {}
             Action::Refresh => {
                 if self.caps.live && self.caps.aws_live {
                     self.effects.push(Effect::ReadIam);
