@@ -217,10 +217,10 @@ impl Watch {
 
     /// One more failed attempt, counted and said. `false`: the app has gone.
     fn failed(&mut self) -> bool {
-        let tx = &self.tx;
-        let (generation, kind) = (self.generation, self.kind);
-        let send = |change: Change| tx.send(Msg { generation, from: Stream::Kind(kind), change }).is_ok();
-        failed_attempt(&send, &mut self.failures)
+        let mut failures = self.failures;
+        let sent = failed_attempt(&|change| self.send(change), &mut failures);
+        self.failures = failures;
+        sent
     }
 
     /// A relist: counted, said, and the version forgotten. `false`: the app has gone.

@@ -20,6 +20,18 @@ pub enum Kind {
 const ARC_API: &str = "/apis/actions.github.com/v1alpha1";
 
 impl Kind {
+    /// Every kind arcscope reads.
+    pub const ALL: [Kind; 8] = [
+        Kind::Pod,
+        Kind::ServiceAccount,
+        Kind::Namespace,
+        Kind::Event,
+        Kind::AutoscalingRunnerSet,
+        Kind::EphemeralRunnerSet,
+        Kind::EphemeralRunner,
+        Kind::AutoscalingListener,
+    ];
+
     /// The kinds the live view lists and watches, in this order.
     pub const WATCHED: [Kind; 7] = [
         Kind::Pod,
@@ -55,18 +67,7 @@ impl Kind {
     /// The kind an object's `kind` and `apiVersion` name: ARC's kinds only in ARC's group, the
     /// core kinds only outside it (a CRD of another group may reuse a name).
     pub fn of(kind: &str, api_version: &str) -> Option<Kind> {
-        let k = [
-            Kind::Pod,
-            Kind::ServiceAccount,
-            Kind::Namespace,
-            Kind::Event,
-            Kind::AutoscalingRunnerSet,
-            Kind::EphemeralRunnerSet,
-            Kind::EphemeralRunner,
-            Kind::AutoscalingListener,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == kind)?;
+        let k = Kind::ALL.into_iter().find(|k| k.as_str() == kind)?;
         (k.is_arc() == api_version.starts_with("actions.github.com/")).then_some(k)
     }
 
