@@ -259,3 +259,16 @@ fn no_token_says_how_to_set_one_and_nothing_else_breaks() {
     let _: Value = serde_json::from_slice(&out.stdout).expect("the report is still printed");
     assert!(seen.lock().unwrap().is_empty(), "no request without a token");
 }
+
+#[test]
+fn an_unreachable_github_is_named_with_its_cause_and_the_token_is_not() {
+    // A port nothing listens on: bound, then closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dir = bundle_with_runner();
+    let out = explain(port, dir.path(), Some(TOKEN));
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(&format!("cannot reach GitHub at http://127.0.0.1:{port}/")), "{err}");
+    assert!(err.to_lowercase().contains("connection refused"), "the cause, not only `client error`: {err}");
+    assert!(!err.contains(TOKEN));
+}

@@ -6,10 +6,16 @@
 //! only to the API host — never to the log download URL GitHub redirects to — and never shown:
 //! [`Token`]'s `Debug` is redacted and errors quote GitHub's message, not the request.
 
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper::body::Incoming;
+use hyper_util::client::legacy::{Client, connect::HttpConnector};
 use serde::Deserialize;
 use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::runtime::Runtime;
+use tokio::time::Instant;
 
 pub const DEFAULT_API: &str = "https://api.github.com";
 const API_VERSION: &str = "2022-11-28";
@@ -99,51 +105,136 @@ struct ErrorBody {
     message: Option<String>,
 }
 
-/// A read-only GitHub REST client.
+/// A read-only GitHub REST client on the hyper/rustls stack kube and the AWS SDK already build,
+/// driven by its own current-thread runtime: `explain` is synchronous and runs outside any other.
 pub struct GitHub {
     api: String,
     token: Option<Token>,
-    agent: ureq::Agent,
+    client: Option<Client<hyper_rustls::HttpsConnector<HttpConnector>, Empty<Bytes>>>,
+    /// Why there is no client: the system has no usable root certificates.
+    no_client: Option<String>,
+    rt: Arc<Runtime>,
+}
+
+/// The whole of one request, answer and body included: a server that hangs or streams without end
+/// ends in an error, not a stuck `explain`.
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// An answer: status, headers, and the body still to read by the deadline.
+struct Response {
+    status: u16,
+    headers: http::HeaderMap,
+    body: Body,
+}
+
+/// A body read frame by frame on the client's runtime, by a deadline.
+struct Body {
+    rt: Arc<Runtime>,
+    incoming: Incoming,
+    deadline: Instant,
+    /// Bytes of the current frame not yet handed out.
+    pending: Bytes,
+    done: bool,
+}
+
+impl Body {
+    /// The next frame's data, empty at the end. Errors and the deadline end the body with an
+    /// `io::Error` saying which.
+    fn next(&mut self) -> std::io::Result<Bytes> {
+        while !self.done {
+            let (deadline, incoming) = (self.deadline, &mut self.incoming);
+            // The timer is made inside the runtime: it needs the runtime's clock.
+            let frame = self.rt.block_on(async { tokio::time::timeout_at(deadline, incoming.frame()).await });
+            match frame {
+                Err(_) => return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "GitHub stopped answering")),
+                Ok(None) => self.done = true,
+                Ok(Some(Err(e))) => return Err(std::io::Error::other(e)),
+                Ok(Some(Ok(f))) => {
+                    if let Ok(data) = f.into_data()
+                        && !data.is_empty()
+                    {
+                        return Ok(data);
+                    }
+                }
+            }
+        }
+        Ok(Bytes::new())
+    }
+
+    /// The whole body as text, at most `limit` bytes (an error past it).
+    fn text(mut self, limit: usize) -> std::io::Result<String> {
+        let mut out = Vec::new();
+        loop {
+            let data = self.next()?;
+            if data.is_empty() {
+                break;
+            }
+            if out.len() + data.len() > limit {
+                return Err(std::io::Error::other(format!("the answer is larger than {} KiB", limit >> 10)));
+            }
+            out.extend_from_slice(&data);
+        }
+        Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+}
+
+impl Read for Body {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.pending.is_empty() {
+            self.pending = self.next()?;
+        }
+        let n = buf.len().min(self.pending.len());
+        buf[..n].copy_from_slice(&self.pending.split_to(n));
+        Ok(n)
+    }
 }
 
 impl GitHub {
     /// `api`: `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server.
+    /// Roots are the system's, as the AWS CLI and kubectl read them.
     pub fn new(api: &str, token: Option<Token>) -> GitHub {
-        let tls = ureq::tls::TlsConfig::builder()
-            .provider(ureq::tls::TlsProvider::Rustls)
-            .root_certs(ureq::tls::RootCerts::WebPki)
-            .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
-            .build();
-        let agent = ureq::Agent::config_builder()
-            .tls_config(tls)
-            // Redirects are followed by hand, so the token never goes to another host.
-            .max_redirects(0)
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(60)))
-            .user_agent(concat!("arcscope/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .new_agent();
-        GitHub { api: api.trim_end_matches('/').to_string(), token, agent }
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a current-thread runtime");
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let (client, no_client) =
+            match hyper_rustls::HttpsConnectorBuilder::new().with_provider_and_native_roots(provider) {
+                Ok(b) => {
+                    let https = b.https_or_http().enable_http1().build();
+                    let client = Client::builder(hyper_util::rt::TokioExecutor::new()).build(https);
+                    (Some(client), None)
+                }
+                Err(e) => (None, Some(format!("no trusted root certificates on this system: {e}"))),
+            };
+        GitHub { api: api.trim_end_matches('/').to_string(), token, client, no_client, rt: Arc::new(rt) }
     }
 
-    fn get(&self, url: &str, with_token: bool) -> Result<ureq::http::Response<ureq::Body>, GitHubError> {
-        let mut req = self
-            .agent
-            .get(url)
+    /// One GET. Redirects are not followed here: the caller follows them by hand, so the token
+    /// never goes to another host.
+    fn get(&self, url: &str, with_token: bool) -> Result<Response, GitHubError> {
+        let network =
+            |message: String| GitHubError::Network { url: url.split('?').next().unwrap_or(url).to_string(), message };
+        let client = self.client.as_ref().ok_or_else(|| network(self.no_client.clone().unwrap_or_default()))?;
+        let mut req = http::Request::get(url)
             .header("Accept", "application/vnd.github+json")
-            .header("X-GitHub-Api-Version", API_VERSION);
+            .header("X-GitHub-Api-Version", API_VERSION)
+            .header("User-Agent", concat!("arcscope/", env!("CARGO_PKG_VERSION")));
         if with_token && let Some(t) = &self.token {
             req = req.header("Authorization", format!("Bearer {}", t.0));
         }
-        req.call().map_err(|e| GitHubError::Network {
-            url: url.split('?').next().unwrap_or(url).to_string(),
-            message: e.to_string(),
-        })
+        let req = req.body(Empty::new()).map_err(|e| network(e.to_string()))?;
+        let deadline = Instant::now() + TIMEOUT;
+        let resp = self
+            .rt
+            .block_on(async { tokio::time::timeout_at(deadline, client.request(req)).await })
+            .map_err(|_| network("no answer in 60 s".into()))?
+            .map_err(|e| network(error_chain(&e)))?;
+        let (parts, incoming) = resp.into_parts();
+        let body = Body { rt: self.rt.clone(), incoming, deadline, pending: Bytes::new(), done: false };
+        Ok(Response { status: parts.status.as_u16(), headers: parts.headers, body })
     }
 
-    fn status_error(what: &str, mut resp: ureq::http::Response<ureq::Body>) -> GitHubError {
-        let status = resp.status().as_u16();
-        let body = resp.body_mut().with_config().limit(64 * 1024).read_to_string().unwrap_or_default();
+    fn status_error(what: &str, resp: Response) -> GitHubError {
+        let status = resp.status;
+        let body = resp.body.text(64 * 1024).unwrap_or_default();
         let message = serde_json::from_str::<ErrorBody>(&body)
             .ok()
             .and_then(|b| b.message)
@@ -174,16 +265,14 @@ impl GitHub {
             if origin(&url) != origin(&self.api) {
                 break;
             }
-            let mut resp = self.get(&url, true)?;
-            if resp.status().as_u16() != 200 {
+            let resp = self.get(&url, true)?;
+            if resp.status != 200 {
                 return Err(Self::status_error(&what, resp));
             }
-            next = resp.headers().get("link").and_then(|l| l.to_str().ok()).and_then(next_link);
+            next = resp.headers.get("link").and_then(|l| l.to_str().ok()).and_then(next_link);
             let body = resp
-                .body_mut()
-                .with_config()
-                .limit(32 << 20)
-                .read_to_string()
+                .body
+                .text(32 << 20)
                 .map_err(|e| GitHubError::Network { url: what.clone(), message: e.to_string() })?;
             let page: JobsPage = serde_json::from_str(&body).map_err(|e| GitHubError::Status {
                 status: 200,
@@ -216,20 +305,20 @@ impl GitHub {
         let url = format!("{}/repos/{repo}/actions/jobs/{job_id}/logs", self.api);
         let what = format!("the log of job {job_id}");
         let resp = self.get(&url, true)?;
-        let resp = match resp.status().as_u16() {
+        let resp = match resp.status {
             200 => resp,
             301 | 302 | 303 | 307 | 308 => {
                 let location =
-                    resp.headers().get("location").and_then(|l| l.to_str().ok()).map(str::to_string).ok_or_else(
+                    resp.headers.get("location").and_then(|l| l.to_str().ok()).map(str::to_string).ok_or_else(
                         || GitHubError::Status {
-                            status: resp.status().as_u16(),
+                            status: resp.status,
                             what: what.clone(),
                             message: "redirect without Location".into(),
                         },
                     )?;
                 let same_origin = origin(&location) == origin(&self.api);
                 let download = self.get(&location, same_origin)?;
-                match download.status().as_u16() {
+                match download.status {
                     200 => download,
                     404 => return Err(GitHubError::LogNotReady),
                     _ => return Err(Self::status_error(&what, download)),
@@ -238,8 +327,21 @@ impl GitHub {
             404 => return Err(GitHubError::LogNotReady),
             _ => return Err(Self::status_error(&what, resp)),
         };
-        Ok(resp.into_body().into_reader())
+        Ok(resp.body)
     }
+}
+
+/// An error with its causes, as the AWS CLI prints them (`connection refused`, not
+/// `client error (Connect)`).
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
 }
 
 /// The `rel="next"` URL of a `Link` header.

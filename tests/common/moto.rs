@@ -144,6 +144,70 @@ fn error_xml(code: &str, message: &str) -> String {
     )
 }
 
+/// POST the request on to moto (`upstream`: `http://127.0.0.1:PORT`) over one fresh loopback
+/// connection, closed after the answer, and read the answer: status and body (by Content-Length,
+/// chunked, or to the close).
+fn forward(upstream: &str, req: &super::HttpRequest) -> std::io::Result<(u16, String)> {
+    use std::io::{BufRead, Read};
+    let addr = upstream.trim_start_matches("http://").trim_end_matches('/');
+    let mut conn = std::net::TcpStream::connect(addr)?;
+    let mut head = format!(
+        "POST {} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        req.target,
+        req.body.len()
+    );
+    for (k, v) in &req.headers {
+        if !matches!(k.as_str(), "host" | "content-length" | "connection" | "transfer-encoding") {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+    }
+    head.push_str("\r\n");
+    conn.write_all(head.as_bytes())?;
+    conn.write_all(&req.body)?;
+    let mut reader = BufReader::new(conn);
+    let mut status_line = String::new();
+    reader.read_line(&mut status_line)?;
+    let status = status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("not an HTTP answer: {status_line:?}")))?;
+    let (mut length, mut chunked) = (None, false);
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h)? == 0 || h == "\r\n" {
+            break;
+        }
+        let (k, v) = h.split_once(':').unwrap_or((&h, ""));
+        match k.trim().to_ascii_lowercase().as_str() {
+            "content-length" => length = v.trim().parse::<usize>().ok(),
+            "transfer-encoding" => chunked = v.to_ascii_lowercase().contains("chunked"),
+            _ => {}
+        }
+    }
+    let mut body = Vec::new();
+    if chunked {
+        loop {
+            let mut size = String::new();
+            reader.read_line(&mut size)?;
+            let n = usize::from_str_radix(size.trim().split(';').next().unwrap_or(""), 16)
+                .map_err(|e| std::io::Error::other(format!("bad chunk size {size:?}: {e}")))?;
+            let mut chunk = vec![0; n + 2];
+            reader.read_exact(&mut chunk)?;
+            if n == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..n]);
+        }
+    } else if let Some(n) = length {
+        body.resize(n, 0);
+        reader.read_exact(&mut body)?;
+    } else {
+        reader.read_to_end(&mut body)?;
+    }
+    Ok((status, String::from_utf8_lossy(&body).into_owned()))
+}
+
 impl Proxy {
     pub fn start(upstream: &str) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -157,7 +221,6 @@ impl Proxy {
                 let (state, upstream) = (shared.clone(), upstream.clone());
                 std::thread::spawn(move || {
                     let mut reader = BufReader::new(stream.try_clone().unwrap());
-                    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
                     while let Some(req) = super::read_request(&mut reader) {
                         let body = String::from_utf8_lossy(&req.body).into_owned();
                         let action = action_of(&body, &req.target);
@@ -209,25 +272,16 @@ impl Proxy {
                             ),
                             Some(Fault::Throttle(_)) => (400, error_xml("Throttling", "Rate exceeded")),
                             Some(Fault::Hang | Fault::Endless) => unreachable!("answered above"),
-                            None => {
-                                let mut r = agent.post(format!("{upstream}{}", req.target));
-                                for (k, v) in &req.headers {
-                                    if !matches!(k.as_str(), "host" | "content-length" | "connection") {
-                                        r = r.header(k, v);
-                                    }
+                            None => match forward(&upstream, &req) {
+                                Ok((status, text)) => {
+                                    let text = match page_roles {
+                                        Some(n) => paginate(&text, n, marker.as_deref()),
+                                        None => text,
+                                    };
+                                    (status, text)
                                 }
-                                match r.send(&req.body[..]) {
-                                    Ok(mut resp) => {
-                                        let text = resp.body_mut().read_to_string().unwrap_or_default();
-                                        let text = match page_roles {
-                                            Some(n) => paginate(&text, n, marker.as_deref()),
-                                            None => text,
-                                        };
-                                        (resp.status().as_u16(), text)
-                                    }
-                                    Err(e) => (502, error_xml("ServiceUnavailable", &e.to_string())),
-                                }
-                            }
+                                Err(e) => (502, error_xml("ServiceUnavailable", &e.to_string())),
+                            },
                         };
                         let head = format!(
                             "HTTP/1.1 {code} X\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n",
