@@ -169,6 +169,8 @@ fn main() {
         }
         app.apply(ev);
     }
+    // The chains of the last pages are simulated before the next frame, as the loop does.
+    app.settle();
     let populated = started.elapsed();
     let chains = app.data.chains.len();
     let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();

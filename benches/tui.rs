@@ -128,10 +128,11 @@ fn frames(c: &mut Criterion) {
                 let ev = arcscope::sources::msg::Msg {
                     generation: app.streams.generation,
                     from: arcscope::sources::msg::Stream::Kind(arcscope::model::Kind::Pod),
-                    change: arcscope::sources::msg::Change::Applied(pod(
-                        i,
-                        if i.is_multiple_of(2) { "Running" } else { "Pending" },
-                    )),
+                    change: arcscope::sources::msg::Change::applied(
+                        arcscope::model::Kind::Pod,
+                        pod(i, if i.is_multiple_of(2) { "Running" } else { "Pending" }),
+                    )
+                    .expect("a pod"),
                 };
                 black_box(app.apply(ev));
                 app.settle();

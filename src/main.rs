@@ -12,11 +12,8 @@ fn tui(source: &SourceArgs, theme: Option<&str>, mouse: bool, allow_live_probe: 
     // Live AWS is read in the background once the screen is up (the header shows its progress),
     // so a slow or throttled account does not hold the first frame.
     let aws_live = source.reads_aws();
-    if source.live_args().is_some() && !source.demo {
-        // The list can take seconds (or, when the server hangs, up to its deadline): say so.
-        eprintln!("arcscope: reading the cluster… (ctrl-c stops)");
-    }
-    let inv = SourceArgs { no_aws: true, ..source.clone() }.load_or_wait(&Default::default())?;
+    // Live, the screen opens before anything is read: the watches' lists fill it as pages arrive.
+    let inv = source.open()?;
     let theme = config::load_theme(theme)?;
     // A bundle (or the demo) shows the cluster as it was when taken: ages read from then.
     let captured = if source.live_args().is_some() { None } else { inv.captured_at().map(config::rfc3339) };

@@ -355,7 +355,7 @@ fn a_live_change_rebuilds_only_the_rows_it_touched() {
     let ev = arcscope::sources::msg::Msg {
         generation: a.streams.generation,
         from: arcscope::sources::msg::Stream::Kind(arcscope::model::Kind::Pod),
-        change: arcscope::sources::msg::Change::Applied(pod),
+        change: arcscope::sources::msg::Change::applied(arcscope::model::Kind::Pod, pod).unwrap(),
     };
     assert!(a.apply(ev));
     render(&mut a, 120, 40);
@@ -367,7 +367,7 @@ fn a_live_change_rebuilds_only_the_rows_it_touched() {
     added["metadata"]["name"] = serde_json::json!("arc-runner-set-x7c2p-runner-0000a");
     let (ns, name) = SEED_POD.split_once('/').unwrap();
     for change in [
-        arcscope::sources::msg::Change::Applied(added),
+        arcscope::sources::msg::Change::applied(arcscope::model::Kind::Pod, added).unwrap(),
         arcscope::sources::msg::Change::Deleted { namespace: ns.into(), name: name.into() },
     ] {
         a.apply(arcscope::sources::msg::Msg {
@@ -687,7 +687,11 @@ fn a_scale_sets_placeholder_chain_follows_its_last_runner_going_and_coming() {
     }
     assert!(subjects(&a).contains(&set.to_string()), "its last runner gone: the placeholder is back");
     for (kind, v) in [(Kind::EphemeralRunner, er), (Kind::Pod, pod)] {
-        let ev = Msg { generation: a.streams.generation, from: Stream::Kind(kind), change: Change::Applied(v) };
+        let ev = Msg {
+            generation: a.streams.generation,
+            from: Stream::Kind(kind),
+            change: Change::applied(kind, v).unwrap(),
+        };
         a.apply(ev);
         assert_eq!(subjects(&a), full(&a), "after adding the {kind}");
     }

@@ -12,7 +12,7 @@ use crate::chain::{Chain, CheckOptions, Verdict, resolve_all};
 use crate::logs::Analysis;
 use crate::logs::fold::FoldLimits;
 use crate::logs::reader::{MAX_LINE, for_each_line};
-use crate::model::Inventory;
+use crate::model::{Inventory, Kind};
 
 use super::filter::Filter;
 use super::keymap::{Context, Keymap};
@@ -267,6 +267,13 @@ pub struct Streams {
     pub held: Vec<crate::sources::msg::Msg>,
     /// `F`: live changes are held, not applied, until thawed.
     pub frozen: bool,
+    /// Kinds whose list is being read, with the objects listed so far (stored or not).
+    pub listing: std::collections::BTreeMap<Kind, usize>,
+    /// Recent runner logs read, of how many, while they are read.
+    pub logs_read: Option<(usize, usize)>,
+    /// A list page changed what chains are made of: they are simulated again before the next
+    /// frame, once however many pages came in between.
+    pub chains_stale: bool,
 }
 
 /// The whole state of the TUI: what this session can do, the data and its chains, navigation

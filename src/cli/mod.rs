@@ -151,23 +151,17 @@ impl SourceArgs {
         Ok(inv)
     }
 
-    /// For the TUI: a live cluster the server fails to answer (it hangs, its credential plugin
-    /// hangs, it answers with errors) still opens the screen, empty, with the reason as a
-    /// warning; the watches keep trying and fill it when the server answers. A kubeconfig that
-    /// cannot be used is still an error.
-    pub fn load_or_wait(&self, opts: &crate::chain::CheckOptions) -> Result<Inventory, UsageError> {
-        use crate::sources::cluster::LiveError;
-        let Some(args) = self.live_args() else { return self.load_for(opts) };
-        let mut inv = match crate::sources::cluster::load_blocking(&args) {
-            Ok(inv) => inv,
-            Err(e @ LiveError::Config(_)) => return Err(UsageError(e.to_string())),
-            Err(e) => Inventory {
-                source: "live (not read yet)".into(),
-                warnings: vec![format!("{e} — the watches keep trying")],
-                ..Inventory::default()
-            },
-        };
-        self.join(&mut inv, opts)?;
+    /// For the TUI: the inventory to open the screen on before anything is read from the
+    /// network. Live, it holds no cluster data yet (the watches' lists fill it page by page) but
+    /// the joined bundle's IAM, workflows and logs; a kubeconfig that cannot be used is still an
+    /// error here, before the screen. Offline, the whole source.
+    pub fn open(&self) -> Result<Inventory, UsageError> {
+        let Some(args) = self.live_args() else { return self.load() };
+        let url = crate::sources::cluster::server_url(&args).map_err(|e| UsageError(e.to_string()))?;
+        let mut inv = Inventory { source: format!("live {url}"), ..Inventory::default() };
+        if let Some(dir) = &self.bundle {
+            inv.merge_offline(crate::sources::bundle::load_dir(dir).map_err(|e| UsageError(e.to_string()))?);
+        }
         Ok(inv)
     }
 

@@ -11,9 +11,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::model::Inventory;
+use crate::model::{Inventory, Kind, Parsed};
 use crate::sources::bundle;
 use crate::sources::guard::{Permit, ReadOnlyLayer};
+use serde_json::value::RawValue;
 
 /// Connection flags, as kubectl spells them.
 #[derive(Debug, Clone, Default)]
@@ -92,24 +93,39 @@ async fn connect_with(args: &LiveArgs, read_timeout: Option<Duration>) -> Result
     build(args, read_timeout, ReadOnlyLayer::default()).await
 }
 
+/// The kubeconfig's server, read without connecting (no network, no credential plugin): the
+/// screen opens on it; a kubeconfig that cannot be used is an error here.
+pub fn server_url(args: &LiveArgs) -> Result<String, LiveError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| LiveError::Config(e.to_string()))?;
+    rt.block_on(config(args)).map(|c| c.cluster_url.to_string())
+}
+
+/// The kube configuration of `args`, as kubectl reads it.
+async fn config(args: &LiveArgs) -> Result<kube::Config, LiveError> {
+    use kube::config::{KubeConfigOptions, Kubeconfig};
+    let options = KubeConfigOptions { context: args.context.clone(), cluster: None, user: None };
+    match &args.kubeconfig {
+        Some(path) => {
+            precheck_kubeconfig(path).map_err(|e| LiveError::Config(format!("{}: {e}", path.display())))?;
+            let kc = Kubeconfig::read_from(path).map_err(|e| LiveError::Config(format!("{}: {e}", path.display())))?;
+            kube::Config::from_custom_kubeconfig(kc, &options).await.map_err(|e| LiveError::Config(e.to_string()))
+        }
+        None if args.context.is_some() => {
+            kube::Config::from_kubeconfig(&options).await.map_err(|e| LiveError::Config(e.to_string()))
+        }
+        None => kube::Config::infer().await.map_err(|e| LiveError::Config(e.to_string())),
+    }
+}
+
 async fn build(
     args: &LiveArgs,
     read_timeout: Option<Duration>,
     guard: ReadOnlyLayer,
 ) -> Result<(kube::Client, String), LiveError> {
-    use kube::config::{KubeConfigOptions, Kubeconfig};
-    let options = KubeConfigOptions { context: args.context.clone(), cluster: None, user: None };
-    let mut config = match &args.kubeconfig {
-        Some(path) => {
-            precheck_kubeconfig(path).map_err(|e| LiveError::Config(format!("{}: {e}", path.display())))?;
-            let kc = Kubeconfig::read_from(path).map_err(|e| LiveError::Config(format!("{}: {e}", path.display())))?;
-            kube::Config::from_custom_kubeconfig(kc, &options).await.map_err(|e| LiveError::Config(e.to_string()))?
-        }
-        None if args.context.is_some() => {
-            kube::Config::from_kubeconfig(&options).await.map_err(|e| LiveError::Config(e.to_string()))?
-        }
-        None => kube::Config::infer().await.map_err(|e| LiveError::Config(e.to_string()))?,
-    };
+    let mut config = config(args).await?;
     config.connect_timeout = Some(Duration::from_secs(3));
     config.read_timeout = read_timeout;
     // kube's own retry of 429/503/504 tries 15 times with waits up to 1,000 s (or the server's
@@ -164,7 +180,7 @@ fn precheck_kubeconfig(path: &std::path::Path) -> Result<(), String> {
 
 /// GET a path; `Ok(None)` for 404 (a kind not installed). Bounded in time
 /// ([`REQUEST_DEADLINE`]) and in size ([`MAX_BODY`]).
-async fn get(client: &kube::Client, path: &str) -> Result<Option<String>, kube::Error> {
+pub(crate) async fn get(client: &kube::Client, path: &str) -> Result<Option<String>, kube::Error> {
     let answer = async {
         // 429, 503, 504: the server asks to come back; three more tries, 1, 2 and 4 s apart.
         let mut attempt = 0;
@@ -242,17 +258,6 @@ const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b'<')
     .add(b'>');
 
-/// What `load` read, for messages.
-const KINDS: &[(&str, &str)] = &[
-    ("/api/v1", "pods"),
-    ("/api/v1", "serviceaccounts"),
-    ("/api/v1", "events"),
-    ("/apis/actions.github.com/v1alpha1", "autoscalingrunnersets"),
-    ("/apis/actions.github.com/v1alpha1", "ephemeralrunnersets"),
-    ("/apis/actions.github.com/v1alpha1", "ephemeralrunners"),
-    ("/apis/actions.github.com/v1alpha1", "autoscalinglisteners"),
-];
-
 /// List everything arcscope shows into an `Inventory` (GET only).
 pub async fn load(client: &kube::Client, url: &str, namespace: Option<&str>) -> Result<Inventory, LiveError> {
     let mut inv = Inventory { source: format!("live {url}"), ..Inventory::default() };
@@ -271,21 +276,25 @@ pub async fn load(client: &kube::Client, url: &str, namespace: Option<&str>) -> 
     let mut refused: Vec<String> = Vec::new();
     let mut listed_any = false;
     // Namespaces are cluster-scoped; a namespaced user may not list them.
-    match list_all(client, &mut inv, "/api/v1/namespaces").await.map_err(failed("/api/v1/namespaces"))? {
+    match list_all(client, &mut inv, Kind::Namespace, "/api/v1/namespaces")
+        .await
+        .map_err(failed("/api/v1/namespaces"))?
+    {
         Listed::Ok | Listed::NotFound => {}
         Listed::Forbidden(message) => inv.warnings.push(forbidden("list", "namespaces", &message)),
     }
-    for (group, plural) in KINDS {
+    for kind in Kind::WATCHED {
+        let (group, plural) = (kind.api(), kind.plural());
         let scoped = |ns: &str| format!("{group}/namespaces/{ns}/{plural}");
         let path = match namespace {
             Some(ns) => scoped(ns),
             None => format!("{group}/{plural}"),
         };
-        let outcome = list_all(client, &mut inv, &path).await.map_err(failed(&path))?;
+        let outcome = list_all(client, &mut inv, kind, &path).await.map_err(failed(&path))?;
         match outcome {
             Listed::Ok => listed_any = true,
             Listed::NotFound => {
-                if group.contains("actions.github.com") && !inv.warnings.iter().any(|w| w.contains("ARC")) {
+                if kind.is_arc() && !inv.warnings.iter().any(|w| w.contains("ARC")) {
                     inv.warnings.push(
                         "ARC not installed here (no actions.github.com/v1alpha1 kinds); the other views still work"
                             .into(),
@@ -298,7 +307,7 @@ pub async fn load(client: &kube::Client, url: &str, namespace: Option<&str>) -> 
                 let mut allowed = 0;
                 for ns in &namespaces {
                     let path = scoped(ns);
-                    if matches!(list_all(client, &mut inv, &path).await.map_err(failed(&path))?, Listed::Ok) {
+                    if matches!(list_all(client, &mut inv, kind, &path).await.map_err(failed(&path))?, Listed::Ok) {
                         allowed += 1;
                     }
                 }
@@ -334,37 +343,60 @@ pub async fn load(client: &kube::Client, url: &str, namespace: Option<&str>) -> 
 pub const LOG_PODS: usize = 50;
 /// Lines of each container's log (`tailLines`).
 pub const LOG_TAIL: usize = 1000;
+/// Logs read at once, on the client's one connection pool: a small answer takes a millisecond
+/// or two on a near server, but tens on a far one; six in flight hide that without crowding the
+/// API server (kubectl's default QPS is 5, its burst 10).
+pub const LOG_CONCURRENCY: usize = 6;
 
-/// The last lines of the `runner` and `dind` containers of the first runner pods, as the bundle's
-/// `logs/<namespace>/<pod>/<container>.log`. A pod whose log cannot be read is noted, not fatal.
-async fn recent_logs(client: &kube::Client, inv: &mut Inventory) {
-    let pods: Vec<(String, String, Vec<String>)> = inv
-        .pods
-        .iter()
-        .filter(|p| p.is_runner())
-        .take(LOG_PODS)
-        .map(|p| {
-            let containers = p
+/// One runner pod's containers whose recent log is read: `runner` and `dind`.
+#[derive(Debug, Clone)]
+pub struct LogPod {
+    pub namespace: String,
+    pub pod: String,
+    pub containers: Vec<String>,
+}
+
+impl LogPod {
+    /// `Some` for a runner pod.
+    pub fn of(p: &crate::model::k8s::Pod) -> Option<LogPod> {
+        p.is_runner().then(|| LogPod {
+            namespace: p.metadata.ns().to_string(),
+            pod: p.metadata.name.clone(),
+            containers: p
                 .spec
                 .containers
                 .iter()
                 .chain(p.spec.init_containers.iter())
                 .map(|c| c.name.clone())
                 .filter(|n| n == "runner" || n == "dind")
-                .collect();
-            (p.metadata.ns().to_string(), p.metadata.name.clone(), containers)
+                .collect(),
         })
-        .collect();
-    let runners = inv.pods.iter().filter(|p| p.is_runner()).count();
-    if runners > LOG_PODS {
-        inv.warnings
-            .push(format!("read the logs of {LOG_PODS} of {runners} runner pods; `arcscope explain` reads any other"));
     }
-    for (ns, pod, containers) in pods {
-        for c in containers {
+}
+
+/// What reading the recent logs said beside the logs: how many runners were left out.
+pub fn logs_left_out(runners: usize) -> Option<String> {
+    (runners > LOG_PODS)
+        .then(|| format!("read the logs of {LOG_PODS} of {runners} runner pods; `arcscope explain` reads any other"))
+}
+
+/// The last [`LOG_TAIL`] lines of each container of `pods` (the first [`LOG_PODS`]), as the
+/// bundle's `logs/<namespace>/<pod>/<container>.log`, [`LOG_CONCURRENCY`] at a time, each handed
+/// to `done` in order as it is read; a log that cannot be read is a warning, not fatal.
+/// `done` returns false to stop.
+pub async fn read_logs(
+    client: &kube::Client,
+    pods: &[LogPod],
+    mut done: impl FnMut(Result<Option<crate::model::LogFile>, String>) -> bool,
+) {
+    use futures::StreamExt;
+    let requests = pods.iter().take(LOG_PODS).flat_map(|p| p.containers.iter().map(move |c| (p, c.clone())));
+    let mut answers = futures::stream::iter(requests)
+        .map(|(p, c)| async move {
+            let (ns, pod) = (&p.namespace, &p.pod);
             let path = format!("/api/v1/namespaces/{ns}/pods/{pod}/log?container={c}&tailLines={LOG_TAIL}");
             match get(client, &path).await {
-                Ok(Some(text)) => inv.logs.push(crate::model::LogFile {
+                Ok(Some(text)) => Ok(Some(crate::model::LogFile {
                     path: format!("logs/{ns}/{pod}/{c}.log"),
                     kind: crate::model::LogKind::Container {
                         namespace: ns.clone(),
@@ -372,12 +404,36 @@ async fn recent_logs(client: &kube::Client, inv: &mut Inventory) {
                         container: c.clone(),
                     },
                     text,
-                }),
-                Ok(None) => {}
-                Err(e) => inv.warnings.push(format!("logs of {ns}/{pod} container {c}: {}", describe(&e))),
+                })),
+                Ok(None) => Ok(None),
+                Err(e) => Err(format!("logs of {ns}/{pod} container {c}: {}", describe(&e))),
             }
+        })
+        .buffered(LOG_CONCURRENCY);
+    while let Some(answer) = answers.next().await {
+        if !done(answer) {
+            return;
         }
     }
+}
+
+/// How many container logs [`read_logs`] reads for `pods`.
+pub fn logs_to_read(pods: &[LogPod]) -> usize {
+    pods.iter().take(LOG_PODS).map(|p| p.containers.len()).sum()
+}
+
+async fn recent_logs(client: &kube::Client, inv: &mut Inventory) {
+    let pods: Vec<LogPod> = inv.pods.iter().filter_map(LogPod::of).collect();
+    inv.warnings.extend(logs_left_out(pods.len()));
+    read_logs(client, &pods, |answer| {
+        match answer {
+            Ok(Some(log)) => inv.logs.push(log),
+            Ok(None) => {}
+            Err(w) => inv.warnings.push(w),
+        }
+        true
+    })
+    .await;
 }
 
 enum Listed {
@@ -386,15 +442,48 @@ enum Listed {
     Forbidden(String),
 }
 
+/// One page of a list: its version, where it continues, and its items each left as JSON text —
+/// no `serde_json::Value` tree of the whole page (3 MB at 500 pods), each item parsed once into
+/// the typed fields arcscope reads (`model::Parsed`).
+#[derive(serde::Deserialize)]
+struct ListPage {
+    #[serde(default)]
+    metadata: ListMeta,
+    items: Option<Vec<Box<RawValue>>>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct ListMeta {
+    resource_version: String,
+    #[serde(rename = "continue")]
+    cont: Option<String>,
+}
+
+/// Why an answer that is not a list page is not one, in words (read again only on this error
+/// path): a list's `items` is an array; anything else would otherwise read as an empty cluster.
+fn not_a_list(text: &str, e: serde_json::Error) -> kube::Error {
+    use serde::de::Error as _;
+    let got = match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(v) => match v.get("items") {
+            None | Some(serde_json::Value::Null) => "no `items`".to_string(),
+            Some(serde_json::Value::Array(_)) => return kube::Error::SerdeError(e),
+            Some(v) => format!("`items` is {}", json_kind(v)),
+        },
+        Err(_) => return kube::Error::SerdeError(e),
+    };
+    kube::Error::SerdeError(serde_json::Error::custom(format!("not a List ({got}; a list's `items` is an array)")))
+}
+
 /// The one pager (`limit=500`, `continue`) for lists and watches: each page of one list handed to
-/// `page(value, last)` as it arrives (a 10,000-pod list never sits in memory whole); `page`
+/// `page(items, last)` as it arrives (a 10,000-pod list never sits in memory whole); `page`
 /// returns false to stop. `Ok(Some((resourceVersion of the first page, truncated)))`; `Ok(None)`
 /// for 404, the kind is not installed. A repeated continue token stops the pager instead of
 /// looping it forever (truncated).
 pub(crate) async fn each_page(
     client: &kube::Client,
     base: &str,
-    mut page: impl FnMut(serde_json::Value, bool) -> bool,
+    mut page: impl FnMut(Vec<Box<RawValue>>, bool) -> bool,
 ) -> Result<Option<(String, bool)>, kube::Error> {
     let mut resource_version: Option<String> = None;
     let mut cont: Option<String> = None;
@@ -406,28 +495,20 @@ pub(crate) async fn each_page(
             path.push_str(&percent_encoding::utf8_percent_encode(c, QUERY_VALUE).to_string());
         }
         let Some(text) = get(client, &path).await? else { return Ok(None) };
-        let value: serde_json::Value = serde_json::from_str(&text).map_err(kube::Error::SerdeError)?;
+        let (meta, items) = match serde_json::from_str::<ListPage>(&text) {
+            Ok(ListPage { metadata, items: Some(items) }) => (metadata, items),
+            Ok(ListPage { items: None, .. }) => {
+                use serde::de::Error as _;
+                return Err(not_a_list(&text, serde_json::Error::custom("no items")));
+            }
+            Err(e) => return Err(not_a_list(&text, e)),
+        };
         drop(text);
-        // A list is `{"kind": "…List", "items": [...]}`; anything else is not one (it would
-        // otherwise read as an empty cluster).
-        if !value.get("items").is_some_and(serde_json::Value::is_array) {
-            use serde::de::Error as _;
-            let got = match value.get("items") {
-                None => "no `items`".to_string(),
-                Some(v) => format!("`items` is {}", json_kind(v)),
-            };
-            return Err(kube::Error::SerdeError(serde_json::Error::custom(format!(
-                "not a List ({got}; a list's `items` is an array)"
-            ))));
-        }
-        resource_version.get_or_insert_with(|| {
-            value.pointer("/metadata/resourceVersion").and_then(|v| v.as_str()).unwrap_or("").to_string()
-        });
-        let next =
-            value.pointer("/metadata/continue").and_then(|c| c.as_str()).filter(|c| !c.is_empty()).map(str::to_string);
+        resource_version.get_or_insert(meta.resource_version);
+        let next = meta.cont.filter(|c| !c.is_empty());
         let truncated = next.as_ref().is_some_and(|c| seen_tokens.contains(c) || seen_tokens.len() >= 10_000);
         let last = next.is_none() || truncated;
-        if !page(value, last) || last {
+        if !page(items, last) || last {
             return Ok(Some((resource_version.unwrap_or_default(), truncated)));
         }
         let c = next.expect("not last");
@@ -447,13 +528,17 @@ fn json_kind(v: &serde_json::Value) -> &'static str {
     }
 }
 
-/// Every page of one list into `inv`, each parsed as it arrives (`limit=500`): a 36,000-pod list
-/// never sits in memory as JSON values at once, only as the typed objects the store keeps.
-async fn list_all(client: &kube::Client, inv: &mut Inventory, base: &str) -> Result<Listed, kube::Error> {
-    let name = format!("live:{base}.json");
-    let listed = each_page(client, base, |page, _| {
-        if let Err(e) = bundle::add_value(inv, &name, page) {
-            inv.warnings.push(e.to_string());
+/// Every page of one list of `kind` into `inv`, each item parsed as it arrives (`limit=500`): a
+/// 36,000-pod list never sits in memory as JSON at once, only as the typed objects the store keeps.
+async fn list_all(client: &kube::Client, inv: &mut Inventory, kind: Kind, base: &str) -> Result<Listed, kube::Error> {
+    let listed = each_page(client, base, |items, _| {
+        for item in items {
+            match Parsed::from_json(kind, item.get()) {
+                Ok(p) => {
+                    inv.put_parsed(p, false);
+                }
+                Err(e) => inv.warnings.push(format!("{base}: a {kind}: {e}")),
+            }
         }
         true
     })

@@ -3,6 +3,7 @@
 //! logs. Every request passes the read-only guard (`guard`); the probe's calls (`probe`) are the
 //! one confirmed exception.
 
+pub mod around;
 pub mod aws;
 pub mod bundle;
 pub mod cluster;

@@ -2,10 +2,9 @@
 //! channel — a watched object changed, a relist page, a stream's state, a followed log's line,
 //! live IAM's progress and result, a probe's answers.
 
-use serde_json::Value;
 use std::fmt;
 
-use crate::model::Kind;
+use crate::model::{Kind, LogFile, Parsed};
 
 /// Where a message comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,6 +13,9 @@ pub enum Stream {
     Kind(Kind),
     /// The followed container log.
     Log,
+    /// The cluster beyond one kind: its OIDC discovery document, the recent runner logs, what
+    /// could not be read.
+    Cluster,
     /// Live IAM, read (again) from AWS.
     Iam,
     /// The live probe.
@@ -25,6 +27,7 @@ impl fmt::Display for Stream {
         match self {
             Stream::Kind(k) => f.write_str(k.as_str()),
             Stream::Log => f.write_str("Log"),
+            Stream::Cluster => f.write_str("Cluster"),
             Stream::Iam => f.write_str("IAM"),
             Stream::Probe => f.write_str("Probe"),
         }
@@ -33,18 +36,20 @@ impl fmt::Display for Stream {
 
 #[derive(Debug, Clone)]
 pub enum Change {
-    /// Added or modified.
-    Applied(Value),
+    /// Added or modified: parsed by the source, off the UI thread.
+    Applied(Box<Parsed>),
     Deleted {
         namespace: String,
         name: String,
     },
     /// One page of a fresh list. The first page replaces every object of the kind; after the
     /// last, the store's objects of this kind are exactly the pages' items.
+    /// `listed`: the objects of the list so far, stored or not (10,000 pods listed, 500 shown).
     Relisted {
-        items: Vec<Value>,
+        items: Vec<Parsed>,
         first: bool,
         last: bool,
+        listed: usize,
     },
     /// The stream's state, for the header: `watching`, `reconnecting 3`, `forbidden`.
     State(String),
@@ -53,10 +58,31 @@ pub enum Change {
         path: String,
         line: String,
     },
+    /// A file as a bundle would hold it (the cluster's OIDC discovery document).
+    Document {
+        name: String,
+        text: String,
+    },
+    /// A runner container's recent log, as a bundle's `logs/<namespace>/<pod>/<container>.log`.
+    RecentLog(LogFile),
+    /// Recent logs read so far, of how many.
+    LogsRead {
+        done: usize,
+        of: usize,
+    },
+    /// Something could not be read (said once; `:warnings` lists them).
+    Warning(String),
     /// A live probe's answers.
     Probe(crate::probe::ProbeReport),
     /// IAM read again from live AWS: the inventory's IAM parts replace the store's.
     Iam(Box<crate::model::Inventory>),
+}
+
+impl Change {
+    /// An added or modified object of `kind` from its JSON value, parsed as a watch parses it.
+    pub fn applied(kind: Kind, value: serde_json::Value) -> Result<Change, String> {
+        Parsed::from_value(kind, value).map(|p| Change::Applied(Box::new(p)))
+    }
 }
 
 /// One message from a live source to the store: where it comes from, the generation it was

@@ -13,62 +13,13 @@ use serde_json::Value;
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
-use super::cluster::{LiveArgs, connect_streaming};
+use super::cluster::{LiveArgs, LogPod, connect_streaming};
 use super::msg::{Change, Msg, Stream};
-use crate::model::Kind;
+use crate::model::{Kind, Parsed, Typed};
 
-/// Only what arcscope shows is stored (a busy cluster's other pods and events would be most of
-/// the memory): ARC's pods (runner, listener, controller, Kubernetes-mode job pods — arc.md
-/// §2.7), any pod whose AWS identity a webhook injected (IRSA or Pod Identity env), and events
-/// of the kinds shown.
-pub fn shown(kind: Kind, obj: &Value) -> bool {
-    match kind {
-        Kind::Pod => arc_or_aws_pod(obj),
-        Kind::Event => shown_event(obj),
-        _ => true,
-    }
-}
-
-fn arc_or_aws_pod(pod: &Value) -> bool {
-    let labels = pod.pointer("/metadata/labels").and_then(Value::as_object);
-    let arc_label = labels.is_some_and(|l| {
-        l.keys().any(|k| k.starts_with("actions.github.com/") || k == "actions-ephemeral-runner" || k == "runner-pod")
-            || l.get("app.kubernetes.io/part-of").and_then(Value::as_str).is_some_and(|v| v.starts_with("gha-r"))
-    });
-    let owned = pod
-        .pointer("/metadata/ownerReferences")
-        .and_then(Value::as_array)
-        .is_some_and(|o| o.iter().any(|r| r["kind"] == "EphemeralRunner" || r["kind"] == "AutoscalingListener"));
-    let aws_env = ["/spec/containers", "/spec/initContainers"]
-        .iter()
-        .filter_map(|p| pod.pointer(p).and_then(Value::as_array))
-        .flatten()
-        .filter_map(|c| c["env"].as_array())
-        .flatten()
-        .any(|e| {
-            matches!(
-                e["name"].as_str(),
-                Some("AWS_ROLE_ARN" | "AWS_CONTAINER_CREDENTIALS_FULL_URI" | "AWS_ACCESS_KEY_ID")
-            )
-        });
-    arc_label || owned || aws_env
-}
-
-fn shown_event(obj: &Value) -> bool {
-    obj.pointer("/involvedObject/kind").and_then(Value::as_str).is_some_and(|k| {
-        matches!(
-            k,
-            "Pod"
-                | "ServiceAccount"
-                | "AutoscalingRunnerSet"
-                | "EphemeralRunnerSet"
-                | "EphemeralRunner"
-                | "AutoscalingListener"
-        )
-    })
-}
-
-/// Watch every kind on a background thread until the receiver is dropped.
+/// Watch every kind on a background thread until the receiver is dropped; beside the watches,
+/// read the namespaces, the cluster's OIDC discovery document and, once the first pod list is
+/// in, the runners' recent logs. The screen is up before any of it: each page is a message.
 pub fn spawn(args: LiveArgs, generation: u64, tx: Sender<Msg>) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
@@ -85,15 +36,19 @@ pub fn spawn(args: LiveArgs, generation: u64, tx: Sender<Msg>) -> std::thread::J
                 }
             };
             let ns = args.namespace.clone();
+            let (runners_tx, runners_rx) = tokio::sync::oneshot::channel();
+            let mut runners_tx = Some(runners_tx);
             let tasks = Kind::WATCHED.into_iter().map(|kind| {
                 let (group, plural) = (kind.api(), kind.plural());
                 let base = match &ns {
                     Some(n) => format!("{group}/namespaces/{n}/{plural}"),
                     None => format!("{group}/{plural}"),
                 };
-                watch_kind(client.clone(), base, kind, generation, tx.clone())
+                let runners = if kind == Kind::Pod { runners_tx.take() } else { None };
+                watch_kind(Watch::new(client.clone(), base, kind, generation, tx.clone(), runners))
             });
-            futures::future::join_all(tasks).await;
+            let cluster = super::around::read(&client, generation, &tx, runners_rx);
+            futures::future::join(futures::future::join_all(tasks), cluster).await;
         });
     })
 }
@@ -103,6 +58,15 @@ pub fn spawn(args: LiveArgs, generation: u64, tx: Sender<Msg>) -> std::thread::J
 pub(crate) fn failed_attempt(send: &dyn Fn(Change) -> bool, failures: &mut u32) -> bool {
     *failures += 1;
     send(Change::State(format!("reconnecting {failures}")))
+}
+
+/// As [`failed_attempt`], with why: the first failure of a run is also a warning (the status
+/// line shows it; later ones only count).
+fn failed_because(send: &dyn Fn(Change) -> bool, failures: &mut u32, what: &str, why: &str) -> bool {
+    if *failures == 0 && !send(Change::Warning(format!("{what}: {why} — the watches keep trying"))) {
+        return false;
+    }
+    failed_attempt(send, failures)
 }
 
 /// Backoff before a reconnect after `failures` failures: none, then about 1 s, 2 s, 4 s …
@@ -167,8 +131,7 @@ fn id_of(v: &Value) -> (String, String) {
     (s("/metadata/namespace"), s("/metadata/name"))
 }
 
-async fn watch_kind(client: kube::Client, base: String, kind: Kind, generation: u64, tx: Sender<Msg>) {
-    let mut w = Watch { client, base, kind, generation, tx, rv: None, failures: 0, relists: 0 };
+async fn watch_kind(mut w: Watch) {
     loop {
         backoff(w.failures.max(w.relists.saturating_sub(1))).await;
         let version = match w.rv.clone() {
@@ -207,9 +170,22 @@ struct Watch {
     rv: Option<String>,
     failures: u32,
     relists: u32,
+    /// The pods watch: where the first list's runner pods go (their recent logs are read next).
+    runners: Option<tokio::sync::oneshot::Sender<Vec<LogPod>>>,
 }
 
 impl Watch {
+    fn new(
+        client: kube::Client,
+        base: String,
+        kind: Kind,
+        generation: u64,
+        tx: Sender<Msg>,
+        runners: Option<tokio::sync::oneshot::Sender<Vec<LogPod>>>,
+    ) -> Watch {
+        Watch { client, base, kind, generation, tx, rv: None, failures: 0, relists: 0, runners }
+    }
+
     /// `false`: the app has gone, stop.
     fn send(&self, change: Change) -> bool {
         self.tx.send(Msg { generation: self.generation, from: Stream::Kind(self.kind), change }).is_ok()
@@ -230,17 +206,38 @@ impl Watch {
         self.send(Change::State(format!("relisting {}", self.relists)))
     }
 
-    /// List the kind page by page (each page a relist message); the list's version to watch from.
+    /// List the kind page by page (each page a relist message, its items parsed here, off the UI
+    /// thread, and only the shown ones kept); the list's version to watch from.
     async fn list(&mut self) -> Flow<String> {
-        let mut first = true;
-        let mut receiver_gone = false;
+        let (mut first, mut receiver_gone, mut listed, mut unreadable) = (true, false, 0usize, 0usize);
         let kind = self.kind;
-        let listed = super::cluster::each_page(&self.client, &self.base, |mut page, last| {
-            let items = match page.get_mut("items").map(Value::take) {
-                Some(Value::Array(items)) => items.into_iter().filter(|o| shown(kind, o)).collect(),
-                _ => Vec::new(),
-            };
-            receiver_gone = !self.send(Change::Relisted { items, first, last });
+        let mut runners = self.runners.is_some().then(Vec::new);
+        let (tx, generation) = (self.tx.clone(), self.generation);
+        let send = |change| tx.send(Msg { generation, from: Stream::Kind(kind), change }).is_ok();
+        receiver_gone |= !send(Change::State("listing".into()));
+        let outcome = super::cluster::each_page(&self.client, &self.base, |raw, last| {
+            listed += raw.len();
+            let mut items = Vec::with_capacity(raw.len());
+            for r in &raw {
+                match Parsed::from_json_if(kind, r.get(), Typed::shown) {
+                    Ok(Some(p)) => items.push(p),
+                    Ok(None) => {}
+                    Err(e) => {
+                        unreadable += 1;
+                        if unreadable == 1 {
+                            receiver_gone |=
+                                !send(Change::Warning(format!("a {kind} in the list is not readable: {e}")));
+                        }
+                    }
+                }
+            }
+            if let Some(r) = &mut runners {
+                r.extend(items.iter().filter_map(|p| match &p.typed {
+                    Typed::Pod(pod) => LogPod::of(pod),
+                    _ => None,
+                }));
+            }
+            receiver_gone |= !send(Change::Relisted { items, first, last, listed });
             first = false;
             !receiver_gone
         })
@@ -248,21 +245,45 @@ impl Watch {
         if receiver_gone {
             return Flow::Stop;
         }
-        match listed {
-            Ok(Some((version, _))) => {
+        match outcome {
+            Ok(Some((version, truncated))) => {
+                if truncated
+                    && !send(Change::Warning(format!(
+                        "{}: the server repeated a continue token; the list may be incomplete",
+                        self.base
+                    )))
+                {
+                    return Flow::Stop;
+                }
+                if let (Some(tx), Some(r)) = (self.runners.take(), runners) {
+                    let _ = tx.send(r);
+                }
                 self.rv = Some(version.clone());
                 Flow::Go(version)
             }
             Ok(None) => {
                 let _ = self.send(Change::State("not installed".into()));
+                self.runners.take();
                 Flow::Stop
             }
             Err(kube::Error::Api(s)) if s.code == 403 => {
+                let _ = send(Change::Warning(format!(
+                    "cannot list {} (kubectl auth can-i list {} -A): {}",
+                    kind.plural(),
+                    kind.plural(),
+                    crate::text::shown(&s.message)
+                )));
                 let _ = self.send(Change::State("forbidden".into()));
+                self.runners.take();
                 Flow::Stop
             }
-            Err(_) if self.failed() => Flow::Retry,
-            Err(_) => Flow::Stop,
+            Err(e) => {
+                let mut failures = self.failures;
+                let what = format!("cannot list {}", kind.plural());
+                let go = failed_because(&send, &mut failures, &what, &super::cluster::describe(&e));
+                self.failures = failures;
+                if go { Flow::Retry } else { Flow::Stop }
+            }
         }
     }
 
@@ -301,12 +322,16 @@ impl Watch {
             let sent = match event {
                 Ok(Some(WatchEvent::Added(o) | WatchEvent::Modified(o))) => {
                     self.rv = rv_of(&o).or(self.rv.take());
-                    // An object that stopped being shown leaves the store like a deleted one.
-                    if shown(self.kind, &o) {
-                        self.send(Change::Applied(o))
-                    } else {
-                        let (namespace, name) = id_of(&o);
-                        self.send(Change::Deleted { namespace, name })
+                    let (namespace, name) = id_of(&o);
+                    // An object that stopped being shown leaves the store like a deleted one; so
+                    // does one that cannot be read as its kind (and that is said).
+                    match Parsed::from_value(self.kind, o) {
+                        Ok(p) if p.typed.shown() => self.send(Change::Applied(Box::new(p))),
+                        Ok(_) => self.send(Change::Deleted { namespace, name }),
+                        Err(e) => {
+                            self.send(Change::Warning(format!("{} {namespace}/{name}: {e}", self.kind)))
+                                && self.send(Change::Deleted { namespace, name })
+                        }
                     }
                 }
                 Ok(Some(WatchEvent::Deleted(o))) => {
@@ -345,8 +370,7 @@ impl Watch {
 
 #[cfg(test)]
 mod tests {
-    use super::{backoff_wait, shown};
-    use crate::model::Kind;
+    use super::backoff_wait;
     use std::time::Duration;
 
     #[test]
@@ -359,33 +383,5 @@ mod tests {
         let a: Vec<f64> = (0..8).map(|_| super::jitter()).collect();
         assert!(a.iter().all(|j| (0.0..1.0).contains(j)), "{a:?}");
         assert!(a.windows(2).any(|w| w[0] != w[1]), "random: {a:?}");
-    }
-    use serde_json::json;
-
-    #[test]
-    fn only_arc_and_aws_identity_pods_and_their_events_are_kept() {
-        let pod = |meta: serde_json::Value, env: &[&str]| {
-            let env: Vec<_> = env.iter().map(|n| json!({"name": n, "value": "x"})).collect();
-            json!({"metadata": meta, "spec": {"containers": [{"name": "c", "env": env}]}})
-        };
-        assert!(!shown(Kind::Pod, &pod(json!({"name": "web", "labels": {"app": "web"}}), &[])), "a plain pod");
-        assert!(
-            shown(Kind::Pod, &pod(json!({"labels": {"actions-ephemeral-runner": "True"}}), &[])),
-            "a runner (arc.md §2.7)"
-        );
-        assert!(shown(Kind::Pod, &pod(json!({"ownerReferences": [{"kind": "EphemeralRunner", "name": "r"}]}), &[])));
-        assert!(shown(Kind::Pod, &pod(json!({"labels": {"app.kubernetes.io/part-of": "gha-rs-controller"}}), &[])));
-        assert!(shown(Kind::Pod, &pod(json!({"labels": {"runner-pod": "r"}}), &[])), "a Kubernetes-mode job pod");
-        assert!(
-            shown(Kind::Pod, &pod(json!({"name": "api"}), &["AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"])),
-            "IRSA env"
-        );
-        assert!(
-            shown(Kind::Pod, &pod(json!({"name": "api"}), &["AWS_CONTAINER_CREDENTIALS_FULL_URI"])),
-            "Pod Identity env"
-        );
-        assert!(shown(Kind::Event, &json!({"involvedObject": {"kind": "EphemeralRunner"}})));
-        assert!(!shown(Kind::Event, &json!({"involvedObject": {"kind": "Node"}})));
-        assert!(shown(Kind::ServiceAccount, &json!({})));
     }
 }

@@ -26,6 +26,12 @@ pub(super) fn draw_header(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let mut parts = vec![
         Span::styled(" arcscope ", t.header().add_modifier(Modifier::BOLD)),
         Span::styled(format!("│ {} ", app.data.inv.source), t.header()),
+    ];
+    // What is being read, first: while it lasts it is what the user waits on.
+    if let Some(loading) = app.loading_summary() {
+        parts.push(Span::styled(format!("│ {loading} "), t.header().add_modifier(Modifier::BOLD)));
+    }
+    parts.extend([
         Span::styled(format!("│ cluster {} ", app.data.inv.cluster_name.as_deref().unwrap_or("?")), t.header()),
         Span::styled(
             format!("│ account {} ", if accounts.is_empty() { "?".into() } else { accounts.join(",") }),
@@ -52,7 +58,7 @@ pub(super) fn draw_header(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             },
             t.header(),
         ),
-    ];
+    ]);
     // Live IAM: its state while reading, else its age (`r` reads it again).
     if app.data.inv.caller.is_some() || app.streams.iam_state.is_some() {
         let iam = match (&app.streams.iam_state, app.streams.iam_loaded_at) {

@@ -35,6 +35,8 @@ pub(super) fn draw_table(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     if visible.is_empty() {
         let msg = if !app.nav.table.rows.is_empty() {
             "no row matches the filter".to_string()
+        } else if let Some(loading) = app.loading_summary() {
+            format!("{loading} — rows appear as they are read")
         } else if matches!(app.view(), View::Pulse) && !app.data.chains.is_empty() {
             // Runners without a scale set read (ARC's kinds forbidden or not installed).
             format!(

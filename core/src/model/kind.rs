@@ -76,6 +76,11 @@ impl Kind {
         if self.is_arc() { ARC_API } else { "/api/v1" }
     }
 
+    /// The `apiVersion` of its objects.
+    pub fn api_version(self) -> &'static str {
+        if self.is_arc() { "actions.github.com/v1alpha1" } else { "v1" }
+    }
+
     /// The resource name in a URL (`pods`, `autoscalingrunnersets`).
     pub fn plural(self) -> &'static str {
         match self {

@@ -5,6 +5,7 @@
 pub mod aws;
 pub mod k8s;
 pub mod kind;
+pub mod object;
 pub mod workflow;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -13,6 +14,7 @@ use crate::iam::arn;
 use aws::{ManagedPolicy, OidcProvider, PodIdentityAssociation, Role, Scp};
 use k8s::*;
 pub use kind::Kind;
+pub use object::{Parsed, Typed};
 use workflow::Workflow;
 
 /// A Kubernetes object kept for browsing: compact JSON text (`managedFields` dropped), parsed
@@ -117,54 +119,64 @@ impl Inventory {
         self.put_object(kind, obj, false);
     }
 
-    fn put_object(&mut self, kind: Kind, mut obj: serde_json::Value, replace: bool) -> bool {
-        if let Some(meta) = obj.get_mut("metadata").and_then(serde_json::Value::as_object_mut) {
-            meta.remove("managedFields");
+    fn put_object(&mut self, kind: Kind, obj: serde_json::Value, replace: bool) -> bool {
+        let id = |p: &str| obj.pointer(p).and_then(serde_json::Value::as_str).unwrap_or("").to_string();
+        let (ns, name) = (id("/metadata/namespace"), id("/metadata/name"));
+        match Parsed::from_value(kind, obj) {
+            Ok(p) => self.put_parsed(p, replace),
+            Err(e) => {
+                // Not readable as its kind: what was stored under its name goes, and it is said.
+                let had = self.has_object(kind, &ns, &name);
+                self.remove_object(kind, if ns.is_empty() { "default" } else { &ns }, &name);
+                self.warnings.push(format!("{kind} {ns}/{name}: {e}"));
+                had
+            }
         }
-        let s = |p: &str| obj.pointer(p).and_then(serde_json::Value::as_str).unwrap_or("").to_string();
-        let (ns, name, api_version) = (s("/metadata/namespace"), s("/metadata/name"), s("/apiVersion"));
+    }
+
+    fn has_object(&self, kind: Kind, ns: &str, name: &str) -> bool {
+        self.objects
+            .iter()
+            .any(|o| o.kind == kind.as_str() && o.namespace.as_deref().unwrap_or("") == ns && o.name == name)
+    }
+
+    /// Add or replace (`replace`: look for it first) an object parsed off the UI thread. `true`
+    /// when one of that name was there.
+    pub fn put_parsed(&mut self, p: Parsed, replace: bool) -> bool {
+        let Parsed { typed, object, .. } = p;
+        let ns = object.namespace.clone().unwrap_or_default();
+        let name = object.name.clone();
         // Replaced in place (a MODIFIED keeps its position; nothing shifts in a 10,000-pod list).
-        macro_rules! typed {
-            ($vec:expr) => {
-                match serde::Deserialize::deserialize(&obj) {
-                    Ok(t) => match if replace {
-                        $vec.iter().position(|o| o.metadata.ns() == ns && o.metadata.name == name)
-                    } else {
-                        None
-                    } {
-                        Some(i) => $vec[i] = t,
-                        None => $vec.push(t),
-                    },
-                    Err(e) => {
-                        $vec.retain(|o| !(o.metadata.ns() == ns && o.metadata.name == name));
-                        self.warnings.push(format!("{kind} {ns}/{name}: {e}"));
-                    }
+        macro_rules! put {
+            ($vec:expr, $t:expr) => {{
+                let at = if replace {
+                    $vec.iter().position(|o| {
+                        o.metadata.ns() == object.namespace.as_deref().unwrap_or("default") && o.metadata.name == name
+                    })
+                } else {
+                    None
+                };
+                match at {
+                    Some(i) => $vec[i] = $t,
+                    None => $vec.push($t),
                 }
-            };
+            }};
         }
-        match kind {
-            Kind::Pod => typed!(self.pods),
-            Kind::ServiceAccount => typed!(self.service_accounts),
-            Kind::Event => typed!(self.events),
-            Kind::AutoscalingRunnerSet => typed!(self.runner_sets),
-            Kind::EphemeralRunnerSet => typed!(self.ephemeral_runner_sets),
-            Kind::EphemeralRunner => typed!(self.ephemeral_runners),
-            Kind::AutoscalingListener => typed!(self.listeners),
-            Kind::Namespace => {
+        match typed {
+            Typed::Pod(t) => put!(self.pods, *t),
+            Typed::ServiceAccount(t) => put!(self.service_accounts, t),
+            Typed::Event(t) => put!(self.events, *t),
+            Typed::AutoscalingRunnerSet(t) => put!(self.runner_sets, *t),
+            Typed::EphemeralRunnerSet(t) => put!(self.ephemeral_runner_sets, t),
+            Typed::EphemeralRunner(t) => put!(self.ephemeral_runners, *t),
+            Typed::AutoscalingListener(t) => put!(self.listeners, t),
+            Typed::Namespace => {
                 self.namespaces.insert(name.clone());
             }
         }
         if !ns.is_empty() {
-            self.namespaces.insert(ns.clone());
+            self.namespaces.insert(ns);
         }
-        let raw = obj.to_string().into_boxed_str();
-        let object = KubeObject {
-            api_version,
-            kind: kind.as_str().to_string(),
-            namespace: (!ns.is_empty()).then_some(ns),
-            name,
-            raw,
-        };
         let same = |o: &KubeObject| o.kind == object.kind && o.namespace == object.namespace && o.name == object.name;
         match if replace { self.objects.iter().position(same) } else { None } {
             Some(i) => {

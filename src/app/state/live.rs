@@ -22,16 +22,32 @@ impl App {
             (Stream::Iam, Change::State(s)) => self.streams.iam_state = Some(s),
             (Stream::Log, Change::State(s)) => self.streams.log_state = Some(s),
             (Stream::Kind(kind), Change::State(s)) => {
+                if s == "listing" {
+                    self.streams.listing.entry(kind).or_insert(0);
+                } else {
+                    self.streams.listing.remove(&kind);
+                }
                 self.streams.stream_state.insert(kind.as_str(), s);
             }
             (Stream::Probe, Change::State(_)) => return false,
+            (_, Change::Warning(w)) => {
+                if !self.data.inv.warnings.contains(&w) {
+                    self.data.inv.warnings.push(w);
+                }
+            }
+            (_, Change::LogsRead { done, of }) => {
+                self.streams.logs_read = (done < of).then_some((done, of));
+            }
             (from, change) if self.streams.frozen => {
                 self.streams.held.push(Msg { generation: msg.generation, from, change });
                 return false;
             }
             (_, Change::LogLine { path, line }) => self.log_line(msg.generation, path, &line),
+            (_, Change::Document { name, text }) => self.document(&name, &text),
+            (_, Change::RecentLog(log)) => self.recent_log(log),
             (Stream::Kind(kind), change) => return self.object_changed(kind, change),
             (_, Change::Applied(_) | Change::Deleted { .. } | Change::Relisted { .. }) => return false,
+            (_, Change::State(_)) => return false,
         }
         true
     }
@@ -71,9 +87,36 @@ impl App {
             (None, Some(w)) => format!("⚠ {w}"),
             (None, None) => "no live AWS identity".into(),
         });
-        // Who can assume each role (the Roles view) depends on IAM alone.
-        self.compute_reach();
+        // Who can assume each role (the Roles view): from the chains' base roles as simulated now.
         self.recompute();
+        self.compute_reach();
+        self.table_stale = true;
+    }
+
+    /// A file as a bundle holds it (the cluster's OIDC discovery document): read by the bundle's
+    /// own reader, so live and offline cannot disagree.
+    fn document(&mut self, name: &str, text: &str) {
+        if let Err(e) = crate::sources::bundle::add_file(&mut self.data.inv, name, text.as_bytes()) {
+            self.data.inv.warnings.push(e.to_string());
+        }
+        self.streams.chains_stale = true;
+        self.table_stale = true;
+    }
+
+    /// A runner container's recent log, read after the first frame: analysed like a bundle's.
+    /// The followed stream of the same container reads its own window: then this is not
+    /// counted again.
+    fn recent_log(&mut self, log: crate::model::LogFile) {
+        let followed = self.streams.stream_source.as_ref().is_some_and(|(_, path)| *path == log.path);
+        if !followed {
+            self.data.analysis.begin_source(&log.path);
+            let _ = crate::logs::reader::for_each_line(log.text.as_bytes(), crate::logs::reader::MAX_LINE, |l| {
+                self.data.analysis.push(l)
+            });
+            link::link(&mut self.data.analysis, &self.data.chains);
+        }
+        self.data.inv.logs.push(log);
+        self.table_stale = true;
     }
 
     /// One line of the followed log: the same folding and linking as a bundle's logs; lines of
@@ -94,15 +137,15 @@ impl App {
     /// visible changed.
     fn object_changed(&mut self, kind: Kind, change: Change) -> bool {
         match change {
-            Change::Applied(v) => {
-                let id = object_id(&v);
-                let scale_set = v
-                    .pointer("/metadata/labels/actions.github.com~1scale-set-name")
-                    .and_then(serde_json::Value::as_str)
+            Change::Applied(p) => {
+                let id = p.id();
+                let scale_set = p
+                    .meta()
+                    .and_then(|m| m.labels.get(crate::model::k8s::SCALE_SET_NAME_LABEL))
                     .map(|n| format!("{}/{n}", id.0));
                 // A scale set's placeholder chain changes only when a runner comes or goes, not
                 // when one is modified (most events): only then is the set re-resolved.
-                let added = !self.data.inv.upsert_object(kind, v);
+                let added = !self.data.inv.put_parsed(*p, true);
                 self.recompute_one(kind, &id, scale_set.filter(|_| added));
             }
             Change::Deleted { namespace, name } => {
@@ -114,25 +157,27 @@ impl App {
                 self.data.inv.remove_object(kind, &namespace, &name);
                 self.recompute_one(kind, &(namespace, name), scale_set);
             }
-            Change::Relisted { items, first, last } => {
-                // Page by page: the first replaces the kind's objects; each page's items are
-                // new to the store then, so no lookups; chains are re-simulated after the last.
+            Change::Relisted { items, first, last, listed } => {
+                // Page by page, each on screen as it comes: the first replaces the kind's
+                // objects; each page's items are new to the store then, so no lookups; chains
+                // are simulated again before the next frame (once for all pages in between).
                 if first {
                     self.data.inv.clear_kind(kind);
                 }
-                for v in items {
-                    self.data.inv.push_object(kind, v);
+                for p in items {
+                    self.data.inv.put_parsed(p, false);
                 }
-                if !last {
-                    return false;
+                if last {
+                    self.streams.listing.remove(&kind);
+                } else {
+                    self.streams.listing.insert(kind, listed);
                 }
                 if kind.shapes_chains() {
-                    self.recompute();
-                } else {
-                    self.table_stale = true;
+                    self.streams.chains_stale = true;
                 }
+                self.table_stale = true;
             }
-            Change::State(_) | Change::LogLine { .. } | Change::Probe(_) | Change::Iam(_) => return false,
+            _ => return false,
         }
         true
     }
@@ -206,6 +251,7 @@ impl App {
 
     /// Who can assume what, from the runners' base roles (hop 1 of their chains).
     pub(super) fn compute_reach(&mut self) {
+        self.data.assumable_by.clear();
         let mut bases: Vec<crate::iam::arn::RoleArn> = self
             .data
             .chains
@@ -235,13 +281,37 @@ impl App {
         if self.streams.stream_state.is_empty() {
             return None;
         }
-        let fine = |s: &str| s == "watching" || s == "not installed";
+        let fine = |s: &str| s == "watching" || s == "not installed" || s == "listing";
         Some(match self.streams.stream_state.iter().find(|(_, s)| !fine(s)) {
             Some((kind, s)) => format!("⚠ {kind} {s}"),
             None => {
                 format!("watching {} kinds", self.streams.stream_state.values().filter(|s| *s == "watching").count())
             }
         })
+    }
+
+    /// While the cluster is being read: what, with live counts (`reading Pod 3,500… · logs
+    /// 12/50`); `None` once it is all in. Before the first answer: `connecting…`.
+    pub fn loading_summary(&self) -> Option<String> {
+        if !self.caps.live {
+            return None;
+        }
+        if self.streams.stream_state.is_empty() {
+            return Some("connecting…".into());
+        }
+        let mut parts: Vec<String> = self
+            .streams
+            .listing
+            .iter()
+            .map(|(k, n)| if *n == 0 { format!("{k}…") } else { format!("{k} {}…", thousands(*n)) })
+            .collect();
+        if !parts.is_empty() {
+            parts[0].insert_str(0, "reading ");
+        }
+        if let Some((done, of)) = self.streams.logs_read {
+            parts.push(format!("logs {done}/{of}"));
+        }
+        (!parts.is_empty()).then(|| parts.join(" · "))
     }
 
     /// The container log the live UI should follow: of the pod on screen in the chain or logs
@@ -292,10 +362,17 @@ impl App {
     }
 }
 
-/// `(namespace, name)` of a Kubernetes object.
-pub(super) fn object_id(v: &serde_json::Value) -> (String, String) {
-    let s = |p: &str| v.pointer(p).and_then(serde_json::Value::as_str).unwrap_or("").to_string();
-    (s("/metadata/namespace"), s("/metadata/name"))
+/// `3,500`: a count as people read it.
+pub(crate) fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A pod's containers, init containers (native sidecars such as dind) included.

@@ -11,6 +11,14 @@ impl App {
     /// Before a frame: what live changes left pending (the table, patched or rebuilt once per
     /// frame, not once per change).
     pub fn settle(&mut self) {
+        if std::mem::take(&mut self.streams.chains_stale) {
+            self.recompute();
+            self.compute_reach();
+            if matches!(self.view(), View::Roles) {
+                self.refresh_table();
+            }
+            return;
+        }
         if self.table_stale {
             self.refresh_stale();
         }
