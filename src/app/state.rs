@@ -274,7 +274,14 @@ pub struct Streams {
     /// A list page changed what chains are made of: they are simulated again before the next
     /// frame, once however many pages came in between.
     pub chains_stale: bool,
+    /// When chains were last simulated for list pages: while lists are still coming, at most
+    /// every [`RECHAIN_EVERY`] (a 50,000-pod list is 100 pages; simulating every chain once per
+    /// page grows with the square of the cluster).
+    pub rechained_at: Option<std::time::Instant>,
 }
+
+/// How often chains are simulated again while list pages arrive.
+pub const RECHAIN_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// The whole state of the TUI: what this session can do, the data and its chains, navigation
 /// (the view stack, the mode, the tables), the chain view, the live streams, the screen as last

@@ -55,6 +55,10 @@ pub struct Logged {
     /// Path and query, as sent.
     pub target: String,
     pub body: String,
+    /// When it arrived, since the server started.
+    pub at: Duration,
+    /// Bytes answered (a stream's: once it has ended).
+    pub bytes: u64,
 }
 
 /// One container's log: `(unix nanos, text)` lines.
@@ -64,9 +68,41 @@ struct ContainerLog {
     previous: Option<Vec<(u128, String)>>,
 }
 
+/// One stored object, serialised once when applied: a LIST joins these texts (a 50,000-pod list
+/// is 300 MB of JSON; building it from values on every page made the server the bottleneck).
+#[derive(Clone)]
+struct Stored {
+    /// The object as a list item: without `apiVersion` and `kind`, which the API server leaves
+    /// to the list.
+    item: Arc<str>,
+    /// `"apiVersion":"…","kind":"…"`, spliced in front for a GET or a watch event.
+    type_meta: Arc<str>,
+}
+
+impl Stored {
+    fn new(mut obj: Value) -> Stored {
+        let api_version = obj.as_object_mut().and_then(|o| o.remove("apiVersion")).unwrap_or(Value::Null);
+        let kind = obj.as_object_mut().and_then(|o| o.remove("kind")).unwrap_or(Value::Null);
+        let type_meta = format!("\"apiVersion\":{api_version},\"kind\":{kind}");
+        Stored { item: obj.to_string().into(), type_meta: type_meta.into() }
+    }
+
+    /// The whole object's JSON, as a GET answers it.
+    fn full(&self) -> String {
+        match self.item.strip_prefix("{}") {
+            Some(_) => format!("{{{}}}", self.type_meta),
+            None => format!("{{{},{}", self.type_meta, &self.item[1..]),
+        }
+    }
+
+    fn value(&self) -> Value {
+        serde_json::from_str(&self.full()).expect("stored JSON")
+    }
+}
+
 struct State {
     /// Objects by `(plural, namespace, name)`.
-    objects: BTreeMap<(String, String, String), Value>,
+    objects: BTreeMap<(String, String, String), Stored>,
     rv: u64,
     /// Every change: `(rv, plural, namespace, event JSON line)`.
     history: Vec<(u64, String, String, String)>,
@@ -87,6 +123,7 @@ struct State {
     /// Bookmarks on watches that ask for them, this often.
     bookmark_every: Duration,
     fault: Fault,
+    started: Instant,
 }
 
 /// A server misbehaving on purpose, as real ones and the proxies in front of them do.
@@ -177,6 +214,7 @@ impl ApiServer {
                 issuer: "https://oidc.eks.eu-west-1.amazonaws.com/id/AB12CD34EF56AB12CD34EF56AB12CD34".into(),
                 bookmark_every: Duration::from_secs(1),
                 fault: Fault::None,
+                started: Instant::now(),
             }),
             Condvar::new(),
         ));
@@ -240,21 +278,43 @@ impl ApiServer {
         obj["metadata"]["resourceVersion"] = json!(rv.to_string());
         let key = (plural.to_string(), ns.clone(), name);
         let verb = if st.objects.contains_key(&key) { "MODIFIED" } else { "ADDED" };
-        let line = json!({"type": verb, "object": obj}).to_string();
-        st.objects.insert(key, obj);
+        let stored = Stored::new(obj);
+        let line = format!("{{\"type\":\"{verb}\",\"object\":{}}}", stored.full());
+        st.objects.insert(key, stored);
         st.history.push((rv, plural.to_string(), ns, line));
         drop(st);
         self.notify();
         rv
     }
 
+    /// Load many objects as a cluster that has been running a while: each gets its version, but
+    /// no watch history is kept for them (as after a compaction), so a 50,000-pod cluster costs
+    /// the server its objects' text once, not twice.
+    pub fn seed(&self, objects: impl IntoIterator<Item = Value>) {
+        let mut st = self.lock();
+        for mut obj in objects {
+            let kind = obj["kind"].as_str().unwrap_or_default().to_string();
+            let (_, plural, _, namespaced) = *resource_of_kind(&kind).unwrap_or_else(|| panic!("unknown kind {kind}"));
+            let ns = if namespaced { obj["metadata"]["namespace"].as_str().unwrap_or("default") } else { "" };
+            let key =
+                (plural.to_string(), ns.to_string(), obj["metadata"]["name"].as_str().unwrap_or_default().to_string());
+            st.rv += 1;
+            obj["metadata"]["resourceVersion"] = json!(st.rv.to_string());
+            st.objects.insert(key, Stored::new(obj));
+        }
+        st.compacted = st.rv;
+        drop(st);
+        self.notify();
+    }
+
     /// Delete an object (DELETED to open watches).
     pub fn delete(&self, kind: &str, namespace: &str, name: &str) {
         let (_, plural, _, _) = *resource_of_kind(kind).unwrap();
         let mut st = self.lock();
-        let Some(mut obj) = st.objects.remove(&(plural.to_string(), namespace.to_string(), name.to_string())) else {
+        let Some(stored) = st.objects.remove(&(plural.to_string(), namespace.to_string(), name.to_string())) else {
             return;
         };
+        let mut obj = stored.value();
         st.rv += 1;
         let rv = st.rv;
         obj["metadata"]["resourceVersion"] = json!(rv.to_string());
@@ -266,13 +326,18 @@ impl ApiServer {
 
     pub fn get(&self, kind: &str, namespace: &str, name: &str) -> Option<Value> {
         let (_, plural, _, _) = *resource_of_kind(kind).unwrap();
-        self.lock().objects.get(&(plural.to_string(), namespace.to_string(), name.to_string())).cloned()
+        self.lock().objects.get(&(plural.to_string(), namespace.to_string(), name.to_string())).map(Stored::value)
     }
 
     /// Objects of `kind` now, as `namespace/name`.
     pub fn names(&self, kind: &str) -> Vec<String> {
         let (_, plural, _, _) = *resource_of_kind(kind).unwrap();
         self.lock().objects.keys().filter(|k| k.0 == plural).map(|k| format!("{}/{}", k.1, k.2)).collect()
+    }
+
+    /// Time since the server started: the clock of [`Logged::at`].
+    pub fn uptime(&self) -> Duration {
+        self.lock().started.elapsed()
     }
 
     pub fn resource_version(&self) -> u64 {
@@ -386,6 +451,8 @@ impl ApiServer {
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
+                // As Go's net/http (kube-apiserver) does: no Nagle delay on small answers.
+                let _ = stream.set_nodelay(true);
                 let state = state.clone();
                 std::thread::spawn(move || {
                     let server = ApiServer { port: 0, state };
@@ -404,12 +471,23 @@ impl ApiServer {
             let body = String::from_utf8_lossy(&req.body).into_owned();
             // The drop and expiry generations this request arrived in: a drop (or an expiry) after
             // it ends its stream, even when it lands before the stream's first byte.
-            let arrival = {
+            let (arrival, logged) = {
                 let mut st = self.lock();
-                st.requests.push(Logged { method: req.method.clone(), target: req.target.clone(), body: body.clone() });
-                Arrival { drops: st.drops, expirations: st.expirations }
+                let at = st.started.elapsed();
+                st.requests.push(Logged {
+                    method: req.method.clone(),
+                    target: req.target.clone(),
+                    body: body.clone(),
+                    at,
+                    bytes: 0,
+                });
+                (Arrival { drops: st.drops, expirations: st.expirations }, st.requests.len() - 1)
             };
+            let before = SENT.with(|s| s.get());
             let keep = self.route(&mut stream, &req.method, &req.target, &body, arrival);
+            if let Some(l) = self.lock().requests.get_mut(logged) {
+                l.bytes = SENT.with(|s| s.get()) - before;
+            }
             if !keep {
                 return;
             }
@@ -541,9 +619,13 @@ impl ApiServer {
                 }
                 self.list(stream, plural, kind, prefix, ns, namespaced, &params)
             }
-            ("GET", [name]) => match self.lock().objects.get(&(plural.into(), ns.unwrap_or("").into(), (*name).into()))
+            ("GET", [name]) => match self
+                .lock()
+                .objects
+                .get(&(plural.into(), ns.unwrap_or("").into(), (*name).into()))
+                .map(Stored::full)
             {
-                Some(o) => respond(stream, 200, o),
+                Some(o) => respond_json(stream, 200, &o),
                 None => respond(stream, 404, &status(404, "NotFound", &format!("{plural} \"{name}\" not found"))),
             },
             ("GET", [pod, "log"]) if plural == "pods" => {
@@ -572,8 +654,14 @@ impl ApiServer {
         params: &BTreeMap<String, String>,
     ) -> bool {
         let st = self.lock();
-        let matching =
-            || st.objects.iter().filter(|(k, _)| k.0 == plural && (!namespaced || ns.is_none_or(|n| k.1 == n)));
+        // The kind's objects, in key order (namespace, name), from a range of the map.
+        let from = (plural.to_string(), String::new(), String::new());
+        let matching = || {
+            st.objects
+                .range(from.clone()..)
+                .take_while(|(k, _)| k.0 == plural)
+                .filter(|(k, _)| !namespaced || ns.is_none_or(|n| k.1 == n))
+        };
         // Continue tokens: opaque, with characters a client must escape.
         let start = match params.get("continue") {
             Some(c) => {
@@ -588,16 +676,27 @@ impl ApiServer {
         let limit: usize =
             params.get("limit").and_then(|l| l.parse::<usize>().ok()).map_or(usize::MAX, |l| l.min(st.page_size));
         let total = matching().count();
-        let items: Vec<Value> = matching().skip(start).take(limit).map(|(_, v)| v.clone()).collect();
+        let items: Vec<Arc<str>> = matching().skip(start).take(limit).map(|(_, v)| v.item.clone()).collect();
         let end = start + items.len();
         let mut meta = json!({"resourceVersion": st.rv.to_string()});
         if end < total {
             meta["continue"] = json!(format!("rv/{}+{end}==", st.rv));
+            meta["remainingItemCount"] = json!(total - end);
         }
-        let api_version = if prefix == "/api/v1" { "v1" } else { "actions.github.com/v1alpha1" };
-        let list = json!({"kind": format!("{kind}List"), "apiVersion": api_version, "metadata": meta, "items": items});
         drop(st);
-        respond(stream, 200, &list)
+        let api_version = if prefix == "/api/v1" { "v1" } else { "actions.github.com/v1alpha1" };
+        let mut body = String::with_capacity(items.iter().map(|i| i.len() + 1).sum::<usize>() + 200);
+        body.push_str(&format!(
+            "{{\"kind\":\"{kind}List\",\"apiVersion\":\"{api_version}\",\"metadata\":{meta},\"items\":["
+        ));
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                body.push(',');
+            }
+            body.push_str(item);
+        }
+        body.push_str("]}");
+        respond_json(stream, 200, &body)
     }
 
     fn watch(
@@ -695,7 +794,7 @@ impl ApiServer {
         params: &BTreeMap<String, String>,
         drops: u64,
     ) -> bool {
-        let Some(obj) = self.lock().objects.get(&("pods".into(), ns.into(), pod.into())).cloned() else {
+        let Some(obj) = self.lock().objects.get(&("pods".into(), ns.into(), pod.into())).map(Stored::value) else {
             return respond(stream, 404, &status(404, "NotFound", &format!("pods \"{pod}\" not found")));
         };
         let containers: Vec<String> = ["/spec/containers", "/spec/initContainers"]
@@ -854,13 +953,26 @@ fn status_reason(code: u16) -> &'static str {
 }
 
 fn respond(stream: &mut TcpStream, code: u16, v: &Value) -> bool {
-    let body = v.to_string();
-    let head = format!(
+    respond_json(stream, code, &v.to_string())
+}
+
+/// Head and body in one write, as a server's buffered writer sends them: two small writes
+/// would meet Nagle's algorithm and the client's delayed ACK (a 40 ms stall a request).
+fn respond_json(stream: &mut TcpStream, code: u16, body: &str) -> bool {
+    let mut out = format!(
         "HTTP/1.1 {code} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
         reason(code),
         body.len()
-    );
-    stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body.as_bytes())).is_ok()
+    )
+    .into_bytes();
+    out.extend_from_slice(body.as_bytes());
+    SENT.with(|s| s.set(s.get() + out.len() as u64));
+    stream.write_all(&out).is_ok()
+}
+
+thread_local! {
+    /// Bytes this connection's thread has sent, for the request log.
+    static SENT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// Bytes on the wire: U+FFFF (a noncharacter no real text holds) stands for the invalid UTF-8
@@ -871,12 +983,16 @@ fn wire(text: &str) -> Vec<u8> {
 
 fn respond_text(stream: &mut TcpStream, text: &str) -> bool {
     let body = wire(text);
-    let head = format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n", body.len());
-    stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(&body)).is_ok()
+    let mut out =
+        format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n", body.len()).into_bytes();
+    out.extend_from_slice(&body);
+    SENT.with(|s| s.set(s.get() + out.len() as u64));
+    stream.write_all(&out).is_ok()
 }
 
 fn chunked_head(stream: &mut TcpStream, content_type: &str) -> bool {
     let head = format!("HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nTransfer-Encoding: chunked\r\n\r\n");
+    SENT.with(|s| s.set(s.get() + head.len() as u64));
     stream.write_all(head.as_bytes()).is_ok()
 }
 
@@ -886,5 +1002,6 @@ fn chunk(stream: &mut TcpStream, line: &str) -> bool {
     let mut c = format!("{:x}\r\n", line.len() + 1).into_bytes();
     c.extend_from_slice(&line);
     c.extend_from_slice(b"\n\r\n");
+    SENT.with(|s| s.set(s.get() + c.len() as u64));
     stream.write_all(&c).and_then(|_| stream.flush()).is_ok()
 }

@@ -336,7 +336,8 @@ impl App {
         // The header's `iam read 3m ago` ages: a redraw every 12 ticks (about 5 s) keeps it true.
         self.ticks = self.ticks.wrapping_add(1);
         let aged = self.streams.iam_loaded_at.is_some() && self.ticks.is_multiple_of(12);
-        aged | self.replay_tick()
+        // Chains held back while pages came in: a frame simulates them once they are due.
+        aged | self.streams.chains_stale | self.replay_tick()
     }
 
     pub(super) fn replay_tick(&mut self) -> bool {

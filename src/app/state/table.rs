@@ -11,7 +11,11 @@ impl App {
     /// Before a frame: what live changes left pending (the table, patched or rebuilt once per
     /// frame, not once per change).
     pub fn settle(&mut self) {
-        if std::mem::take(&mut self.streams.chains_stale) {
+        let listing = self.streams.listing.keys().any(|k| k.shapes_chains());
+        let due = self.streams.rechained_at.is_none_or(|at| at.elapsed() >= super::RECHAIN_EVERY);
+        if self.streams.chains_stale && (!listing || due) {
+            self.streams.chains_stale = false;
+            self.streams.rechained_at = Some(std::time::Instant::now());
             self.recompute();
             self.compute_reach();
             if matches!(self.view(), View::Roles) {
