@@ -150,7 +150,7 @@ fn main() {
     for kind in
         [Kind::Pod, Kind::ServiceAccount, Kind::EphemeralRunner, Kind::AutoscalingRunnerSet, Kind::EphemeralRunnerSet]
     {
-        inv.clear_kind(kind);
+        inv.clear_kind(kind, None);
     }
     let theme = arcscope::ui::theme::Theme::built_in("dark").unwrap();
     let mut app = App::new(inv, Options { live: true, ..Options::at("2026-06-20T12:00:00Z") });

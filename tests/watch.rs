@@ -59,10 +59,11 @@ fn label(ev: &Msg) -> String {
     match &ev.change {
         Change::Applied(_) => format!("{} applied", ev.from),
         Change::Deleted { name, .. } => format!("{} deleted {name}", ev.from),
-        Change::Relisted { items, first, last, .. } => {
+        Change::Relisted { namespace, items, first, last, .. } => {
             format!(
-                "{} relisted{} {}{}",
+                "{}{} relisted{} {}{}",
                 ev.from,
+                namespace.as_ref().map(|n| format!(" in {n}")).unwrap_or_default(),
                 if *first { "" } else { " +" },
                 items.len(),
                 if *last { "" } else { " …" }
@@ -231,6 +232,94 @@ fn pods_that_are_neither_arc_nor_aws_identity_are_not_stored() {
     server.apply(plain);
     pump(&mut app, &rx, &mut seen, |a, _| a.data.inv.pods.is_empty());
     assert!(app.data.chains.is_empty());
+}
+
+/// The live RBAC fallback (as `check` has it): pods may not be listed cluster-wide, only in
+/// `arc-runners`, so that namespace is listed and watched on its own; a change there arrives,
+/// a relist of it keeps what it holds, and the runner's recent log is still read.
+#[test]
+fn a_forbidden_cluster_wide_watch_falls_back_to_the_namespaces_allowed() {
+    let server = ApiServer::seeded();
+    let mut elsewhere = pod_named("arc-runner-set-x7c2p-runner-elsewhere");
+    elsewhere["metadata"]["namespace"] = json!("arc-systems");
+    server.apply(elsewhere);
+    server.restrict("pods", &[NS]);
+    server.log(NS, RUNNER, "runner", &["Running job: push-image"]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = iam_only_app();
+    let (tx, rx) = std::sync::mpsc::channel();
+    arcscope::sources::watch::spawn(args(&server, &dir), app.streams.generation, tx);
+    let mut seen = Vec::new();
+    let warning = "cannot list pods at the cluster scope (kubectl auth can-i list pods -A): pods is forbidden: \
+                   User \"dev\" cannot list resource \"pods\" in API group \"\" at the cluster scope; \
+                   listed them in 1 of 2 namespaces where allowed";
+    pump(&mut app, &rx, &mut seen, |a, s| {
+        s.iter().any(|e| e == "Pod watching") && a.data.inv.warnings.iter().any(|w| w == warning)
+    });
+    assert_eq!(pod_names(&app), vec![format!("{NS}/{RUNNER}")], "the allowed namespace's pods, no other");
+    assert_eq!(app.data.chains.len(), 1);
+    assert!(!seen.iter().any(|e| e == "Pod forbidden"), "{seen:?}");
+    pump(&mut app, &rx, &mut seen, |_, s| s.iter().any(|e| e.starts_with("recent log logs/arc-runners/")));
+
+    // The namespace's watch follows changes.
+    server.apply(pod_named("arc-runner-set-x7c2p-runner-zz9kq"));
+    pump(&mut app, &rx, &mut seen, |a, _| a.data.inv.pods.len() == 2);
+    // Its 410 relists that namespace only (here the only one: the store equals what is allowed).
+    let relists = seen.iter().filter(|e| e.starts_with("Pod in arc-runners relisted")).count();
+    server.expire_watches();
+    pump(&mut app, &rx, &mut seen, |_, s| {
+        s.iter().filter(|e| e.starts_with("Pod in arc-runners relisted")).count() > relists
+    });
+    pump(&mut app, &rx, &mut seen, |a, _| a.data.inv.pods.len() == 2);
+
+    let targets: Vec<String> = server.requests().into_iter().map(|r| r.target).collect();
+    let count = |prefix: &str| targets.iter().filter(|t| t.starts_with(prefix)).count();
+    assert_eq!(count("/api/v1/pods?limit=500"), 1, "the cluster-wide list is tried once: {targets:#?}");
+    assert!(count("/api/v1/namespaces/arc-runners/pods?watch=1") >= 1, "{targets:#?}");
+    assert_eq!(count("/api/v1/namespaces/arc-systems/pods?limit=500"), 1, "tried once, refused, left: {targets:#?}");
+    assert_eq!(count("/api/v1/namespaces/arc-systems/pods?watch=1"), 0);
+    assert!(server.writes_or_secrets().is_empty(), "read-only");
+}
+
+/// A user who may list neither pods cluster-wide nor the namespaces: the kubeconfig context's
+/// namespace is the one tried (kubectl's default), and the warning says so.
+#[test]
+fn without_the_namespaces_the_fallback_tries_the_contexts_namespace() {
+    let server = ApiServer::seeded();
+    server.restrict("pods", &[NS]);
+    server.restrict("namespaces", &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = server.kubeconfig(dir.path());
+    let text = std::fs::read_to_string(&kubeconfig)
+        .unwrap()
+        .replace("    cluster: loop\n    user:", "    cluster: loop\n    namespace: arc-runners\n    user:");
+    std::fs::write(&kubeconfig, text).unwrap();
+    let mut app = iam_only_app();
+    let (tx, rx) = std::sync::mpsc::channel();
+    arcscope::sources::watch::spawn(
+        LiveArgs { kubeconfig: Some(kubeconfig), ..Default::default() },
+        app.streams.generation,
+        tx,
+    );
+    let mut seen = Vec::new();
+    pump(&mut app, &rx, &mut seen, |a, s| {
+        s.iter().any(|e| e == "Pod watching")
+            && a.data.inv.warnings.iter().any(|w| w.ends_with("only the kubeconfig context's namespace was tried"))
+    });
+    assert_eq!(pod_names(&app), vec![format!("{NS}/{RUNNER}")]);
+
+    // Not allowed in the context's namespace either: forbidden, said, and nothing else tried.
+    let server = ApiServer::seeded();
+    server.restrict("pods", &[]);
+    server.restrict("namespaces", &[]);
+    let mut app = iam_only_app();
+    let (tx, rx) = std::sync::mpsc::channel();
+    arcscope::sources::watch::spawn(args(&server, &dir), app.streams.generation, tx);
+    let mut seen = Vec::new();
+    pump(&mut app, &rx, &mut seen, |_, s| s.iter().any(|e| e == "Pod forbidden"));
+    assert!(app.data.inv.pods.is_empty());
+    let targets: Vec<String> = server.requests().into_iter().map(|r| r.target).filter(|t| t.contains("pods")).collect();
+    assert_eq!(targets, ["/api/v1/pods?limit=500", "/api/v1/namespaces/default/pods?limit=500"]);
 }
 
 #[test]

@@ -23,7 +23,8 @@ pub async fn read(
         let outcome = cluster::each_page(client, "/api/v1/namespaces", |raw, last| {
             listed += raw.len();
             let items = raw.iter().filter_map(|r| Parsed::from_json(Kind::Namespace, r.get()).ok()).collect();
-            let go = send(Stream::Kind(Kind::Namespace), Change::Relisted { items, first, last, listed });
+            let go =
+                send(Stream::Kind(Kind::Namespace), Change::Relisted { namespace: None, items, first, last, listed });
             first = false;
             go
         })

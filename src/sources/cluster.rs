@@ -528,18 +528,33 @@ fn json_kind(v: &serde_json::Value) -> &'static str {
     }
 }
 
+/// One page's items parsed as `kind` on the reading thread, those `keep` accepts (only they
+/// cost their kept text); and why each one that cannot be read as its kind cannot.
+pub(crate) fn parse_page(
+    kind: Kind,
+    raw: &[Box<RawValue>],
+    keep: impl Fn(&crate::model::Typed) -> bool,
+) -> (Vec<Parsed>, Vec<String>) {
+    let (mut items, mut unreadable) = (Vec::with_capacity(raw.len()), Vec::new());
+    for r in raw {
+        match Parsed::from_json_if(kind, r.get(), &keep) {
+            Ok(Some(p)) => items.push(p),
+            Ok(None) => {}
+            Err(e) => unreadable.push(e),
+        }
+    }
+    (items, unreadable)
+}
+
 /// Every page of one list of `kind` into `inv`, each item parsed as it arrives (`limit=500`): a
 /// 36,000-pod list never sits in memory as JSON at once, only as the typed objects the store keeps.
 async fn list_all(client: &kube::Client, inv: &mut Inventory, kind: Kind, base: &str) -> Result<Listed, kube::Error> {
-    let listed = each_page(client, base, |items, _| {
-        for item in items {
-            match Parsed::from_json(kind, item.get()) {
-                Ok(p) => {
-                    inv.put_parsed(p, false);
-                }
-                Err(e) => inv.warnings.push(format!("{base}: a {kind}: {e}")),
-            }
+    let listed = each_page(client, base, |raw, _| {
+        let (items, unreadable) = parse_page(kind, &raw, |_| true);
+        for p in items {
+            inv.put_parsed(p, false);
         }
+        inv.warnings.extend(unreadable.into_iter().map(|e| format!("{base}: a {kind}: {e}")));
         true
     })
     .await;

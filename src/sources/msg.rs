@@ -42,10 +42,13 @@ pub enum Change {
         namespace: String,
         name: String,
     },
-    /// One page of a fresh list. The first page replaces every object of the kind; after the
-    /// last, the store's objects of this kind are exactly the pages' items.
-    /// `listed`: the objects of the list so far, stored or not (10,000 pods listed, 500 shown).
+    /// One page of a fresh list. The first page replaces every object of the kind (of
+    /// `namespace`, when the list is of one namespace's: the RBAC fallback lists each allowed
+    /// namespace on its own); after the last, the store's objects of this kind (there) are
+    /// exactly the pages' items. `listed`: the objects listed so far, stored or not (10,000 pods
+    /// listed, 500 shown); `last`: the kind's listing is done (every namespace's, in a fallback).
     Relisted {
+        namespace: Option<String>,
         items: Vec<Parsed>,
         first: bool,
         last: bool,

@@ -4,12 +4,15 @@
 //! A `410 Gone` (expired resourceVersion) relists — at once the first time, with backoff when
 //! the server answers 410 again and again (the header says `relisting N`); a dropped stream, or
 //! one that ends at once with nothing, rewatches from the last version seen (bookmarks keep it
-//! fresh), with the same backoff. GET only, through the read-only guard.
+//! fresh), with the same backoff. A kind that may not be listed cluster-wide is listed and
+//! watched in each namespace where it may be ([`fall_back`]). GET only, through the read-only guard.
 
 use futures::TryStreamExt;
 use http::Request;
 use kube::core::WatchEvent;
 use serde_json::Value;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
@@ -45,7 +48,12 @@ pub fn spawn(args: LiveArgs, generation: u64, tx: Sender<Msg>) -> std::thread::J
                     None => format!("{group}/{plural}"),
                 };
                 let runners = if kind == Kind::Pod { runners_tx.take() } else { None };
-                watch_kind(Watch::new(client.clone(), base, kind, generation, tx.clone(), runners))
+                let mut w = Watch::new(client.clone(), base, kind, generation, tx.clone(), runners);
+                async move {
+                    if let Some(refused) = watch_kind(&mut w).await {
+                        fall_back(w, refused).await;
+                    }
+                }
             });
             let cluster = super::around::read(&client, generation, &tx, runners_rx);
             futures::future::join(futures::future::join_all(tasks), cluster).await;
@@ -131,7 +139,9 @@ fn id_of(v: &Value) -> (String, String) {
     (s("/metadata/namespace"), s("/metadata/name"))
 }
 
-async fn watch_kind(mut w: Watch) {
+/// List and watch one kind until the app has gone. `Some(why)`: its list was forbidden (and
+/// nothing was said yet: a cluster-wide watch falls back to the namespaces, [`fall_back`]).
+async fn watch_kind(w: &mut Watch) -> Option<String> {
     loop {
         backoff(w.failures.max(w.relists.saturating_sub(1))).await;
         let version = match w.rv.clone() {
@@ -139,12 +149,103 @@ async fn watch_kind(mut w: Watch) {
             None => match w.list().await {
                 Flow::Go(v) => v,
                 Flow::Retry => continue,
-                Flow::Stop => return,
+                Flow::Stop => return None,
+                Flow::Forbidden(why) => return Some(why),
             },
         };
         if let Flow::Stop = w.follow(&version).await {
-            return;
+            return None;
         }
+    }
+}
+
+/// The RBAC fallback of one kind whose cluster-wide list is forbidden: each namespace is listed
+/// and watched on its own where that is allowed (a namespaced Role, as `kubectl get -n` would
+/// be), the way `arcscope check` lists them. The namespaces are the cluster's, or — when they
+/// cannot be listed either — the kubeconfig context's (kubectl's default). Said once the first
+/// lists are in: `cannot list pods at the cluster scope …; listed them in 3 of 200 namespaces`.
+async fn fall_back(mut w: Watch, refused: String) {
+    let (plural, client) = (w.kind.plural(), w.client.clone());
+    let mut names = Vec::new();
+    let listed = super::cluster::each_page(&client, "/api/v1/namespaces", |raw, _| {
+        let (items, _) = super::cluster::parse_page(Kind::Namespace, &raw, |_| true);
+        names.extend(items.into_iter().map(|p| p.object.name));
+        true
+    })
+    .await;
+    let context = !matches!(listed, Ok(Some(_))) || names.is_empty();
+    if context {
+        names = vec![client.default_namespace().to_string()];
+    }
+    let fallback = Rc::new(Fallback {
+        refused,
+        context,
+        of: names.len(),
+        pending: Cell::new(names.len()),
+        allowed: Cell::new(0),
+        listed: Cell::new(0),
+        runners: RefCell::new(w.runners.take().map(|tx| (tx, Vec::new()))),
+        lists: tokio::sync::Semaphore::new(FALLBACK_LISTS),
+    });
+    let watches = names.into_iter().map(|ns| {
+        let base = format!("{}/namespaces/{ns}/{plural}", w.kind.api());
+        let mut scoped = Watch::new(client.clone(), base, w.kind, w.generation, w.tx.clone(), None);
+        scoped.scope = Some((ns, fallback.clone()));
+        async move {
+            watch_kind(&mut scoped).await;
+        }
+    });
+    futures::future::join_all(watches).await;
+    w.runners = None;
+}
+
+/// First lists of a fallback in flight at once (200 namespaces are not 200 requests at once).
+const FALLBACK_LISTS: usize = 8;
+
+/// Where the pods watch hands the runner pods of its first list (their recent logs are read next).
+type Runners = tokio::sync::oneshot::Sender<Vec<LogPod>>;
+
+/// What the namespaces of one kind's RBAC fallback share.
+struct Fallback {
+    /// The cluster-wide list's 403, in the API server's words.
+    refused: String,
+    /// The namespaces could not be listed: only the kubeconfig context's is tried.
+    context: bool,
+    /// Namespaces tried, and those whose first list has not ended.
+    of: usize,
+    pending: Cell<usize>,
+    /// Namespaces where the list was allowed.
+    allowed: Cell<usize>,
+    /// Objects listed in all of them so far (the header's count).
+    listed: Cell<usize>,
+    /// The pods watch: the runner pods of every first list, handed on when the last ends.
+    runners: RefCell<Option<(Runners, Vec<LogPod>)>>,
+    lists: tokio::sync::Semaphore,
+}
+
+impl Fallback {
+    /// One namespace's first list ended (`allowed`: it listed). After the last, what came of
+    /// the fallback is said and the runners are handed on.
+    fn first_list_ended(&self, allowed: bool, kind: Kind, send: &dyn Fn(Change) -> bool) -> bool {
+        self.allowed.set(self.allowed.get() + usize::from(allowed));
+        self.pending.set(self.pending.get().saturating_sub(1));
+        if self.pending.get() > 0 {
+            return true;
+        }
+        let (plural, allowed) = (kind.plural(), self.allowed.get());
+        let refused = crate::text::shown(&self.refused);
+        let whence = if self.context {
+            "the namespaces cannot be listed either, so only the kubeconfig context's namespace was tried".to_string()
+        } else {
+            format!("listed them in {allowed} of {} namespaces where allowed", self.of)
+        };
+        let said = send(Change::Warning(format!(
+            "cannot list {plural} at the cluster scope (kubectl auth can-i list {plural} -A): {refused}; {whence}"
+        )));
+        if let Some((tx, pods)) = self.runners.borrow_mut().take() {
+            let _ = tx.send(pods);
+        }
+        said && send(Change::State(if allowed > 0 { "watching" } else { "forbidden" }.into()))
     }
 }
 
@@ -155,6 +256,8 @@ enum Flow<T> {
     Retry,
     /// The app has gone, or the kind cannot be watched: end.
     Stop,
+    /// The list is forbidden (the API server's message); nothing said yet.
+    Forbidden(String),
 }
 
 /// One kind's watch: the version it follows, and the failed attempts (errors, dropped or empty
@@ -171,7 +274,12 @@ struct Watch {
     failures: u32,
     relists: u32,
     /// The pods watch: where the first list's runner pods go (their recent logs are read next).
-    runners: Option<tokio::sync::oneshot::Sender<Vec<LogPod>>>,
+    runners: Option<Runners>,
+    /// In an RBAC fallback: the one namespace this watch lists, and what the fallback's
+    /// namespaces share (`None`: the cluster, or the namespace asked for).
+    scope: Option<(String, Rc<Fallback>)>,
+    /// This watch's first list has ended (a fallback counts each namespace's once).
+    listed_once: bool,
 }
 
 impl Watch {
@@ -181,14 +289,43 @@ impl Watch {
         kind: Kind,
         generation: u64,
         tx: Sender<Msg>,
-        runners: Option<tokio::sync::oneshot::Sender<Vec<LogPod>>>,
+        runners: Option<Runners>,
     ) -> Watch {
-        Watch { client, base, kind, generation, tx, rv: None, failures: 0, relists: 0, runners }
+        Watch {
+            client,
+            base,
+            kind,
+            generation,
+            tx,
+            rv: None,
+            failures: 0,
+            relists: 0,
+            runners,
+            scope: None,
+            listed_once: false,
+        }
     }
 
-    /// `false`: the app has gone, stop.
+    /// `false`: the app has gone, stop. In a fallback, `listing` and (until every namespace's
+    /// first list is in) `watching` are the fallback's to say, not one namespace's.
     fn send(&self, change: Change) -> bool {
+        if let (Some((_, fb)), Change::State(s)) = (&self.scope, &change)
+            && (s == "listing" || (s == "watching" && fb.pending.get() > 0))
+        {
+            return true;
+        }
         self.tx.send(Msg { generation: self.generation, from: Stream::Kind(self.kind), change }).is_ok()
+    }
+
+    /// This watch's first list ended; in a fallback, counted (`allowed`: it listed).
+    fn first_list_ended(&mut self, allowed: bool) -> bool {
+        if std::mem::replace(&mut self.listed_once, true) {
+            return true;
+        }
+        match &self.scope {
+            Some((_, fb)) => fb.first_list_ended(allowed, self.kind, &|c| self.send(c)),
+            None => true,
+        }
     }
 
     /// One more failed attempt, counted and said. `false`: the app has gone.
@@ -211,33 +348,48 @@ impl Watch {
     async fn list(&mut self) -> Flow<String> {
         let (mut first, mut receiver_gone, mut listed, mut unreadable) = (true, false, 0usize, 0usize);
         let kind = self.kind;
+        let fallback = self.scope.as_ref().map(|(ns, fb)| (ns.clone(), fb.clone()));
+        // A fallback's first lists take turns; later relists (a 410) do not wait.
+        let _turn = match &fallback {
+            Some((_, fb)) if !self.listed_once => fb.lists.acquire().await.ok(),
+            _ => None,
+        };
+        let first_list = !self.listed_once;
         let mut runners = self.runners.is_some().then(Vec::new);
+        let gathers = fallback.as_ref().is_some_and(|(_, fb)| first_list && fb.runners.borrow().is_some());
+        receiver_gone |= !self.send(Change::State("listing".into()));
         let (tx, generation) = (self.tx.clone(), self.generation);
         let send = |change| tx.send(Msg { generation, from: Stream::Kind(kind), change }).is_ok();
-        receiver_gone |= !send(Change::State("listing".into()));
         let outcome = super::cluster::each_page(&self.client, &self.base, |raw, last| {
             listed += raw.len();
-            let mut items = Vec::with_capacity(raw.len());
-            for r in &raw {
-                match Parsed::from_json_if(kind, r.get(), Typed::shown) {
-                    Ok(Some(p)) => items.push(p),
-                    Ok(None) => {}
-                    Err(e) => {
-                        unreadable += 1;
-                        if unreadable == 1 {
-                            receiver_gone |=
-                                !send(Change::Warning(format!("a {kind} in the list is not readable: {e}")));
-                        }
-                    }
-                }
+            let (items, bad) = super::cluster::parse_page(kind, &raw, Typed::shown);
+            if let Some(e) = bad.first()
+                && unreadable == 0
+            {
+                receiver_gone |= !send(Change::Warning(format!("a {kind} in the list is not readable: {e}")));
             }
-            if let Some(r) = &mut runners {
-                r.extend(items.iter().filter_map(|p| match &p.typed {
+            unreadable += bad.len();
+            let pods = || {
+                items.iter().filter_map(|p| match &p.typed {
                     Typed::Pod(pod) => LogPod::of(pod),
                     _ => None,
-                }));
+                })
+            };
+            if let Some(r) = &mut runners {
+                r.extend(pods());
             }
-            receiver_gone |= !send(Change::Relisted { items, first, last, listed });
+            let (namespace, listed, last) = match &fallback {
+                Some((ns, fb)) => {
+                    if gathers && let Some((_, r)) = fb.runners.borrow_mut().as_mut() {
+                        r.extend(pods());
+                    }
+                    fb.listed.set(fb.listed.get() + raw.len());
+                    // The kind's listing is done with the last namespace's last page.
+                    (Some(ns.clone()), fb.listed.get(), last && (!first_list || fb.pending.get() <= 1))
+                }
+                None => (None, listed, last),
+            };
+            receiver_gone |= !send(Change::Relisted { namespace, items, first, last, listed });
             first = false;
             !receiver_gone
         })
@@ -258,17 +410,34 @@ impl Watch {
                 if let (Some(tx), Some(r)) = (self.runners.take(), runners) {
                     let _ = tx.send(r);
                 }
+                if !self.first_list_ended(true) {
+                    return Flow::Stop;
+                }
                 self.rv = Some(version.clone());
                 Flow::Go(version)
             }
             Ok(None) => {
-                let _ = self.send(Change::State("not installed".into()));
+                if fallback.is_none() {
+                    let _ = self.send(Change::State("not installed".into()));
+                }
                 self.runners.take();
+                let _ = self.first_list_ended(false);
                 Flow::Stop
             }
+            // A namespace of a fallback where it is not allowed either: counted, not said.
+            Err(kube::Error::Api(s)) if s.code == 403 && fallback.is_some() => {
+                let _ = self.first_list_ended(false);
+                Flow::Stop
+            }
+            // Cluster-wide: the caller falls back to the namespaces, and says so.
+            Err(kube::Error::Api(s)) if s.code == 403 && !self.base.contains("/namespaces/") => {
+                Flow::Forbidden(s.message)
+            }
+            // In the namespace asked for (`-n`).
             Err(kube::Error::Api(s)) if s.code == 403 => {
+                let ns = self.base.split("/namespaces/").nth(1).and_then(|t| t.split('/').next()).unwrap_or("");
                 let _ = send(Change::Warning(format!(
-                    "cannot list {} (kubectl auth can-i list {} -A): {}",
+                    "cannot list {} (kubectl auth can-i list {} -n {ns}): {}",
                     kind.plural(),
                     kind.plural(),
                     crate::text::shown(&s.message)

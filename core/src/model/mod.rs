@@ -210,19 +210,26 @@ impl Inventory {
         });
     }
 
-    /// Forget every object of `kind` (before a relist replaces them).
-    pub fn clear_kind(&mut self, kind: Kind) {
+    /// Forget every object of `kind` — or only those in `namespace`, when one namespace is
+    /// listed again (the RBAC fallback watches each allowed namespace on its own) — before a
+    /// relist replaces them.
+    pub fn clear_kind(&mut self, kind: Kind, namespace: Option<&str>) {
+        let keep = |m: &k8s::ObjectMeta| namespace.is_some_and(|n| m.ns() != n);
         match kind {
-            Kind::Pod => self.pods.clear(),
-            Kind::ServiceAccount => self.service_accounts.clear(),
-            Kind::Event => self.events.clear(),
-            Kind::AutoscalingRunnerSet => self.runner_sets.clear(),
-            Kind::EphemeralRunnerSet => self.ephemeral_runner_sets.clear(),
-            Kind::EphemeralRunner => self.ephemeral_runners.clear(),
-            Kind::AutoscalingListener => self.listeners.clear(),
-            Kind::Namespace => self.namespaces.clear(),
+            Kind::Pod => self.pods.retain(|o| keep(&o.metadata)),
+            Kind::ServiceAccount => self.service_accounts.retain(|o| keep(&o.metadata)),
+            Kind::Event => self.events.retain(|o| keep(&o.metadata)),
+            Kind::AutoscalingRunnerSet => self.runner_sets.retain(|o| keep(&o.metadata)),
+            Kind::EphemeralRunnerSet => self.ephemeral_runner_sets.retain(|o| keep(&o.metadata)),
+            Kind::EphemeralRunner => self.ephemeral_runners.retain(|o| keep(&o.metadata)),
+            Kind::AutoscalingListener => self.listeners.retain(|o| keep(&o.metadata)),
+            // Cluster-scoped: only a cluster-wide list replaces them.
+            Kind::Namespace if namespace.is_none() => self.namespaces.clear(),
+            Kind::Namespace => {}
         }
-        self.objects.retain(|o| o.kind != kind.as_str());
+        self.objects.retain(|o| {
+            o.kind != kind.as_str() || namespace.is_some_and(|n| o.namespace.as_deref().unwrap_or("default") != n)
+        });
     }
 
     /// Take everything that is not cluster state from `other` (IAM, OIDC providers, SCPs, Pod

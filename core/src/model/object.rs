@@ -304,4 +304,19 @@ mod tests {
         assert_eq!(escaped.object.name, "a\"b");
         let _: serde_json::Value = serde_json::from_str(&escaped.object.raw).expect("escaped keys stay JSON");
     }
+
+    #[test]
+    fn a_namespace_relisted_alone_leaves_the_others() {
+        let mut inv = super::super::Inventory::default();
+        for (ns, name) in [("a", "p1"), ("b", "p2"), ("b", "p3")] {
+            let v = serde_json::json!({"metadata": {"name": name, "namespace": ns}});
+            inv.put_parsed(Parsed::from_json(Kind::Pod, &v.to_string()).unwrap(), false);
+        }
+        inv.clear_kind(Kind::Pod, Some("b"));
+        let left: Vec<String> = inv.pods.iter().map(|p| p.metadata.key()).collect();
+        assert_eq!(left, ["a/p1"]);
+        assert_eq!(inv.objects.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(), ["p1"]);
+        inv.clear_kind(Kind::Pod, None);
+        assert!(inv.pods.is_empty() && inv.objects.is_empty());
+    }
 }

@@ -157,12 +157,12 @@ impl App {
                 self.data.inv.remove_object(kind, &namespace, &name);
                 self.recompute_one(kind, &(namespace, name), scale_set);
             }
-            Change::Relisted { items, first, last, listed } => {
+            Change::Relisted { namespace, items, first, last, listed } => {
                 // Page by page, each on screen as it comes: the first replaces the kind's
                 // objects; each page's items are new to the store then, so no lookups; chains
                 // are simulated again before the next frame (once for all pages in between).
                 if first {
-                    self.data.inv.clear_kind(kind);
+                    self.data.inv.clear_kind(kind, namespace.as_deref());
                 }
                 for p in items {
                     self.data.inv.put_parsed(p, false);
