@@ -2,7 +2,10 @@
 //! here in-process: load + simulate + draw), one frame of a 10,000-row runners table (≤ 4 ms),
 //! one filter keystroke over 10,000 rows (≤ 5 ms).
 
-use criterion::{Criterion, criterion_group, criterion_main};
+#[path = "live_tui/cluster.rs"]
+mod cluster;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -144,5 +147,58 @@ fn frames(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, frames);
+/// Where a live load's time goes, client side: one 500-pod list page (as the API server sends
+/// it: items without apiVersion/kind, with managedFields) into typed objects, as a watch's list
+/// parses it (bytes/s, beside the server's ~7 ms a page in the live_tui request log); and every
+/// chain of the 50,000-pod cluster's 2,500 runners simulated (what a relist costs each 200 ms).
+fn live(c: &mut Criterion) {
+    use arcscope::model::{Kind, Parsed, Typed};
+    let mut group = c.benchmark_group("live");
+    group.sample_size(10);
+    let objects = cluster::objects(10_000, 200);
+    let page: Vec<serde_json::Value> = objects
+        .iter()
+        .filter(|o| o["kind"] == "Pod")
+        .take(500)
+        .map(|o| {
+            let mut o = o.clone();
+            let m = o.as_object_mut().unwrap();
+            m.remove("apiVersion");
+            m.remove("kind");
+            o
+        })
+        .collect();
+    let text = serde_json::to_string(&json!({"apiVersion": "v1", "kind": "PodList",
+        "metadata": {"resourceVersion": "123", "continue": "x"}, "items": page}))
+    .unwrap();
+    #[derive(serde::Deserialize)]
+    struct Page {
+        items: Vec<Box<serde_json::value::RawValue>>,
+    }
+    group.throughput(Throughput::Bytes(text.len() as u64));
+    group.bench_function(format!("a 500-pod list page ({} KiB) into the shown objects", text.len() / 1024), |b| {
+        b.iter(|| {
+            let page: Page = serde_json::from_str(&text).unwrap();
+            let kept =
+                page.items.iter().filter_map(|r| Parsed::from_json_if(Kind::Pod, r.get(), Typed::shown).unwrap());
+            black_box(kept.count())
+        })
+    });
+    group.throughput(Throughput::Elements(1));
+    let shown: Vec<serde_json::Value> = cluster::objects(50_000, 1_000)
+        .into_iter()
+        .filter(|o| o["kind"] != "Pod" || o["metadata"]["labels"]["actions-ephemeral-runner"] == "True")
+        .collect();
+    let list = serde_json::to_vec(&json!({"apiVersion": "v1", "kind": "List", "items": shown})).unwrap();
+    let inv = arcscope::sources::bundle::load_files("bench", [("cluster.json", list.as_slice())]).unwrap();
+    assert_eq!(inv.pods.len(), 2_500);
+    group.bench_function("every chain of 2,500 runners among 1,008 service accounts and 2,500 EphemeralRunners", |b| {
+        b.iter(|| {
+            black_box(arcscope::chain::resolve_all(&inv, &arcscope::chain::CheckOptions::default()).unwrap().len())
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, frames, live);
 criterion_main!(benches);

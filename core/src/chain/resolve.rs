@@ -11,12 +11,13 @@ use crate::model::workflow::{AwsStep, Job, Workflow};
 use super::job::{JobStart, simulate_job};
 use super::session::Session;
 use super::source;
-use super::subject::{CheckOptions, RunnerContext, Subject, base_of, subjects};
+use super::subject::{CheckOptions, Lookup, RunnerContext, Subject, base_of, subjects};
 use super::{Chain, CredentialSource, DecidedBy, Step, Verdict};
 
 /// Resolve and simulate every chain. `Err` when `--pod` names nothing.
 pub fn resolve_all(inv: &Inventory, opts: &CheckOptions) -> Result<Vec<Chain>, String> {
-    let subs = subjects(inv, opts.pod.as_deref());
+    let look = Lookup::new(inv, opts.pod.is_none());
+    let subs = subjects(&look, opts.pod.as_deref());
     if let Some(want) = &opts.pod
         && subs.is_empty()
     {
@@ -28,14 +29,15 @@ pub fn resolve_all(inv: &Inventory, opts: &CheckOptions) -> Result<Vec<Chain>, S
         }
         return Err(format!("no runner pod, EphemeralRunner or scale set {want} in {}", inv.source));
     }
-    Ok(subs.into_iter().flat_map(|s| resolve_subject(inv, s, opts)).collect())
+    Ok(subs.into_iter().flat_map(|s| resolve_subject(&look, s, opts)).collect())
 }
 
-fn resolve_subject(inv: &Inventory, s: Subject<'_>, opts: &CheckOptions) -> Vec<Chain> {
-    let b = base_of(inv, &s);
+fn resolve_subject(look: &Lookup<'_>, s: Subject<'_>, opts: &CheckOptions) -> Vec<Chain> {
+    let inv = look.inv;
+    let b = base_of(look, &s);
     let mut chain = new_chain(&b, &s);
     // 1. The service account, looked up in the runner's namespace (arc.md §3.2).
-    let sa = inv.service_account(&b.ns, b.spec.service_account());
+    let sa = look.service_account(&b.ns, b.spec.service_account());
     if sa.is_none()
         && let Some(step) = missing_service_account(inv, &b, &mut chain)
     {
