@@ -222,21 +222,15 @@ fn kube_rs_discovery_finds_arcs_group_on_the_loopback_server() {
     // The loopback server must be faithful to what kube-rs asks: /api, /apis, and each group's
     // resource list. (arcscope itself needs no discovery: a 404 says a kind is not installed.)
     let server = seeded();
-    let dir = tempfile::tempdir().unwrap();
-    let args =
-        arcscope::sources::cluster::LiveArgs { kubeconfig: Some(server.kubeconfig(dir.path())), ..Default::default() };
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    rt.block_on(async {
-        let (client, _) = arcscope::sources::cluster::connect(&args).await.unwrap();
-        let discovery = kube::discovery::Discovery::new(client.clone()).run().await.expect("discovery runs");
+    with_client(&server, async |client| {
+        let discovery = kube::discovery::Discovery::new(client).run().await.expect("discovery runs");
         let arc = discovery.get("actions.github.com").expect("ARC's group is discovered");
         let kinds: Vec<String> = arc.recommended_resources().into_iter().map(|(r, _)| r.kind).collect();
         assert!(kinds.contains(&"EphemeralRunner".to_string()), "{kinds:?}");
         assert!(discovery.get("").is_some(), "the core group");
     });
     server.set_arc_installed(false);
-    rt.block_on(async {
-        let (client, _) = arcscope::sources::cluster::connect(&args).await.unwrap();
+    with_client(&server, async |client| {
         let discovery = kube::discovery::Discovery::new(client).run().await.expect("discovery runs");
         assert!(discovery.get("actions.github.com").is_none(), "no CRDs, no group");
     });
@@ -364,4 +358,64 @@ fn an_invalid_utf8_byte_in_a_recent_log_costs_one_character() {
     assert!(!err.contains("logs of arc-runners"), "the log was read: {err}");
     let log = std::fs::read_to_string(out_dir.join(format!("logs/arc-runners/{RUNNER}/runner.log"))).unwrap();
     assert!(log.contains("before \u{fffd} the bad byte") && log.contains("Running job: push-image"), "{log}\n{err}");
+}
+
+/// The loopback server's own paging, as the API server's: a namespace's list in key order, a
+/// continue token that holds where to go on (so a page costs its own items at 50,000 pods),
+/// `remainingItemCount`, and a 400 for a token it did not give.
+#[test]
+fn the_loopback_server_pages_a_namespace_by_key_with_remaining_counts() {
+    let server = ApiServer::start();
+    for (ns, n) in [("a", 5), ("b", 3)] {
+        for i in 0..n {
+            server.apply(serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": format!("p{i}"), "namespace": ns}}));
+        }
+    }
+    server.set_page_size(2);
+    with_client(&server, async |client| {
+        let get = |path: String| {
+            let client = client.clone();
+            async move { client.request_text(http::Request::get(path).body(Vec::new()).unwrap()).await }
+        };
+        let (mut names, mut remaining, mut cont) = (Vec::new(), Vec::new(), None::<String>);
+        loop {
+            let mut path = "/api/v1/namespaces/a/pods?limit=500".to_string();
+            if let Some(c) = &cont {
+                path += &format!(
+                    "&continue={}",
+                    percent_encoding::utf8_percent_encode(c, percent_encoding::NON_ALPHANUMERIC)
+                );
+            }
+            let v: Value = serde_json::from_str(&get(path).await.unwrap()).unwrap();
+            names.extend(
+                v["items"].as_array().unwrap().iter().map(|i| i["metadata"]["name"].as_str().unwrap().to_string()),
+            );
+            remaining.push(v["metadata"]["remainingItemCount"].as_u64());
+            cont = v["metadata"]["continue"].as_str().map(str::to_string);
+            if cont.is_none() {
+                break;
+            }
+        }
+        assert_eq!(names, ["p0", "p1", "p2", "p3", "p4"]);
+        assert_eq!(remaining, [Some(3), Some(1), None]);
+        let all: Value = serde_json::from_str(&get("/api/v1/pods?limit=500".into()).await.unwrap()).unwrap();
+        assert_eq!(all["metadata"]["remainingItemCount"], 6, "cluster-wide: 8 pods, 2 on this page");
+        match get("/api/v1/namespaces/a/pods?limit=2&continue=rv%2F1%2B2%3D%3D".into()).await {
+            Err(kube::Error::Api(s)) => assert_eq!(s.code, 400),
+            other => panic!("a token it did not give: {other:?}"),
+        }
+    });
+}
+
+/// arcscope's own kube client for `server` (connected as `main` connects), handed to `body` on a
+/// small runtime.
+fn with_client(server: &ApiServer, body: impl AsyncFnOnce(kube::Client)) {
+    let dir = tempfile::tempdir().unwrap();
+    let args =
+        arcscope::sources::cluster::LiveArgs { kubeconfig: Some(server.kubeconfig(dir.path())), ..Default::default() };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let (client, _) = arcscope::sources::cluster::connect(&args).await.unwrap();
+        body(client).await
+    });
 }

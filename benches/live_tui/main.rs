@@ -40,9 +40,17 @@ fn serve(pods: usize, namespaces: usize) {
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
             ["now"] => println!("{}\nend", server.uptime().as_secs_f64()),
+            ["sent"] => println!("{}\nend", common::apiserver::bytes_sent()),
             ["log"] => {
                 for r in server.requests() {
-                    println!("{}\t{}\t{}\t{}", r.at.as_secs_f64(), r.method, r.target, r.bytes);
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        r.at.as_secs_f64(),
+                        r.method,
+                        r.target,
+                        r.bytes,
+                        r.took.as_secs_f64()
+                    );
                 }
                 println!("end");
             }
@@ -129,12 +137,6 @@ fn status_kb(pid: u32, field: &str) -> f64 {
     s.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()).unwrap_or(0.0)
 }
 
-/// Bytes the process read (sockets included) so far.
-fn read_bytes(pid: u32) -> u64 {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/io")).unwrap_or_default();
-    s.lines().find_map(|l| l.strip_prefix("rchar: ")).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
-}
-
 /// The kind (`pods`, `pods/log`, …) and verb (`list`, `watch`, `get`) of a request target.
 fn kind_of(target: &str) -> String {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
@@ -158,8 +160,29 @@ struct Run {
     idle_cpu_pct: f64,
     churn_cpu_pct: f64,
     idle_read_kib: f64,
+    churn_read_kib: f64,
     requests_to_populated: BTreeMap<String, (usize, u64)>,
     requests_idle: BTreeMap<String, (usize, u64)>,
+    /// The pod list's pages: the server's time per page, and the time from one page's request
+    /// to the next (the server's time, the wire and arcscope's parsing of the page before).
+    page_server_ms: f64,
+    page_cycle_ms: f64,
+    page_mb: f64,
+}
+
+/// Median server time and median request-to-request time of the cluster-wide pod list's pages,
+/// in ms, and the median page size in MB.
+fn pages(log: &[String]) -> (f64, f64, f64) {
+    let rows: Vec<(f64, u64, f64)> = log
+        .iter()
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .filter(|f| f[2].starts_with("/api/v1/pods?limit="))
+        .map(|f| (f[0].parse().unwrap_or(0.0), f[3].parse().unwrap_or(0), f[4].parse().unwrap_or(0.0)))
+        .collect();
+    let server = median(rows.iter().map(|r| r.2 * 1000.0).collect::<Vec<_>>());
+    let cycle = median(rows.windows(2).map(|w| (w[1].0 - w[0].0) * 1000.0).collect::<Vec<_>>());
+    let mb = median(rows.iter().map(|r| r.1 as f64 / 1e6).collect::<Vec<_>>());
+    (server.0, cycle.0, mb.0)
 }
 
 fn tally(log: &[String], from: f64, to: f64) -> BTreeMap<String, (usize, u64)> {
@@ -208,17 +231,21 @@ fn run_once(pods: usize, namespaces: usize, window: Duration) -> Run {
         assert!(Instant::now() < deadline, "not populated in 120 s: {:?}", frames.last().map(|f| &f.1));
     };
     // Idle: no keys, a static cluster.
-    let (cpu0, read0) = (cpu_secs(pid), read_bytes(pid));
+    // What arcscope read: the bytes the server sent it (its only peer; `rchar` would miss
+    // them, std's sockets read with recv(2), which that counter does not see).
+    let sent = |server: &mut Server| server.ask("sent")[0].parse::<u64>().unwrap();
+    let (cpu0, read0) = (cpu_secs(pid), sent(&mut server));
     let idle_from = populated_at.duration_since(tui.started).as_secs_f64();
     std::thread::sleep(window);
     run.idle_cpu_pct = (cpu_secs(pid) - cpu0) / window.as_secs_f64() * 100.0;
-    run.idle_read_kib = (read_bytes(pid) - read0) as f64 / 1024.0;
+    run.idle_read_kib = (sent(&mut server) - read0) as f64 / 1024.0;
     let idle_to = idle_from + window.as_secs_f64();
     // Churning: 2 changes a second.
-    let cpu1 = cpu_secs(pid);
+    let (cpu1, read1) = (cpu_secs(pid), sent(&mut server));
     let churn_from = Instant::now();
     server.ask(&format!("churn 2 {}", window.as_secs_f64()));
     run.churn_cpu_pct = (cpu_secs(pid) - cpu1) / churn_from.elapsed().as_secs_f64() * 100.0;
+    run.churn_read_kib = (sent(&mut server) - read1) as f64 / 1024.0;
     run.peak_rss_mib = status_kb(pid, "VmHWM:") / 1024.0;
     let log: Vec<String> = server
         .ask("log")
@@ -231,6 +258,7 @@ fn run_once(pods: usize, namespaces: usize, window: Duration) -> Run {
         .collect();
     run.requests_to_populated = tally(&log, -1.0, run.populated);
     run.requests_idle = tally(&log, idle_from, idle_to);
+    (run.page_server_ms, run.page_cycle_ms, run.page_mb) = pages(&log);
     tui.send("q");
     let mut child = tui.child;
     let _ = child.wait();
@@ -238,6 +266,9 @@ fn run_once(pods: usize, namespaces: usize, window: Duration) -> Run {
 }
 
 fn median(mut v: Vec<f64>) -> (f64, f64, f64) {
+    if v.is_empty() {
+        return (f64::NAN, f64::NAN, f64::NAN);
+    }
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     (v[v.len() / 2], v[0], v[v.len() - 1])
 }
@@ -274,6 +305,10 @@ fn main() {
         show(&format!("CPU idle, {} s window", window.as_secs()), "%", stat(|r| r.idle_cpu_pct));
         show("CPU at 2 changes/s", "%", stat(|r| r.churn_cpu_pct));
         show("read while idle", "KiB", stat(|r| r.idle_read_kib));
+        show("read at 2 changes/s", "KiB", stat(|r| r.churn_read_kib));
+        show("pod list page size", "MB", stat(|r| r.page_mb));
+        show("  server's time per page", "ms", stat(|r| r.page_server_ms));
+        show("  one page's request to the next", "ms", stat(|r| r.page_cycle_ms));
         let r = &results[results.len() / 2];
         println!("  requests to populated (count, bytes), run {}:", results.len() / 2 + 1);
         for (k, (n, b)) in &r.requests_to_populated {
@@ -285,5 +320,6 @@ fn main() {
         }
         // The harness checks itself: a run that loaded nothing would report nonsense.
         assert!(r.requests_to_populated.keys().any(|k| k.starts_with("pods list")), "pods were listed");
+        assert!(r.churn_read_kib > 0.0, "the churn's events were read and counted");
     }
 }

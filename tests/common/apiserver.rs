@@ -59,6 +59,8 @@ pub struct Logged {
     pub at: Duration,
     /// Bytes answered (a stream's: once it has ended).
     pub bytes: u64,
+    /// From arrival to the answer written (a stream's: to its end).
+    pub took: Duration,
 }
 
 /// One container's log: `(unix nanos, text)` lines.
@@ -102,7 +104,7 @@ impl Stored {
 
 struct State {
     /// Objects by `(plural, namespace, name)`.
-    objects: BTreeMap<(String, String, String), Stored>,
+    objects: BTreeMap<Key, Stored>,
     rv: u64,
     /// Every change: `(rv, plural, namespace, event JSON line)`.
     history: Vec<(u64, String, String, String)>,
@@ -480,14 +482,19 @@ impl ApiServer {
                     body: body.clone(),
                     at,
                     bytes: 0,
+                    took: Duration::ZERO,
                 });
                 (Arrival { drops: st.drops, expirations: st.expirations }, st.requests.len() - 1)
             };
             let before = SENT.with(|s| s.get());
             let keep = self.route(&mut stream, &req.method, &req.target, &body, arrival);
-            if let Some(l) = self.lock().requests.get_mut(logged) {
+            let mut st = self.lock();
+            let now = st.started.elapsed();
+            if let Some(l) = st.requests.get_mut(logged) {
                 l.bytes = SENT.with(|s| s.get()) - before;
+                l.took = now.saturating_sub(l.at);
             }
+            drop(st);
             if !keep {
                 return;
             }
@@ -654,35 +661,47 @@ impl ApiServer {
         params: &BTreeMap<String, String>,
     ) -> bool {
         let st = self.lock();
-        // The kind's objects, in key order (namespace, name), from a range of the map.
-        let from = (plural.to_string(), String::new(), String::new());
+        // Continue tokens: opaque, with characters a client must escape, and — as the API
+        // server's — holding the key to go on after, so a page costs its own items, not a walk
+        // over the pages before (50,000 pods are 100 pages). The count of the first page rides
+        // along for `remainingItemCount`.
+        let token = match params.get("continue") {
+            Some(c) => match parse_continue(c) {
+                Some(t) => Some(t),
+                None => return respond(stream, 400, &status(400, "BadRequest", "continue key is not valid")),
+            },
+            None => None,
+        };
+        use std::ops::Bound::{Excluded, Included, Unbounded};
+        // The kind's objects (in one namespace's: a range of its own) in key order.
+        let scope = if namespaced { ns } else { None };
+        let from = match &token {
+            Some((_, _, key)) => Excluded((plural.to_string(), key.0.clone(), key.1.clone())),
+            None => Included((plural.to_string(), scope.unwrap_or("").to_string(), String::new())),
+        };
         let matching = || {
             st.objects
-                .range(from.clone()..)
-                .take_while(|(k, _)| k.0 == plural)
-                .filter(|(k, _)| !namespaced || ns.is_none_or(|n| k.1 == n))
-        };
-        // Continue tokens: opaque, with characters a client must escape.
-        let start = match params.get("continue") {
-            Some(c) => {
-                match c.strip_prefix("rv/").and_then(|r| r.split_once('+')).and_then(|(_, o)| o.strip_suffix("==")) {
-                    Some(o) => o.parse().unwrap_or(0),
-                    None => return respond(stream, 400, &status(400, "BadRequest", "continue key is not valid")),
-                }
-            }
-            None => 0,
+                .range((from.clone(), Unbounded))
+                .take_while(|(k, _)| k.0 == plural && scope.is_none_or(|n| k.1 == n))
         };
         // The server may return fewer than `limit` (the API allows it); no limit: everything.
         let limit: usize =
             params.get("limit").and_then(|l| l.parse::<usize>().ok()).map_or(usize::MAX, |l| l.min(st.page_size));
-        let total = matching().count();
-        let items: Vec<Arc<str>> = matching().skip(start).take(limit).map(|(_, v)| v.item.clone()).collect();
-        let end = start + items.len();
+        let (start, total) = match &token {
+            Some((start, total, _)) => (*start, *total),
+            None => (0, matching().count()),
+        };
+        let mut page: Vec<(&Key, Arc<str>)> =
+            matching().take(limit.saturating_add(1)).map(|(k, v)| (k, v.item.clone())).collect();
+        let more = page.len() > limit;
+        page.truncate(limit);
+        let end = start + page.len();
         let mut meta = json!({"resourceVersion": st.rv.to_string()});
-        if end < total {
-            meta["continue"] = json!(format!("rv/{}+{end}==", st.rv));
-            meta["remainingItemCount"] = json!(total - end);
+        if let (true, Some((k, _))) = (more, page.last()) {
+            meta["continue"] = json!(format!("rv/{}+{end}+{total}+{}==", st.rv, hex(&format!("{}\0{}", k.1, k.2))));
+            meta["remainingItemCount"] = json!(total.saturating_sub(end));
         }
+        let items: Vec<Arc<str>> = page.into_iter().map(|(_, v)| v).collect();
         drop(st);
         let api_version = if prefix == "/api/v1" { "v1" } else { "actions.github.com/v1alpha1" };
         let mut body = String::with_capacity(items.iter().map(|i| i.len() + 1).sum::<usize>() + 200);
@@ -966,8 +985,41 @@ fn respond_json(stream: &mut TcpStream, code: u16, body: &str) -> bool {
     )
     .into_bytes();
     out.extend_from_slice(body.as_bytes());
-    SENT.with(|s| s.set(s.get() + out.len() as u64));
+    count_sent(out.len() as u64);
     stream.write_all(&out).is_ok()
+}
+
+/// Where an object is stored: (plural, namespace, name), so a kind and a namespace are ranges.
+type Key = (String, String, String);
+
+/// A continue token's parts: items before it, the list's count, and the key to go on after.
+fn parse_continue(token: &str) -> Option<(usize, usize, (String, String))> {
+    let body = token.strip_prefix("rv/")?.strip_suffix("==")?;
+    let mut parts = body.split('+').skip(1);
+    let (start, total, key) = (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?);
+    let bytes: Option<Vec<u8>> =
+        (0..key.len()).step_by(2).map(|i| key.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect();
+    let key = String::from_utf8(bytes?).ok()?;
+    let (ns, name) = key.split_once('\0')?;
+    Some((start, total, (ns.to_string(), name.to_string())))
+}
+
+fn hex(s: &str) -> String {
+    s.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Bytes sent, on this connection's thread (for the request log) and by every server of the
+/// process (what a client read: the harness's idle window).
+fn count_sent(n: u64) {
+    SENT.with(|s| s.set(s.get() + n));
+    SENT_TOTAL.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+}
+
+static SENT_TOTAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Bytes every loopback server of this process has sent so far, watch streams included.
+pub fn bytes_sent() -> u64 {
+    SENT_TOTAL.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 thread_local! {
@@ -986,13 +1038,13 @@ fn respond_text(stream: &mut TcpStream, text: &str) -> bool {
     let mut out =
         format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n", body.len()).into_bytes();
     out.extend_from_slice(&body);
-    SENT.with(|s| s.set(s.get() + out.len() as u64));
+    count_sent(out.len() as u64);
     stream.write_all(&out).is_ok()
 }
 
 fn chunked_head(stream: &mut TcpStream, content_type: &str) -> bool {
     let head = format!("HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nTransfer-Encoding: chunked\r\n\r\n");
-    SENT.with(|s| s.set(s.get() + head.len() as u64));
+    count_sent(head.len() as u64);
     stream.write_all(head.as_bytes()).is_ok()
 }
 
@@ -1002,6 +1054,6 @@ fn chunk(stream: &mut TcpStream, line: &str) -> bool {
     let mut c = format!("{:x}\r\n", line.len() + 1).into_bytes();
     c.extend_from_slice(&line);
     c.extend_from_slice(b"\n\r\n");
-    SENT.with(|s| s.set(s.get() + c.len() as u64));
+    count_sent(c.len() as u64);
     stream.write_all(&c).and_then(|_| stream.flush()).is_ok()
 }
