@@ -1,13 +1,13 @@
 //! What the live view reads once beside the watches: the namespaces (for `:ns` and the RBAC
 //! messages), the cluster's OIDC discovery document (the issuer IRSA tokens carry) and the
-//! runners' recent logs — those only after the first pod list, a few at a time, so they never
-//! hold the first rows back. Each answer is a message as it comes; GET only.
+//! runners' recent logs — those only after the first pod list, a few at a time and one scale set
+//! after another, so they never hold the first rows back. Each answer is a message as it comes; GET only.
 
 use std::sync::mpsc::Sender;
 
 use super::cluster::{self, LogPod};
 use super::msg::{Change, Msg, Stream};
-use crate::model::{Kind, Parsed};
+use crate::model::Kind;
 
 /// Read the namespaces and the discovery document, then the recent logs of the runner pods the
 /// pod watch's first list hands over on `runners`.
@@ -20,9 +20,9 @@ pub async fn read(
     let send = |from: Stream, change: Change| tx.send(Msg { generation, from, change }).is_ok();
     let namespaces = async {
         let (mut first, mut listed) = (true, 0);
-        let outcome = cluster::each_page(client, "/api/v1/namespaces", |raw, last| {
-            listed += raw.len();
-            let items = raw.iter().filter_map(|r| Parsed::from_json(Kind::Namespace, r.get()).ok()).collect();
+        let parse = |raw: Vec<Box<serde_json::value::RawValue>>| cluster::parse_page(Kind::Namespace, &raw, |_| true).0;
+        let outcome = cluster::each_page(client, "/api/v1/namespaces", parse, |items, n, last| {
+            listed += n;
             let go =
                 send(Stream::Kind(Kind::Namespace), Change::Relisted { namespace: None, items, first, last, listed });
             first = false;
@@ -56,6 +56,7 @@ pub async fn read(
     let logs = async {
         // The pod watch drops its end when it cannot list pods: then there are no logs to read.
         let Ok(pods) = runners.await else { return };
+        let pods = cluster::take_turns(pods);
         if let Some(w) = cluster::logs_left_out(pods.len()) {
             send(Stream::Cluster, Change::Warning(w));
         }

@@ -244,6 +244,12 @@ fn api_error(code: u16, body: &[u8]) -> kube::Error {
     kube::Error::Api(status.boxed())
 }
 
+/// A name the server gave (a namespace, pod or container) as one path segment or query value:
+/// a hostile one (`x/../y`, `a?b`) cannot change which path is asked for.
+pub(crate) fn segment(name: &str) -> String {
+    percent_encoding::utf8_percent_encode(name, QUERY_VALUE).to_string()
+}
+
 /// Characters a query value must escape (continue tokens are base64: `+`, `/`, `=`).
 const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b' ')
@@ -285,7 +291,7 @@ pub async fn load(client: &kube::Client, url: &str, namespace: Option<&str>) -> 
     }
     for kind in Kind::WATCHED {
         let (group, plural) = (kind.api(), kind.plural());
-        let scoped = |ns: &str| format!("{group}/namespaces/{ns}/{plural}");
+        let scoped = |ns: &str| format!("{group}/namespaces/{}/{plural}", segment(ns));
         let path = match namespace {
             Some(ns) => scoped(ns),
             None => format!("{group}/{plural}"),
@@ -354,6 +360,8 @@ pub struct LogPod {
     pub namespace: String,
     pub pod: String,
     pub containers: Vec<String>,
+    /// Its scale set (`namespace/name` from ARC's labels; empty when it has none).
+    pub scale_set: String,
 }
 
 impl LogPod {
@@ -362,16 +370,32 @@ impl LogPod {
         p.is_runner().then(|| LogPod {
             namespace: p.metadata.ns().to_string(),
             pod: p.metadata.name.clone(),
-            containers: p
-                .spec
-                .containers
-                .iter()
-                .chain(p.spec.init_containers.iter())
-                .map(|c| c.name.clone())
-                .filter(|n| n == "runner" || n == "dind")
-                .collect(),
+            containers: p.container_names().filter(|n| *n == "runner" || *n == "dind").map(str::to_string).collect(),
+            scale_set: p
+                .metadata
+                .labels
+                .get(crate::model::k8s::SCALE_SET_NAME_LABEL)
+                .map(|set| format!("{}/{set}", p.metadata.ns()))
+                .unwrap_or_default(),
         })
     }
+}
+
+/// Runner pods in the order their logs are read: one of each scale set in turn (sets in the
+/// order they were listed), so that of 2,500 runners the [`LOG_PODS`] read give every set's
+/// pulse row its loop counts, not the first namespace's 50.
+pub fn take_turns(mut pods: Vec<LogPod>) -> Vec<LogPod> {
+    let mut sets: std::collections::HashMap<String, (usize, usize)> = std::collections::HashMap::new();
+    let mut turn = Vec::with_capacity(pods.len());
+    for p in &pods {
+        let next = sets.len();
+        let (order, seen) = sets.entry(p.scale_set.clone()).or_insert((next, 0));
+        turn.push((*seen, *order));
+        *seen += 1;
+    }
+    let mut keyed: Vec<((usize, usize), LogPod)> = turn.into_iter().zip(pods.drain(..)).collect();
+    keyed.sort_by_key(|(k, _)| *k);
+    keyed.into_iter().map(|(_, p)| p).collect()
 }
 
 /// What reading the recent logs said beside the logs: how many runners were left out.
@@ -394,7 +418,12 @@ pub async fn read_logs(
     let mut answers = futures::stream::iter(requests)
         .map(|(p, c)| async move {
             let (ns, pod) = (&p.namespace, &p.pod);
-            let path = format!("/api/v1/namespaces/{ns}/pods/{pod}/log?container={c}&tailLines={LOG_TAIL}");
+            let path = format!(
+                "/api/v1/namespaces/{}/pods/{}/log?container={}&tailLines={LOG_TAIL}",
+                segment(ns),
+                segment(pod),
+                segment(&c)
+            );
             match get(client, &path).await {
                 Ok(Some(text)) => Ok(Some(crate::model::LogFile {
                     path: format!("logs/{ns}/{pod}/{c}.log"),
@@ -423,7 +452,7 @@ pub fn logs_to_read(pods: &[LogPod]) -> usize {
 }
 
 async fn recent_logs(client: &kube::Client, inv: &mut Inventory) {
-    let pods: Vec<LogPod> = inv.pods.iter().filter_map(LogPod::of).collect();
+    let pods = take_turns(inv.pods.iter().filter_map(LogPod::of).collect());
     inv.warnings.extend(logs_left_out(pods.len()));
     read_logs(client, &pods, |answer| {
         match answer {
@@ -475,26 +504,41 @@ fn not_a_list(text: &str, e: serde_json::Error) -> kube::Error {
     kube::Error::SerdeError(serde_json::Error::custom(format!("not a List ({got}; a list's `items` is an array)")))
 }
 
-/// The one pager (`limit=500`, `continue`) for lists and watches: each page of one list handed to
-/// `page(items, last)` as it arrives (a 10,000-pod list never sits in memory whole); `page`
-/// returns false to stop. `Ok(Some((resourceVersion of the first page, truncated)))`; `Ok(None)`
-/// for 404, the kind is not installed. A repeated continue token stops the pager instead of
-/// looping it forever (truncated).
-pub(crate) async fn each_page(
+/// The one pager (`limit=500`, `continue`) for lists and watches: each page of one list parsed
+/// by `parse` and handed to `page(parsed, items, last)` in order as it arrives (a 10,000-pod list
+/// never sits in memory whole); `page` returns false to stop. Pipelined: a page is parsed on the
+/// blocking pool while the next is fetched, so the server's time and ours overlap instead of
+/// adding up. `Ok(Some((resourceVersion of the first page, truncated)))`; `Ok(None)` for 404, the
+/// kind is not installed. A repeated continue token stops the pager instead of looping it
+/// forever (truncated).
+pub(crate) async fn each_page<T: Send + 'static>(
     client: &kube::Client,
     base: &str,
-    mut page: impl FnMut(Vec<Box<RawValue>>, bool) -> bool,
+    parse: impl Fn(Vec<Box<RawValue>>) -> T + Send + Clone + 'static,
+    mut page: impl FnMut(T, usize, bool) -> bool,
 ) -> Result<Option<(String, bool)>, kube::Error> {
     let mut resource_version: Option<String> = None;
     let mut cont: Option<String> = None;
     let mut seen_tokens: Vec<String> = Vec::new();
+    // The page before, being parsed: delivered once the next has been fetched.
+    let mut parsing: Option<(tokio::task::JoinHandle<T>, usize)> = None;
     loop {
         let mut path = format!("{base}?limit=500");
         if let Some(c) = &cont {
             path.push_str("&continue=");
-            path.push_str(&percent_encoding::utf8_percent_encode(c, QUERY_VALUE).to_string());
+            path.push_str(&segment(c));
         }
-        let Some(text) = get(client, &path).await? else { return Ok(None) };
+        let fetched = match parsing.take() {
+            None => get(client, &path).await,
+            Some((job, n)) => {
+                let (fetched, parsed) = futures::join!(get(client, &path), job);
+                if !page(parsed.map_err(not_parsed)?, n, false) {
+                    return Ok(Some((resource_version.unwrap_or_default(), false)));
+                }
+                fetched
+            }
+        };
+        let Some(text) = fetched? else { return Ok(None) };
         let (meta, items) = match serde_json::from_str::<ListPage>(&text) {
             Ok(ListPage { metadata, items: Some(items) }) => (metadata, items),
             Ok(ListPage { items: None, .. }) => {
@@ -507,14 +551,24 @@ pub(crate) async fn each_page(
         resource_version.get_or_insert(meta.resource_version);
         let next = meta.cont.filter(|c| !c.is_empty());
         let truncated = next.as_ref().is_some_and(|c| seen_tokens.contains(c) || seen_tokens.len() >= 10_000);
-        let last = next.is_none() || truncated;
-        if !page(items, last) || last {
+        let n = items.len();
+        let parse = parse.clone();
+        let job = tokio::task::spawn_blocking(move || parse(items));
+        if next.is_none() || truncated {
+            page(job.await.map_err(not_parsed)?, n, true);
             return Ok(Some((resource_version.unwrap_or_default(), truncated)));
         }
+        parsing = Some((job, n));
         let c = next.expect("not last");
         seen_tokens.push(c.clone());
         cont = Some(c);
     }
+}
+
+/// A page's parse that did not finish (it cannot panic; the runtime was going away).
+fn not_parsed(e: tokio::task::JoinError) -> kube::Error {
+    use serde::de::Error as _;
+    kube::Error::SerdeError(serde_json::Error::custom(format!("a list page was not parsed: {e}")))
 }
 
 fn json_kind(v: &serde_json::Value) -> &'static str {
@@ -549,14 +603,18 @@ pub(crate) fn parse_page(
 /// Every page of one list of `kind` into `inv`, each item parsed as it arrives (`limit=500`): a
 /// 36,000-pod list never sits in memory as JSON at once, only as the typed objects the store keeps.
 async fn list_all(client: &kube::Client, inv: &mut Inventory, kind: Kind, base: &str) -> Result<Listed, kube::Error> {
-    let listed = each_page(client, base, |raw, _| {
-        let (items, unreadable) = parse_page(kind, &raw, |_| true);
-        for p in items {
-            inv.put_parsed(p, false);
-        }
-        inv.warnings.extend(unreadable.into_iter().map(|e| format!("{base}: a {kind}: {e}")));
-        true
-    })
+    let listed = each_page(
+        client,
+        base,
+        move |raw| parse_page(kind, &raw, |_| true),
+        |(items, unreadable), _, _| {
+            for p in items {
+                inv.put_parsed(p, false);
+            }
+            inv.warnings.extend(unreadable.into_iter().map(|e| format!("{base}: a {kind}: {e}")));
+            true
+        },
+    )
     .await;
     match listed {
         Ok(Some((_, truncated))) => {
@@ -653,4 +711,22 @@ fn server_of(args: &LiveArgs) -> String {
         .and_then(|c| c.cluster.as_ref())
         .and_then(|c| c.server.clone())
         .unwrap_or_else(|| "?".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{LogPod, take_turns};
+
+    #[test]
+    fn recent_logs_take_turns_by_scale_set_in_listed_order() {
+        let pod = |set: &str, n: usize| LogPod {
+            namespace: "ns".into(),
+            pod: format!("{set}-{n}"),
+            containers: vec!["runner".into()],
+            scale_set: if set.is_empty() { String::new() } else { format!("ns/{set}") },
+        };
+        let pods = vec![pod("a", 1), pod("a", 2), pod("a", 3), pod("b", 1), pod("", 1), pod("b", 2)];
+        let order: Vec<String> = take_turns(pods).into_iter().map(|p| p.pod).collect();
+        assert_eq!(order, ["a-1", "b-1", "-1", "a-2", "b-2", "a-3"]);
+    }
 }

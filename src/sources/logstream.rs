@@ -55,7 +55,9 @@ impl LogTarget {
         let mode = if self.previous { "previous=true" } else { "follow=true" };
         format!(
             "/api/v1/namespaces/{}/pods/{}/log?container={}&{mode}&timestamps=true&{from}",
-            self.namespace, self.pod, self.container
+            super::cluster::segment(&self.namespace),
+            super::cluster::segment(&self.pod),
+            super::cluster::segment(&self.container)
         )
     }
 }

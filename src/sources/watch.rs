@@ -44,7 +44,7 @@ pub fn spawn(args: LiveArgs, generation: u64, tx: Sender<Msg>) -> std::thread::J
             let tasks = Kind::WATCHED.into_iter().map(|kind| {
                 let (group, plural) = (kind.api(), kind.plural());
                 let base = match &ns {
-                    Some(n) => format!("{group}/namespaces/{n}/{plural}"),
+                    Some(n) => format!("{group}/namespaces/{}/{plural}", super::cluster::segment(n)),
                     None => format!("{group}/{plural}"),
                 };
                 let runners = if kind == Kind::Pod { runners_tx.take() } else { None };
@@ -167,8 +167,9 @@ async fn watch_kind(w: &mut Watch) -> Option<String> {
 async fn fall_back(mut w: Watch, refused: String) {
     let (plural, client) = (w.kind.plural(), w.client.clone());
     let mut names = Vec::new();
-    let listed = super::cluster::each_page(&client, "/api/v1/namespaces", |raw, _| {
-        let (items, _) = super::cluster::parse_page(Kind::Namespace, &raw, |_| true);
+    let parse =
+        |raw: Vec<Box<serde_json::value::RawValue>>| super::cluster::parse_page(Kind::Namespace, &raw, |_| true).0;
+    let listed = super::cluster::each_page(&client, "/api/v1/namespaces", parse, |items, _, _| {
         names.extend(items.into_iter().map(|p| p.object.name));
         true
     })
@@ -188,7 +189,7 @@ async fn fall_back(mut w: Watch, refused: String) {
         lists: tokio::sync::Semaphore::new(FALLBACK_LISTS),
     });
     let watches = names.into_iter().map(|ns| {
-        let base = format!("{}/namespaces/{ns}/{plural}", w.kind.api());
+        let base = format!("{}/namespaces/{}/{plural}", w.kind.api(), super::cluster::segment(&ns));
         let mut scoped = Watch::new(client.clone(), base, w.kind, w.generation, w.tx.clone(), None);
         scoped.scope = Some((ns, fallback.clone()));
         async move {
@@ -360,9 +361,10 @@ impl Watch {
         receiver_gone |= !self.send(Change::State("listing".into()));
         let (tx, generation) = (self.tx.clone(), self.generation);
         let send = |change| tx.send(Msg { generation, from: Stream::Kind(kind), change }).is_ok();
-        let outcome = super::cluster::each_page(&self.client, &self.base, |raw, last| {
-            listed += raw.len();
-            let (items, bad) = super::cluster::parse_page(kind, &raw, Typed::shown);
+        let parse =
+            move |raw: Vec<Box<serde_json::value::RawValue>>| super::cluster::parse_page(kind, &raw, Typed::shown);
+        let outcome = super::cluster::each_page(&self.client, &self.base, parse, |(items, bad), n, last| {
+            listed += n;
             if let Some(e) = bad.first()
                 && unreadable == 0
             {
@@ -383,7 +385,7 @@ impl Watch {
                     if gathers && let Some((_, r)) = fb.runners.borrow_mut().as_mut() {
                         r.extend(pods());
                     }
-                    fb.listed.set(fb.listed.get() + raw.len());
+                    fb.listed.set(fb.listed.get() + n);
                     // The kind's listing is done with the last namespace's last page.
                     (Some(ns.clone()), fb.listed.get(), last && (!first_list || fb.pending.get() <= 1))
                 }

@@ -164,6 +164,12 @@ pub struct Pod {
 pub const RUNNER_POD_LABEL: &str = "actions-ephemeral-runner";
 
 impl Pod {
+    /// Its containers' names, the init containers' after (a native sidecar, `dind` in ARC's
+    /// dind mode, is one).
+    pub fn container_names(&self) -> impl Iterator<Item = &str> {
+        self.spec.containers.iter().chain(self.spec.init_containers.iter()).map(|c| c.name.as_str())
+    }
+
     /// Runner pod recognition (arc.md §2.6): the label, or an EphemeralRunner controller owner.
     pub fn is_runner(&self) -> bool {
         self.metadata.labels.get(RUNNER_POD_LABEL).is_some_and(|v| v.eq_ignore_ascii_case("true"))

@@ -161,6 +161,8 @@ impl App {
                 // Page by page, each on screen as it comes: the first replaces the kind's
                 // objects; each page's items are new to the store then, so no lookups; chains
                 // are simulated again before the next frame (once for all pages in between).
+                // A page with nothing kept (9,500 of 10,000 pods are not ARC's) changes no chain.
+                let changed = first || !items.is_empty();
                 if first {
                     self.data.inv.clear_kind(kind, namespace.as_deref());
                 }
@@ -172,10 +174,10 @@ impl App {
                 } else {
                     self.streams.listing.insert(kind, listed);
                 }
-                if kind.shapes_chains() {
+                if kind.shapes_chains() && changed {
                     self.streams.chains_stale = true;
                 }
-                self.table_stale = true;
+                self.table_stale |= changed || last;
             }
             _ => return false,
         }
@@ -320,7 +322,7 @@ impl App {
         let (View::Chain { subject } | View::Logs { subject }) = self.view() else { return None };
         let (ns, name) = subject.split_once('/')?;
         let pod = self.data.inv.pods.iter().find(|p| p.metadata.ns() == ns && p.metadata.name == name)?;
-        let names = pod_containers(pod);
+        let names: Vec<String> = pod.container_names().map(str::to_string).collect();
         let container = match &self.chain.log.log_container {
             Some(c) if names.contains(c) => c.clone(),
             _ => pod.spec.runner_container().map(|c| c.name.clone()).or_else(|| names.first().cloned())?,
@@ -374,9 +376,4 @@ pub(crate) fn thousands(n: usize) -> String {
         out.push(c);
     }
     out
-}
-
-/// A pod's containers, init containers (native sidecars such as dind) included.
-pub(super) fn pod_containers(pod: &crate::model::k8s::Pod) -> Vec<String> {
-    pod.spec.containers.iter().chain(pod.spec.init_containers.iter()).map(|c| c.name.clone()).collect()
 }

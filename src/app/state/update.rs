@@ -423,7 +423,7 @@ impl App {
                     .pods
                     .iter()
                     .find(|p| p.metadata.ns() == current.namespace && p.metadata.name == current.pod)
-                    .map(super::live::pod_containers)
+                    .map(|p| p.container_names().map(str::to_string).collect::<Vec<_>>())
                     .unwrap_or_default();
                 let next =
                     names.iter().position(|n| *n == current.container).map_or(0, |i| (i + 1) % names.len().max(1));
