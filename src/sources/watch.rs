@@ -399,6 +399,19 @@ impl Watch {
         if receiver_gone {
             return Flow::Stop;
         }
+        self.list_ended(outcome, runners)
+    }
+
+    /// What a list's end leads to: its version to watch from, a retry, the fallback (forbidden
+    /// cluster-wide) or the end; said as it should be. `runners`: the pods watch's first list's.
+    fn list_ended(
+        &mut self,
+        outcome: Result<Option<(String, bool)>, kube::Error>,
+        runners: Option<Vec<LogPod>>,
+    ) -> Flow<String> {
+        let kind = self.kind;
+        let fallback = self.scope.is_some();
+        let send = |change| self.tx.send(Msg { generation: self.generation, from: Stream::Kind(kind), change }).is_ok();
         match outcome {
             Ok(Some((version, truncated))) => {
                 if truncated
@@ -419,7 +432,7 @@ impl Watch {
                 Flow::Go(version)
             }
             Ok(None) => {
-                if fallback.is_none() {
+                if !fallback {
                     let _ = self.send(Change::State("not installed".into()));
                 }
                 self.runners.take();
@@ -427,7 +440,7 @@ impl Watch {
                 Flow::Stop
             }
             // A namespace of a fallback where it is not allowed either: counted, not said.
-            Err(kube::Error::Api(s)) if s.code == 403 && fallback.is_some() => {
+            Err(kube::Error::Api(s)) if s.code == 403 && fallback => {
                 let _ = self.first_list_ended(false);
                 Flow::Stop
             }
