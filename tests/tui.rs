@@ -66,12 +66,38 @@ fn snapshots_of_every_view_at_three_sizes() {
         ("logs", ":logs arc-runners/arc-runner-set-x7c2p-runner-4h9sd\n"),
         ("help", "?"),
     ];
-    for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+    for (w, h) in [(80, 24), (100, 30), (120, 40), (200, 60)] {
         for (name, input) in &views {
             let mut a = app();
             keys(&mut a, input);
             let t = render(&mut a, w, h);
             insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen(&t));
+        }
+    }
+}
+
+/// #15.1: at every size the list views show each row's name whole (low-value columns go and
+/// middle text is cut first), and nothing is cut without `…` — a cut 12-digit account would read
+/// as a real ID.
+#[test]
+fn names_stay_whole_and_every_cut_is_marked_at_every_size() {
+    let lists = [("", 0usize), (":runners\n", 0), (":roles\n", 0), (":sa\n", 1)];
+    let digits = regex::Regex::new(r"\d+").unwrap();
+    for (w, h) in [(80, 24), (100, 30), (120, 40), (200, 60)] {
+        for (input, name_col) in lists {
+            let mut a = app();
+            keys(&mut a, input);
+            let t = render(&mut a, w, h);
+            let s = screen(&t);
+            for row in &a.nav.table.rows {
+                let name = &row.cells[name_col];
+                assert!(s.contains(name.as_str()), "{input:?} at {w}x{h}: {name} not whole\n{s}");
+            }
+            for m in digits.find_iter(&s) {
+                let cut = s[m.end()..].starts_with('…');
+                assert!(m.as_str().len() != 8 || cut, "{input:?} at {w}x{h}: a digit run cut silently\n{s}");
+            }
+            assert!(s.lines().all(|l| !l.contains("NAME NAME")), "{s}");
         }
     }
 }

@@ -52,23 +52,33 @@ pub(super) fn draw_table(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let offset = table_offset(app, area);
     let filter = app.filter_regex();
     let re = filter.filter(|(_, inv)| !inv).map(|(r, _)| r);
-    let verdict_col =
-        app.nav.table.columns.iter().position(|c| *c == "VERDICT" || *c == "STATUS" || *c == "TAGSESSION");
+    let columns = &app.nav.table.columns;
+    let sample: Vec<&[String]> = visible.iter().take(500).map(|&i| app.nav.table.rows[i].cells.as_slice()).collect();
+    let widths = fit_columns(columns, &sample, st.sort.map(|(c, _)| c), inner.width);
+    let shown: Vec<usize> = (0..columns.len()).filter(|&c| widths[c] > 0).collect();
+    let verdict_col = columns.iter().position(|c| *c == "VERDICT" || *c == "STATUS" || *c == "TAGSESSION");
+    // The cells as drawn (cut with `…` to their column), kept for the frame.
+    let texts: Vec<Vec<std::borrow::Cow<str>>> = visible
+        .iter()
+        .skip(offset)
+        .take(height)
+        .map(|&i| shown.iter().map(|&c| fit(&app.nav.table.rows[i].cells[c], widths[c] as usize)).collect())
+        .collect();
     let rows: Vec<TRow> = visible
         .iter()
         .enumerate()
         .skip(offset)
         .take(height)
-        .map(|(pos, &i)| {
+        .zip(&texts)
+        .map(|((pos, &i), texts)| {
             let row = &app.nav.table.rows[i];
-            let cells: Vec<Cell> = row
-                .cells
+            let cells: Vec<Cell> = shown
                 .iter()
-                .enumerate()
-                .map(|(c, text)| {
+                .zip(texts)
+                .map(|(&c, text)| {
                     let mut base = t.text();
-                    if Some(c) == verdict_col || (app.nav.table.columns[c] == "VERDICT") {
-                        if let Some(v) = row.verdict.filter(|_| app.nav.table.columns[c] == "VERDICT") {
+                    if Some(c) == verdict_col || (columns[c] == "VERDICT") {
+                        if let Some(v) = row.verdict.filter(|_| columns[c] == "VERDICT") {
                             base = t.verdict(v);
                         } else if text.starts_with('✘') {
                             base = t.decision(Decision::ImplicitDeny);
@@ -83,53 +93,171 @@ pub(super) fn draw_table(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             if pos == st.selected { r.style(t.selection()) } else { r }
         })
         .collect();
-    let widths = column_widths(app, inner.width);
-    let header = TRow::new(app.nav.table.columns.iter().enumerate().map(|(c, h)| {
+    let header = TRow::new(shown.iter().map(|&c| {
         let mark = match st.sort {
             Some((col, false)) if col == c => "↑",
             Some((col, true)) if col == c => "↓",
             _ => "",
         };
-        Cell::from(format!("{h}{mark}"))
+        Cell::from(format!("{}{mark}", fit(columns[c], (widths[c] as usize).saturating_sub(mark.len().min(1)))))
     }))
     .style(t.fg(Slot::Accent).add_modifier(Modifier::BOLD));
-    f.render_widget(Table::new(rows, widths).header(header).column_spacing(2), inner);
+    let constraints: Vec<Constraint> = shown.iter().map(|&c| Constraint::Length(widths[c])).collect();
+    f.render_widget(Table::new(rows, constraints).header(header).column_spacing(spacing(inner.width)), inner);
 }
 
-/// Column widths from the content (capped), the last column takes the rest.
-pub(super) fn column_widths(app: &App, total: u16) -> Vec<Constraint> {
-    let n = app.nav.table.columns.len();
-    let mut w: Vec<u16> = app.nav.table.columns.iter().map(|c| c.chars().count() as u16 + 1).collect();
-    for &i in app.nav.table.visible.iter().take(500) {
-        for (c, cell) in app.nav.table.rows[i].cells.iter().enumerate() {
-            w[c] = w[c].max(cell.chars().count().min(60) as u16);
+/// How a column gives way when the screen is narrow (k9s-like): low-value columns go first,
+/// then middle text is cut, then names and verdicts; counters are never cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Give {
+    /// Names and verdicts: cut last (with `…`), never dropped.
+    Keep,
+    /// Numbers and short states: their header's width or more, never cut.
+    Counter,
+    /// Dropped before anything is cut, the lowest first.
+    Drop(u8),
+    /// Middle text: cut first (with `…`), down to its header's width.
+    Cut,
+}
+
+fn give(name: &str, single_valued: bool) -> Give {
+    match name {
+        "NAME" | "SCALE SET" | "VERDICT" | "STATUS" => Give::Keep,
+        "RUNNING" | "PENDING" | "FAILED" | "READY" | "AGE" | "LOOP" | "CHAINS" | "TAGSESSION" => Give::Counter,
+        "NODE" => Give::Drop(0),
+        "RESTARTS" => Give::Drop(1),
+        "KIND" => Give::Drop(2),
+        // The only account, or the only namespace: the header says it already.
+        "ACCOUNT" | "NAMESPACE" if single_valued => Give::Drop(3),
+        _ => Give::Cut,
+    }
+}
+
+/// When names, verdicts and the counters still do not fit with the middle text cut to its
+/// header, middle columns go, in this order (what the step panel and `d` show anyway first).
+const LATE_DROPS: [&str; 10] =
+    ["JOB", "PENDING", "NAMESPACE", "PHASE", "CHAINS", "MECHANISM", "USED BY", "TRUSTS", "REACHED BY", "ASSUMABLE BY"];
+
+/// What the last column (a verdict's text) asks for while the others are sized.
+const VERDICT_ASKS: usize = 40;
+
+/// Space between columns: two, one below 120 columns of screen (as k9s packs them).
+pub(super) fn spacing(total: u16) -> u16 {
+    if total < 120 { 1 } else { 2 }
+}
+
+/// The widest a column grows (a Kubernetes name is at most 63 characters; an ARN or a verdict's
+/// text may be longer and is cut with `…`).
+const WIDEST: usize = 72;
+
+/// Each column's width for `total` columns of screen (0: dropped), sized to the content of the
+/// first 500 visible rows and the header (with room for the sort arrow); the last shown column
+/// takes what is left.
+pub(super) fn fit_columns(headers: &[&str], rows: &[&[String]], sorted: Option<usize>, total: u16) -> Vec<u16> {
+    let n = headers.len();
+    let head = |c: usize| headers[c].chars().count() + usize::from(sorted == Some(c));
+    let mut w: Vec<usize> = (0..n).map(head).collect();
+    let mut first_value: Vec<Option<&str>> = vec![None; n];
+    let mut single = vec![true; n];
+    for cells in rows {
+        for (c, cell) in cells.iter().enumerate().take(n) {
+            w[c] = w[c].max(cell.chars().count().min(WIDEST));
+            match first_value[c] {
+                None => first_value[c] = Some(cell),
+                Some(v) if v != cell => single[c] = false,
+                _ => {}
+            }
         }
     }
-    // Too wide: take from the widest column first, down to 6.
-    let spacing = 2 * (n.saturating_sub(1)) as u16;
-    let mut sum: u16 = w.iter().sum::<u16>() + spacing;
-    // Middle columns give way first (widest first, down to 8), then the last (down to 16), then
-    // the first: names and verdicts stay readable.
-    let order = |i: usize| {
-        if i == 0 {
-            2
-        } else if i + 1 == n {
-            1
-        } else {
-            0
+    // The last column takes whatever is left at the end: sizing asks it for no more than this,
+    // so the middle columns are not cut to leave it room it would only pad.
+    if let Some(last) = w.last_mut() {
+        *last = (*last).min(VERDICT_ASKS);
+    }
+    let gives: Vec<Give> =
+        (0..n).map(|c| if c == 0 { Give::Keep } else { give(headers[c], single[c] && !rows.is_empty()) }).collect();
+    let mut shown = vec![true; n];
+    let gap = spacing(total) as usize;
+    let width = |w: &[usize], shown: &[bool]| {
+        let cols = shown.iter().filter(|s| **s).count();
+        (0..n).filter(|&c| shown[c]).map(|c| w[c]).sum::<usize>() + gap * cols.saturating_sub(1)
+    };
+    let total = total as usize;
+    // 1. Low-value columns go, the lowest first (never the sorted one).
+    while width(&w, &shown) > total {
+        let drop = (0..n)
+            .filter(|&c| shown[c] && sorted != Some(c))
+            .filter_map(|c| match gives[c] {
+                Give::Drop(k) => Some((k, c)),
+                _ => None,
+            })
+            .min();
+        let Some((_, c)) = drop else { break };
+        shown[c] = false;
+    }
+    // 2. Middle text is cut, the widest first, to 16; then the verdict's text to 16; then the
+    // middle text down to its header; then the name down to 12. Every cut is marked `…`.
+    let floor = |c: usize, soft: bool| match gives[c] {
+        Give::Keep if c == 0 || headers[c] == "NAME" => 12.min(w[c]),
+        Give::Keep => 16.min(w[c]),
+        _ if soft => 16.max(head(c)).min(w[c]),
+        _ => head(c),
+    };
+    let mut w_now = w.clone();
+    // The row's name (the first column, or NAME where a namespace comes first) is cut last.
+    let named = |c: usize| c == 0 || headers[c] == "NAME";
+    let cut = |w_now: &mut Vec<usize>, shown: &[bool], stage: Give, soft: bool, first: bool| {
+        while width(w_now, shown) > total {
+            let pick = (0..n)
+                .filter(|&c| shown[c] && gives[c] == stage && named(c) == first && w_now[c] > floor(c, soft))
+                .max_by_key(|&c| (w_now[c], c));
+            let Some(c) = pick else { break };
+            w_now[c] -= 1;
         }
     };
-    let floor = |i: usize| if order(i) == 1 { 16 } else { 8 };
-    while sum > total {
-        let pick = (0..3).find_map(|o| (0..n).filter(|&i| order(i) == o && w[i] > floor(i)).max_by_key(|&i| w[i]));
-        let Some(i) = pick else { break };
-        w[i] -= 1;
-        sum -= 1;
+    for (stage, soft) in [(Give::Cut, true), (Give::Keep, false), (Give::Cut, false)] {
+        cut(&mut w_now, &shown, stage, soft, false);
     }
-    w.iter()
-        .enumerate()
-        .map(|(c, width)| if c + 1 == n { Constraint::Min(*width) } else { Constraint::Length(*width) })
-        .collect()
+    // 4. Still too wide: middle columns go (LATE_DROPS), and what they held comes back to the
+    // others' cut text.
+    for name in LATE_DROPS {
+        if width(&w_now, &shown) <= total {
+            break;
+        }
+        if let Some(c) = (1..n).find(|&c| shown[c] && headers[c] == name && sorted != Some(c) && gives[c] != Give::Keep)
+        {
+            shown[c] = false;
+        }
+    }
+    // 5. Only then is the name cut.
+    cut(&mut w_now, &shown, Give::Keep, false, true);
+    for c in 0..n {
+        // Regrow what was cut, the first columns first, as far as the room allows.
+        while shown[c] && w_now[c] < w[c] && width(&w_now, &shown) < total {
+            w_now[c] += 1;
+        }
+    }
+    // The last shown column takes what is left.
+    if let Some(last) = (0..n).rev().find(|&c| shown[c]) {
+        let used = width(&w_now, &shown);
+        if used < total {
+            w_now[last] += total - used;
+        }
+    }
+    (0..n).map(|c| if shown[c] { w_now[c].min(u16::MAX as usize) as u16 } else { 0 }).collect()
+}
+
+/// `text` in `width` columns: whole, or cut with `…` — never silently (a cut account ID must
+/// not look like a real one).
+pub(super) fn fit(text: &str, width: usize) -> std::borrow::Cow<'_, str> {
+    if text.chars().count() <= width {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    if width > 0 {
+        out.push('…');
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Split `text` into spans with regex matches highlighted.
@@ -148,4 +276,65 @@ pub(super) fn highlight<'a>(text: &'a str, re: Option<&regex::Regex>, base: Styl
     }
     spans.push(Span::styled(&text[last..], base));
     Line::from(spans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{fit, fit_columns};
+
+    fn cells(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn low_value_columns_go_before_anything_is_cut_and_counters_never_are() {
+        let headers = ["NAME", "NAMESPACE", "KIND", "PHASE", "READY", "RESTARTS", "AGE", "NODE", "JOB", "VERDICT"];
+        let a = cells(&[
+            "arc-runner-set-x7c2p-runner-4h9sd",
+            "arc-runners",
+            "Pod",
+            "Running",
+            "1/1",
+            "0",
+            "3h",
+            "ip-10-0-1-23.eu-west-1.compute.internal",
+            "my-org/payments-api ci.yml push-image",
+            "✘ deny hop 2: sts:TagSession not allowed by the trust policy",
+        ]);
+        let rows: Vec<&[String]> = vec![&a];
+        let wide = fit_columns(&headers, &rows, None, 250);
+        assert!(wide.iter().all(|w| *w > 0), "everything fits at 250: {wide:?}");
+        let w = fit_columns(&headers, &rows, None, 120);
+        assert_eq!((w[7], w[5], w[2]), (0, 0, 0), "NODE, RESTARTS, KIND dropped first: {w:?}");
+        assert_eq!(w[0], 33, "the name whole");
+        assert!(w[3] >= 7 && w[4] >= 5 && w[6] >= 3, "counters whole: {w:?}");
+        let used: u16 = w.iter().sum::<u16>() + 2 * (w.iter().filter(|w| **w > 0).count() as u16 - 1);
+        assert_eq!(used, 120, "the last column takes the rest");
+        // At 80: the only namespace goes too, the job is cut, the name stays whole.
+        let w = fit_columns(&headers, &rows, None, 80);
+        assert_eq!(w[1], 0, "{w:?}");
+        assert_eq!(w[0], 33, "{w:?}");
+        assert!(w[9] >= 16, "{w:?}");
+        // The sorted column stays, with room for its arrow.
+        let w = fit_columns(&headers, &rows, Some(7), 80);
+        assert!(w[7] >= 5, "{w:?}");
+    }
+
+    #[test]
+    fn a_namespace_that_differs_between_rows_is_kept() {
+        let headers = ["SCALE SET", "NAMESPACE", "RUNNING", "VERDICT"];
+        let (a, b) = (cells(&["set-a", "ns-1", "3", "✔ allow"]), cells(&["set-b", "ns-2", "0", "✘ deny"]));
+        let w = fit_columns(&headers, &[&a, &b], None, 40);
+        assert!(w[1] >= 9, "{w:?}");
+        let w = fit_columns(&headers, &[&a, &a], None, 30);
+        assert_eq!(w[1], 0, "{w:?}");
+    }
+
+    #[test]
+    fn a_cut_is_marked() {
+        assert_eq!(fit("111122223333", 12), "111122223333");
+        assert_eq!(fit("111122223333", 8), "1111222…");
+        assert_eq!(fit("✘ deny", 3), "✘ …");
+        assert_eq!(fit("abc", 0), "");
+    }
 }
