@@ -775,3 +775,55 @@ fn bidi_controls_in_data_are_not_drawn() {
     assert!(s.contains("\u{fffd}evil"), "{s}");
     assert!(!s.contains('\u{202e}'), "{s}");
 }
+
+/// #15.10: a narrow header drops the region, the cluster and the account before the data's age,
+/// and never `read-only`.
+#[test]
+fn a_narrow_header_keeps_read_only_and_the_datas_age() {
+    for (w, keeps, drops) in [
+        (80, &["read-only", "│ loaded ", "account 111122223333"][..], &["eu-west-1"][..]),
+        (60, &["read-only", "│ loaded "][..], &["account", "cluster"][..]),
+        (30, &["arcscope", "read-only"][..], &["loaded"][..]),
+    ] {
+        let mut a = app();
+        let t = render(&mut a, w, 24);
+        let header = screen(&t).lines().next().unwrap().to_string();
+        for k in keeps {
+            assert!(header.contains(k), "{w}: {k} in {header:?}");
+        }
+        for d in drops {
+            assert!(!header.contains(d), "{w}: {d} dropped from {header:?}");
+        }
+    }
+}
+
+/// #15.4 and #15.6: help scrolls and stays open until a closing key (at 80x24 it holds ~90
+/// lines, 18 at a time), the current view's keys first; text (yaml) goes to its end with `G`,
+/// never past it, and says where it is.
+#[test]
+fn help_and_yaml_scroll_to_their_end_and_close_only_when_asked() {
+    let mut a = app();
+    keys(&mut a, ":runners\n?");
+    let s = screen(&render(&mut a, 80, 24));
+    let title = |s: &str| s.lines().find(|l| l.contains("┌ help ")).unwrap().to_string();
+    assert!(title(&s).contains("help 1–18 of"), "{s}");
+    assert!(s.lines().nth(3).unwrap().contains("tables"), "the table's keys first:\n{s}");
+    keys(&mut a, "xj");
+    let s = screen(&render(&mut a, 80, 24));
+    assert!(title(&s).contains("help 2–19 of"), "x ignored, j scrolled:\n{s}");
+    keys(&mut a, "G");
+    let s = screen(&render(&mut a, 80, 24));
+    let t = title(&s);
+    let total: String = t.split(" of ").nth(1).unwrap().chars().take_while(|c| c.is_ascii_digit()).collect();
+    assert!(t.contains(&format!("–{total} of {total}")), "the end: {t}");
+    keys(&mut a, "\x1b");
+    assert!(matches!(a.nav.mode, arcscope::app::state::Mode::Normal), "esc closes");
+
+    keys(&mut a, "y");
+    let s = screen(&render(&mut a, 80, 24));
+    assert!(s.contains("1–18 of"), "{s}");
+    keys(&mut a, "G");
+    let s = screen(&render(&mut a, 80, 24));
+    let body: Vec<&str> = s.lines().skip(3).take(18).collect();
+    assert!(body.iter().all(|l| !l.trim_matches(['│', ' ']).is_empty()), "no blank page past the end:\n{s}");
+}

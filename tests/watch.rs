@@ -542,6 +542,8 @@ fn a_scripted_live_tui_session_over_every_view_sends_only_gets() {
         "s",
         "?",
         "x",
+        "j",
+        "\x1b",
         ":pulse\r",
         "/arc\r",
         "q",

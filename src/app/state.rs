@@ -75,7 +75,10 @@ pub enum Mode {
     Normal,
     Command(Input),
     Filter(Input),
-    Help,
+    /// The keys and commands, scrolled by `scroll` lines.
+    Help {
+        scroll: usize,
+    },
     Text {
         title: String,
         text: String,
@@ -438,7 +441,7 @@ impl App {
     /// Where keys are looked up now: the open mode's context, else the view's (first match wins).
     pub fn contexts(&self) -> Vec<Context> {
         match &self.nav.mode {
-            Mode::Text { .. } => return vec![Context::Pager],
+            Mode::Text { .. } | Mode::Help { .. } => return vec![Context::Pager],
             Mode::ConfirmProbe(_) => return vec![Context::Confirm],
             Mode::Command(_) | Mode::Filter(_) => return vec![Context::Prompt],
             // The page's own keys over the form's.
@@ -449,8 +452,13 @@ impl App {
                     _ => vec![Context::Wizard],
                 };
             }
-            Mode::Normal | Mode::Help => {}
+            Mode::Normal => {}
         }
+        self.view_contexts()
+    }
+
+    /// The keys of the view on screen, the most specific last.
+    pub fn view_contexts(&self) -> Vec<Context> {
         match self.view() {
             View::Chain { .. } if self.chain.focus == Focus::Logs => {
                 vec![Context::Global, Context::Logs, Context::Chain]

@@ -66,13 +66,17 @@ pub(super) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }
 
-pub(super) fn draw_help(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+pub(super) fn draw_help(f: &mut Frame, app: &App, t: &Theme, area: Rect, scroll: usize) {
     use crate::app::keymap::Context;
-    // The views' keys and the commands first; then the keys of what opens over a view.
+    // This view's keys first (the most specific first), the other views' and the commands next;
+    // then the keys of what opens over a view.
     let (views, modes) = Context::ALL.split_at(4);
+    let mut order: Vec<Context> = app.view_contexts().into_iter().rev().collect();
+    let others: Vec<Context> = views.iter().copied().filter(|c| !order.contains(c)).collect();
+    order.extend(others);
     let mut lines = Vec::new();
-    for ctx in views {
-        help_context(&mut lines, app, t, *ctx);
+    for ctx in order {
+        help_context(&mut lines, app, t, ctx);
     }
     lines.push(Line::from(Span::styled("commands", t.title())));
     for c in crate::app::state::COMMANDS {
@@ -87,13 +91,22 @@ pub(super) fn draw_help(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let rows = (area.height.saturating_sub(2) as usize).max(1);
     let columns = lines.len().div_ceil(rows).clamp(1, (area.width.saturating_sub(2) / COL).max(1) as usize);
     let height = lines.len().div_ceil(columns).min(rows);
+    // What does not fit scrolls (j/k, pgdn/pgup, g/G), clamped to the last screenful.
+    let capacity = height * columns;
+    let first = scroll.min(lines.len().saturating_sub(capacity));
+    let title = if lines.len() > capacity {
+        let last = (first + capacity).min(lines.len());
+        format!(" help {}–{last} of {} (j/k pgdn scroll · esc closes) ", first + 1, lines.len())
+    } else {
+        " help (esc closes) ".to_string()
+    };
     let r = centered(area, COL * columns as u16 + 2, height as u16 + 2);
     f.render_widget(Clear, r);
-    let block = Block::default().borders(Borders::ALL).title(Span::styled(" help (any key closes) ", t.title()));
+    let block = Block::default().borders(Borders::ALL).title(Span::styled(title, t.title()));
     let inner = block.inner(r);
     f.render_widget(block, r);
     let cols = Layout::horizontal(vec![Constraint::Length(COL); columns]).split(inner);
-    let mut rest = lines.into_iter();
+    let mut rest = lines.into_iter().skip(first);
     for col in cols.iter() {
         let chunk: Vec<Line> = rest.by_ref().take(height).collect();
         f.render_widget(Paragraph::new(chunk), *col);
@@ -158,11 +171,20 @@ pub(super) fn draw_confirm(f: &mut Frame, t: &Theme, area: Rect, plan: &crate::p
 
 pub(super) fn draw_text(f: &mut Frame, t: &Theme, area: Rect, title: &str, text: &str, scroll: usize) {
     f.render_widget(Clear, area);
+    // Clamped to the last screenful (pgdn never scrolls into blank space; G is the end), and
+    // where it is said in the title.
+    let rows = area.height.saturating_sub(2) as usize;
+    let total = text.lines().count();
+    let first = scroll.min(total.saturating_sub(rows));
+    let position = if total > rows {
+        format!(" {}–{} of {}", first + 1, (first + rows).min(total), total)
+    } else {
+        String::new()
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.fg(Slot::Accent))
-        .title(Span::styled(format!(" {title} (esc closes) "), t.title()));
-    let lines: Vec<Line> =
-        text.lines().skip(scroll).take(area.height as usize).map(|l| Line::from(l.to_string())).collect();
+        .title(Span::styled(format!(" {title}{position} (esc closes) "), t.title()));
+    let lines: Vec<Line> = text.lines().skip(first).take(rows).map(|l| Line::from(l.to_string())).collect();
     f.render_widget(Paragraph::new(lines).block(block), area);
 }

@@ -110,7 +110,7 @@ impl App {
                 self.nav.mode = Mode::Text { title: format!("{} warning(s)", all.len()), text, scroll: 0 };
             }
             Some(Cmd::Wizard) => self.open_wizard(),
-            Some(Cmd::Help) => self.nav.mode = Mode::Help,
+            Some(Cmd::Help) => self.nav.mode = Mode::Help { scroll: 0 },
             Some(Cmd::Quit) => self.quit = true,
             _ => self.status = Some(format!("unknown command :{word} (try :help)")),
         }

@@ -54,10 +54,7 @@ impl App {
         let action = self.keymap.lookup(Key::from_event(key), &self.contexts());
         match &mut self.nav.mode {
             Mode::Normal => false,
-            Mode::Help => {
-                self.nav.mode = Mode::Normal;
-                true
-            }
+
             Mode::Wizard(_) => {
                 self.wizard_key(key, action);
                 true
@@ -66,14 +63,18 @@ impl App {
                 self.confirm_key(key, action);
                 true
             }
-            Mode::Text { scroll, .. } => {
+            // Help and text (yaml, warnings) page alike; only a closing key closes them (help
+            // used to close on any key, so at 80x24 most of it could not be read).
+            Mode::Text { scroll, .. } | Mode::Help { scroll } => {
                 match action {
                     Some(Action::Back) => self.nav.mode = Mode::Normal,
-                    Some(Action::Down) => *scroll += 1,
+                    Some(Action::Down) => *scroll = scroll.saturating_add(1),
                     Some(Action::Up) => *scroll = scroll.saturating_sub(1),
-                    Some(Action::PageDown) => *scroll += self.layout.page,
-                    Some(Action::PageUp) => *scroll = scroll.saturating_sub(self.layout.page),
+                    Some(Action::PageDown) => *scroll = scroll.saturating_add(self.layout.page.max(1)),
+                    Some(Action::PageUp) => *scroll = scroll.saturating_sub(self.layout.page.max(1)),
                     Some(Action::Top) => *scroll = 0,
+                    // Drawn clamped to the last page.
+                    Some(Action::Bottom) => *scroll = usize::MAX,
                     _ => {}
                 }
                 true
@@ -176,7 +177,7 @@ impl App {
             Mode::ConfirmProbe(_) => {
                 self.status = Some("a paste is not an answer: press y to send, any other key cancels".into())
             }
-            Mode::Normal | Mode::Help | Mode::Text { .. } => {
+            Mode::Normal | Mode::Help { .. } | Mode::Text { .. } => {
                 self.status = Some("paste ignored: it is text for : or /, never keys".into())
             }
         }

@@ -15,7 +15,7 @@ impl App {
     pub fn update(&mut self, action: Action) {
         match action {
             Action::Quit => self.quit = true,
-            Action::Help => self.nav.mode = Mode::Help,
+            Action::Help => self.nav.mode = Mode::Help { scroll: 0 },
             Action::Command => self.nav.mode = Mode::Command(Input::default()),
             Action::Filter => {
                 if self.view().is_table() {
