@@ -827,3 +827,29 @@ fn help_and_yaml_scroll_to_their_end_and_close_only_when_asked() {
     let body: Vec<&str> = s.lines().skip(3).take(18).collect();
     assert!(body.iter().all(|l| !l.trim_matches(['│', ' ']).is_empty()), "no blank page past the end:\n{s}");
 }
+
+/// #15.2: with wrap on, scrolling counts screen rows, so `G` (and autoscroll) reach the end of
+/// the last line, and a wrapped line's continuation keeps the count's gutter.
+#[test]
+fn with_wrap_on_g_reaches_the_end_of_the_last_line() {
+    for wrap in [false, true] {
+        let mut a = app();
+        keys(&mut a, ":logs arc-runners/arc-runner-set-x7c2p-runner-4h9sd\n");
+        if wrap {
+            keys(&mut a, "w");
+        }
+        keys(&mut a, "G");
+        let s = screen(&render(&mut a, 80, 24));
+        let lines = arcscope::app::state::logview::logs_lines(&a);
+        let last = lines.last().expect("the demo runner has logs");
+        let tail: String = last.text.chars().rev().take(12).collect::<Vec<_>>().into_iter().rev().collect();
+        assert!(lines.iter().any(|l| l.text.chars().count() > 80), "a line long enough to wrap");
+        if wrap {
+            assert!(s.contains(tail.trim()), "wrap {wrap}: the end of the last line, {tail:?}, on screen\n{s}");
+            assert!(s.lines().any(|l| l.starts_with("│       ") && l.trim_end_matches('│').trim().len() > 10), "{s}");
+        } else {
+            let head: String = last.text.chars().take(20).collect();
+            assert!(s.contains(head.trim()), "the last line on screen\n{s}");
+        }
+    }
+}

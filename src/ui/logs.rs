@@ -9,7 +9,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 pub(super) fn draw_logs(f: &mut Frame, app: &App, t: &Theme, area: Rect, full: bool) {
     let lines = logs_lines(app);
@@ -44,8 +44,6 @@ pub(super) fn draw_logs(f: &mut Frame, app: &App, t: &Theme, area: Rect, full: b
         .title(Span::styled(flags, t.title()));
     let inner = block.inner(area);
     let height = inner.height as usize;
-    let max_scroll = lines.len().saturating_sub(height);
-    let scroll = if app.chain.log.autoscroll { max_scroll } else { app.chain.log.log_scroll.min(max_scroll) };
     let rendered: Vec<Line> = if lines.is_empty() {
         let msg = if app.caps.live && app.log_target().is_some() {
             "no lines yet from the followed container (the job log lives on GitHub: arcscope explain --runner)"
@@ -54,37 +52,90 @@ pub(super) fn draw_logs(f: &mut Frame, app: &App, t: &Theme, area: Rect, full: b
         };
         vec![Line::from(Span::styled(msg, t.muted()))]
     } else {
-        lines
-            .iter()
-            .enumerate()
-            .skip(scroll)
-            .take(height.max(1))
-            .map(|(i, l)| {
-                if l.header {
-                    return Line::from(Span::styled(format!("── {}", l.text), t.muted()));
-                }
-                let count = if l.count > 1 { format!("×{:<4}", l.count) } else { "     ".into() };
-                let style = match (l.finding, l.severity) {
-                    (true, Some(Severity::Error)) => t.fg(Slot::Error).add_modifier(Modifier::BOLD),
-                    (true, Some(Severity::Warning)) => t.fg(Slot::Warning),
-                    (true, _) => t.fg(Slot::Accent),
-                    _ => t.text(),
-                };
-                let mark = if Some(i) == app.chain.log.search_hit { "▶ " } else { "  " };
-                let mut spans =
-                    vec![Span::styled(count, t.fg(Slot::Warning).add_modifier(Modifier::BOLD)), Span::raw(mark)];
-                // Before the text, so a long line cannot push it off screen.
-                if let Some(link) = &l.link {
-                    spans.push(Span::styled(format!("[{link}] "), t.fg(Slot::Accent).add_modifier(Modifier::BOLD)));
-                }
-                spans.push(Span::styled(l.text.clone(), style));
-                Line::from(spans)
-            })
-            .collect()
+        // Each log line as the rows it takes on screen: one, or with wrap on as many as its
+        // width needs, each continuation row under the text (the count's gutter left blank).
+        // Scrolling counts rows, so autoscroll, G and pgdn reach the last one (#15.2).
+        let width = if app.chain.log.wrap { inner.width as usize } else { usize::MAX };
+        let mut rows: Vec<Line> = Vec::new();
+        let mut starts = Vec::with_capacity(lines.len());
+        for (i, l) in lines.iter().enumerate() {
+            starts.push(rows.len());
+            rows.extend(log_rows(app, t, i, l, width));
+        }
+        let max_scroll = rows.len().saturating_sub(height);
+        let scroll = if app.chain.log.autoscroll {
+            max_scroll
+        } else {
+            starts.get(app.chain.log.log_scroll).copied().unwrap_or(max_scroll).min(max_scroll)
+        };
+        rows.into_iter().skip(scroll).take(height.max(1)).collect()
     };
-    let mut p = Paragraph::new(rendered).block(block);
-    if app.chain.log.wrap {
-        p = p.wrap(Wrap { trim: false });
+    f.render_widget(Paragraph::new(rendered).block(block), area);
+}
+
+/// The count's gutter (`×12  `) and the search mark: every row of a line starts with this wide.
+const GUTTER: usize = 7;
+
+/// Log line `i` as screen rows `width` wide (`usize::MAX`: one row, cut by the pane).
+fn log_rows(
+    app: &App,
+    t: &Theme,
+    i: usize,
+    l: &crate::app::state::logview::LogLine,
+    width: usize,
+) -> Vec<Line<'static>> {
+    if l.header {
+        return chunks(vec![(format!("── {}", l.text), t.muted())], width).into_iter().map(Line::from).collect();
     }
-    f.render_widget(p, area);
+    let count = if l.count > 1 { format!("×{:<4}", l.count) } else { "     ".into() };
+    let style = match (l.finding, l.severity) {
+        (true, Some(Severity::Error)) => t.fg(Slot::Error).add_modifier(Modifier::BOLD),
+        (true, Some(Severity::Warning)) => t.fg(Slot::Warning),
+        (true, _) => t.fg(Slot::Accent),
+        _ => t.text(),
+    };
+    let mark = if Some(i) == app.chain.log.search_hit { "▶ " } else { "  " };
+    // The link before the text, so a long line cannot push it off screen.
+    let mut body = Vec::new();
+    if let Some(link) = &l.link {
+        body.push((format!("[{link}] "), t.fg(Slot::Accent).add_modifier(Modifier::BOLD)));
+    }
+    body.push((l.text.clone(), style));
+    chunks(body, width.saturating_sub(GUTTER).max(1))
+        .into_iter()
+        .enumerate()
+        .map(|(r, mut spans)| {
+            let gutter = if r == 0 {
+                vec![Span::styled(count.clone(), t.fg(Slot::Warning).add_modifier(Modifier::BOLD)), Span::raw(mark)]
+            } else {
+                vec![Span::raw(" ".repeat(GUTTER))]
+            };
+            let mut row = gutter;
+            row.append(&mut spans);
+            Line::from(row)
+        })
+        .collect()
+}
+
+/// Styled text cut into rows of `width` characters (terminal-style wrapping: a long ARN is cut
+/// where the row ends, not moved whole to the next); `usize::MAX`: one row.
+fn chunks(parts: Vec<(String, ratatui::style::Style)>, width: usize) -> Vec<Vec<Span<'static>>> {
+    let mut rows: Vec<Vec<Span<'static>>> = vec![Vec::new()];
+    let mut used = 0;
+    for (text, style) in parts {
+        let mut piece = String::new();
+        for ch in text.chars() {
+            if used == width {
+                rows.last_mut().expect("a row").push(Span::styled(std::mem::take(&mut piece), style));
+                rows.push(Vec::new());
+                used = 0;
+            }
+            piece.push(ch);
+            used += 1;
+        }
+        if !piece.is_empty() {
+            rows.last_mut().expect("a row").push(Span::styled(piece, style));
+        }
+    }
+    rows
 }
