@@ -55,22 +55,46 @@ pub(super) fn draw_logs(f: &mut Frame, app: &App, t: &Theme, area: Rect, full: b
         // Each log line as the rows it takes on screen: one, or with wrap on as many as its
         // width needs, each continuation row under the text (the count's gutter left blank).
         // Scrolling counts rows, so autoscroll, G and pgdn reach the last one (#15.2).
+        // Rows are counted for every line, but built only for the lines on screen (a render
+        // path: a 10,000-line log is not laid out each frame).
         let width = if app.chain.log.wrap { inner.width as usize } else { usize::MAX };
-        let mut rows: Vec<Line> = Vec::new();
-        let mut starts = Vec::with_capacity(lines.len());
-        for (i, l) in lines.iter().enumerate() {
-            starts.push(rows.len());
-            rows.extend(log_rows(app, t, i, l, width));
+        let mut starts = Vec::with_capacity(lines.len() + 1);
+        let mut total = 0;
+        for l in &lines {
+            starts.push(total);
+            total += row_count(l, width);
         }
-        let max_scroll = rows.len().saturating_sub(height);
+        let max_scroll = total.saturating_sub(height);
         let scroll = if app.chain.log.autoscroll {
             max_scroll
         } else {
             starts.get(app.chain.log.log_scroll).copied().unwrap_or(max_scroll).min(max_scroll)
         };
-        rows.into_iter().skip(scroll).take(height.max(1)).collect()
+        let first = starts.partition_point(|&s| s <= scroll).saturating_sub(1);
+        let mut rows: Vec<Line> = Vec::new();
+        for (i, l) in lines.iter().enumerate().skip(first) {
+            if rows.len() >= (scroll - starts[first]) + height.max(1) {
+                break;
+            }
+            rows.extend(log_rows(app, t, i, l, width));
+        }
+        rows.into_iter().skip(scroll - starts[first]).take(height.max(1)).collect()
     };
     f.render_widget(Paragraph::new(rendered).block(block), area);
+}
+
+/// How many rows [`log_rows`] makes of `l` at `width`.
+fn row_count(l: &crate::app::state::logview::LogLine, width: usize) -> usize {
+    if width == usize::MAX {
+        return 1;
+    }
+    let (chars, avail) = if l.header {
+        (l.text.chars().count() + 3, width)
+    } else {
+        let link = l.link.as_ref().map_or(0, |k| k.chars().count() + 3);
+        (link + l.text.chars().count(), width.saturating_sub(GUTTER).max(1))
+    };
+    chars.div_ceil(avail.max(1)).max(1)
 }
 
 /// The count's gutter (`×12  `) and the search mark: every row of a line starts with this wide.
@@ -138,4 +162,43 @@ fn chunks(parts: Vec<(String, ratatui::style::Style)>, width: usize) -> Vec<Vec<
         }
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{GUTTER, chunks, row_count};
+    use crate::app::state::logview::LogLine;
+    use ratatui::style::Style;
+
+    /// The rows counted for scrolling are the rows drawn, at every width.
+    #[test]
+    fn rows_counted_are_rows_drawn() {
+        let line = |text: &str, link: Option<&str>, header: bool| LogLine {
+            text: text.into(),
+            count: 3,
+            finding: false,
+            severity: None,
+            header,
+            link: link.map(str::to_string),
+        };
+        let long = "x".repeat(157);
+        for l in [
+            line("", None, false),
+            line(&long, None, false),
+            line(&long, Some("hop 2 TagSession"), false),
+            line(&long, None, true),
+        ] {
+            for width in [8, 9, 20, 80, 164, usize::MAX] {
+                let parts = if l.header {
+                    vec![(format!("── {}", l.text), Style::default())]
+                } else {
+                    let mut p: Vec<_> = l.link.iter().map(|k| (format!("[{k}] "), Style::default())).collect();
+                    p.push((l.text.clone(), Style::default()));
+                    p
+                };
+                let avail = if l.header || width == usize::MAX { width } else { width.saturating_sub(GUTTER).max(1) };
+                assert_eq!(row_count(&l, width), chunks(parts, avail).len(), "width {width}, header {}", l.header);
+            }
+        }
+    }
 }
