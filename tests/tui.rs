@@ -853,3 +853,25 @@ fn with_wrap_on_g_reaches_the_end_of_the_last_line() {
         }
     }
 }
+
+/// #15.7: a what-if is marked in the chain's title and the header, says when it changes no
+/// decision, and `X` resets them all.
+#[test]
+fn what_ifs_are_marked_say_when_they_change_nothing_and_reset_with_one_key() {
+    let mut a = app();
+    keys(&mut a, &format!(":chain {SEED_POD}\n"));
+    let s = screen(&render(&mut a, 120, 40));
+    assert!(!s.contains("WHAT-IF"), "{s}");
+    keys(&mut a, "T");
+    let s = screen(&render(&mut a, 120, 40));
+    assert!(s.lines().next().unwrap().contains("WHAT-IF"), "the header says it\n{s}");
+    assert!(s.contains("WHAT-IF (X resets) · ✔ allow"), "the title says it: tags skipped, the hop passes\n{s}");
+    assert!(!a.status.as_deref().unwrap_or("").contains("changes no decision"), "{:?}", a.status);
+    keys(&mut a, "D");
+    assert!(a.status.as_deref().unwrap_or("").contains("changes no decision"), "900 s changes nothing: {:?}", a.status);
+    keys(&mut a, "X");
+    let s = screen(&render(&mut a, 120, 40));
+    assert!(!s.contains("WHAT-IF"), "{s}");
+    assert!(a.status.as_deref().unwrap_or("").starts_with("what-ifs reset"), "{:?}", a.status);
+    assert!(s.contains("✘ deny"), "back to what the workflow does\n{s}");
+}

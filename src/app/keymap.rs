@@ -194,6 +194,7 @@ const DEFAULTS: &[(&str, &str, Context, &str, bool)] = &[
     ("T", "toggle_tags", Context::Chain, "toggle session tags", true),
     ("R", "next_target", Context::Chain, "next target role", true),
     ("D", "next_duration", Context::Chain, "next duration", false),
+    ("X", "reset_what_ifs", Context::Chain, "reset every what-if (T R D)", false),
     ("c", "copy_fix", Context::Chain, "copy the fix (OSC 52)", true),
     ("tab", "focus", Context::Chain, "focus chain / logs", true),
     ("s", "autoscroll", Context::Logs, "autoscroll", false),

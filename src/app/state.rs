@@ -130,6 +130,14 @@ pub struct Sim {
     pub duration: Option<u32>,
 }
 
+impl Sim {
+    /// A what-if is on: the chain shown is not what the workflow does (the title and the header
+    /// say WHAT-IF).
+    pub fn active(&self) -> bool {
+        self.skip_tags || self.target.is_some() || self.duration.is_some()
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ChainState {
     pub chains: Vec<Chain>,

@@ -25,7 +25,8 @@ pub(super) fn draw_chain(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let steps_h = (chain.steps.len() as u16 + 3).min(area.height / 2).max(4);
     let [top, bottom] = Layout::vertical([Constraint::Length(steps_h), Constraint::Min(3)]).areas(area);
     let title = format!(
-        " {} {} · SA {} · {} · {} ",
+        " {}{} {} · SA {} · {} · {} ",
+        if app.chain.sim.active() { "WHAT-IF (X resets) · " } else { "" },
         verdict_label(chain.verdict),
         chain.subject,
         chain.service_account,

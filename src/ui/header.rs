@@ -86,6 +86,9 @@ pub(super) fn draw_header(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     if let Some(state) = app.watch_summary() {
         parts.push((Rank::Alert, Span::styled(format!("│ {state} "), h)));
     }
+    if app.chain.sim.active() && matches!(app.view(), crate::app::state::View::Chain { .. }) {
+        parts.push((Rank::Alert, Span::styled("│ WHAT-IF ", h.add_modifier(Modifier::BOLD))));
+    }
     if app.streams.frozen {
         parts.push((Rank::Alert, Span::styled("│ ❄ frozen ", h.add_modifier(Modifier::BOLD))));
     }

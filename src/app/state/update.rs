@@ -63,7 +63,9 @@ impl App {
                 Some(s) => self.push(View::Logs { subject: s }),
                 None => self.status = Some("select a runner first".into()),
             },
-            Action::ToggleTags | Action::NextTarget | Action::NextDuration => self.what_if(action),
+            Action::ToggleTags | Action::NextTarget | Action::NextDuration | Action::ResetWhatIfs => {
+                self.what_if(action)
+            }
             Action::CopyFix => self.copy_fix(),
             Action::Focus => {
                 self.chain.focus = if self.chain.focus == Focus::Steps { Focus::Logs } else { Focus::Steps };
@@ -275,7 +277,14 @@ impl App {
 
     pub(super) fn what_if(&mut self, action: Action) {
         let View::Chain { subject } = self.view().clone() else { return };
+        // What each hop decided before: a what-if that changes none of it says so.
+        let decided =
+            |chains: &[crate::chain::Chain]| -> Vec<(crate::chain::Verdict, Vec<crate::iam::eval::Decision>)> {
+                chains.iter().map(|c| (c.verdict, c.steps.iter().map(|s| s.decision).collect())).collect()
+            };
+        let before = decided(&self.chain.chains);
         match action {
+            Action::ResetWhatIfs => self.chain.sim = Default::default(),
             Action::ToggleTags => self.chain.sim.skip_tags = !self.chain.sim.skip_tags,
             Action::NextTarget => {
                 // The workflow's own target first, then every role.
@@ -291,13 +300,20 @@ impl App {
             }
         }
         self.resimulate(&subject);
+        let unchanged = decided(&self.chain.chains) == before;
         let s = &self.chain.sim;
-        self.status = Some(format!(
-            "what-if: session tags {} · target {} · duration {}",
-            if s.skip_tags { "skipped" } else { "as the workflow says" },
-            s.target.as_deref().map(|t| t.rsplit('/').next().unwrap_or(t)).unwrap_or("from the workflow"),
-            s.duration.map(|d| format!("{d}s")).unwrap_or_else(|| "from the workflow".into())
-        ));
+        let said = if !s.active() {
+            "what-ifs reset: the chain as the workflow runs it".to_string()
+        } else {
+            format!(
+                "what-if: session tags {} · target {} · duration {}{}",
+                if s.skip_tags { "skipped" } else { "as the workflow says" },
+                s.target.as_deref().map(|t| t.rsplit('/').next().unwrap_or(t)).unwrap_or("from the workflow"),
+                s.duration.map(|d| format!("{d}s")).unwrap_or_else(|| "from the workflow".into()),
+                if unchanged { " — changes no decision" } else { "" }
+            )
+        };
+        self.status = Some(said);
     }
 
     pub(super) fn copy_fix(&mut self) {
