@@ -875,3 +875,28 @@ fn what_ifs_are_marked_say_when_they_change_nothing_and_reset_with_one_key() {
     assert!(a.status.as_deref().unwrap_or("").starts_with("what-ifs reset"), "{:?}", a.status);
     assert!(s.contains("✘ deny"), "back to what the workflow does\n{s}");
 }
+
+/// #15.11 and #15.12: `:chain`, `:logs` and `l` follow the selected row — on the pulse the
+/// selected scale set's worst runner, on the service accounts a runner of the selected one.
+#[test]
+fn chain_and_logs_follow_the_selected_scale_set_or_service_account() {
+    let mut a = app();
+    let gpu = a.nav.table.rows.iter().position(|r| r.key.ends_with("/arc-runner-gpu")).expect("the gpu set");
+    let at = a.nav.table.visible.iter().position(|&i| i == gpu).unwrap();
+    keys(&mut a, &"j".repeat(at));
+    keys(&mut a, "l");
+    match a.view() {
+        arcscope::app::state::View::Logs { subject } => assert!(subject.contains("arc-runner-gpu"), "{subject}"),
+        v => panic!("l on the pulse opens the set's runner's logs: {v:?} {:?}", a.status),
+    }
+    let mut a = app();
+    keys(&mut a, ":sa\n");
+    let docs = a.nav.table.rows.iter().position(|r| r.key == "arc-runners/arc-runner-docs").expect("the docs SA");
+    let at = a.nav.table.visible.iter().position(|&i| i == docs).unwrap();
+    keys(&mut a, &"j".repeat(at));
+    keys(&mut a, ":chain\n");
+    match a.view() {
+        arcscope::app::state::View::Chain { subject } => assert!(subject.contains("arc-runner-docs"), "{subject}"),
+        v => panic!("{v:?}"),
+    }
+}

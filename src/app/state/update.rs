@@ -3,7 +3,7 @@
 
 use tui_input::Input;
 
-use crate::chain::{CheckOptions, Verdict, resolve_all};
+use crate::chain::{Chain, CheckOptions, Verdict, resolve_all};
 
 use super::super::Action;
 use crate::model::Kind;
@@ -61,7 +61,7 @@ impl App {
             Action::Yaml => self.show_yaml(),
             Action::Logs => match self.selected_subject() {
                 Some(s) => self.push(View::Logs { subject: s }),
-                None => self.status = Some("select a runner first".into()),
+                None => self.status = Some("no runner here: select a runner, a scale set or a service account".into()),
             },
             Action::ToggleTags | Action::NextTarget | Action::NextDuration | Action::ResetWhatIfs => {
                 self.what_if(action)
@@ -145,23 +145,34 @@ impl App {
 
     /// The runner with the worst verdict (for `:chain` with nothing selected).
     pub(super) fn worst_subject(&self) -> Option<String> {
+        self.worst_where(|c| self.in_namespace(c.subject.split('/').next().unwrap_or("")))
+    }
+
+    /// The runner whose chain is worst (denied, then unknown) among those `keep` accepts.
+    fn worst_where(&self, keep: impl Fn(&Chain) -> bool) -> Option<String> {
         let rank = |v: Verdict| match v {
             Verdict::Deny => 0,
             Verdict::Unknown => 1,
             Verdict::Allow => 2,
         };
-        self.data
-            .chains
-            .iter()
-            .filter(|c| self.in_namespace(c.subject.split('/').next().unwrap_or("")))
-            .min_by_key(|c| rank(c.verdict))
-            .map(|c| c.subject.clone())
+        self.data.chains.iter().filter(|c| keep(c)).min_by_key(|c| rank(c.verdict)).map(|c| c.subject.clone())
     }
 
+    /// The runner the selected row stands for: the row itself on the runners list; on the pulse
+    /// the worst runner of the selected scale set, on the service accounts the worst runner that
+    /// uses the selected one (#15.11: `:chain`, `:logs` and `l` follow the selection).
     pub(super) fn selected_subject(&self) -> Option<String> {
         match self.view() {
             View::Runners { .. } => self.selected_row().map(|r| r.key.clone()),
             View::Chain { subject } | View::Logs { subject } => Some(subject.clone()),
+            View::Pulse => {
+                let key = self.selected_row()?.key.clone();
+                self.worst_where(|c| c.scale_set.as_deref() == Some(key.as_str()))
+            }
+            View::ServiceAccounts => {
+                let key = self.selected_row()?.key.clone();
+                self.worst_where(|c| c.service_account == key)
+            }
             _ => None,
         }
     }
