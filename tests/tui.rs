@@ -900,3 +900,16 @@ fn chain_and_logs_follow_the_selected_scale_set_or_service_account() {
         v => panic!("{v:?}"),
     }
 }
+
+/// #15.12: the chain's title words the verdict as its failing hop does: a hop that could not be
+/// made (`✘ error`, the missing service account) is not called `✘ deny` above it.
+#[test]
+fn the_chain_title_says_error_when_the_failing_hop_does() {
+    let mut a = app();
+    keys(&mut a, ":chain arc-gpu-runners/arc-runner-gpu-p4w8r-runner-n5d2c\n");
+    let s = screen(&render(&mut a, 120, 40));
+    assert!(s.contains("┌ ✘ error arc-gpu-runners/"), "{s}");
+    let mut a = app();
+    keys(&mut a, &format!(":chain {SEED_POD}\n"));
+    assert!(screen(&render(&mut a, 120, 40)).contains("┌ ✘ deny arc-runners/"), "an implicit deny stays deny");
+}

@@ -6,7 +6,7 @@ use super::theme::{Slot, Theme};
 use crate::app::App;
 use crate::app::state::Focus;
 use crate::app::state::logview::without_timestamp;
-use crate::app::state::rows::{decision_label, verdict_label};
+use crate::app::state::rows::{chain_label, decision_label};
 use crate::iam::eval::Decision;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -27,7 +27,7 @@ pub(super) fn draw_chain(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let title = format!(
         " {}{} {} · SA {} · {} · {} ",
         if app.chain.sim.active() { "WHAT-IF (X resets) · " } else { "" },
-        verdict_label(chain.verdict),
+        chain_label(chain),
         chain.subject,
         chain.service_account,
         chain.credential_source,

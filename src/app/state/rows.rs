@@ -425,6 +425,15 @@ pub fn verdict_label(v: Verdict) -> &'static str {
     }
 }
 
+/// A chain's verdict as its failing hop words it: `✘ error` when that hop could not be made at
+/// all (AWS or Kubernetes refused the request itself), not `✘ deny` over a hop saying error.
+pub fn chain_label(c: &Chain) -> &'static str {
+    match c.steps.iter().find(|s| s.is_denied()).map(|s| s.decision) {
+        Some(Decision::Error) if c.verdict == Verdict::Deny => decision_label(Decision::Error),
+        _ => verdict_label(c.verdict),
+    }
+}
+
 pub fn decision_label(d: Decision) -> &'static str {
     match d {
         Decision::Allow => "✔ allow",
