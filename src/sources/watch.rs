@@ -197,7 +197,6 @@ async fn fall_back(mut w: Watch, refused: String) {
         }
     });
     futures::future::join_all(watches).await;
-    w.runners = None;
 }
 
 /// First lists of a fallback in flight at once (200 namespaces are not 200 requests at once).
