@@ -643,7 +643,7 @@ fn a_small_step_panel_scrolls_to_the_fix() {
     keys(&mut a, ":runners\n/4h9sd\n\n");
     assert!(matches!(a.view(), View::Chain { .. }));
     let s = screen(&render(&mut a, 80, 24));
-    assert!(s.contains("┌ step · 1–7 of "), "the panel says it has more: {s}");
+    assert!(s.contains("┏ step · 1–7 of "), "the panel says it has more: {s}");
     assert!(s.contains("1. add \"sts:TagSession\" to the Action of statement 0"), "the fix first: {s}");
     assert!(!s.contains("3. Terraform"), "{s}");
     special(&mut a, KeyCode::PageDown);
@@ -651,7 +651,7 @@ fn a_small_step_panel_scrolls_to_the_fix() {
     assert!(s.contains("3. Terraform: in the trust aws_iam_policy_document statement"), "{s}");
     special(&mut a, KeyCode::PageUp);
     let s = screen(&render(&mut a, 80, 24));
-    assert!(s.contains("┌ step · 1–7 of "), "{s}");
+    assert!(s.contains("┏ step · 1–7 of "), "{s}");
     // Choosing another step starts its detail from the top.
     special(&mut a, KeyCode::PageDown);
     special(&mut a, KeyCode::Up);
@@ -908,8 +908,11 @@ fn the_chain_title_says_error_when_the_failing_hop_does() {
     let mut a = app();
     keys(&mut a, ":chain arc-gpu-runners/arc-runner-gpu-p4w8r-runner-n5d2c\n");
     let s = screen(&render(&mut a, 120, 40));
-    assert!(s.contains("┌ ✘ error arc-gpu-runners/"), "{s}");
+    assert!(s.contains("┏ ✘ error arc-gpu-runners/"), "{s}");
     let mut a = app();
     keys(&mut a, &format!(":chain {SEED_POD}\n"));
-    assert!(screen(&render(&mut a, 120, 40)).contains("┌ ✘ deny arc-runners/"), "an implicit deny stays deny");
+    assert!(screen(&render(&mut a, 120, 40)).contains("┏ ✘ deny arc-runners/"), "an implicit deny stays deny");
 }
+
+#[path = "tui/keys.rs"]
+mod keys_of_15;

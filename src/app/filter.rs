@@ -30,22 +30,31 @@ impl Filter {
         if pattern.is_empty() {
             return Ok(None);
         }
-        let n = pattern.chars().count();
-        if n > MAX_PATTERN {
-            return Err(format!("the filter is {n} characters; at most {MAX_PATTERN} are used"));
-        }
-        RegexBuilder::new(pattern)
-            .case_insensitive(true)
-            .size_limit(SIZE_LIMIT)
-            .dfa_size_limit(SIZE_LIMIT)
-            .build()
-            .map(|regex| Some(Filter { regex, invert }))
-            .map_err(|e| one_line(&e))
+        pattern_regex(pattern).map(|regex| regex.map(|regex| Filter { regex, invert }))
     }
 
     pub fn keeps(&self, cells: &[String]) -> bool {
         cells.iter().any(|c| self.regex.is_match(c)) != self.invert
     }
+}
+
+/// A `/` pattern as a case-insensitive regex, bounded like the filter's (the search of the logs
+/// and text views uses it; there `!` is a character like any other). `Ok(None)`: empty.
+pub fn pattern_regex(pattern: &str) -> Result<Option<Regex>, String> {
+    if pattern.is_empty() {
+        return Ok(None);
+    }
+    let n = pattern.chars().count();
+    if n > MAX_PATTERN {
+        return Err(format!("the pattern is {n} characters; at most {MAX_PATTERN} are used"));
+    }
+    RegexBuilder::new(pattern)
+        .case_insensitive(true)
+        .size_limit(SIZE_LIMIT)
+        .dfa_size_limit(SIZE_LIMIT)
+        .build()
+        .map(Some)
+        .map_err(|e| one_line(&e))
 }
 
 /// The regex crate's message is several lines (the pattern, a caret, the error): the last line

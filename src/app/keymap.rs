@@ -158,12 +158,13 @@ pub struct Binding {
 
 /// The default keymap, k9s conventions.
 const DEFAULTS: &[(&str, &str, Context, &str, bool)] = &[
+    // The hint bar offers the hinted keys in this order (the focused pane's first).
+    ("esc", "back", Context::Global, "back", true),
+    ("/", "filter", Context::Global, "filter (tables) · search (logs)", true),
+    (":", "command", Context::Global, "command", true),
     ("q", "quit", Context::Global, "quit", true),
     ("ctrl-c", "quit", Context::Global, "quit", false),
-    (":", "command", Context::Global, "command", true),
-    ("/", "filter", Context::Global, "filter", true),
     ("?", "help", Context::Global, "help", true),
-    ("esc", "back", Context::Global, "back", true),
     ("-", "back", Context::Global, "back", false),
     ("j", "down", Context::Global, "down", false),
     ("down", "down", Context::Global, "down", false),
@@ -191,18 +192,18 @@ const DEFAULTS: &[(&str, &str, Context, &str, bool)] = &[
     ("pgup", "page_up", Context::Chain, "scroll the step panel", false),
     ("F", "freeze", Context::Global, "freeze updates", false),
     ("r", "refresh", Context::Global, "read IAM again (live AWS)", false),
+    ("c", "copy_fix", Context::Chain, "copy fix", true),
+    ("tab", "focus", Context::Chain, "focus", true),
     ("T", "toggle_tags", Context::Chain, "toggle session tags", true),
     ("R", "next_target", Context::Chain, "next target role", true),
     ("D", "next_duration", Context::Chain, "next duration", false),
     ("X", "reset_what_ifs", Context::Chain, "reset every what-if (T R D)", false),
-    ("c", "copy_fix", Context::Chain, "copy the fix (OSC 52)", true),
-    ("tab", "focus", Context::Chain, "focus chain / logs", true),
-    ("s", "autoscroll", Context::Logs, "autoscroll", false),
-    ("w", "wrap", Context::Logs, "wrap", false),
+    ("n", "search_next", Context::Logs, "next match/finding", true),
+    ("N", "search_prev", Context::Logs, "previous match/finding", false),
+    ("s", "autoscroll", Context::Logs, "autoscroll", true),
+    ("w", "wrap", Context::Logs, "wrap", true),
     ("t", "timestamps", Context::Logs, "timestamps", false),
-    ("f", "fullscreen", Context::Logs, "fullscreen", false),
-    ("n", "search_next", Context::Logs, "next match", false),
-    ("N", "search_prev", Context::Logs, "previous match", false),
+    ("f", "fullscreen", Context::Logs, "fullscreen", true),
     ("C", "next_container", Context::Logs, "next container (live)", false),
     ("p", "previous", Context::Logs, "previous container (live)", false),
     ("0", "log_tail", Context::Logs, "log window: tail, 1m 5m 15m 30m 1h (live)", false),
@@ -226,6 +227,9 @@ const DEFAULTS: &[(&str, &str, Context, &str, bool)] = &[
     ("G", "bottom", Context::Pager, "bottom", false),
     ("end", "bottom", Context::Pager, "bottom", false),
     ("?", "back", Context::Pager, "close", false),
+    ("/", "filter", Context::Pager, "search", true),
+    ("n", "search_next", Context::Pager, "next match", true),
+    ("N", "search_prev", Context::Pager, "previous match", false),
     ("y", "confirm", Context::Confirm, "send the calls listed", true),
     ("esc", "back", Context::Confirm, "cancel (any other key too)", true),
     ("enter", "submit", Context::Prompt, "run / keep", true),
@@ -320,12 +324,15 @@ impl Keymap {
             .map(|b| b.action)
     }
 
-    /// `(keys, description)` pairs for the hint bar in these contexts.
-    pub fn hints(&self, contexts: &[Context]) -> Vec<(String, &'static str)> {
-        let mut out: Vec<(String, &'static str)> = Vec::new();
-        for b in self.bindings.iter().filter(|b| b.hint && contexts.contains(&b.context)) {
-            if !out.iter().any(|(_, d)| *d == b.desc) {
-                out.push((b.key.label(), b.desc));
+    /// `(key, action, description)` for the hint bar: the hinted bindings of these contexts,
+    /// in the contexts' order, each description once.
+    pub fn hints(&self, contexts: &[Context]) -> Vec<(String, Action, &'static str)> {
+        let mut out: Vec<(String, Action, &'static str)> = Vec::new();
+        for ctx in contexts {
+            for b in self.bindings.iter().filter(|b| b.hint && b.context == *ctx) {
+                if !out.iter().any(|(_, a, d)| *d == b.desc || *a == b.action) {
+                    out.push((b.key.label(), b.action, b.desc));
+                }
             }
         }
         out

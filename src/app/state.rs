@@ -23,6 +23,7 @@ pub mod rows;
 pub use command::{COMMANDS, Cmd, CommandSpec};
 mod input;
 mod live;
+pub mod search;
 mod table;
 mod update;
 
@@ -230,6 +231,10 @@ pub struct Navigation {
     pub table: TableData,
     /// `:ns NAME`; `None`: all namespaces.
     pub namespace: Option<String>,
+    /// The `/` prompt of the logs and text views, while a search is typed (it has every key).
+    pub search: Option<search::SearchPrompt>,
+    /// The pattern searched for last, highlighted, and its current match.
+    pub found: Option<search::Found>,
 }
 
 /// What this session can do: a live cluster (log options, the probe), live AWS, the probe at all;
@@ -390,6 +395,8 @@ impl App {
                 tables: HashMap::new(),
                 table: TableData::default(),
                 namespace: None,
+                search: None,
+                found: None,
             },
             keymap,
             chain: ChainState { log: LogView { autoscroll: true, ..LogView::default() }, ..ChainState::default() },
@@ -448,6 +455,9 @@ impl App {
 
     /// Where keys are looked up now: the open mode's context, else the view's (first match wins).
     pub fn contexts(&self) -> Vec<Context> {
+        if self.nav.search.is_some() {
+            return vec![Context::Prompt];
+        }
         match &self.nav.mode {
             Mode::Text { .. } | Mode::Help { .. } => return vec![Context::Pager],
             Mode::ConfirmProbe(_) => return vec![Context::Confirm],
@@ -463,6 +473,40 @@ impl App {
             Mode::Normal => {}
         }
         self.view_contexts()
+    }
+
+    /// The hint bar: the keys of the focused pane first, then the view's, then everywhere's;
+    /// in an input or over a view, that mode's. `?` help always comes last, so what does not fit
+    /// in the width is dropped from the middle but help is always offered (#15.8).
+    pub fn footer_hints(&self) -> Vec<(String, &'static str)> {
+        let contexts = match (&self.nav.mode, self.view()) {
+            _ if self.nav.search.is_some() => vec![Context::Prompt],
+            (Mode::Normal, View::Chain { .. }) if self.chain.focus == Focus::Logs => {
+                vec![Context::Logs, Context::Chain, Context::Global]
+            }
+            (Mode::Normal, _) => self.view_contexts().into_iter().rev().collect(),
+            _ => self.contexts(),
+        };
+        let command = matches!(self.nav.mode, Mode::Command(_));
+        let table = self.view().is_table() && !matches!(self.nav.mode, Mode::Text { .. });
+        let mut out: Vec<(String, &'static str)> = Vec::new();
+        let mut help = None;
+        for (key, action, desc) in self.keymap.hints(&contexts) {
+            let desc = match action {
+                // Completion is the command line's, not the filter's or the search's.
+                crate::app::Action::Complete if !command => continue,
+                crate::app::Action::Filter if table => "filter",
+                crate::app::Action::Filter => "search",
+                crate::app::Action::Help => {
+                    help = Some((key, desc));
+                    continue;
+                }
+                _ => desc,
+            };
+            out.push((key, desc));
+        }
+        out.extend(help);
+        out
     }
 
     /// The keys of the view on screen, the most specific last.

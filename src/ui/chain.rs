@@ -2,6 +2,7 @@
 //! the fixes, AWS's message, the linked log lines).
 
 use super::logs::draw_logs;
+use super::table::{fit, fit_columns, spacing};
 use super::theme::{Slot, Theme};
 use crate::app::App;
 use crate::app::state::Focus;
@@ -12,7 +13,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row as TRow, Table, Wrap};
+use ratatui::widgets::{Block, BorderType, Borders, Cell, Paragraph, Row as TRow, Table, Wrap};
 
 pub(super) fn draw_chain(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     if app.chain.log.fullscreen && app.chain.focus == Focus::Logs {
@@ -33,39 +34,45 @@ pub(super) fn draw_chain(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         chain.credential_source,
         chain.job.as_deref().unwrap_or("no job")
     );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.fg(Slot::Border))
-        .title(Span::styled(title, t.verdict(chain.verdict)));
+    let block = pane(t, app.chain.focus == Focus::Steps).title(Span::styled(title, t.verdict(chain.verdict)));
     let inner = block.inner(top);
     f.render_widget(block, top);
+    // Sized to the content as the tables are (#15.1): a role's name whole, or cut with `…`.
+    const HEADERS: [&str; 6] = ["HOP", "DECISION", "ACTION", "ROLE", "DECIDED BY", "VIA"];
+    let cells: Vec<[String; 6]> = chain
+        .steps
+        .iter()
+        .map(|s| {
+            [
+                s.hop.to_string(),
+                decision_label(s.decision).to_string(),
+                s.action.clone(),
+                s.resource.rsplit('/').next().unwrap_or(&s.resource).to_string(),
+                s.decided_by.as_str().to_string(),
+                s.via.clone(),
+            ]
+        })
+        .collect();
+    let slices: Vec<&[String]> = cells.iter().map(|c| c.as_slice()).collect();
+    let widths = fit_columns(&HEADERS, &slices, None, inner.width);
+    let shown: Vec<usize> = (0..HEADERS.len()).filter(|&c| widths[c] > 0).collect();
     let rows: Vec<TRow> = chain
         .steps
         .iter()
+        .zip(&cells)
         .enumerate()
-        .map(|(i, s)| {
-            let r = TRow::new(vec![
-                Cell::from(s.hop.to_string()),
-                Cell::from(Span::styled(decision_label(s.decision), t.decision(s.decision))),
-                Cell::from(s.action.clone()),
-                Cell::from(s.resource.rsplit('/').next().unwrap_or(&s.resource).to_string()),
-                Cell::from(s.decided_by.as_str()),
-                Cell::from(s.via.clone()),
-            ]);
+        .map(|(i, (s, cells))| {
+            let r = TRow::new(shown.iter().map(|&c| {
+                let text = fit(&cells[c], widths[c] as usize).into_owned();
+                if c == 1 { Cell::from(Span::styled(text, t.decision(s.decision))) } else { Cell::from(text) }
+            }));
             if i == app.chain.selected_step && app.chain.focus == Focus::Steps { r.style(t.selection()) } else { r }
         })
         .collect();
-    let header = TRow::new(["HOP", "DECISION", "ACTION", "ROLE", "DECIDED BY", "VIA"])
+    let header = TRow::new(shown.iter().map(|&c| Cell::from(fit(HEADERS[c], widths[c] as usize).into_owned())))
         .style(t.fg(Slot::Accent).add_modifier(Modifier::BOLD));
-    let widths = [
-        Constraint::Length(3),
-        Constraint::Length(17),
-        Constraint::Length(30),
-        Constraint::Length(34),
-        Constraint::Length(24),
-        Constraint::Min(10),
-    ];
-    f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), inner);
+    let constraints: Vec<Constraint> = shown.iter().map(|&c| Constraint::Length(widths[c])).collect();
+    f.render_widget(Table::new(rows, constraints).header(header).column_spacing(spacing(inner.width)), inner);
 
     let [detail, logs] = if bottom.width >= 100 {
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(bottom)
@@ -264,9 +271,19 @@ fn draw_scrolled(f: &mut Frame, app: &App, t: &Theme, area: Rect, lines: Vec<Lin
     } else {
         " step ".to_string()
     };
-    let block =
-        Block::default().borders(Borders::ALL).border_style(t.fg(Slot::Border)).title(Span::styled(title, t.title()));
+    let block = pane(t, app.chain.focus == Focus::Steps).title(Span::styled(title, t.title()));
     f.render_widget(paragraph.scroll((scroll.min(u16::MAX as usize) as u16, 0)).block(block), area);
+}
+
+/// A pane's box: the focused one's border is thick and in the accent colour, so focus shows
+/// without colour too (NO_COLOR, mono) (#15.8).
+pub(super) fn pane(t: &Theme, focused: bool) -> Block<'static> {
+    let block = Block::default().borders(Borders::ALL);
+    if focused {
+        block.border_type(BorderType::Thick).border_style(t.fg(Slot::Accent))
+    } else {
+        block.border_style(t.fg(Slot::Border))
+    }
 }
 
 /// The trust policy of the step's role with the statement that decided (or failed) marked.

@@ -7,9 +7,9 @@ use crate::app::state::logview::logs_lines;
 use crate::logs::signatures::Severity;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Modifier;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 pub(super) fn draw_logs(f: &mut Frame, app: &App, t: &Theme, area: Rect, full: bool) {
     let lines = logs_lines(app);
@@ -38,10 +38,8 @@ pub(super) fn draw_logs(f: &mut Frame, app: &App, t: &Theme, area: Rect, full: b
         if app.chain.log.timestamps { " · timestamps" } else { "" },
         if app.streams.frozen { " · frozen" } else { "" }
     );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused { t.fg(Slot::Accent) } else { t.fg(Slot::Border) })
-        .title(Span::styled(flags, t.title()));
+    // Full screen it is the only pane: no focus to show.
+    let block = super::chain::pane(t, focused && !full).title(Span::styled(flags, t.title()));
     let inner = block.inner(area);
     let height = inner.height as usize;
     let rendered: Vec<Line> = if lines.is_empty() {
@@ -124,7 +122,14 @@ fn log_rows(
     if let Some(link) = &l.link {
         body.push((format!("[{link}] "), t.fg(Slot::Accent).add_modifier(Modifier::BOLD)));
     }
-    body.push((l.text.clone(), style));
+    match app.found_in(crate::app::state::search::Target::Log) {
+        Some(found) => {
+            let hi =
+                if found.hit == Some(i) { t.filter_match().add_modifier(Modifier::REVERSED) } else { t.filter_match() };
+            body.extend(matched(&l.text, &found.regex, style, hi));
+        }
+        None => body.push((l.text.clone(), style)),
+    }
     chunks(body, width.saturating_sub(GUTTER).max(1))
         .into_iter()
         .enumerate()
@@ -141,9 +146,26 @@ fn log_rows(
         .collect()
 }
 
+/// `text` in parts, the matches of `re` in `hi` and the rest in `base`.
+fn matched(text: &str, re: &regex::Regex, base: Style, hi: Style) -> Vec<(String, Style)> {
+    let mut parts = Vec::new();
+    let mut last = 0;
+    for m in re.find_iter(text).filter(|m| !m.is_empty()) {
+        if m.start() > last {
+            parts.push((text[last..m.start()].to_string(), base));
+        }
+        parts.push((m.as_str().to_string(), hi));
+        last = m.end();
+    }
+    if last < text.len() || parts.is_empty() {
+        parts.push((text[last..].to_string(), base));
+    }
+    parts
+}
+
 /// Styled text cut into rows of `width` characters (terminal-style wrapping: a long ARN is cut
 /// where the row ends, not moved whole to the next); `usize::MAX`: one row.
-fn chunks(parts: Vec<(String, ratatui::style::Style)>, width: usize) -> Vec<Vec<Span<'static>>> {
+fn chunks(parts: Vec<(String, Style)>, width: usize) -> Vec<Vec<Span<'static>>> {
     let mut rows: Vec<Vec<Span<'static>>> = vec![Vec::new()];
     let mut used = 0;
     for (text, style) in parts {

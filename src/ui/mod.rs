@@ -73,7 +73,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme) {
     draw_hints(f, app, t, hints);
     match &app.nav.mode {
         Mode::Help { scroll } => draw_help(f, app, t, body, *scroll),
-        Mode::Text { title, text, scroll } => draw_text(f, t, body, title, text, *scroll),
+        Mode::Text { title, text, scroll } => draw_text(f, app, t, body, (title, text, *scroll)),
         Mode::ConfirmProbe(plan) => draw_confirm(f, t, body, plan),
         Mode::Wizard(form) => draw_wizard(f, app, t, body, form),
         _ => {}

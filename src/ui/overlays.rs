@@ -10,31 +10,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 pub(super) fn draw_status(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    if let Some(search) = &app.nav.search {
+        return draw_prompt(f, app, t, area, ("/", &search.input), search.error.as_ref());
+    }
     if let Mode::Command(input) | Mode::Filter(input) = &app.nav.mode {
         let (sigil, error) = match &app.nav.mode {
             Mode::Filter(_) => ("/", app.filter.as_ref().err()),
             _ => (":", None),
         };
-        // The error (or a note) stays in view; the text scrolls to keep the cursor in the rest.
-        let tail = match (error, &app.prompt_note) {
-            (Some(e), _) => Some((format!("  ✘ {e}"), t.fg(Slot::Error))),
-            (None, Some(n)) => Some((format!("  {n}"), t.fg(Slot::Warning))),
-            (None, None) => None,
-        };
-        let tail_width = tail.as_ref().map_or(0, |(s, _)| s.chars().count());
-        let room = (area.width as usize).saturating_sub(1 + tail_width).max(1);
-        let scroll = input.visual_scroll(room);
-        let shown: String = input.value().chars().skip(scroll).take(room).collect();
-        let mut spans = vec![Span::styled(sigil, t.fg(Slot::Accent)), Span::raw(shown)];
-        if let Some((text, style)) = tail {
-            spans.push(Span::styled(text, style));
-        }
-        f.render_widget(Paragraph::new(Line::from(spans)), area);
-        let x = area.x + 1 + input.visual_cursor().saturating_sub(scroll) as u16;
-        if x < area.x + area.width {
-            f.set_cursor_position((x, area.y));
-        }
-        return;
+        return draw_prompt(f, app, t, area, (sigil, input), error);
     }
     let warnings = app.all_warnings();
     let line = match (&app.status, warnings.first()) {
@@ -51,11 +35,55 @@ pub(super) fn draw_status(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     f.render_widget(Paragraph::new(line), area);
 }
 
+/// An input on the status line: its sigil, the text scrolled to keep the cursor in view, and the
+/// error (or a note) after it, always in view.
+fn draw_prompt(
+    f: &mut Frame,
+    app: &App,
+    t: &Theme,
+    area: Rect,
+    (sigil, input): (&'static str, &tui_input::Input),
+    error: Option<&String>,
+) {
+    let tail = match (error, &app.prompt_note) {
+        (Some(e), _) => Some((format!("  ✘ {e}"), t.fg(Slot::Error))),
+        (None, Some(n)) => Some((format!("  {n}"), t.fg(Slot::Warning))),
+        (None, None) => None,
+    };
+    let tail_width = tail.as_ref().map_or(0, |(s, _)| s.chars().count());
+    let room = (area.width as usize).saturating_sub(1 + tail_width).max(1);
+    let scroll = input.visual_scroll(room);
+    let shown: String = input.value().chars().skip(scroll).take(room).collect();
+    let mut spans = vec![Span::styled(sigil, t.fg(Slot::Accent)), Span::raw(shown)];
+    if let Some((text, style)) = tail {
+        spans.push(Span::styled(text, style));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+    let x = area.x + 1 + input.visual_cursor().saturating_sub(scroll) as u16;
+    if x < area.x + area.width {
+        f.set_cursor_position((x, area.y));
+    }
+}
+
 pub(super) fn draw_hints(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    // As many as fit, in order; the last (help) always.
+    let hints = app.footer_hints();
+    let width = |(k, d): &(String, &str)| k.chars().count() + d.chars().count() + 5;
+    let mut room = area.width as usize;
+    if let Some(last) = hints.last() {
+        room = room.saturating_sub(width(last));
+    }
     let mut spans = Vec::new();
-    for (k, d) in app.keymap.hints(&app.contexts()) {
-        spans.push(Span::styled(format!("<{k}>"), t.fg(Slot::HintKey)));
-        spans.push(Span::styled(format!(" {d}  "), t.fg(Slot::HintDesc)));
+    for (i, h) in hints.iter().enumerate() {
+        let last = i + 1 == hints.len();
+        if !last {
+            if width(h) > room {
+                continue;
+            }
+            room -= width(h);
+        }
+        spans.push(Span::styled(format!("<{}>", h.0), t.fg(Slot::HintKey)));
+        spans.push(Span::styled(format!(" {}  ", h.1), t.fg(Slot::HintDesc)));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
@@ -169,7 +197,7 @@ pub(super) fn draw_confirm(f: &mut Frame, t: &Theme, area: Rect, plan: &crate::p
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), rect);
 }
 
-pub(super) fn draw_text(f: &mut Frame, t: &Theme, area: Rect, title: &str, text: &str, scroll: usize) {
+pub(super) fn draw_text(f: &mut Frame, app: &App, t: &Theme, area: Rect, (title, text, scroll): (&str, &str, usize)) {
     f.render_widget(Clear, area);
     // Clamped to the last screenful (pgdn never scrolls into blank space; G is the end), and
     // where it is said in the title.
@@ -185,6 +213,20 @@ pub(super) fn draw_text(f: &mut Frame, t: &Theme, area: Rect, title: &str, text:
         .borders(Borders::ALL)
         .border_style(t.fg(Slot::Accent))
         .title(Span::styled(format!(" {title}{position} (esc closes) "), t.title()));
-    let lines: Vec<Line> = text.lines().skip(first).take(rows).map(|l| Line::from(l.to_string())).collect();
+    // The search's matches highlighted, the current one reversed too (seen without colour).
+    let found = app.found_in(crate::app::state::search::Target::Text);
+    let lines: Vec<Line> = text
+        .lines()
+        .enumerate()
+        .skip(first)
+        .take(rows)
+        .map(|(i, l)| {
+            let hi = match found.and_then(|f| f.hit) {
+                Some(h) if h == i => t.filter_match().add_modifier(Modifier::REVERSED),
+                _ => t.filter_match(),
+            };
+            super::table::highlight(l, found.map(|f| &f.regex), t.text(), hi)
+        })
+        .collect();
     f.render_widget(Paragraph::new(lines).block(block), area);
 }

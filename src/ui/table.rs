@@ -122,11 +122,13 @@ enum Give {
 
 fn give(name: &str, single_valued: bool) -> Give {
     match name {
-        "NAME" | "SCALE SET" | "VERDICT" | "STATUS" => Give::Keep,
-        "RUNNING" | "PENDING" | "FAILED" | "READY" | "AGE" | "LOOP" | "CHAINS" | "TAGSESSION" => Give::Counter,
+        "NAME" | "SCALE SET" | "VERDICT" | "STATUS" | "DECISION" => Give::Keep,
+        "HOP" | "RUNNING" | "PENDING" | "FAILED" | "READY" | "AGE" | "LOOP" | "CHAINS" | "TAGSESSION" => Give::Counter,
         "NODE" => Give::Drop(0),
         "RESTARTS" => Give::Drop(1),
         "KIND" => Give::Drop(2),
+        // The chain's: the step panel says where the step comes from.
+        "VIA" => Give::Drop(4),
         // The only account, or the only namespace: the header says it already.
         "ACCOUNT" | "NAMESPACE" if single_valued => Give::Drop(3),
         _ => Give::Cut,

@@ -107,7 +107,9 @@ impl App {
                 } else {
                     all.iter().map(|w| format!("⚠ {w}")).collect::<Vec<_>>().join("\n")
                 };
-                self.nav.mode = Mode::Text { title: format!("{} warning(s)", all.len()), text, scroll: 0 };
+                let title = format!("{} warning(s)", all.len());
+                self.nav.found = None;
+                self.nav.mode = Mode::Text { title, text, scroll: 0 };
             }
             Some(Cmd::Wizard) => self.open_wizard(),
             Some(Cmd::Help) => self.nav.mode = Mode::Help { scroll: 0 },

@@ -10,6 +10,7 @@ use crate::wizard::form::FormKey;
 
 use super::super::Action;
 use super::super::filter::{MAX_PATTERN, paste_text};
+use super::search::Target;
 use super::{App, Effect, Mode};
 
 /// What an action means in the wizard's form.
@@ -48,6 +49,11 @@ impl App {
     /// keymap context; what is not bound there is text for the input. Returns true when handled.
     pub fn handle_mode_key(&mut self, key: &KeyEvent) -> bool {
         self.prompt_note = None;
+        if self.nav.search.is_some() {
+            let action = self.keymap.lookup(Key::from_event(key), &self.contexts());
+            self.search_key(key, action);
+            return true;
+        }
         if matches!(self.nav.mode, Mode::Normal) {
             return false;
         }
@@ -67,7 +73,17 @@ impl App {
             // used to close on any key, so at 80x24 most of it could not be read).
             Mode::Text { scroll, .. } | Mode::Help { scroll } => {
                 match action {
-                    Some(Action::Back) => self.nav.mode = Mode::Normal,
+                    Some(Action::Back) => {
+                        self.nav.mode = Mode::Normal;
+                        self.nav.found = self.nav.found.take().filter(|f| f.target != Target::Text);
+                    }
+                    Some(Action::Filter) => self.start_search(),
+                    Some(Action::SearchNext | Action::SearchPrev) => {
+                        let searched = self.search_again(action == Some(Action::SearchNext), Target::Text);
+                        if !searched {
+                            self.status = Some("/ searches this text; then n/N go to the next/previous match".into());
+                        }
+                    }
                     Some(Action::Down) => *scroll = scroll.saturating_add(1),
                     Some(Action::Up) => *scroll = scroll.saturating_sub(1),
                     Some(Action::PageDown) => *scroll = scroll.saturating_add(self.layout.page.max(1)),
@@ -157,6 +173,10 @@ impl App {
     pub fn handle_paste(&mut self, text: &str) {
         use tui_input::InputRequest;
         let text = paste_text(text);
+        if self.nav.search.is_some() {
+            self.search_paste(&text);
+            return;
+        }
         match &mut self.nav.mode {
             Mode::Command(input) | Mode::Filter(input) => {
                 let room = MAX_PATTERN.saturating_sub(input.value().chars().count());

@@ -21,6 +21,8 @@ impl App {
                 if self.view().is_table() {
                     let current = self.table_state().filter;
                     self.nav.mode = Mode::Filter(Input::new(current));
+                } else {
+                    self.start_search();
                 }
             }
             Action::Back => {
@@ -74,7 +76,13 @@ impl App {
             Action::Wrap => self.chain.log.wrap = !self.chain.log.wrap,
             Action::Timestamps => self.chain.log.timestamps = !self.chain.log.timestamps,
             Action::Fullscreen => self.chain.log.fullscreen = !self.chain.log.fullscreen,
-            Action::SearchNext | Action::SearchPrev => self.search_findings(action == Action::SearchNext),
+            // The pattern searched for last, or without one the findings.
+            Action::SearchNext | Action::SearchPrev => {
+                let forward = action == Action::SearchNext;
+                if !self.search_again(forward, super::search::Target::Log) {
+                    self.search_findings(forward)
+                }
+            }
             Action::ServiceAccount => self.goto_service_account(),
             Action::NextContainer | Action::Previous | Action::LogSince(_) => self.log_option(action),
             Action::Probe => self.ask_probe(),
@@ -109,6 +117,8 @@ impl App {
 
     pub(super) fn after_view_change(&mut self) {
         self.status = None;
+        self.nav.search = None;
+        self.nav.found = None;
         if let View::Chain { subject } | View::Logs { subject } = self.view().clone() {
             self.chain =
                 ChainState { log: LogView { autoscroll: true, ..LogView::default() }, ..ChainState::default() };
@@ -400,6 +410,7 @@ impl App {
             }
             View::Logs { .. } => return,
         };
+        self.nav.found = None;
         self.nav.mode = Mode::Text { title, text, scroll: 0 };
     }
 

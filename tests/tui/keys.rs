@@ -1,0 +1,142 @@
+//! Key sequences of #15: `/` search in the logs and YAML views (typed text never acts as keys),
+//! the hint bar per focused pane, focus seen without colour.
+
+use super::*;
+use arcscope::app::state::Mode;
+use arcscope::app::state::search::Target;
+
+fn render_with(app: &mut App, theme: &str, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    app.settle();
+    arcscope::ui::layout(app, ratatui::layout::Rect::new(0, 0, w, h));
+    t.draw(|f| arcscope::ui::draw(f, app, &Theme::built_in(theme).unwrap())).unwrap();
+    t
+}
+
+/// #15.3: `/Tag` in the chain view searches the log: the letters are the pattern's, not keys
+/// (T toggled the tags what-if and a jumped to the service account before).
+#[test]
+fn slash_in_the_chain_searches_the_log_and_typed_letters_are_never_keys() {
+    let mut a = app();
+    keys(&mut a, &format!(":chain {SEED_POD}\n"));
+    keys(&mut a, "/TagSession");
+    assert!(!a.chain.sim.skip_tags, "T was typed, not pressed");
+    assert!(matches!(a.view(), View::Chain { .. }), "a was typed, not pressed: {:?}", a.view());
+    let s = screen(&render(&mut a, 120, 40));
+    assert!(s.lines().rev().nth(1).unwrap().starts_with("/TagSession"), "the prompt shows the pattern\n{s}");
+    let lines = arcscope::app::state::logview::logs_lines(&a);
+    let hits: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.text.to_lowercase().contains("tagsession"))
+        .map(|(i, _)| i)
+        .collect();
+    assert!(!hits.is_empty(), "the demo's log names sts:TagSession");
+    assert_eq!(a.chain.log.search_hit, Some(hits[0]), "the first match, as typed");
+    keys(&mut a, "\n");
+    assert!(a.nav.search.is_none());
+    let status = a.status.clone().unwrap_or_default();
+    assert!(status.starts_with(&format!("match 1 of {} for /TagSession", hits.len())), "{status}");
+    // n goes on (and wraps), N comes back.
+    keys(&mut a, "n");
+    assert_eq!(a.chain.log.search_hit, Some(hits[1 % hits.len()]));
+    keys(&mut a, "N");
+    assert_eq!(a.chain.log.search_hit, Some(hits[0]));
+    // The match is highlighted where it is drawn (wrapped: it may be far along its line).
+    keys(&mut a, "w");
+    let t = render(&mut a, 200, 60);
+    let buf = t.backend().buffer();
+    let highlighted = (0..buf.area.height).any(|y| {
+        (0..buf.area.width).any(|x| {
+            let c = &buf[(x, y)];
+            c.symbol() == "T" && c.modifier.contains(ratatui::style::Modifier::UNDERLINED)
+        })
+    });
+    assert!(highlighted, "{}", screen(&t));
+}
+
+/// Esc while typing puts the log back where it was and keeps no pattern; a bad regex is said in
+/// the prompt and enter does not take it.
+#[test]
+fn esc_undoes_a_search_and_a_bad_pattern_is_an_error() {
+    let mut a = app();
+    keys(&mut a, &format!(":logs {SEED_POD}\n"));
+    assert!(a.chain.log.autoscroll);
+    keys(&mut a, "/assum");
+    assert!(!a.chain.log.autoscroll, "moved to the match");
+    keys(&mut a, "\x1b");
+    assert!(a.chain.log.autoscroll, "back to following the end");
+    assert!(a.nav.found.is_none() && a.nav.search.is_none());
+    keys(&mut a, "/(x");
+    let s = screen(&render(&mut a, 100, 30));
+    assert!(s.contains("✘ invalid regex"), "{s}");
+    keys(&mut a, "\n");
+    assert!(a.nav.search.is_some(), "enter does not take a pattern that cannot be used");
+    keys(&mut a, "\x1b");
+    // Without a pattern, n is the next finding, as before.
+    keys(&mut a, "n");
+    let lines = arcscope::app::state::logview::logs_lines(&a);
+    let hit = a.chain.log.search_hit.expect("a finding");
+    assert!(lines[hit].finding);
+}
+
+/// #15.3 and #15.6: the YAML view searches too; its matches are highlighted and the current one
+/// is scrolled into view; closing it forgets the pattern.
+#[test]
+fn yaml_is_searched_with_slash_and_n() {
+    let mut a = app();
+    keys(&mut a, ":runners\ny");
+    let Mode::Text { text, .. } = &a.nav.mode else { panic!("y opens the YAML") };
+    let hits: Vec<usize> =
+        text.lines().enumerate().filter(|(_, l)| l.to_lowercase().contains("image")).map(|(i, _)| i).collect();
+    assert!(hits.len() > 1, "the pod's YAML names its images");
+    keys(&mut a, "/image\n");
+    assert_eq!(a.found_in(Target::Text).and_then(|f| f.hit), Some(hits[0]));
+    keys(&mut a, "n");
+    assert_eq!(a.found_in(Target::Text).and_then(|f| f.hit), Some(hits[1]));
+    let Mode::Text { scroll, .. } = &a.nav.mode else { panic!("n does not close the text") };
+    assert_eq!(*scroll, hits[1].saturating_sub(2), "the match is in view with two lines above it");
+    let t = render(&mut a, 80, 24);
+    assert!(screen(&t).contains("image"), "{}", screen(&t));
+    keys(&mut a, "\x1b");
+    assert!(matches!(a.nav.mode, Mode::Normal) && a.nav.found.is_none());
+}
+
+/// A paste into the search prompt is text: it searches, runs nothing.
+#[test]
+fn a_paste_into_the_search_is_its_pattern() {
+    let mut a = app();
+    keys(&mut a, &format!(":chain {SEED_POD}\n/"));
+    a.handle_paste("Tag\nq");
+    assert!(!a.quit && !a.chain.sim.skip_tags);
+    assert_eq!(a.nav.search.as_ref().map(|s| s.input.value().to_string()), Some("Tag q".into()));
+}
+
+/// #15.8: the hint bar offers the focused pane's keys first and help always, never a hint cut
+/// in half; with the mono theme the focused pane is still seen (a thick border).
+#[test]
+fn hints_follow_the_focused_pane_and_focus_shows_without_colour() {
+    let mut a = app();
+    keys(&mut a, &format!(":chain {SEED_POD}\n"));
+    for (w, h) in [(80, 24), (120, 40)] {
+        let s = screen(&render_with(&mut a, "mono", w, h));
+        let footer = s.lines().last().unwrap();
+        assert!(footer.starts_with("<c> copy fix"), "the steps' keys first at {w}: {footer}");
+        assert!(footer.trim_end().ends_with("<?> help"), "help always: {footer}");
+        assert!(s.lines().nth(2).unwrap().starts_with('┏'), "the focused steps have the thick border\n{s}");
+        assert!(s.contains("┌ logs"), "the logs pane is not focused\n{s}");
+    }
+    keys(&mut a, "\t");
+    let s = screen(&render_with(&mut a, "mono", 80, 24));
+    let footer = s.lines().last().unwrap();
+    assert!(footer.starts_with("<n> next match/finding"), "the logs' keys first: {footer}");
+    assert!(s.contains("┏ logs"), "now the logs pane is\n{s}");
+    assert!(s.lines().nth(2).unwrap().starts_with('┌'), "{s}");
+    // Every hint drawn whole: as many `<` as `>`.
+    for (w, h) in [(60, 15), (80, 24), (100, 30)] {
+        let s = screen(&render(&mut a, w, h));
+        let footer = s.lines().last().unwrap();
+        assert_eq!(footer.matches('<').count(), footer.matches('>').count(), "{footer}");
+        assert!(footer.contains("<?> help"), "{w}: {footer}");
+    }
+}
