@@ -13,7 +13,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Cell, Paragraph, Row as TRow, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row as TRow, Table, Wrap};
 
 pub(super) fn draw_chain(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     if app.chain.log.fullscreen && app.chain.focus == Focus::Logs {
@@ -34,7 +34,7 @@ pub(super) fn draw_chain(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         chain.credential_source,
         chain.job.as_deref().unwrap_or("no job")
     );
-    let block = pane(t, app.chain.focus == Focus::Steps).title(Span::styled(title, t.verdict(chain.verdict)));
+    let block = t.pane(app.chain.focus == Focus::Steps).title(Span::styled(title, t.verdict(chain.verdict)));
     let inner = block.inner(top);
     f.render_widget(block, top);
     // Sized to the content as the tables are (#15.1): a role's name whole, or cut with `…`.
@@ -271,19 +271,8 @@ fn draw_scrolled(f: &mut Frame, app: &App, t: &Theme, area: Rect, lines: Vec<Lin
     } else {
         " step ".to_string()
     };
-    let block = pane(t, app.chain.focus == Focus::Steps).title(Span::styled(title, t.title()));
+    let block = t.pane(app.chain.focus == Focus::Steps).title(Span::styled(title, t.title()));
     f.render_widget(paragraph.scroll((scroll.min(u16::MAX as usize) as u16, 0)).block(block), area);
-}
-
-/// A pane's box: the focused one's border is thick and in the accent colour, so focus shows
-/// without colour too (NO_COLOR, mono) (#15.8).
-pub(super) fn pane(t: &Theme, focused: bool) -> Block<'static> {
-    let block = Block::default().borders(Borders::ALL);
-    if focused {
-        block.border_type(BorderType::Thick).border_style(t.fg(Slot::Accent))
-    } else {
-        block.border_style(t.fg(Slot::Border))
-    }
 }
 
 /// The trust policy of the step's role with the statement that decided (or failed) marked.

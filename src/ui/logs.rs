@@ -39,7 +39,7 @@ pub(super) fn draw_logs(f: &mut Frame, app: &App, t: &Theme, area: Rect, full: b
         if app.streams.frozen { " · frozen" } else { "" }
     );
     // Full screen it is the only pane: no focus to show.
-    let block = super::chain::pane(t, focused && !full).title(Span::styled(flags, t.title()));
+    let block = t.pane(focused && !full).title(Span::styled(flags, t.title()));
     let inner = block.inner(area);
     let height = inner.height as usize;
     let rendered: Vec<Line> = if lines.is_empty() {

@@ -201,6 +201,18 @@ impl Theme {
             Style::default().fg(self.c(Slot::SelectionFg)).bg(self.c(Slot::SelectionBg)).add_modifier(Modifier::BOLD)
         }
     }
+    /// A pane's box: the focused one's border is thick and in the accent colour, so focus shows
+    /// without colour too (NO_COLOR, mono) (#15.8).
+    pub fn pane(&self, focused: bool) -> ratatui::widgets::Block<'static> {
+        use ratatui::widgets::{Block, BorderType, Borders};
+        let block = Block::default().borders(Borders::ALL);
+        if focused {
+            block.border_type(BorderType::Thick).border_style(self.fg(Slot::Accent))
+        } else {
+            block.border_style(self.fg(Slot::Border))
+        }
+    }
+
     pub fn filter_match(&self) -> Style {
         self.fg(Slot::FilterMatch).add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
     }
