@@ -26,6 +26,7 @@ fn tui(source: &SourceArgs, theme: Option<&str>, mouse: bool, allow_live_probe: 
         aws_live,
         allow_live_probe,
         replay: source.demo,
+        tmux: std::env::var_os("TMUX").is_some(),
     };
     let app = App::new(inv, options);
     // A live cluster: watched, so the screen follows the cluster; live AWS: read, and for the

@@ -366,3 +366,103 @@ fn demo_base_role_reaches_the_pusher_and_nothing_unrelated() {
     assert!(!names.contains(&"arc-runner-docs-publisher-role"));
     assert!(!names.contains(&"eks-node-arm64-role"));
 }
+
+/// Runs `command` through a real shell with stand-ins for `aws` and `kubectl` first on the PATH;
+/// returns each call's arguments (tool first), in order. What the TUI copies must survive the
+/// shell's quoting as it is (#15.5).
+fn run_recorded(command: &str) -> Vec<Vec<String>> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("calls");
+    for tool in ["aws", "kubectl"] {
+        let path = dir.path().join(tool);
+        let script = format!(
+            "#!/bin/sh\nprintf '%s\\0' {tool} \"$@\" >> '{}'\nprintf '\\036' >> '{}'\n",
+            log.display(),
+            log.display()
+        );
+        std::fs::write(&path, script).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!("{}:{}", dir.path().display(), std::env::var("PATH").unwrap_or_default());
+    let st = std::process::Command::new("sh").arg("-c").arg(command).env("PATH", path).status().unwrap();
+    assert!(st.success(), "{command}");
+    let text = std::fs::read_to_string(&log).unwrap();
+    text.split('\u{1e}')
+        .filter(|c| !c.is_empty())
+        .map(|c| c.trim_end_matches('\0').split('\0').map(str::to_string).collect())
+        .collect()
+}
+
+/// Applies a recorded `aws iam update-assume-role-policy` to the inventory, as IAM would.
+fn apply_trust(inv: &mut arcscope::model::Inventory, call: &[String]) {
+    let arg = |flag: &str| call.iter().position(|a| a == flag).map(|i| call[i + 1].clone()).unwrap();
+    assert_eq!(&call[..3], ["aws", "iam", "update-assume-role-policy"], "{call:?}");
+    let (name, doc) = (arg("--role-name"), arg("--policy-document"));
+    let role = inv.roles.values_mut().find(|r| r.arn.name == name).expect("the fix names a role that exists");
+    role.trust = arcscope::iam::policy::PolicyDocument::from_text(&doc).expect("the document parses");
+}
+
+fn first_runnable<'a>(s: &'a Step, kind: &str) -> &'a str {
+    let r = s.runnable.first().unwrap_or_else(|| panic!("no runnable fix: {:?}", s.fixes));
+    assert_eq!((r.fix, r.kind), (0, kind), "the first fix is the one that runs");
+    assert_eq!(s.copy_text(0), Some(r.text.as_str()));
+    &r.text
+}
+
+/// #15.5, R12: the seed's copied fix is an AWS CLI line; run through a shell and applied, it
+/// allows sts:TagSession.
+#[test]
+fn the_copied_tag_session_fix_runs_and_makes_the_hop_pass() {
+    let dir = common::bundle(None);
+    let mut inv = load_dir(dir.path()).unwrap();
+    let before = resolve_all(&inv, &CheckOptions::default()).unwrap();
+    let s = step(only(&before), "sts:TagSession");
+    let calls = run_recorded(first_runnable(s, "aws-cli"));
+    assert_eq!(calls.len(), 1);
+    apply_trust(&mut inv, &calls[0]);
+    let after = resolve_all(&inv, &CheckOptions::default()).unwrap();
+    let s = step(only(&after), "sts:TagSession");
+    assert_eq!(s.decision, Decision::Allow, "{:?}", s.non_matching);
+    // The other fixes copy their own lines: the workflow input among them.
+    let workflow = before[0].steps.iter().flat_map(|s| &s.runnable).find(|r| r.kind == "workflow");
+    assert_eq!(workflow.map(|r| r.text.as_str()), Some("role-skip-session-tagging: true"));
+}
+
+/// #15.5, R11: the :sub fix replaces the condition's value with the token's subject.
+#[test]
+fn the_copied_sub_fix_runs_and_makes_web_identity_pass() {
+    let dir = common::bundle(Some("sub-wrong-namespace"));
+    let mut inv = load_dir(dir.path()).unwrap();
+    let before = resolve_all(&inv, &CheckOptions::default()).unwrap();
+    let calls = run_recorded(first_runnable(step(only(&before), "sts:AssumeRoleWithWebIdentity"), "aws-cli"));
+    apply_trust(&mut inv, &calls[0]);
+    let after = resolve_all(&inv, &CheckOptions::default()).unwrap();
+    assert_eq!(step(only(&after), "sts:AssumeRoleWithWebIdentity").decision, Decision::Allow);
+}
+
+/// #15.5: the missing service account's fix is the kubectl pair, the IRSA annotation copied from
+/// the account of that name elsewhere; once it exists the chain gets past creating the pod.
+#[test]
+fn the_copied_service_account_fix_creates_and_annotates_it() {
+    let dir = common::bundle(Some("sa-in-controller-namespace"));
+    let mut inv = load_dir(dir.path()).unwrap();
+    let before = resolve_all(&inv, &CheckOptions::default()).unwrap();
+    let calls = run_recorded(first_runnable(&only(&before).steps[0], "kubectl"));
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    let [create, annotate] = [&calls[0], &calls[1]];
+    assert_eq!(&create[..3], ["kubectl", "create", "serviceaccount"]);
+    assert_eq!(&annotate[..3], ["kubectl", "annotate", "serviceaccount"]);
+    let (name, ns) = (&create[3], &create[create.iter().position(|a| a == "-n").unwrap() + 1]);
+    let (key, role) = annotate.last().unwrap().split_once('=').unwrap();
+    assert_eq!(key, "eks.amazonaws.com/role-arn");
+    assert!(role.starts_with("arn:aws:iam::"), "{role}");
+    inv.push_object(
+        arcscope::model::Kind::ServiceAccount,
+        serde_json::json!({"metadata": {"name": name, "namespace": ns, "annotations": {key: role}}}),
+    );
+    let after = resolve_all(&inv, &CheckOptions::default()).unwrap();
+    let first = &only(&after).steps[0];
+    assert_ne!(first.decided_by, DecidedBy::ServiceAccountMissing, "{first:#?}");
+    assert_eq!(first.action, "sts:AssumeRoleWithWebIdentity");
+}

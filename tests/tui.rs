@@ -207,7 +207,7 @@ fn copy_fix_emits_osc52_text() {
         _ => None,
     });
     let text = copied.expect("the fix is queued for the clipboard");
-    assert!(text.contains("sts:TagSession"));
+    assert!(text.contains("sts:TagSession") && text.starts_with("aws iam "), "{text}");
     assert!(arcscope::tui::osc52(&text).starts_with("\x1b]52;c;"));
 }
 
@@ -648,7 +648,11 @@ fn a_small_step_panel_scrolls_to_the_fix() {
     assert!(!s.contains("3. Terraform"), "{s}");
     special(&mut a, KeyCode::PageDown);
     let s = screen(&render(&mut a, 80, 24));
+    assert!(s.contains("copies aws-cli: aws iam update-assume-role-policy"), "what c copies, under the fix: {s}");
+    special(&mut a, KeyCode::PageDown);
+    let s = screen(&render(&mut a, 80, 24));
     assert!(s.contains("3. Terraform: in the trust aws_iam_policy_document statement"), "{s}");
+    special(&mut a, KeyCode::PageUp);
     special(&mut a, KeyCode::PageUp);
     let s = screen(&render(&mut a, 80, 24));
     assert!(s.contains("┏ step · 1–7 of "), "{s}");

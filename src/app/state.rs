@@ -187,6 +187,8 @@ pub struct Options {
     pub allow_live_probe: bool,
     /// Job logs replay over time, as they would arrive live (`--demo`).
     pub replay: bool,
+    /// Running inside tmux (`$TMUX` set): a copy says what tmux needs to pass it on.
+    pub tmux: bool,
 }
 
 impl Options {
@@ -249,6 +251,8 @@ pub struct Capabilities {
     pub allow_live_probe: bool,
     /// `loaded_at` is when an offline bundle was taken (ages read from it), not when it was read.
     pub captured: bool,
+    /// Inside tmux (`$TMUX`): OSC 52 reaches the clipboard only with `set-clipboard on`.
+    pub tmux: bool,
 }
 
 /// What the last layout measured of the screen (`ui::layout` sets it before a frame).
@@ -360,7 +364,7 @@ struct Replay {
 
 impl App {
     pub fn new(inv: Inventory, options: Options) -> App {
-        let Options { keymap, loaded_at, captured, live, aws_live, allow_live_probe, replay } = options;
+        let Options { keymap, loaded_at, captured, live, aws_live, allow_live_probe, replay, tmux } = options;
         let mut chains = resolve_all(&inv, &CheckOptions::default()).unwrap_or_default();
         // Subject order (stable: a subject's chains keep theirs), kept by live changes.
         chains.sort_by(|a, b| a.subject.cmp(&b.subject));
@@ -381,7 +385,7 @@ impl App {
         link::link(&mut analysis, &chains);
         let warnings = keymap.warnings.clone();
         let mut app = App {
-            caps: Capabilities { live, aws_live, allow_live_probe, captured },
+            caps: Capabilities { live, aws_live, allow_live_probe, captured, tmux },
             layout: LayoutFeedback { page: 10, ..LayoutFeedback::default() },
             streams: Streams {
                 generation: 1,

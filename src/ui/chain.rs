@@ -164,9 +164,13 @@ fn why_and_fix(p: &mut Panel<'_>, t: &Theme, step: &crate::chain::Step) {
         }
     }
     if !step.fixes.is_empty() {
+        let keys = match step.fixes.len() {
+            1 => "c copies it".to_string(),
+            n => format!("c copies 1, keys 1–{} each", n.min(4)),
+        };
         p.section(Line::from(vec![
             Span::styled("fix", t.title()),
-            Span::styled("  smallest first · c copies it", t.muted()),
+            Span::styled(format!("  smallest first · {keys}"), t.muted()),
         ]));
         for (i, fix) in step.fixes.iter().enumerate() {
             let style = if i == 0 { t.fg(Slot::Allow) } else { t.text() };
@@ -174,7 +178,24 @@ fn why_and_fix(p: &mut Panel<'_>, t: &Theme, step: &crate::chain::Step) {
                 Span::styled(format!("{}. ", i + 1), t.muted()),
                 Span::styled(fix.clone(), style),
             ]));
+            // What the key copies, when it is a command or a line to paste.
+            // What the key copies, when it is a command the words do not already show.
+            if let Some(r) = step.runnable.iter().find(|r| r.fix == i && !fix.contains(r.text.as_str())) {
+                p.lines.push(Line::from(vec![
+                    Span::styled(format!("   copies {}: ", r.kind), t.muted()),
+                    Span::styled(command_preview(&r.text), t.fg(Slot::Accent)),
+                ]));
+            }
         }
+    }
+}
+
+/// A command as one line, its policy document (the long part) shortened to `'{…}'`.
+fn command_preview(text: &str) -> String {
+    let first = text.lines().next().unwrap_or("");
+    match first.find(" '{") {
+        Some(at) => format!("{} '{{…}}'{}", &first[..at], if first.ends_with('\'') { "" } else { " …" }),
+        None => one_line(first, 100),
     }
 }
 

@@ -140,3 +140,43 @@ fn hints_follow_the_focused_pane_and_focus_shows_without_colour() {
         assert!(footer.contains("<?> help"), "{w}: {footer}");
     }
 }
+
+fn copied(a: &mut App) -> Option<String> {
+    a.take_effects().into_iter().find_map(|e| match e {
+        Effect::Copy(text) => Some(text),
+        _ => None,
+    })
+}
+
+/// #15.5: `c` copies something to run: on the chain the selected step's first fix as its AWS CLI
+/// line, `2` the second (CDK), on the pulse the selected row's failing step's first fix; the
+/// status says what was copied, and in tmux what tmux needs.
+#[test]
+fn c_copies_a_runnable_fix_and_the_digits_choose_which() {
+    let mut a = app();
+    keys(&mut a, &format!(":chain {SEED_POD}\nc"));
+    let text = copied(&mut a).expect("copied");
+    assert!(
+        text.starts_with(
+            "aws iam update-assume-role-policy --role-name arc-runner-ecr-image-pusher-role --policy-document '{"
+        ),
+        "{text}"
+    );
+    assert!(a.status.as_deref().unwrap().starts_with("copied fix 1 (aws-cli)"), "{:?}", a.status);
+    keys(&mut a, "2");
+    assert!(copied(&mut a).expect("copied").starts_with("new iam.AccountPrincipal("));
+    keys(&mut a, "4");
+    assert_eq!(copied(&mut a).as_deref(), Some("role-skip-session-tagging: true"));
+    // Focus on the logs: the digits are the log window's again (live), nothing is copied.
+    keys(&mut a, "\t1");
+    assert!(copied(&mut a).is_none());
+
+    let mut a =
+        App::new(arcscope::demo::load().unwrap(), Options { tmux: true, ..Options::at("2026-06-20T12:00:00Z") });
+    let selected = a.nav.table.visible[0];
+    let row = a.nav.table.rows[selected].key.clone();
+    keys(&mut a, "c");
+    let text = copied(&mut a).unwrap_or_else(|| panic!("c on the pulse row {row}: {:?}", a.status));
+    assert!(text.starts_with("aws ") || text.starts_with("kubectl "), "{row}: {text}");
+    assert!(a.status.as_deref().unwrap().contains("set -g set-clipboard on"), "{:?}", a.status);
+}

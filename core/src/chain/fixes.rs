@@ -44,6 +44,38 @@ fn statement(
     out
 }
 
+/// `s` as one POSIX shell word: bare when it is plainly safe, else in single quotes.
+pub fn shell_word(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.,:/=+@".contains(c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// The AWS CLI line that replaces `role`'s trust policy with `document` (one line of JSON).
+fn update_trust(role: &str, document: &str) -> String {
+    format!(
+        "aws iam update-assume-role-policy --role-name {} --policy-document {}",
+        shell_word(role),
+        shell_word(document)
+    )
+}
+
+/// `trust` with one more statement (given as JSON text), as one line of JSON.
+fn trust_plus(trust: &PolicyDocument, stmt: &str) -> String {
+    let mut doc: serde_json::Value = serde_json::from_str(&trust.to_compact()).unwrap_or_else(|_| json!({}));
+    if doc.get("Version").is_none() {
+        doc["Version"] = json!("2012-10-17");
+    }
+    let added: serde_json::Value = serde_json::from_str(stmt).unwrap_or_default();
+    match doc.get_mut("Statement").and_then(|s| s.as_array_mut()) {
+        Some(list) => list.push(added),
+        None => doc["Statement"] = json!([added]),
+    }
+    doc.to_string()
+}
+
 fn explicit_deny_fix(step: &mut Step, e: &Evaluation) {
     for s in &e.statements {
         step.fixes.push(format!(
@@ -60,10 +92,21 @@ fn layer_fix(step: &mut Step, e: &Evaluation, ev: &HopEvaluator<'_>, actions: &[
     let caller_role = &ev.caller_role.arn.name;
     let actions_json = serde_json::to_string(actions).unwrap_or_default();
     match e.decided_by {
-        Layer::IdentityPolicy => step.fixes.push(format!(
-            "allow it in an identity policy of {caller_role}: {}",
-            statement(None, actions, Some(&target), None)
-        )),
+        Layer::IdentityPolicy => {
+            let stmt = statement(None, actions, Some(&target), None);
+            let document = format!(r#"{{"Version": "2012-10-17", "Statement": [{stmt}]}}"#);
+            let name = format!("allow-assume-{}", ev.target.arn.name);
+            step.fix_with(
+                format!("allow it in an identity policy of {caller_role}: {stmt}"),
+                "aws-cli",
+                format!(
+                    "aws iam put-role-policy --role-name {} --policy-name {} --policy-document {}",
+                    shell_word(caller_role),
+                    shell_word(&name),
+                    shell_word(&document)
+                ),
+            );
+        }
         Layer::PermissionsBoundary => step.fixes.push(format!(
             "the permissions boundary {} of {caller_role} must allow {actions_json} on {target}",
             ev.caller_role.boundary.as_deref().unwrap_or("?")
@@ -92,17 +135,27 @@ pub(crate) fn for_assume(step: &mut Step, e: &Evaluation, ev: &HopEvaluator<'_>)
     if e.decided_by == Layer::TrustPolicy {
         let caller = ev.caller.role.arn();
         let stmt = statement(Some(("AWS", &caller)), actions, None, None);
-        step.fixes.push(format!("add to the trust policy of {}: {stmt}", ev.target.arn.name));
+        let name = &ev.target.arn.name;
+        step.fix_with(
+            format!("add to the trust policy of {name}: {stmt}"),
+            "aws-cli",
+            update_trust(name, &trust_plus(&ev.target.trust, &stmt)),
+        );
         let cdk = if tags {
             format!("new iam.ArnPrincipal(\"{caller}\").withSessionTags()")
         } else {
             format!("new iam.ArnPrincipal(\"{caller}\")")
         };
-        step.fixes.push(format!("CDK: assumedBy / grantAssumeRole with {cdk}"));
-        step.fixes.push(format!(
-            "Terraform: a statement in the trust aws_iam_policy_document with actions = {} and principals {{ type = \"AWS\", identifiers = [\"{caller}\"] }}",
-            serde_json::to_string(actions).unwrap_or_default()
-        ));
+        step.fix_with(format!("CDK: assumedBy / grantAssumeRole with {cdk}"), "cdk", cdk);
+        let actions_hcl = serde_json::to_string(actions).unwrap_or_default();
+        let hcl = format!(
+            "statement {{\n  actions = {actions_hcl}\n  principals {{\n    type        = \"AWS\"\n    identifiers = [\"{caller}\"]\n  }}\n}}"
+        );
+        step.fix_with(
+            format!("Terraform: a statement in the trust aws_iam_policy_document with actions = {actions_hcl} and principals {{ type = \"AWS\", identifiers = [\"{caller}\"] }}"),
+            "terraform",
+            hcl,
+        );
         for m in &e.non_matching {
             if m.reason.describe("").contains("path or case differs") {
                 step.fixes.push(format!(
@@ -115,6 +168,17 @@ pub(crate) fn for_assume(step: &mut Step, e: &Evaluation, ev: &HopEvaluator<'_>)
         return;
     }
     layer_fix(step, e, ev, actions);
+}
+
+/// `trust` with statement `index`'s condition on `key` set to `value` alone.
+fn with_condition(trust: &PolicyDocument, index: usize, key: &str, value: &str) -> PolicyDocument {
+    let mut doc = trust.clone();
+    if let Some(s) = doc.statements.get_mut(index) {
+        for c in s.conditions.iter_mut().filter(|c| c.key == key) {
+            c.values = vec![value.to_string()];
+        }
+    }
+    doc
 }
 
 /// Add `sts:TagSession` to every trust statement that allows `sts:AssumeRole` for this caller.
@@ -146,7 +210,7 @@ pub(crate) fn for_tag_session(step: &mut Step, e: &Evaluation, ev: &HopEvaluator
     if e.decision == Decision::ExplicitDeny {
         explicit_deny_fix(step, e);
         if let Some(f) = skip_fix {
-            step.fixes.push(f);
+            skip_tagging_fix(step, f);
         }
         return;
     }
@@ -180,7 +244,7 @@ pub(crate) fn for_tag_session(step: &mut Step, e: &Evaluation, ev: &HopEvaluator
             } else if matches!(what_if.decision, Decision::ImplicitDeny | Decision::ExplicitDeny) {
                 fix.push_str(&format!("; then {} still denies it", what_if.decided_by.as_str()));
             }
-            step.fixes.push(fix);
+            step.fix_with(fix, "aws-cli", update_trust(target, &fixed.to_compact()));
             let cdk = match assume.trust_grant {
                 Some(Grant::Account) => {
                     format!("new iam.AccountPrincipal(\"{}\").withSessionTags()", ev.target.arn.account)
@@ -188,19 +252,34 @@ pub(crate) fn for_tag_session(step: &mut Step, e: &Evaluation, ev: &HopEvaluator
                 Some(Grant::RoleArn) => format!("new iam.ArnPrincipal(\"{}\").withSessionTags()", ev.caller.role.arn()),
                 _ => "new iam.SessionTagsPrincipal(<principal>)".to_string(),
             };
-            step.fixes.push(format!(
-                "CDK: use {cdk} where the role is created (CDK's AccountPrincipal/ArnPrincipal allow only sts:AssumeRole){}",
-                if also_identity { ", and add sts:TagSession to the caller's PolicyStatement" } else { "" }
-            ));
-            step.fixes.push(
+            step.fix_with(
+                format!(
+                    "CDK: use {cdk} where the role is created (CDK's AccountPrincipal/ArnPrincipal allow only sts:AssumeRole){}",
+                    if also_identity { ", and add sts:TagSession to the caller's PolicyStatement" } else { "" }
+                ),
+                "cdk",
+                cdk.clone(),
+            );
+            step.fix_with(
                 "Terraform: in the trust aws_iam_policy_document statement, actions = [\"sts:AssumeRole\", \"sts:TagSession\"]".to_string(),
+                "terraform",
+                "actions = [\"sts:AssumeRole\", \"sts:TagSession\"]".to_string(),
             );
         }
     } else {
         layer_fix(step, e, ev, &["sts:TagSession"]);
     }
     if let Some(f) = skip_fix {
-        step.fixes.push(f);
+        skip_tagging_fix(step, f);
+    }
+}
+
+/// The workflow input that stops the action tagging the session, as the line to paste.
+fn skip_tagging_fix(step: &mut Step, prose: String) {
+    if prose.contains("add `role-skip-session-tagging: true`") {
+        step.fix_with(prose, "workflow", "role-skip-session-tagging: true".into());
+    } else {
+        step.fixes.push(prose);
     }
 }
 
@@ -232,7 +311,8 @@ pub(crate) fn for_web_identity(
                 {
                     fix.push_str(&format!(", or run the runners with service account {sa} in namespace {ns}"));
                 }
-                step.fixes.push(fix);
+                let patched = with_condition(&role.trust, m.statement.index, key, &got);
+                step.fix_with(fix, "aws-cli", update_trust(name, &patched.to_compact()));
             }
             Miss::Condition { key, expected, actual, operator } if key.to_ascii_lowercase().ends_with(":aud") => {
                 any = true;
@@ -247,14 +327,31 @@ pub(crate) fn for_web_identity(
     }
     if !any {
         let sub = subject.map(str::to_string).unwrap_or_else(|| "<subject>".into());
-        step.fixes.push(format!(
-            "add to the trust policy of {name}: {}",
-            statement(
-                Some(("Federated", provider_arn)),
-                &["sts:AssumeRoleWithWebIdentity"],
-                None,
-                Some(json!({"StringEquals": {format!("{host}:sub"): sub, format!("{host}:aud"): "sts.amazonaws.com"}}))
-            )
-        ));
+        let stmt = statement(
+            Some(("Federated", provider_arn)),
+            &["sts:AssumeRoleWithWebIdentity"],
+            None,
+            Some(json!({"StringEquals": {format!("{host}:sub"): sub, format!("{host}:aud"): "sts.amazonaws.com"}})),
+        );
+        step.fix_with(
+            format!("add to the trust policy of {name}: {stmt}"),
+            "aws-cli",
+            update_trust(name, &trust_plus(&role.trust, &stmt)),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_word;
+
+    #[test]
+    fn shell_words_are_bare_only_when_plainly_safe() {
+        assert_eq!(shell_word("arc-runner-base-role"), "arc-runner-base-role");
+        assert_eq!(shell_word("a=arn:aws:iam::1:role/x"), "a=arn:aws:iam::1:role/x");
+        assert_eq!(shell_word(r#"{"a": 1}"#), r#"'{"a": 1}'"#);
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word(""), "''");
+        assert_eq!(shell_word("$(reboot)"), "'$(reboot)'");
     }
 }

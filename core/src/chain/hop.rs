@@ -83,17 +83,17 @@ pub(crate) fn assume_role(inv: &Inventory, caller: &Session, p: &AssumeParams<'_
         assume.message = Some(msg.clone());
         assume.documented_message = None;
         assume.log_line = Some(format!("{}{}", p.log_prefix, msg.trim_start_matches("ValidationError: ")));
-        assume.fixes.insert(0, fix.clone());
+        assume.fix_first(fix.clone());
     } else if let Some(max) = target.max_session_duration
         && p.duration > max
     {
         assume.decision = Decision::Error;
         assume.decided_by = DecidedBy::SessionDuration;
         assume.message = Some(messages::MAX_SESSION_DURATION.into());
-        assume.fixes.insert(
-            0,
-            format!("lower role-duration-seconds to {max} or raise MaxSessionDuration of {}", target.arn.name),
-        );
+        assume.fix_first(format!(
+            "lower role-duration-seconds to {max} or raise MaxSessionDuration of {}",
+            target.arn.name
+        ));
     }
     let mut steps = vec![assume];
 

@@ -226,7 +226,7 @@ impl JobRun<'_, '_> {
             },
         );
         if oidc && s.is_denied() {
-            s.fixes.insert(0, format!("to chain from the runner's IRSA role instead, add `role-chaining: true` to {via} (or drop `id-token: write`)"));
+            s.fix_first(format!("to chain from the runner's IRSA role instead, add `role-chaining: true` to {via} (or drop `id-token: write`)"));
         }
         s.notes.extend(step_notes);
         let ok = !s.is_denied() && s.decision != Decision::Unknown;
@@ -272,7 +272,11 @@ impl JobRun<'_, '_> {
             Err(msg) => {
                 let mut s = Step::new(self.hop_no, via, "sts:AssumeRole", &principal, &target.arn())
                     .error(DecidedBy::Unknown, msg);
-                s.fixes.push("write role-skip-session-tagging: true (a YAML 1.2 boolean)".into());
+                s.fix_with(
+                    "write role-skip-session-tagging: true (a YAML 1.2 boolean)".into(),
+                    "workflow",
+                    "role-skip-session-tagging: true".into(),
+                );
                 return self.stop(s);
             }
         };

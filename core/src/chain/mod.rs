@@ -182,10 +182,24 @@ pub struct Step {
     /// The line configure-aws-credentials writes to the job log for this failure.
     pub log_line: Option<String>,
     pub fixes: Vec<String>,
+    /// Fixes in a form to run or apply (a command line, a policy document, a workflow line):
+    /// what the TUI copies for a fix that has one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub runnable: Vec<Runnable>,
     pub notes: Vec<String>,
     /// The STS request this step stands for, as the job would send it (for the live probe).
     #[serde(skip)]
     pub request: Option<StsRequest>,
+}
+
+/// A fix as something to run or paste, beside its prose in `fixes` (#15.5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Runnable {
+    /// The fix it carries out: an index into `Step::fixes`.
+    pub fix: usize,
+    /// `aws-cli`, `kubectl`, `workflow`, `cdk`, `terraform`.
+    pub kind: &'static str,
+    pub text: String,
 }
 
 /// What an `sts:AssumeRole` request carries, as configure-aws-credentials would send it.
@@ -215,9 +229,30 @@ impl Step {
             documented_message: None,
             log_line: None,
             fixes: Vec::new(),
+            runnable: Vec::new(),
             notes: Vec::new(),
             request: None,
         }
+    }
+
+    /// A fix with the command (or line) that carries it out.
+    pub fn fix_with(&mut self, prose: String, kind: &'static str, text: String) {
+        self.runnable.push(Runnable { fix: self.fixes.len(), kind, text });
+        self.fixes.push(prose);
+    }
+
+    /// A fix before the others (the one that matters first); the runnable ones keep theirs.
+    pub fn fix_first(&mut self, prose: String) {
+        self.fixes.insert(0, prose);
+        for r in &mut self.runnable {
+            r.fix += 1;
+        }
+    }
+
+    /// What copying fix `n` (0-based) puts on the clipboard: its runnable form, else its prose.
+    pub fn copy_text(&self, n: usize) -> Option<&str> {
+        let prose = self.fixes.get(n)?;
+        Some(self.runnable.iter().find(|r| r.fix == n).map_or(prose.as_str(), |r| r.text.as_str()))
     }
 
     /// A precondition failure: decision `error`.

@@ -1,6 +1,7 @@
 //! From runners to chains: which runner, which service account, which credential source, which
 //! workflow steps — then every hop simulated .
 
+use super::fixes::shell_word;
 use std::collections::BTreeMap;
 
 use crate::iam::arn::RoleArn;
@@ -141,15 +142,36 @@ fn missing_service_account(inv: &Inventory, b: &RunnerContext<'_>, chain: &mut C
                 elsewhere.join(", "),
                 b.ns
             ));
-            step.fixes.push(format!("create service account {sa_name} in namespace {} (copy its eks.amazonaws.com/role-arn annotation from {}/{sa_name}) and update the IRSA trust's :sub to system:serviceaccount:{}:{sa_name}", b.ns, elsewhere[0], b.ns));
+            let prose = format!(
+                "create service account {sa_name} in namespace {} (copy its eks.amazonaws.com/role-arn annotation from {}/{sa_name}) and update the IRSA trust's :sub to system:serviceaccount:{}:{sa_name}",
+                b.ns, elsewhere[0], b.ns
+            );
+            let role = inv.service_accounts_named(sa_name).find_map(|x| x.irsa_role());
+            let (sa, ns) = (shell_word(sa_name), shell_word(&b.ns));
+            let mut run = format!("kubectl create serviceaccount {sa} -n {ns}");
+            if let Some(role) = role {
+                run.push_str(&format!(
+                    " && kubectl annotate serviceaccount {sa} -n {ns} {}",
+                    shell_word(&format!("{}={role}", crate::model::k8s::IRSA_ROLE_ANNOTATION))
+                ));
+            }
+            step.fix_with(prose, "kubectl", run);
         } else {
-            step.fixes.push(format!("create service account {sa_name} in namespace {}, or set template.spec.serviceAccountName to one that exists there", b.ns));
+            step.fix_with(
+                format!("create service account {sa_name} in namespace {}, or set template.spec.serviceAccountName to one that exists there", b.ns),
+                "kubectl",
+                format!("kubectl create serviceaccount {} -n {}", shell_word(sa_name), shell_word(&b.ns)),
+            );
         }
-        if b.er.is_some() {
-            step.fixes.push(format!(
-                "then delete the Failed EphemeralRunners (kubectl delete ephemeralrunner -n {} <name>): ARC does not retry a rejected pod and creating the SA later does not unblock them",
-                b.ns
-            ));
+        if let Some(er) = b.er {
+            step.fix_with(
+                format!(
+                    "then delete the Failed EphemeralRunners (kubectl delete ephemeralrunner -n {} <name>): ARC does not retry a rejected pod and creating the SA later does not unblock them",
+                    b.ns
+                ),
+                "kubectl",
+                format!("kubectl delete ephemeralrunner -n {} {}", shell_word(&b.ns), shell_word(&er.metadata.name)),
+            );
         }
         return Some(step);
     }

@@ -145,7 +145,11 @@ pub(super) fn base_hop(
                 DecidedBy::WebIdentityEnvMissing,
                 format!("{what}: the pod was created before the annotation (the EKS webhook mutates pods only at creation), or the webhook skipped it"),
             );
-            step.fixes.push(format!("recreate the runner pods (kubectl delete pod -n {} {}; ARC creates a new one) so the webhook injects the credentials", b.ns, b.pod_name));
+            step.fix_with(
+                format!("recreate the runner pods (kubectl delete pod -n {} {}; ARC creates a new one) so the webhook injects the credentials", b.ns, b.pod_name),
+                "kubectl",
+                format!("kubectl delete pod -n {} {}", super::fixes::shell_word(&b.ns), super::fixes::shell_word(&b.pod_name)),
+            );
             step.log_line = Some("Credentials could not be loaded, please check your action inputs: Could not load credentials from any providers".into());
             chain.steps.push(step);
             None

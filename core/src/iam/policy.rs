@@ -184,6 +184,16 @@ impl Statement {
 }
 
 impl PolicyDocument {
+    /// The document as one line of JSON (`Version` first), as a command line passes it.
+    pub fn to_compact(&self) -> String {
+        let mut m = serde_json::Map::new();
+        if let Some(v) = &self.version {
+            m.insert("Version".into(), Value::String(v.clone()));
+        }
+        m.insert("Statement".into(), Value::Array(self.statements.iter().map(Statement::to_json).collect()));
+        Value::Object(m).to_string()
+    }
+
     /// Pretty JSON, one statement per block, for display.
     pub fn to_pretty(&self) -> String {
         let mut out = String::from("{\n");

@@ -68,7 +68,7 @@ impl App {
             Action::ToggleTags | Action::NextTarget | Action::NextDuration | Action::ResetWhatIfs => {
                 self.what_if(action)
             }
-            Action::CopyFix => self.copy_fix(),
+            Action::CopyFix(n) => self.copy_fix(n as usize),
             Action::Focus => {
                 self.chain.focus = if self.chain.focus == Focus::Steps { Focus::Logs } else { Focus::Steps };
             }
@@ -337,18 +337,40 @@ impl App {
         self.status = Some(said);
     }
 
-    pub(super) fn copy_fix(&mut self) {
-        let fix = self
-            .current_chain()
-            .and_then(|c| c.steps.get(self.chain.selected_step))
-            .and_then(|s| s.fixes.first().cloned());
-        match fix {
-            Some(f) => {
-                self.status = Some("copied the fix to the clipboard (OSC 52)".into());
-                self.effects.push(Effect::Copy(f));
-            }
-            None => self.status = Some("this step has no fix to copy".into()),
-        }
+    /// Copy fix `n` (1-based): of the step selected in the chain view, or in a table of the
+    /// selected row's failing step. What is copied runs or applies as it is (a command line, a
+    /// workflow line) where the fix has such a form, else its words (#15.5).
+    pub(super) fn copy_fix(&mut self, n: usize) {
+        let step = match self.view() {
+            View::Chain { .. } => self.current_chain().and_then(|c| c.steps.get(self.chain.selected_step)),
+            View::Logs { .. } => None,
+            _ => self.selected_subject().and_then(|subject| {
+                let lo = self.data.chains.partition_point(|c| c.subject < subject);
+                self.data.chains[lo..]
+                    .iter()
+                    .take_while(|c| c.subject == subject)
+                    .find_map(|c| c.steps.iter().find(|s| s.is_denied() && !s.fixes.is_empty()))
+            }),
+        };
+        let Some(step) = step else {
+            self.status = Some(match self.view() {
+                View::Chain { .. } => "this step has no fix to copy".into(),
+                _ => "nothing to fix here: select a runner whose chain fails".into(),
+            });
+            return;
+        };
+        let Some(text) = step.copy_text(n - 1).map(str::to_string) else {
+            self.status = Some(match step.fixes.len() {
+                0 => "this step has no fix to copy".to_string(),
+                k => format!("this step has {k} fix(es): press 1–{k}"),
+            });
+            return;
+        };
+        let kind = step.runnable.iter().find(|r| r.fix == n - 1).map_or("the fix's words", |r| r.kind);
+        let tmux =
+            if self.caps.tmux { "; in tmux it reaches the clipboard only with set -g set-clipboard on" } else { "" };
+        self.status = Some(format!("copied fix {n} ({kind}) to the clipboard with OSC 52{tmux}"));
+        self.effects.push(Effect::Copy(text));
     }
 
     pub(super) fn search_findings(&mut self, forward: bool) {
