@@ -18,6 +18,7 @@ fn tui(source: &SourceArgs, theme: Option<&str>, mouse: bool, allow_live_probe: 
     // A bundle (or the demo) shows the cluster as it was when taken: ages read from then.
     let captured = if source.live_args().is_some() { None } else { inv.captured_at().map(config::rfc3339) };
     let at = captured.clone().unwrap_or_else(config::now_hms);
+    let (contexts, context) = source.live_args().map(|a| arcscope::sources::cluster::contexts(&a)).unwrap_or_default();
     let options = Options {
         keymap: config::load_keymap(),
         loaded_at: at,
@@ -27,6 +28,8 @@ fn tui(source: &SourceArgs, theme: Option<&str>, mouse: bool, allow_live_probe: 
         allow_live_probe,
         replay: source.demo,
         tmux: std::env::var_os("TMUX").is_some(),
+        contexts,
+        context,
     };
     let app = App::new(inv, options);
     // A live cluster: watched, so the screen follows the cluster; live AWS: read, and for the

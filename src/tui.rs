@@ -217,8 +217,9 @@ pub fn run(
     let signals = Signals::register()?;
     signals.watchdog(mouse);
     let (tx, rx) = std::sync::mpsc::channel();
+    let watching = Arc::new(AtomicBool::new(false));
     if let Some(args) = &live {
-        crate::sources::watch::spawn(args.clone(), app.streams.generation, tx.clone());
+        crate::sources::watch::spawn_until(args.clone(), app.streams.generation, tx.clone(), watching.clone());
     }
     let terminal = ratatui::init();
     // ratatui's panic hook restores raw mode and the screen; paste and mouse modes must go too.
@@ -228,7 +229,7 @@ pub fn run(
         previous(info);
     }));
     let mut ended_by = None;
-    let mut shell = Shell { terminal, theme, mouse, live, aws, tx, following: None };
+    let mut shell = Shell { terminal, theme, mouse, live, aws, tx, following: None, watching };
     let result = (|| -> std::io::Result<()> {
         enter_modes(mouse)?;
         let mut dirty = true;
@@ -294,6 +295,8 @@ struct Shell<'a> {
     aws: Option<crate::sources::aws::AwsArgs>,
     tx: Sender<Msg>,
     following: Option<(LogTarget, Arc<AtomicBool>)>,
+    /// Set to stop the cluster's watches (`:ctx` starts another's).
+    watching: Arc<AtomicBool>,
 }
 
 impl Shell<'_> {
@@ -336,6 +339,25 @@ impl Shell<'_> {
                 Effect::Probe(confirmed) => {
                     if let Some(args) = &self.live {
                         probe(app, args, self.aws.as_ref(), confirmed, &self.tx);
+                    }
+                }
+                Effect::SwitchContext(name) => {
+                    if let Some(args) = &mut self.live {
+                        // The old cluster's watches and followed log stop; the new one's start
+                        // under the app's new generation.
+                        self.watching.store(true, Ordering::Relaxed);
+                        if let Some((_, stop)) = self.following.take() {
+                            stop.store(true, Ordering::Relaxed);
+                        }
+                        args.context = Some(name);
+                        self.watching = Arc::new(AtomicBool::new(false));
+                        crate::sources::watch::spawn_until(
+                            args.clone(),
+                            app.streams.generation,
+                            self.tx.clone(),
+                            self.watching.clone(),
+                        );
+                        dirty = true;
                     }
                 }
             }

@@ -690,3 +690,47 @@ fn the_tui_opens_on_a_hanging_server_and_says_so() {
     let last = frames.iter().rev().find(|f| f.contains("serviceaccounts")).expect("the TUI answered :sa");
     assert!(last.contains("no complete answer within 20 s") && last.contains("the watches keep trying"), "{last}");
 }
+
+/// #15.9: `:ctx NAME` switches the live cluster: the first context's watches stop (no request
+/// reaches its server after the switch), the second's start, and the screen shows the second
+/// cluster's runners, not a mix. `:ctx` alone lists the contexts, the current one marked.
+#[test]
+fn ctx_switches_the_watched_cluster_and_the_old_one_hears_no_more() {
+    let a = ApiServer::seeded();
+    let b = ApiServer::seeded();
+    b.apply(pod_named("arc-runner-set-x7c2p-runner-onbee"));
+    let dir = tempfile::tempdir().unwrap();
+    let kc = dir.path().join("kubeconfig");
+    let cluster = |n: &str, url: &str| format!("- name: {n}\n  cluster:\n    server: {url}\n");
+    let context = |n: &str| format!("- name: {n}\n  context:\n    cluster: {n}\n    user: tester\n");
+    std::fs::write(
+        &kc,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n{}{}contexts:\n{}{}current-context: first\nusers:\n- name: tester\n  user:\n    token: loopback-token\n",
+            cluster("first", &a.url()),
+            cluster("second", &b.url()),
+            context("first"),
+            context("second")
+        ),
+    )
+    .unwrap();
+    let env = vec![("HOME".to_string(), dir.path().display().to_string())];
+    let keys = [(":ctx\r", 400), ("\x1b", 300), (":ctx second\r", 2500), (":runners\r", 2500), ("q", 300)];
+    let seen_by_a = std::sync::Mutex::new(0usize);
+    let args = format!("--kubeconfig {} --no-aws", kc.display());
+    let (status, out) = common::pty(&args, &env, (40, 160), 2000, &keys, |i| {
+        if i == 3 {
+            // Watches still alive would reconnect at once when their streams drop.
+            *seen_by_a.lock().unwrap() = a.requests().len();
+            a.drop_connections();
+        }
+    });
+    assert!(status.success(), "{out}");
+    let screens = common::screens(&out, 40, 160);
+    assert!(screens.iter().any(|s| s.contains("* first") && s.contains("  second")), "the list, current marked");
+    assert!(!screens.iter().take(4).any(|s| s.contains("onbee")), "not before the switch");
+    assert!(screens.iter().any(|s| s.contains("runner-onbee")), "the second cluster's runner is listed");
+    assert!(b.requests().iter().any(|r| r.target.contains("watch=1")), "the second cluster is watched");
+    assert_eq!(a.requests().len(), *seen_by_a.lock().unwrap(), "nothing more asked of the first after the switch");
+    assert!(a.writes_or_secrets().is_empty() && b.writes_or_secrets().is_empty());
+}

@@ -44,6 +44,14 @@ pub enum Action {
     SearchNext,
     SearchPrev,
     ServiceAccount,
+    /// The selected object as `kubectl describe` shows it.
+    Describe,
+    /// Every namespace again (k9s `0`).
+    AllNamespaces,
+    /// The commands and their aliases (k9s `ctrl-a`).
+    Aliases,
+    /// A key k9s uses to change the cluster (delete, edit, kill): arcscope says it is read-only.
+    ReadOnly,
     /// Cycle the container whose log is followed (live).
     NextContainer,
     /// The previous instance of the container (`kubectl logs --previous`).
@@ -98,6 +106,10 @@ const NAMES: &[(&str, Action)] = &[
     ("search_next", Action::SearchNext),
     ("search_prev", Action::SearchPrev),
     ("service_account", Action::ServiceAccount),
+    ("describe", Action::Describe),
+    ("all_namespaces", Action::AllNamespaces),
+    ("aliases", Action::Aliases),
+    ("read_only", Action::ReadOnly),
     ("next_container", Action::NextContainer),
     ("previous", Action::Previous),
     ("log_tail", Action::LogSince(0)),

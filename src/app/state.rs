@@ -18,6 +18,7 @@ use super::filter::Filter;
 use super::keymap::{Context, Keymap};
 
 mod command;
+mod describe;
 pub mod logview;
 pub mod rows;
 pub use command::{COMMANDS, Cmd, CommandSpec};
@@ -189,6 +190,9 @@ pub struct Options {
     pub replay: bool,
     /// Running inside tmux (`$TMUX` set): a copy says what tmux needs to pass it on.
     pub tmux: bool,
+    /// The kubeconfig's contexts and the one in use (live), for `:ctx`.
+    pub contexts: Vec<String>,
+    pub context: Option<String>,
 }
 
 impl Options {
@@ -209,6 +213,8 @@ pub enum Effect {
     Probe(crate::probe::Confirmed),
     /// Stop as SIGTSTP would (`ctrl-z`: raw mode delivers the key, not the signal).
     Suspend,
+    /// Watch another kubeconfig context (`:ctx NAME`): the app has forgotten the old cluster.
+    SwitchContext(String),
 }
 
 /// The data and what arcscope makes of it.
@@ -354,6 +360,11 @@ pub struct App {
     confirm_armed: bool,
     /// A word beside the prompt's text (a paste that was cut), until the next key.
     pub prompt_note: Option<String>,
+    /// Tab's place in the command line's completions.
+    completion: Option<command::Completion>,
+    /// The kubeconfig's contexts (live), for `:ctx`; the current one is `context`.
+    pub contexts: Vec<String>,
+    pub context: Option<String>,
 }
 
 struct Replay {
@@ -364,7 +375,8 @@ struct Replay {
 
 impl App {
     pub fn new(inv: Inventory, options: Options) -> App {
-        let Options { keymap, loaded_at, captured, live, aws_live, allow_live_probe, replay, tmux } = options;
+        let Options { keymap, loaded_at, captured, live, aws_live, allow_live_probe, replay, tmux, contexts, context } =
+            options;
         let mut chains = resolve_all(&inv, &CheckOptions::default()).unwrap_or_default();
         // Subject order (stable: a subject's chains keep theirs), kept by live changes.
         chains.sort_by(|a, b| a.subject.cmp(&b.subject));
@@ -420,6 +432,9 @@ impl App {
             filter: Ok(None),
             confirm_armed: false,
             prompt_note: None,
+            completion: None,
+            contexts,
+            context,
         };
         app.compute_reach();
         if let Some(r) = &app.replay {

@@ -690,6 +690,20 @@ pub fn load_blocking(args: &LiveArgs) -> Result<Inventory, LiveError> {
     }
 }
 
+/// The kubeconfig's context names and the one `args` uses (`--context`, else its current one),
+/// for `:ctx`. Empty when it cannot be read (the connection says why).
+pub fn contexts(args: &LiveArgs) -> (Vec<String>, Option<String>) {
+    use kube::config::Kubeconfig;
+    let kc = match &args.kubeconfig {
+        Some(p) if precheck_kubeconfig(p).is_ok() => Kubeconfig::read_from(p),
+        Some(_) => return (Vec::new(), args.context.clone()),
+        None => Kubeconfig::read(),
+    };
+    let Ok(kc) = kc else { return (Vec::new(), args.context.clone()) };
+    let current = args.context.clone().or(kc.current_context.clone());
+    (kc.contexts.into_iter().map(|c| c.name).collect(), current)
+}
+
 /// The server the kubeconfig names, for a message (best effort: `?` when it cannot be read).
 fn server_of(args: &LiveArgs) -> String {
     use kube::config::Kubeconfig;

@@ -13,6 +13,8 @@ use kube::core::WatchEvent;
 use serde_json::Value;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
@@ -24,6 +26,17 @@ use crate::model::{Kind, Parsed, Typed};
 /// read the namespaces, the cluster's OIDC discovery document and, once the first pod list is
 /// in, the runners' recent logs. The screen is up before any of it: each page is a message.
 pub fn spawn(args: LiveArgs, generation: u64, tx: Sender<Msg>) -> std::thread::JoinHandle<()> {
+    spawn_until(args, generation, tx, Arc::new(AtomicBool::new(false)))
+}
+
+/// As [`spawn`], until `stop` is set (`:ctx` moved to another cluster): then every watch, list
+/// and read of this cluster ends within [`STOP_POLL`] and its connections close.
+pub fn spawn_until(
+    args: LiveArgs,
+    generation: u64,
+    tx: Sender<Msg>,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
         rt.block_on(async move {
@@ -56,10 +69,23 @@ pub fn spawn(args: LiveArgs, generation: u64, tx: Sender<Msg>) -> std::thread::J
                 }
             });
             let cluster = super::around::read(&client, generation, &tx, runners_rx);
-            futures::future::join(futures::future::join_all(tasks), cluster).await;
+            let all = futures::future::join(futures::future::join_all(tasks), cluster);
+            let stopped = async {
+                while !stop.load(Ordering::Relaxed) {
+                    tokio::time::sleep(STOP_POLL).await;
+                }
+            };
+            // Whichever ends first; the runtime's drop then cancels what is left.
+            tokio::select! {
+                _ = all => {}
+                _ = stopped => {}
+            }
         });
     })
 }
+
+/// How often a cluster's watches look whether they were told to stop.
+pub const STOP_POLL: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// One more failed attempt at a stream: counted, and said in the header (`reconnecting 3`); the
 /// next attempt waits [`backoff`]. `false`: the app has gone, stop.

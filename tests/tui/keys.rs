@@ -180,3 +180,55 @@ fn c_copies_a_runnable_fix_and_the_digits_choose_which() {
     assert!(text.starts_with("aws ") || text.starts_with("kubectl "), "{row}: {text}");
     assert!(a.status.as_deref().unwrap().contains("set -g set-clipboard on"), "{:?}", a.status);
 }
+
+/// #15.9: tab cycles through the commands a prefix names and completes namespaces; `:ns` with a
+/// name the data never saw is refused with the known ones; `0` is every namespace again.
+#[test]
+fn tab_cycles_completes_namespaces_and_ns_refuses_an_unknown_name() {
+    let mut a = app();
+    keys(&mut a, ":r\t\n");
+    assert_eq!(a.view(), &View::Runners { scale_set: None });
+    keys(&mut a, ":r\t\t\n");
+    assert_eq!(a.view(), &View::Roles, "the second tab goes on to the next command");
+    keys(&mut a, ":r\t\t\t\n");
+    assert_eq!(a.view(), &View::Runners { scale_set: None }, "and round again");
+    keys(&mut a, ":ns arc-g\t\n");
+    assert_eq!(a.nav.namespace.as_deref(), Some("arc-gpu-runners"));
+    keys(&mut a, ":ns nosuch\n");
+    assert_eq!(a.nav.namespace.as_deref(), Some("arc-gpu-runners"), "an unknown namespace is not taken");
+    let status = a.status.clone().unwrap_or_default();
+    assert!(status.contains("\"nosuch\" not found") && status.contains("arc-runners"), "{status}");
+    keys(&mut a, "0");
+    assert_eq!(a.nav.namespace, None, "0: all namespaces");
+    keys(&mut a, ":zz\t");
+    assert_eq!(a.prompt_note.as_deref(), Some("no completion"));
+}
+
+/// #15.9: `d` describes the selected object (fields, then events; environment values never
+/// shown), `:events` lists events, `ctrl-a` the commands and aliases, and the keys k9s uses to
+/// change a cluster say that arcscope is read-only; `:ctx` on a bundle says why it cannot.
+#[test]
+fn describe_events_aliases_and_the_read_only_keys_each_say_something() {
+    let mut a = app();
+    keys(&mut a, ":runners\n/4h9sd\n");
+    keys(&mut a, "d");
+    let Mode::Text { title, text, .. } = &a.nav.mode else { panic!("d opens the description: {:?}", a.status) };
+    assert!(title.starts_with("describe pod arc-runners/"), "{title}");
+    assert!(text.contains("Service Account:    arc-runner-irsa"), "{text}");
+    assert!(text.contains("AWS_ROLE_ARN: <set>"), "env names only\n{text}");
+    assert!(!text.contains("AWS_ROLE_ARN: arn:"), "{text}");
+    assert!(text.contains("Events:"));
+    keys(&mut a, "\x1b:events\n");
+    assert!(matches!(&a.nav.mode, Mode::Text { title, .. } if title.starts_with("events")));
+    keys(&mut a, "\x1b");
+    a.handle_key(&KeyEvent::new(KeyCode::Char('a'), KeyModifiers::CONTROL));
+    assert!(matches!(&a.nav.mode, Mode::Text { text, .. } if text.contains(":runners :runner :pods")));
+    keys(&mut a, "\x1b");
+    for (code, mods) in [(KeyCode::Char('d'), KeyModifiers::CONTROL), (KeyCode::Char('e'), KeyModifiers::NONE)] {
+        a.status = None;
+        a.handle_key(&KeyEvent::new(code, mods));
+        assert!(a.status.as_deref().unwrap_or("").starts_with("arcscope is read-only"), "{code:?}: {:?}", a.status);
+    }
+    keys(&mut a, ":ctx\n");
+    assert!(a.status.as_deref().unwrap_or("").contains("one cluster as it was taken"), "{:?}", a.status);
+}

@@ -104,8 +104,14 @@ impl App {
                         self.run_command(&line);
                     }
                     Some(Action::Complete) => {
-                        if let Some(c) = App::complete(input.value()) {
-                            *input = Input::new(c);
+                        let line = input.value().to_string();
+                        match self.complete_next(&line) {
+                            Some(c) => {
+                                if let Mode::Command(input) = &mut self.nav.mode {
+                                    *input = Input::new(c);
+                                }
+                            }
+                            None => self.prompt_note = Some("no completion".into()),
                         }
                     }
                     _ => {

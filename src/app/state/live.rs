@@ -240,6 +240,40 @@ impl App {
     }
 
     /// Chains, links and rows after the model changed.
+    /// Another cluster from now on (`:ctx`): what the old one's watches sent is dropped (a new
+    /// generation), its objects and logs are forgotten, IAM (the account's) is kept. The views
+    /// start again from the pulse, in every namespace.
+    pub(super) fn begin_context(&mut self, name: &str) {
+        self.streams.generation += 1;
+        self.streams.log_generation += 1;
+        self.streams.stream_state.clear();
+        self.streams.listing.clear();
+        self.streams.logs_read = None;
+        self.streams.log_state = None;
+        self.streams.held.clear();
+        let inv = &mut self.data.inv;
+        for kind in Kind::WATCHED {
+            inv.clear_kind(kind, None);
+        }
+        inv.namespaces.clear();
+        inv.objects.clear();
+        inv.logs.clear();
+        inv.warnings.clear();
+        inv.cluster_issuer = None;
+        inv.cluster_name = None;
+        inv.source = format!("live {name}");
+        self.data.analysis = crate::logs::Analysis::new(crate::logs::fold::FoldLimits::default());
+        self.context = Some(name.to_string());
+        self.nav.namespace = None;
+        self.nav.stack = vec![View::Pulse];
+        self.nav.tables.clear();
+        self.status = Some(format!("context {name}: watching…"));
+        self.recompute();
+        self.compute_reach();
+        self.after_view_change();
+        self.status = Some(format!("context {name}: watching…"));
+    }
+
     pub(super) fn recompute(&mut self) {
         self.dirty_subjects = None;
         self.data.chains = resolve_all(&self.data.inv, &CheckOptions::default()).unwrap_or_default();

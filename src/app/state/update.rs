@@ -84,6 +84,7 @@ impl App {
                 }
             }
             Action::ServiceAccount => self.goto_service_account(),
+            Action::Describe | Action::AllNamespaces | Action::Aliases | Action::ReadOnly => self.browse(action),
             Action::NextContainer | Action::Previous | Action::LogSince(_) => self.log_option(action),
             Action::Probe => self.ask_probe(),
             // Keys of the modes (inputs, questions, the wizard): handled where the mode is.
@@ -97,6 +98,37 @@ impl App {
                         Some("r reads IAM again from live AWS: not connected (a bundle's IAM is fixed)".into());
                 }
             }
+        }
+    }
+
+    /// The k9s keys around the views: describe, all namespaces, the aliases, and the ones that
+    /// would change the cluster (answered, never done).
+    fn browse(&mut self, action: Action) {
+        match action {
+            Action::Describe => match super::describe::describe(self) {
+                Ok((title, text)) => self.show_text(title, text),
+                Err(why) => self.status = Some(why),
+            },
+            Action::AllNamespaces => self.run_command("ns all"),
+            Action::Aliases => {
+                let text = super::COMMANDS
+                    .iter()
+                    .map(|c| {
+                        let mut words = vec![c.name];
+                        words.extend(c.aliases.iter().copied());
+                        format!(":{:<44} {}", words.join(" :"), c.help)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                self.show_text("commands and aliases".into(), text);
+            }
+            Action::ReadOnly => {
+                self.status = Some(
+                    "arcscope is read-only: it never deletes, edits or kills (copy a fix with c and run it yourself)"
+                        .into(),
+                )
+            }
+            _ => {}
         }
     }
 
@@ -391,6 +423,12 @@ impl App {
         self.chain.log.log_scroll = next;
     }
 
+    /// Open `text` in the pager (it scrolls and searches).
+    pub(super) fn show_text(&mut self, title: String, text: String) {
+        self.nav.found = None;
+        self.nav.mode = Mode::Text { title, text, scroll: 0 };
+    }
+
     pub(super) fn show_yaml(&mut self) {
         let (title, text) = match self.view().clone() {
             View::Chain { subject } => {
@@ -432,8 +470,7 @@ impl App {
             }
             View::Logs { .. } => return,
         };
-        self.nav.found = None;
-        self.nav.mode = Mode::Text { title, text, scroll: 0 };
+        self.show_text(title, text);
     }
 
     /// Offer the live probe for the chain on screen: the plan's calls are shown and nothing is
