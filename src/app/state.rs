@@ -306,6 +306,9 @@ pub struct Streams {
     pub rechained_at: Option<std::time::Instant>,
 }
 
+/// Ticks a status message stays (a tick is the loop's data tick, about 0.4 s).
+pub const STATUS_TICKS: u64 = 24;
+
 /// How often chains are simulated again while list pages arrive.
 pub const RECHAIN_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
 
@@ -329,6 +332,8 @@ pub struct App {
     pub chain: ChainState,
     /// The status line.
     pub status: Option<String>,
+    /// The status as first seen by a tick, and that tick: it goes after [`STATUS_TICKS`].
+    status_since: Option<(String, u64)>,
     pub warnings: Vec<String>,
     pub quit: bool,
     /// Effects for the terminal loop, in order; it drains them after every update.
@@ -417,6 +422,7 @@ impl App {
             keymap,
             chain: ChainState { log: LogView { autoscroll: true, ..LogView::default() }, ..ChainState::default() },
             status: None,
+            status_since: None,
             warnings,
             quit: false,
             effects: Vec::new(),

@@ -1,7 +1,7 @@
 //! The chain view: the steps of the runner's chain, and the step panel (the deciding statement,
 //! the fixes, AWS's message, the linked log lines).
 
-use super::logs::draw_logs;
+use super::logs::{Pane, draw_logs};
 use super::table::{fit, fit_columns, spacing};
 use super::theme::{Slot, Theme};
 use crate::app::App;
@@ -17,7 +17,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row as TRow, Table, Wrap
 
 pub(super) fn draw_chain(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     if app.chain.log.fullscreen && app.chain.focus == Focus::Logs {
-        return draw_logs(f, app, t, area, true);
+        return draw_logs(f, app, t, area, Pane::Full);
     }
     let Some(chain) = app.current_chain() else {
         f.render_widget(Paragraph::new("no chain for this runner"), area);
@@ -72,18 +72,35 @@ pub(super) fn draw_chain(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let header = TRow::new(shown.iter().map(|&c| Cell::from(fit(HEADERS[c], widths[c] as usize).into_owned())))
         .style(t.fg(Slot::Accent).add_modifier(Modifier::BOLD));
     let constraints: Vec<Constraint> = shown.iter().map(|&c| Constraint::Length(widths[c])).collect();
-    f.render_widget(Table::new(rows, constraints).header(header).column_spacing(spacing(inner.width)), inner);
+    // Scrolled so the selected step (the failing hop, at first) is always on screen (#15.10).
+    let mut state = ratatui::widgets::TableState::default().with_selected(Some(app.chain.selected_step));
+    f.render_stateful_widget(
+        Table::new(rows, constraints).header(header).column_spacing(spacing(inner.width)),
+        inner,
+        &mut state,
+    );
 
+    if bottom.width < 100 && bottom.height < SPLIT_HEIGHT {
+        // Too low for two panes with something in each: the focused one, whole (tab switches).
+        return match app.chain.focus {
+            Focus::Logs => draw_logs(f, app, t, bottom, Pane::Alone),
+            Focus::Steps => draw_step_detail(f, app, t, bottom, true),
+        };
+    }
     let [detail, logs] = if bottom.width >= 100 {
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(bottom)
     } else {
         Layout::vertical([Constraint::Fill(2), Constraint::Fill(1)]).areas(bottom)
     };
-    draw_step_detail(f, app, t, detail);
-    draw_logs(f, app, t, logs, false);
+    draw_step_detail(f, app, t, detail, false);
+    draw_logs(f, app, t, logs, Pane::Beside);
 }
 
-pub(super) fn draw_step_detail(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+/// Below this height the step panel and the logs share no column: only the focused one shows.
+const SPLIT_HEIGHT: u16 = 12;
+
+/// `alone`: the logs pane is not drawn (a low terminal); the title says tab shows it.
+pub(super) fn draw_step_detail(f: &mut Frame, app: &App, t: &Theme, area: Rect, alone: bool) {
     let Some(chain) = app.current_chain() else { return };
     let Some(step) = chain.steps.get(app.chain.selected_step) else { return };
     // Sections apart when there is room; packed in a small panel.
@@ -111,7 +128,7 @@ pub(super) fn draw_step_detail(f: &mut Frame, app: &App, t: &Theme, area: Rect) 
         p.lines.push(Line::from(Span::styled(format!("note: {n}"), t.muted())));
     }
     events_section(&mut p, app, t, chain);
-    draw_scrolled(f, app, t, area, p.lines);
+    draw_scrolled(f, app, t, area, p.lines, alone);
 }
 
 /// The step panel's lines, section by section.
@@ -228,7 +245,14 @@ fn logs_section(p: &mut Panel<'_>, app: &App, t: &Theme, chain: &crate::chain::C
 /// AWS's error as it would print it, who asks, and the statements that decided.
 fn aws_section(p: &mut Panel<'_>, t: &Theme, step: &crate::chain::Step) {
     if let Some(m) = &step.message {
-        p.section(Line::from(Span::styled("AWS would say", t.title())));
+        // Who says it: the API server refuses the pod before AWS is asked anything; a pod
+        // without the web identity environment fails in the SDK, not at STS (#15.12).
+        let who = match step.decided_by {
+            crate::chain::DecidedBy::ServiceAccountMissing => "Kubernetes would say",
+            crate::chain::DecidedBy::WebIdentityEnvMissing => "what happens in the pod",
+            _ => "AWS would say",
+        };
+        p.section(Line::from(Span::styled(who, t.title())));
         p.lines.push(Line::from(Span::styled(m.clone(), t.decision(step.decision))));
     }
     p.lines.push(Line::from(Span::styled(format!("principal {}", step.principal), t.muted())));
@@ -279,7 +303,7 @@ fn events_section(p: &mut Panel<'_>, app: &App, t: &Theme, chain: &crate::chain:
 
 /// The panel in its box, scrolled where the user left it; the title says where when it does not
 /// fit.
-fn draw_scrolled(f: &mut Frame, app: &App, t: &Theme, area: Rect, lines: Vec<Line<'_>>) {
+fn draw_scrolled(f: &mut Frame, app: &App, t: &Theme, area: Rect, lines: Vec<Line<'_>>, alone: bool) {
     let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
     let inner = Block::default().borders(Borders::ALL).inner(area);
     let rows = paragraph.line_count(inner.width);
@@ -287,10 +311,11 @@ fn draw_scrolled(f: &mut Frame, app: &App, t: &Theme, area: Rect, lines: Vec<Lin
     let scroll = app.chain.detail_scroll.get().min(last);
     app.chain.detail_scroll.set(scroll);
     app.chain.detail_page.set(inner.height as usize);
+    let more = if alone { "· tab: logs " } else { "" };
     let title = if last > 0 {
-        format!(" step · {}–{} of {rows} · pgup/pgdn ", scroll + 1, (scroll + inner.height as usize).min(rows))
+        format!(" step · {}–{} of {rows} · pgup/pgdn {more}", scroll + 1, (scroll + inner.height as usize).min(rows))
     } else {
-        " step ".to_string()
+        format!(" step {more}")
     };
     let block = t.pane(app.chain.focus == Focus::Steps).title(Span::styled(title, t.title()));
     f.render_widget(paragraph.scroll((scroll.min(u16::MAX as usize) as u16, 0)).block(block), area);

@@ -11,8 +11,18 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-pub(super) fn draw_logs(f: &mut Frame, app: &App, t: &Theme, area: Rect, full: bool) {
+/// Where the logs are drawn: beside the step panel, in its place on a low terminal, or over the
+/// whole body (the logs view, `f`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Pane {
+    Beside,
+    Alone,
+    Full,
+}
+
+pub(super) fn draw_logs(f: &mut Frame, app: &App, t: &Theme, area: Rect, pane: Pane) {
     let lines = logs_lines(app);
+    let full = pane == Pane::Full;
     let focused = app.chain.focus == Focus::Logs || full;
     // Live: which container, which window, and the stream's state.
     let stream = app
@@ -32,11 +42,12 @@ pub(super) fn draw_logs(f: &mut Frame, app: &App, t: &Theme, area: Rect, full: b
         })
         .unwrap_or_default();
     let flags = format!(
-        " logs{stream}{}{}{}{} ",
+        " logs{stream}{}{}{}{}{} ",
         if app.chain.log.autoscroll { " · autoscroll" } else { "" },
         if app.chain.log.wrap { " · wrap" } else { "" },
         if app.chain.log.timestamps { " · timestamps" } else { "" },
-        if app.streams.frozen { " · frozen" } else { "" }
+        if app.streams.frozen { " · frozen" } else { "" },
+        if pane == Pane::Alone { " · tab: steps" } else { "" }
     );
     // Full screen it is the only pane: no focus to show.
     let block = t.pane(focused && !full).title(Span::styled(flags, t.title()));

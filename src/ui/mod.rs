@@ -66,7 +66,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme) {
     draw_crumbs(f, app, t, crumbs);
     match app.view() {
         View::Chain { .. } => draw_chain(f, app, t, body),
-        View::Logs { .. } => draw_logs(f, app, t, body, true),
+        View::Logs { .. } => draw_logs(f, app, t, body, logs::Pane::Full),
         _ => draw_table(f, app, t, body),
     }
     draw_status(f, app, t, status);

@@ -232,3 +232,55 @@ fn describe_events_aliases_and_the_read_only_keys_each_say_something() {
     keys(&mut a, ":ctx\n");
     assert!(a.status.as_deref().unwrap_or("").contains("one cluster as it was taken"), "{:?}", a.status);
 }
+
+/// #15.10: at 60x15 the failing hop is scrolled into the steps table and the pane below shows
+/// something: the step panel, or after tab the logs, each whole.
+#[test]
+fn a_small_terminal_keeps_the_failing_hop_and_a_readable_pane() {
+    let mut a = app();
+    keys(&mut a, &format!(":chain {SEED_POD}\n"));
+    let s = screen(&render(&mut a, 60, 15));
+    assert!(s.contains("✘ implicit deny sts:TagSess"), "the failing hop in view\n{s}");
+    assert!(s.contains("tab: logs"), "{s}");
+    keys(&mut a, "\t");
+    let s = screen(&render(&mut a, 60, 15));
+    let logs = s.lines().position(|l| l.contains(" logs ")).expect("the logs pane");
+    assert!(s.lines().nth(logs + 1).is_some_and(|l| l.len() > 10 && !l.contains('━')), "a log row\n{s}");
+}
+
+/// #15.12: the admission error is Kubernetes's, not AWS's; enter on the missing service
+/// account's row opens the chain it breaks; ASSUMABLE BY counts what the jobs really send (the
+/// docs runner's tagged session); a status message goes after a while.
+#[test]
+fn lesser_words_say_who_speaks_and_go_when_stale() {
+    let mut a = app();
+    keys(&mut a, ":chain arc-gpu-runners/arc-runner-gpu-p4w8r-runner-n5d2c\n");
+    let s = screen(&render(&mut a, 120, 40));
+    assert!(s.contains("Kubernetes would say") && !s.contains("AWS would say"), "{s}");
+
+    let mut a = app();
+    keys(&mut a, ":sa\n");
+    let missing = a.nav.table.rows.iter().position(|r| r.cells.iter().any(|c| c.contains("missing"))).unwrap();
+    let at = a.nav.table.visible.iter().position(|&i| i == missing).unwrap();
+    keys(&mut a, &"j".repeat(at));
+    keys(&mut a, "\n");
+    assert!(
+        matches!(a.view(), View::Chain { subject } if subject.contains("arc-runner-gpu")),
+        "{:?} {:?}",
+        a.view(),
+        a.status
+    );
+
+    let mut a = app();
+    keys(&mut a, ":roles\n");
+    let s = screen(&render(&mut a, 200, 30));
+    let row = s.lines().find(|l| l.contains("arc-runner-docs-publisher-role ")).unwrap();
+    assert!(row.contains("arc-runner-docs-base-role  "), "{row}");
+
+    keys(&mut a, "e");
+    assert!(a.status.is_some());
+    for _ in 0..arcscope::app::state::STATUS_TICKS + 1 {
+        a.tick();
+    }
+    assert_eq!(a.status, None, "the message went");
+}

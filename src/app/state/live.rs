@@ -7,7 +7,7 @@ use crate::chain::{CheckOptions, resolve_all};
 use crate::model::{Inventory, Kind};
 use crate::sources::msg::{Change, Msg, Stream};
 
-use super::{App, View};
+use super::{App, STATUS_TICKS, View};
 
 impl App {
     /// A message from a live source. Returns whether anything visible changed.
@@ -309,6 +309,25 @@ impl App {
                 }
             }
         }
+        // The requests the jobs really make (with their session tags, names, durations): a trust
+        // that asks for aws:RequestTag/GitHub is met by them though not by a bare AssumeRole
+        // (#15.12: the docs runner's publisher role read `-`).
+        for c in &self.data.chains {
+            for s in c
+                .steps
+                .iter()
+                .filter(|s| s.action == "sts:AssumeRole" && s.decision == crate::iam::eval::Decision::Allow)
+            {
+                let Some(caller) = s.principal.split_once(":assumed-role/").and_then(|(_, r)| r.split('/').next())
+                else {
+                    continue;
+                };
+                let by = self.data.assumable_by.entry(s.resource.clone()).or_default();
+                if !by.iter().any(|b| b == caller) {
+                    by.push(caller.to_string());
+                }
+            }
+        }
     }
 
     /// The watches in one phrase for the header: `watching 7 kinds`, or the first that is not
@@ -373,7 +392,30 @@ impl App {
         self.ticks = self.ticks.wrapping_add(1);
         let aged = self.streams.iam_loaded_at.is_some() && self.ticks.is_multiple_of(12);
         // Chains held back while pages came in: a frame simulates them once they are due.
-        aged | self.streams.chains_stale | self.replay_tick()
+        aged | self.status_expired() | self.streams.chains_stale | self.replay_tick()
+    }
+
+    /// A status message goes after [`STATUS_TICKS`] ticks (about 10 s), as k9s's flash does, so
+    /// what it says cannot outlive what it was about (#15.12). `true`: it just went.
+    fn status_expired(&mut self) -> bool {
+        match (&self.status, &self.status_since) {
+            (None, _) => {
+                self.status_since = None;
+                false
+            }
+            (Some(s), Some((seen, at))) if s == seen => {
+                if self.ticks.wrapping_sub(*at) >= STATUS_TICKS {
+                    self.status = None;
+                    self.status_since = None;
+                    return true;
+                }
+                false
+            }
+            (Some(s), _) => {
+                self.status_since = Some((s.clone(), self.ticks));
+                false
+            }
+        }
     }
 
     pub(super) fn replay_tick(&mut self) -> bool {

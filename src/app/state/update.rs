@@ -234,12 +234,20 @@ impl App {
                 }
             }
             View::ServiceAccounts => {
-                let role = self.selected_row().and_then(|r| {
-                    let (ns, name) = r.key.split_once('/')?;
-                    let sa = self.data.inv.service_account(ns, name)?;
-                    self.data.inv.service_account_role(sa).map(|(arn, _)| arn.to_string())
-                });
-                match role {
+                let Some(key) = self.selected_row().map(|r| r.key.clone()) else { return };
+                let (ns, name) = key.split_once('/').unwrap_or(("", &key));
+                let Some(sa) = self.data.inv.service_account(ns, name) else {
+                    // A row for a service account runners name but the namespace lacks: what
+                    // matters is the chain it breaks (#15.12).
+                    match self.selected_subject() {
+                        Some(s) => self.push(View::Chain { subject: s }),
+                        None => {
+                            self.status = Some(format!("service account {key} does not exist and no runner uses it"))
+                        }
+                    }
+                    return;
+                };
+                match self.data.inv.service_account_role(sa).map(|(arn, _)| arn.to_string()) {
                     Some(arn) => {
                         self.push(View::Roles);
                         self.select_key(&arn);
