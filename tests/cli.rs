@@ -455,3 +455,43 @@ fn symlinked_directories_are_read_and_every_skipped_entry_is_named() {
     assert!(err.contains("dangling.json: skipped: a symlink to nothing readable"), "{err}");
     assert!(err.contains("pipe.json: skipped: a FIFO, not a file a bundle holds"), "{err}");
 }
+
+/// #15.13 and #15.15: `check` groups runners of one scale set whose chains are the same, marks an
+/// allow that rests on an assumption `✔*` with the assumption said (and in JSON), and `explain`
+/// names each finding's file and its own line and prints a step's fixes once.
+#[test]
+fn check_groups_same_chains_marks_assumptions_and_explain_names_files() {
+    let out = arcscope(&["check", "--demo"]);
+    let text = stdout(&out);
+    assert!(text.contains("×2 runners with this same chain: arc-runners/arc-runner-set-x7c2p-runner-4h9sd and arc-runners/arc-runner-set-x7c2p-runner-qv8mz"), "{text}");
+    assert!(
+        !text.lines().any(|l| l.starts_with("✘ deny arc-runners/arc-runner-set-x7c2p-runner-qv8mz")),
+        "not a block of its own\n{text}"
+    );
+    assert!(text.contains("✔* allow (assumed) arc-runners/arc-runner-docs-m2k9t-runner-b7xzq"), "{text}");
+    assert!(
+        text.contains(
+            "assumed: role-to-assume \"arn:aws:iam::${{ vars.AWS_ACCOUNT_ID }}:role/arc-runner-docs-publisher-role\""
+        ),
+        "{text}"
+    );
+    assert!(text.contains("4 chains: 1 allow, 3 deny, 0 unknown"), "the count is still of chains");
+
+    let json: Value = serde_json::from_slice(&arcscope(&["check", "--demo", "--format", "json"]).stdout).unwrap();
+    let docs =
+        json["chains"].as_array().unwrap().iter().find(|c| c["subject"].as_str().unwrap().contains("docs")).unwrap();
+    let assumed: Vec<&Value> =
+        docs["steps"].as_array().unwrap().iter().filter(|s| s.get("assumptions").is_some()).collect();
+    assert_eq!(assumed.len(), 2, "both requests of hop 2 rest on it: {docs}");
+    let runnable = json["chains"][0]["steps"].as_array().unwrap().iter().find_map(|s| s.get("runnable")).unwrap();
+    assert_eq!(runnable[0]["kind"], "aws-cli");
+
+    let text = stdout(&arcscope(&["explain", "--demo"]));
+    assert!(text.contains("sts-tag-session-denied  jobs/my-org_payments-api_15230098877_push-image.log:22"), "{text}");
+    assert!(
+        text.contains("runner-job-failed  logs/arc-runners/arc-runner-set-x7c2p-runner-4h9sd/runner.log:"),
+        "{text}"
+    );
+    assert_eq!(text.matches("fix: CDK: use new iam.AccountPrincipal").count(), 1, "{text}");
+    assert!(text.contains("fix: as above for hop 2 sts:TagSession"));
+}

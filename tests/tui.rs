@@ -120,7 +120,7 @@ fn verdict_cells_are_coloured_and_worded() {
     };
     let x = col_of(deny_row, "✘ deny").expect("word and mark, not colour alone");
     assert_eq!(buf[(x, deny_row as u16)].fg, Color::LightRed);
-    let x = col_of(allow_row, "✔ allow").unwrap();
+    let x = col_of(allow_row, "✔* allow").unwrap();
     assert_eq!(buf[(x, allow_row as u16)].fg, Color::LightGreen);
 }
 

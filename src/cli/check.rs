@@ -128,10 +128,36 @@ pub fn write_text(out: &mut dyn Write, source: &str, chains: &[Chain], color: bo
         writeln!(out, "no runner pods, EphemeralRunners or scale sets found")?;
         return Ok(());
     }
-    for c in chains {
+    // Runners of one scale set whose chains are the same, step for step, are one block with a
+    // count: 40 identical runners are one finding, not 40 (#15.15).
+    let signature = |c: &Chain| {
+        (
+            c.scale_set.clone(),
+            c.service_account.clone(),
+            c.job.clone(),
+            serde_json::to_string(&c.steps).unwrap_or_default(),
+        )
+    };
+    let signatures: Vec<_> = chains.iter().map(signature).collect();
+    let mut shown_already = vec![false; chains.len()];
+    for (i, c) in chains.iter().enumerate() {
+        if shown_already[i] {
+            continue;
+        }
+        let same: Vec<usize> = (i + 1..chains.len())
+            .filter(|&j| !shown_already[j] && c.scale_set.is_some() && signatures[j] == signatures[i])
+            .collect();
+        for &j in &same {
+            shown_already[j] = true;
+        }
         writeln!(out)?;
         let subject = shown(&c.subject);
-        writeln!(out, "{} {} {subject}  [{}]", verdict_mark(c.verdict, color), c.verdict.as_str(), kind(c))?;
+        let (star, verdict) = if c.assumed() { ("*", "allow (assumed)") } else { ("", c.verdict.as_str()) };
+        writeln!(out, "{}{star} {verdict} {subject}  [{}]", verdict_mark(c.verdict, color), kind(c))?;
+        if !same.is_empty() {
+            let names: Vec<String> = same.iter().map(|&j| shown(&chains[j].subject).to_string()).collect();
+            writeln!(out, "  ×{} runners with this same chain: {} and {}", same.len() + 1, subject, names.join(", "))?;
+        }
         let mut facts = vec![
             format!("service account {}", shown(&c.service_account)),
             format!("credentials {}", c.credential_source),
@@ -177,9 +203,10 @@ fn write_step(out: &mut dyn Write, s: &Step, color: bool) -> std::io::Result<()>
         Decision::Allow => format!("allowed by {}", s.decided_by),
         d => format!("{} by {}", d.as_str(), s.decided_by),
     };
+    let star = if s.decision == Decision::Allow && !s.assumptions.is_empty() { "*" } else { "" };
     writeln!(
         out,
-        "  {} hop {} {} → {}   {}   via {}",
+        "  {}{star} hop {} {} → {}   {}   via {}",
         mark(s.decision, color),
         s.hop,
         shown(&s.action),
@@ -196,6 +223,9 @@ fn write_step(out: &mut dyn Write, s: &Step, color: bool) -> std::io::Result<()>
             let sid = m.sid.as_deref().map(|x| format!(" (Sid {})", shown(x))).unwrap_or_default();
             writeln!(out, "      why: {} statement {}{}: {}", shown(&m.policy), m.index, sid, shown(&m.reason))?;
         }
+    }
+    for a in &s.assumptions {
+        writeln!(out, "      assumed: {}", shown(a))?;
     }
     if let Some(m) = &s.message {
         writeln!(out, "      error: {}", shown(m))?;

@@ -238,6 +238,7 @@ fn write_text(out: &mut dyn Write, a: &Analysis, source: Option<&str>, color: bo
         return Ok(());
     }
     writeln!(out, "{}", paint("1", "Findings"))?;
+    let mut fixed: Vec<(String, usize, String)> = Vec::new();
     for f in &a.findings {
         let (mark, code) = match f.severity {
             Severity::Error => ("✘", "31"),
@@ -246,7 +247,12 @@ fn write_text(out: &mut dyn Write, a: &Analysis, source: Option<&str>, color: bo
         };
         let times = if f.count > 1 { format!(" ×{}", f.count) } else { String::new() };
         let attempts = f.attempts.map(|(n, m)| format!(" (attempt {n} of {m})")).unwrap_or_default();
-        writeln!(out, "  {} {}{times}{attempts}  line {}", paint(code, mark), f.signature, f.first_line)?;
+        // Where to look: the file and its own line number (not a count across every file read).
+        let at = match a.locate(f.first_line) {
+            Some((file, n)) => format!("{}:{n}", shown(file)),
+            None => format!("line {}", f.first_line),
+        };
+        writeln!(out, "  {} {}{times}{attempts}  {at}", paint(code, mark), f.signature)?;
         writeln!(out, "      {}", cut(&f.sample, 300))?;
         writeln!(out, "      means: {}", shown(&f.message))?;
         match &f.linked_step {
@@ -262,8 +268,17 @@ fn write_text(out: &mut dyn Write, a: &Analysis, source: Option<&str>, color: bo
                     shown(&l.subject),
                     l.job.as_deref().map(|j| format!(", {}", shown(j))).unwrap_or_default()
                 )?;
-                for fix in &l.fixes {
-                    writeln!(out, "      fix: {}", shown(fix))?;
+                // A step's fixes once: the findings after the first that explain it point back.
+                let step = (l.subject.clone(), l.hop, l.action.clone());
+                if fixed.contains(&step) {
+                    if !l.fixes.is_empty() {
+                        writeln!(out, "      fix: as above for hop {} {}", l.hop, shown(&l.action))?;
+                    }
+                } else {
+                    for fix in &l.fixes {
+                        writeln!(out, "      fix: {}", shown(fix))?;
+                    }
+                    fixed.push(step);
                 }
             }
             None => {

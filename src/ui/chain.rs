@@ -7,7 +7,7 @@ use super::theme::{Slot, Theme};
 use crate::app::App;
 use crate::app::state::Focus;
 use crate::app::state::logview::without_timestamp;
-use crate::app::state::rows::{chain_label, decision_label};
+use crate::app::state::rows::{chain_label, step_label};
 use crate::iam::eval::Decision;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -45,7 +45,7 @@ pub(super) fn draw_chain(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         .map(|s| {
             [
                 s.hop.to_string(),
-                decision_label(s.decision).to_string(),
+                step_label(s).to_string(),
                 s.action.clone(),
                 s.resource.rsplit('/').next().unwrap_or(&s.resource).to_string(),
                 s.decided_by.as_str().to_string(),
@@ -110,10 +110,14 @@ pub(super) fn draw_step_detail(f: &mut Frame, app: &App, t: &Theme, area: Rect, 
     // The role by name here; its ARN is in AWS's message below.
     let role = step.resource.rsplit_once(":role/").map_or(step.resource.as_str(), |(_, r)| r);
     p.lines.push(Line::from(vec![
-        Span::styled(decision_label(step.decision), t.decision(step.decision)),
+        Span::styled(step_label(step), t.decision(step.decision)),
         Span::raw(format!("  {} → {role}  ", step.action)),
         Span::styled(format!("decided by {}", step.decided_by), t.muted()),
     ]));
+    // What the allow takes for granted comes first: it is not proven (#15.13).
+    for a in &step.assumptions {
+        p.lines.push(Line::from(Span::styled(format!("✔* assumed: {a}"), t.fg(Slot::Warning))));
+    }
     // A small panel shows what matters first: why it is denied and the smallest fix; then what
     // AWS says, who asks, the statements and the policy text.
     why_and_fix(&mut p, t, step);

@@ -284,3 +284,20 @@ fn lesser_words_say_who_speaks_and_go_when_stale() {
     }
     assert_eq!(a.status, None, "the message went");
 }
+
+/// #15.13: an allow that rests on an assumption is `✔*` in the runners list, the chain's title
+/// and its steps, and the step panel says what is assumed.
+#[test]
+fn an_assumed_allow_is_marked_and_said() {
+    let mut a = app();
+    keys(&mut a, ":runners\n");
+    let s = screen(&render(&mut a, 200, 30));
+    let row = s.lines().find(|l| l.contains("arc-runner-docs-m2k9t-runner-b7xzq")).unwrap();
+    assert!(row.contains("✔* allow (assumed)"), "{row}");
+    keys(&mut a, ":chain arc-runners/arc-runner-docs-m2k9t-runner-b7xzq\n");
+    keys(&mut a, "G");
+    let s = screen(&render(&mut a, 120, 40));
+    assert!(s.contains("✔* allow (assumed) arc-runners/arc-runner-docs"), "{s}");
+    assert!(s.contains("✔* allow "), "{s}");
+    assert!(s.contains("✔* assumed: role-to-assume"), "{s}");
+}

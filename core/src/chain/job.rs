@@ -93,7 +93,8 @@ pub(super) struct JobStart<'a> {
 /// Simulate the job's configure-aws-credentials steps in order, each from the credentials the
 /// one before exported (or the runner's own), stopping at the first that fails.
 pub(super) fn simulate_job(chain: &mut Chain, start: JobStart<'_>, w: &Workflow, job: &Job) {
-    let mut run = JobRun { hop_no: start.first_hop, start, w, job, chain, current: None, stopped: false };
+    let mut run =
+        JobRun { hop_no: start.first_hop, start, w, job, chain, current: None, stopped: false, assuming: None };
     for step in &job.aws_steps {
         run.step(step);
     }
@@ -110,16 +111,25 @@ struct JobRun<'a, 'c> {
     hop_no: usize,
     /// A step failed: the rest are not reached.
     stopped: bool,
+    /// What the current step's hop takes for granted (its steps carry it).
+    assuming: Option<String>,
 }
 
 impl JobRun<'_, '_> {
     /// A step that ends the job: it fails, or its outcome is not knowable.
     fn stop(&mut self, s: Step) {
-        self.chain.steps.push(s);
+        self.push(s);
         self.stopped = true;
     }
 
+    /// A step of the current hop, with what the hop assumes.
+    fn push(&mut self, mut s: Step) {
+        s.assumptions.extend(self.assuming.clone());
+        self.chain.steps.push(s);
+    }
+
     fn step(&mut self, step: &AwsStep) {
+        self.assuming = None;
         let version = step.uses.split_once('@').map(|(_, r)| r).unwrap_or("?");
         let via = if step.position == 0 {
             step.name.clone().unwrap_or_else(|| self.w.file.clone())
@@ -157,7 +167,9 @@ impl JobRun<'_, '_> {
                 return self.stop(s);
             }
         };
-        let step_notes: Vec<String> = role_note.into_iter().collect();
+        // An account placeholder taken to be the base account is an assumption, not a fact.
+        self.assuming = role_note.as_ref().filter(|n| n.contains(ASSUMED)).cloned();
+        let step_notes: Vec<String> = role_note.into_iter().filter(|n| !n.contains(ASSUMED)).collect();
         if keys {
             return self.stop(
                 Step::new(self.hop_no, &via, "sts:AssumeRole", "<IAM user of aws-access-key-id>", &target.arn())
@@ -230,7 +242,7 @@ impl JobRun<'_, '_> {
         }
         s.notes.extend(step_notes);
         let ok = !s.is_denied() && s.decision != Decision::Unknown;
-        self.chain.steps.push(s);
+        self.push(s);
         if ok {
             self.current = Some(Session {
                 role: target,
@@ -314,7 +326,9 @@ impl JobRun<'_, '_> {
         }
         let ok = steps.iter().all(|s| s.decision == Decision::Allow);
         let denied = steps.iter().any(Step::is_denied);
-        self.chain.steps.extend(steps);
+        for s in steps {
+            self.push(s);
+        }
         self.hop_no += 1;
         if !ok {
             self.stopped = true;
@@ -393,6 +407,9 @@ enum RoleInput {
     Invalid(String),
 }
 
+/// The words that mark a role note as an assumption.
+const ASSUMED: &str = "is assumed to be";
+
 /// Resolve `role-to-assume` to an ARN (role-chaining in the configure-aws-credentials README).
 fn resolve_role(input: &str, source_account: Option<&str>, oidc: bool) -> Result<(RoleArn, Option<String>), RoleInput> {
     let input = input.trim();
@@ -409,7 +426,7 @@ fn resolve_role(input: &str, source_account: Option<&str>, oidc: bool) -> Result
                 return Ok((
                     r,
                     Some(format!(
-                        "role-to-assume {input:?}: the account placeholder {account_expr} is assumed to be the base role's account {account}; pass --role-to-assume to override"
+                        "role-to-assume {input:?}: the account placeholder {account_expr} {ASSUMED} the base role's account {account}; pass --role-to-assume to override"
                     )),
                 ));
             }

@@ -186,6 +186,10 @@ pub struct Step {
     /// what the TUI copies for a fix that has one.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub runnable: Vec<Runnable>,
+    /// What the decision takes for granted that the data does not say (an account placeholder
+    /// taken to be the base role's account): an allow resting on one is `✔*`, not proven.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub assumptions: Vec<String>,
     pub notes: Vec<String>,
     /// The STS request this step stands for, as the job would send it (for the live probe).
     #[serde(skip)]
@@ -230,6 +234,7 @@ impl Step {
             log_line: None,
             fixes: Vec::new(),
             runnable: Vec::new(),
+            assumptions: Vec::new(),
             notes: Vec::new(),
             request: None,
         }
@@ -325,6 +330,11 @@ impl Chain {
         } else {
             Verdict::Unknown
         };
+    }
+
+    /// An allow that rests on an assumption of some step (`✔*`).
+    pub fn assumed(&self) -> bool {
+        self.verdict == Verdict::Allow && self.steps.iter().any(|s| !s.assumptions.is_empty())
     }
 
     /// The first step that fails, if any.

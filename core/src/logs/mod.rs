@@ -104,6 +104,12 @@ impl Analysis {
         }
     }
 
+    /// Where line `line` (counted across every source) was read: its source's label and its
+    /// 1-based line number in that source, as an editor or `sed -n` would count it.
+    pub fn locate(&self, line: u64) -> Option<(&str, u64)> {
+        self.sources.iter().rev().find(|(first, _)| *first <= line).map(|(first, l)| (l.as_str(), line - first + 1))
+    }
+
     fn source_at(&self, line: u64) -> Option<String> {
         self.sources.iter().rev().find(|(first, _)| *first <= line).map(|(_, l)| l.clone())
     }

@@ -104,6 +104,9 @@ pub fn pulse(app: &App) -> (Vec<&'static str>, Vec<Row>) {
                 Some(c) if c.verdict != Verdict::Allow => {
                     format!("{}: {}", runners_word(subjects.len()), chain_summary(c))
                 }
+                Some(_) if chains.iter().any(|c| c.assumed()) => {
+                    format!("{}: {ASSUMED_ALLOW}", runners_word(subjects.len()))
+                }
                 Some(_) => format!("{}: ✔ every hop allowed", runners_word(subjects.len())),
                 None => "no runners".into(),
             };
@@ -225,7 +228,9 @@ fn runner_row(app: &App, subject: &str, chains: &[&Chain], pod: Option<&Pod>, er
                         .unwrap_or_else(|| "-".into()),
                     pod.and_then(|p| p.spec.node_name.clone()).unwrap_or_else(|| "-".into()),
                     job.unwrap_or_else(|| "-".into()),
-                    if verdict == Verdict::Allow {
+                    if verdict == Verdict::Allow && chains.iter().any(|c| c.assumed()) {
+                        ASSUMED_ALLOW.to_string()
+                    } else if verdict == Verdict::Allow {
                         verdict_label(verdict).to_string()
                     } else {
                         format!(
@@ -430,8 +435,17 @@ pub fn verdict_label(v: Verdict) -> &'static str {
 pub fn chain_label(c: &Chain) -> &'static str {
     match c.steps.iter().find(|s| s.is_denied()).map(|s| s.decision) {
         Some(Decision::Error) if c.verdict == Verdict::Deny => decision_label(Decision::Error),
+        _ if c.assumed() => ASSUMED_ALLOW,
         _ => verdict_label(c.verdict),
     }
+}
+
+/// An allow that rests on an assumption (#15.13): not the same mark as a proven one.
+pub const ASSUMED_ALLOW: &str = "✔* allow (assumed)";
+
+/// A step's decision, `✔*` when its allow rests on an assumption.
+pub fn step_label(s: &crate::chain::Step) -> &'static str {
+    if s.decision == Decision::Allow && !s.assumptions.is_empty() { "✔* allow" } else { decision_label(s.decision) }
 }
 
 pub fn decision_label(d: Decision) -> &'static str {
