@@ -528,6 +528,8 @@ fn a_scripted_live_tui_session_over_every_view_sends_only_gets() {
         ":chain\r",
         "T",
         "R",
+        "pusher",
+        "\r",
         "D",
         "y",
         "\x1b",

@@ -207,7 +207,7 @@ const DEFAULTS: &[(&str, &str, Context, &str, bool)] = &[
     ("4", "copy_fix_4", Context::Chain, "copy fix 1–4 (its command where it has one)", false),
     ("tab", "focus", Context::Chain, "focus", true),
     ("T", "toggle_tags", Context::Chain, "toggle session tags", true),
-    ("R", "next_target", Context::Chain, "next target role", true),
+    ("R", "next_target", Context::Chain, "pick the target role (what-if)", true),
     ("D", "next_duration", Context::Chain, "next duration", false),
     ("X", "reset_what_ifs", Context::Chain, "reset every what-if (T R D)", false),
     ("n", "search_next", Context::Logs, "next match/finding", true),

@@ -24,6 +24,7 @@ pub mod rows;
 pub use command::{COMMANDS, Cmd, CommandSpec};
 mod input;
 mod live;
+pub mod picker;
 pub mod search;
 mod table;
 mod update;
@@ -90,6 +91,8 @@ pub enum Mode {
     ConfirmProbe(crate::probe::ProbePlan),
     /// The setup wizard's form (`:wizard`); `esc` leaves it, the answers stay for the next visit.
     Wizard(Box<crate::wizard::form::WizardForm>),
+    /// `R`: the what-if's target role, picked from a filtered list.
+    PickRole(Box<picker::RolePicker>),
 }
 
 #[derive(Debug, Clone)]
@@ -486,7 +489,7 @@ impl App {
         match &self.nav.mode {
             Mode::Text { .. } | Mode::Help { .. } => return vec![Context::Pager],
             Mode::ConfirmProbe(_) => return vec![Context::Confirm],
-            Mode::Command(_) | Mode::Filter(_) => return vec![Context::Prompt],
+            Mode::Command(_) | Mode::Filter(_) | Mode::PickRole(_) => return vec![Context::Prompt],
             // The page's own keys over the form's.
             Mode::Wizard(form) => {
                 return match form.page {

@@ -21,7 +21,7 @@ use theme::Theme;
 use chain::draw_chain;
 use header::{draw_crumbs, draw_header};
 use logs::draw_logs;
-use overlays::{draw_confirm, draw_help, draw_hints, draw_status, draw_text};
+use overlays::{draw_confirm, draw_help, draw_hints, draw_picker, draw_status, draw_text};
 use table::{draw_table, table_offset};
 use wizard::draw_wizard;
 
@@ -76,6 +76,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme) {
         Mode::Text { title, text, scroll } => draw_text(f, app, t, body, (title, text, *scroll)),
         Mode::ConfirmProbe(plan) => draw_confirm(f, t, body, plan),
         Mode::Wizard(form) => draw_wizard(f, app, t, body, form),
+        Mode::PickRole(picker) => draw_picker(f, app, t, body, picker),
         _ => {}
     }
     neutralise(f.buffer_mut());

@@ -230,3 +230,54 @@ pub(super) fn draw_text(f: &mut Frame, app: &App, t: &Theme, area: Rect, (title,
         .collect();
     f.render_widget(Paragraph::new(lines).block(block), area);
 }
+
+/// `R`'s list: the filter on top, the roles that match below, the selected one reversed; each
+/// says whether the runner's base role may assume it.
+pub(super) fn draw_picker(
+    f: &mut Frame,
+    app: &App,
+    t: &Theme,
+    area: Rect,
+    picker: &crate::app::state::picker::RolePicker,
+) {
+    let choices = app.choices(picker.input.value());
+    let total = app.data.inv.roles.len();
+    let width = area.width.saturating_sub(4).clamp(20, 110);
+    let height = ((choices.len() + 3) as u16).min(area.height.saturating_sub(2)).max(5);
+    let r = centered(area, width, height);
+    f.render_widget(Clear, r);
+    let shown = choices.iter().filter(|c| c.arn.is_some()).count();
+    let title = format!(" target role · {shown} of {total} · type to filter · enter simulates · esc keeps ");
+    let block =
+        Block::default().borders(Borders::ALL).border_style(t.fg(Slot::Accent)).title(Span::styled(title, t.title()));
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let rows = (inner.height as usize).saturating_sub(1).max(1);
+    let first = picker.selected.saturating_sub(rows.saturating_sub(1));
+    let mut lines =
+        vec![Line::from(vec![Span::styled("role: ", t.fg(Slot::Accent)), Span::raw(picker.input.value().to_string())])];
+    if choices.is_empty() {
+        lines.push(Line::from(Span::styled("no role's ARN contains that", t.muted())));
+    }
+    for (i, c) in choices.iter().enumerate().skip(first).take(rows) {
+        let (text, mark) = match &c.arn {
+            None => ("the workflow's own role-to-assume".to_string(), ""),
+            Some(arn) => {
+                // The name first (what people search by), its account after.
+                let (account, name) = match arn.split_once(":role/") {
+                    Some((head, name)) => (head.rsplit(':').next().unwrap_or(""), name),
+                    None => ("", arn.as_str()),
+                };
+                (format!("{name:<44} {account}"), if c.assumable { "  ✔ the runner's role may assume it" } else { "" })
+            }
+        };
+        let style = if i == picker.selected { t.selection() } else { t.text() };
+        let marker = if i == picker.selected { "▶ " } else { "  " };
+        lines.push(Line::from(vec![Span::styled(format!("{marker}{text}"), style), Span::styled(mark, t.muted())]));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+    let x = inner.x + 6 + picker.input.visual_cursor() as u16;
+    if x < inner.x + inner.width {
+        f.set_cursor_position((x, inner.y));
+    }
+}

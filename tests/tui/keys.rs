@@ -301,3 +301,46 @@ fn an_assumed_allow_is_marked_and_said() {
     assert!(s.contains("✔* allow "), "{s}");
     assert!(s.contains("✔* assumed: role-to-assume"), "{s}");
 }
+
+/// #15.7: `R` opens a filterable role picker (500 roles is normal): typed letters filter and
+/// never act, enter simulates the chain with the role picked, esc leaves the target as it was.
+#[test]
+fn r_picks_the_target_role_from_five_hundred_by_typing() {
+    let mut inv = arcscope::demo::load().unwrap();
+    let template = inv.roles.values().next().unwrap().clone();
+    for i in 0..500 {
+        let mut r = template.clone();
+        r.arn = arcscope::iam::arn::RoleArn::parse(&format!("arn:aws:iam::111122223333:role/team-{i:04}-deployer"))
+            .unwrap();
+        inv.roles.insert(r.arn.arn(), r);
+    }
+    let mut a = App::new(inv, Options::at("2026-06-20T12:00:00Z"));
+    keys(&mut a, &format!(":chain {SEED_POD}\nR"));
+    assert!(matches!(a.nav.mode, Mode::PickRole(_)));
+    assert!(a.choices("").len() > 500);
+    keys(&mut a, "0420");
+    assert_eq!(a.choices("0420").len(), 1);
+    let s = screen(&render(&mut a, 100, 30));
+    assert!(s.contains("team-0420-deployer") && s.contains("1 of 507"), "{s}");
+    keys(&mut a, "\n");
+    assert_eq!(a.chain.sim.target.as_deref(), Some("arn:aws:iam::111122223333:role/team-0420-deployer"));
+    assert!(a.status.as_deref().unwrap().starts_with("what-if:"), "{:?}", a.status);
+    // Typed letters are the filter's: "pusher" has a p (probe), an s, an e…
+    keys(&mut a, "Rpusher\n");
+    assert_eq!(a.chain.sim.target.as_deref(), Some("arn:aws:iam::111122223333:role/arc-runner-ecr-image-pusher-role"));
+    assert!(!a.chain.sim.skip_tags);
+    keys(&mut a, "Rtrain\x1b");
+    assert_eq!(
+        a.chain.sim.target.as_deref(),
+        Some("arn:aws:iam::111122223333:role/arc-runner-ecr-image-pusher-role"),
+        "esc keeps it"
+    );
+    // ↓ moves: the workflow's own target is first, the first role second.
+    keys(&mut a, "R");
+    special(&mut a, KeyCode::Home);
+    let Mode::PickRole(p) = &a.nav.mode else { panic!() };
+    let at = p.selected;
+    special(&mut a, KeyCode::Down);
+    let Mode::PickRole(p) = &a.nav.mode else { panic!() };
+    assert_eq!(p.selected, at + 1);
+}

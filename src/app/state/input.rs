@@ -69,6 +69,10 @@ impl App {
                 self.confirm_key(key, action);
                 true
             }
+            Mode::PickRole(_) => {
+                self.picker_key(key, action);
+                true
+            }
             // Help and text (yaml, warnings) page alike; only a closing key closes them (help
             // used to close on any key, so at 80x24 most of it could not be read).
             Mode::Text { scroll, .. } | Mode::Help { scroll } => {
@@ -120,28 +124,34 @@ impl App {
                 }
                 true
             }
-            Mode::Filter(input) => {
-                match action {
-                    Some(Action::Back) => {
-                        self.nav.mode = Mode::Normal;
-                        self.table_state_mut().filter.clear();
-                        self.apply_filter();
-                    }
-                    Some(Action::Submit) if self.filter.is_err() => {
-                        self.status = Some("fix the pattern, or esc to clear it".into());
-                    }
-                    Some(Action::Submit) => self.nav.mode = Mode::Normal,
-                    _ if matches!(key.code, KeyCode::Char(_)) && input.value().chars().count() >= MAX_PATTERN => {
-                        self.prompt_note = Some(format!("at most {MAX_PATTERN} characters are used"));
-                    }
-                    _ => {
-                        input.handle_event(&Event::Key(*key));
-                        let v = input.value().to_string();
-                        self.table_state_mut().filter = v;
-                        self.apply_filter();
-                    }
-                }
+            Mode::Filter(_) => {
+                self.filter_key(key, action);
                 true
+            }
+        }
+    }
+
+    /// A key in the table's `/` filter: the pattern narrows the rows as it is typed.
+    fn filter_key(&mut self, key: &KeyEvent, action: Option<Action>) {
+        let Mode::Filter(input) = &mut self.nav.mode else { return };
+        match action {
+            Some(Action::Back) => {
+                self.nav.mode = Mode::Normal;
+                self.table_state_mut().filter.clear();
+                self.apply_filter();
+            }
+            Some(Action::Submit) if self.filter.is_err() => {
+                self.status = Some("fix the pattern, or esc to clear it".into());
+            }
+            Some(Action::Submit) => self.nav.mode = Mode::Normal,
+            _ if matches!(key.code, KeyCode::Char(_)) && input.value().chars().count() >= MAX_PATTERN => {
+                self.prompt_note = Some(format!("at most {MAX_PATTERN} characters are used"));
+            }
+            _ => {
+                input.handle_event(&Event::Key(*key));
+                let v = input.value().to_string();
+                self.table_state_mut().filter = v;
+                self.apply_filter();
             }
         }
     }
@@ -200,6 +210,12 @@ impl App {
                 }
             }
             Mode::Wizard(form) => form.paste(&text),
+            Mode::PickRole(picker) => {
+                for c in text.chars().take(MAX_PATTERN) {
+                    picker.input.handle(InputRequest::InsertChar(c));
+                }
+                picker.selected = 0;
+            }
             Mode::ConfirmProbe(_) => {
                 self.status = Some("a paste is not an answer: press y to send, any other key cancels".into())
             }

@@ -337,6 +337,24 @@ impl App {
     }
 
     pub(super) fn what_if(&mut self, action: Action) {
+        match action {
+            Action::ResetWhatIfs => self.change_what_if(|s| *s = Default::default()),
+            Action::ToggleTags => self.change_what_if(|s| s.skip_tags = !s.skip_tags),
+            // R: a filterable list of the roles (500 is normal), not a cycle through them.
+            Action::NextTarget => self.open_role_picker(),
+            _ => {
+                const DURATIONS: &[Option<u32>] = &[None, Some(900), Some(3600), Some(7200), Some(43200)];
+                self.change_what_if(|s| {
+                    let i = DURATIONS.iter().position(|d| *d == s.duration).unwrap_or(0);
+                    s.duration = DURATIONS[(i + 1) % DURATIONS.len()];
+                })
+            }
+        }
+    }
+
+    /// Change the what-ifs, simulate the chain again, and say what they are now (and when the
+    /// change decides nothing differently).
+    pub(super) fn change_what_if(&mut self, change: impl FnOnce(&mut super::Sim)) {
         let View::Chain { subject } = self.view().clone() else { return };
         // What each hop decided before: a what-if that changes none of it says so.
         let decided =
@@ -344,22 +362,7 @@ impl App {
                 chains.iter().map(|c| (c.verdict, c.steps.iter().map(|s| s.decision).collect())).collect()
             };
         let before = decided(&self.chain.chains);
-        match action {
-            Action::ResetWhatIfs => self.chain.sim = Default::default(),
-            Action::ToggleTags => self.chain.sim.skip_tags = !self.chain.sim.skip_tags,
-            Action::NextTarget => {
-                // The workflow's own target first, then every role.
-                let mut targets: Vec<Option<String>> = vec![None];
-                targets.extend(self.data.inv.roles.keys().cloned().map(Some));
-                let i = targets.iter().position(|t| *t == self.chain.sim.target).unwrap_or(0);
-                self.chain.sim.target = targets[(i + 1) % targets.len()].clone();
-            }
-            _ => {
-                const DURATIONS: &[Option<u32>] = &[None, Some(900), Some(3600), Some(7200), Some(43200)];
-                let i = DURATIONS.iter().position(|d| *d == self.chain.sim.duration).unwrap_or(0);
-                self.chain.sim.duration = DURATIONS[(i + 1) % DURATIONS.len()];
-            }
-        }
+        change(&mut self.chain.sim);
         self.resimulate(&subject);
         let unchanged = decided(&self.chain.chains) == before;
         let s = &self.chain.sim;
