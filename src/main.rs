@@ -45,7 +45,14 @@ fn wizard_tui(source: &SourceArgs, theme: Option<&str>) -> Result<i32, UsageErro
         .load_named()?
         .unwrap_or_else(|| arcscope::model::Inventory { source: "wizard".into(), ..Default::default() });
     let theme = config::load_theme(theme)?;
-    let mut app = App::new(inv, Options { keymap: config::load_keymap(), ..Options::at(config::now_hms()) });
+    // A bundle is shown as of when it was taken, as the main TUI shows it (#15.14).
+    let captured = inv.captured_at().map(config::rfc3339);
+    let at = captured.clone().unwrap_or_else(config::now_hms);
+    let options = Options { keymap: config::load_keymap(), captured: captured.is_some(), ..Options::at(at) };
+    let mut app = App::new(inv, options);
+    if let Some(ns) = &source.namespace {
+        app.run_command(&format!("ns {ns}"));
+    }
     app.open_wizard();
     arcscope::tui::run(app, &theme, false, None, None).map_err(|e| UsageError(format!("terminal: {e}")))?;
     Ok(0)

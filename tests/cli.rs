@@ -495,3 +495,16 @@ fn check_groups_same_chains_marks_assumptions_and_explain_names_files() {
     assert_eq!(text.matches("fix: CDK: use new iam.AccountPrincipal").count(), 1, "{text}");
     assert!(text.contains("fix: as above for hop 2 sts:TagSession"));
 }
+
+/// #15.14: `wizard --init` starts from the scale set of `-n`, with the role its service account
+/// names and the role its workflow assumes.
+#[test]
+fn wizard_init_follows_the_namespace_and_the_roles_in_use() {
+    let text = stdout(&arcscope(&["wizard", "--init", "--demo", "-n", "arc-gpu-runners"]));
+    assert!(text.contains("scale_set_name = \"arc-runner-gpu\""), "{text}");
+    assert!(text.contains("base_role = \"arc-runner-gpu-base-role\""), "the misplaced SA's role, reused\n{text}");
+    let text = stdout(&arcscope(&["wizard", "--init", "--demo", "-n", "arc-runners"]));
+    assert!(text.contains("scale_set_name = \"arc-runner-set\""), "{text}");
+    assert!(text.contains("role = \"arc-runner-ecr-image-pusher-role\""), "{text}");
+    assert!(!text.contains("cluster_name"), "IRSA: no Pod Identity field\n{text}");
+}

@@ -135,7 +135,11 @@ fn init(args: &WizardArgs, out: &mut dyn std::io::Write) -> Result<i32, UsageErr
     let named = args.source.load_named()?;
     let from = named.as_ref().map_or(String::new(), |inv| format!(" (pre-filled from {})", inv.source));
     let existing = named.unwrap_or_default();
-    let form = crate::wizard::form::WizardForm::new(&crate::wizard::form::Prefill::from_inventory(&existing));
+    // The scale set of `-n` when given; the role its jobs assume, from their chains.
+    let chains = crate::chain::resolve_all(&existing, &crate::chain::CheckOptions::default()).unwrap_or_default();
+    let prefill =
+        crate::wizard::form::Prefill::for_scale_set(&existing, &chains, None, args.source.namespace.as_deref());
+    let form = crate::wizard::form::WizardForm::new(&prefill);
     let text = form.to_toml().map_err(|e| UsageError(e.to_string()))?;
     let _ = write!(
         out,

@@ -33,6 +33,16 @@ pub(super) fn draw_wizard(f: &mut Frame, app: &App, t: &Theme, area: Rect, form:
         if let Some(m) = &form.message {
             lines.insert(0, Line::from(Span::styled(m.clone(), t.fg(Slot::Warning))));
         }
+        // The focused text field shows the terminal's cursor where typing goes (#15.14).
+        let before = lines.len() - form.page_fields().len() + form.focus;
+        let rows: usize =
+            lines.iter().take(before).map(|l| l.width().div_ceil(inner.width.max(1) as usize).max(1)).sum();
+        if let Some(field) = form.page_fields().get(form.focus).filter(|f| f.kind == Kind::Text) {
+            let x = inner.x as usize + 2 + 28 + field.input.visual_cursor();
+            if rows < inner.height as usize && x < (inner.x + inner.width) as usize {
+                f.set_cursor_position((x as u16, inner.y + rows as u16));
+            }
+        }
         f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
         return;
     }

@@ -63,33 +63,68 @@ pub struct Prefill {
     pub oidc_issuer: Option<String>,
     /// The boundary the scale set's role already has (an organisation's rule, most likely).
     pub permissions_boundary: Option<String>,
+    /// The role the scale set's service account already names (or, when that account is in the
+    /// wrong namespace, the one of that name elsewhere names): reused, not invented.
+    pub base_role: Option<String>,
+    /// The role the scale set's jobs assume (their workflow's role-to-assume), by name.
+    pub target_role: Option<String>,
 }
 
 impl Prefill {
-    /// What the data says (a cluster, an account, a bundle): the first scale set, its namespace
-    /// and service account, the account, region and issuer, and the boundary its role has.
+    /// What the data says, from its first scale set.
     pub fn from_inventory(inv: &Inventory) -> Prefill {
-        let ars = inv.runner_sets.first();
+        Prefill::for_scale_set(inv, &[], None, None)
+    }
+
+    /// What the data says (a cluster, an account, a bundle) about one scale set: `scale_set`
+    /// (`namespace/name`, the one selected) or else the first in `namespace` (`-n`, `:ns`) or
+    /// else the first; its namespace and service account, the role that account names (or the
+    /// one of that name elsewhere names), the role its jobs assume (from `chains`), the account,
+    /// region and issuer, and the boundary its role has.
+    pub fn for_scale_set(
+        inv: &Inventory,
+        chains: &[crate::chain::Chain],
+        scale_set: Option<&str>,
+        namespace: Option<&str>,
+    ) -> Prefill {
+        let ars = scale_set
+            .and_then(|k| inv.runner_sets.iter().find(|a| a.metadata.key() == k))
+            .or_else(|| namespace.and_then(|ns| inv.runner_sets.iter().find(|a| a.metadata.ns() == ns)))
+            .or(inv.runner_sets.first());
         let account = inv
             .iam_accounts
             .iter()
             .next()
             .cloned()
             .or_else(|| inv.caller.as_deref().and_then(|c| c.split(':').nth(4)).map(str::to_string));
+        let sa_name = ars.map(|a| a.spec.template.spec.service_account().to_string());
+        // The account the runners use, or (misplaced in another namespace) the one of its name.
+        let role_arn = ars.zip(sa_name.as_deref()).and_then(|(a, sa)| {
+            inv.service_account(a.metadata.ns(), sa)
+                .and_then(|x| x.irsa_role())
+                .or_else(|| inv.service_accounts_named(sa).find_map(|x| x.irsa_role()))
+        });
+        let key = ars.map(|a| a.metadata.key());
+        let target_role = chains
+            .iter()
+            .filter(|c| c.scale_set.is_some() && c.scale_set == key)
+            .flat_map(|c| c.steps.iter())
+            .find(|s| s.hop > 1 && s.action == "sts:AssumeRole")
+            .and_then(|s| s.resource.rsplit_once(":role/").map(|(_, n)| n.rsplit('/').next().unwrap_or(n).to_string()));
         Prefill {
             config_url: ars.and_then(|a| a.spec.github_config_url.clone()),
             secret_name: None,
             scale_set_name: ars.map(|a| a.scale_set_name().to_string()),
             namespace: ars.map(|a| a.metadata.ns().to_string()),
-            service_account: ars.map(|a| a.spec.template.spec.service_account().to_string()),
+            service_account: sa_name,
             account_id: account,
             region: inv.cluster_issuer.as_deref().and_then(|i| i.split('.').nth(2)).map(str::to_string),
             oidc_issuer: inv.cluster_issuer.clone(),
-            permissions_boundary: ars
-                .and_then(|a| inv.service_account(a.metadata.ns(), a.spec.template.spec.service_account()))
-                .and_then(|sa| sa.irsa_role())
-                .and_then(|arn| inv.role(arn))
-                .and_then(|r| r.boundary.clone()),
+            permissions_boundary: role_arn.and_then(|arn| inv.role(arn)).and_then(|r| r.boundary.clone()),
+            base_role: role_arn
+                .and_then(|arn| arn.rsplit_once(":role/"))
+                .map(|(_, n)| n.rsplit('/').next().unwrap_or(n).to_string()),
+            target_role,
         }
     }
 }
@@ -156,8 +191,13 @@ pub struct WizardForm {
 }
 
 fn target_fields() -> Vec<Field> {
+    target_fields_for(None)
+}
+
+/// A target's fields, its role named when the workflow's role-to-assume is known.
+fn target_fields_for(role: Option<&str>) -> Vec<Field> {
     vec![
-        text("role", "role name", "", "the IAM role the jobs assume"),
+        text("role", "role name", role.unwrap_or(""), "the IAM role the jobs assume"),
         choice("preset", "permissions", &["ecr-push", "ecr-pull", "s3-read", "s3-read-write", "custom"], "ecr-push"),
         text("repository", "ECR repository", "", "ecr presets; empty: every repository"),
         text("bucket", "S3 bucket", "", "s3 presets"),
@@ -227,7 +267,7 @@ fn aws_fields(p: &Prefill) -> Vec<Field> {
             "IRSA: https://oidc.eks.REGION.amazonaws.com/id/ID",
         ),
         text("aws.cluster_name", "cluster name", "", "Pod Identity: the EKS cluster"),
-        text("aws.base_role", "base role name", "arc-runner-base", "the runners' own role"),
+        text("aws.base_role", "base role name", &or(&p.base_role, "arc-runner-base"), "the runners' own role"),
         choice("aws.action_version", "configure-aws-credentials", &["v4", "v5", "v6"], "v4"),
         text(
             "aws.permissions_boundary",
@@ -252,7 +292,7 @@ impl WizardForm {
             page: 0,
             focus: 0,
             fields,
-            targets: vec![target_fields()],
+            targets: vec![target_fields_for(p.target_role.as_deref())],
             target: 0,
             error: None,
             review: None,
@@ -273,20 +313,48 @@ impl WizardForm {
         self
     }
 
-    /// The fields of the page on screen.
+    /// The fields of the page on screen: those that apply to the answers so far (the cluster
+    /// name only for Pod Identity, a bucket only for an S3 preset…).
     pub fn page_fields(&self) -> Vec<&Field> {
         match self.page {
-            0..=2 => self.fields.iter().filter(|(p, _)| *p == self.page).map(|(_, f)| f).collect(),
-            3 => self.targets[self.target].iter().collect(),
+            0..=2 => {
+                self.fields.iter().filter(|(p, f)| *p == self.page && self.applies(f, None)).map(|(_, f)| f).collect()
+            }
+            3 => self.targets[self.target].iter().filter(|f| self.applies(f, Some(self.target))).collect(),
             _ => Vec::new(),
         }
     }
 
+    /// The value of a field of pages 0–2.
+    fn value(&self, key: &str) -> &str {
+        self.fields.iter().find(|(_, f)| f.key == key).map_or("", |(_, f)| f.input.value().trim())
+    }
+
+    /// Does a field apply to the answers as they stand? (`target`: of which target role.)
+    fn applies(&self, f: &Field, target: Option<usize>) -> bool {
+        let preset = || {
+            target
+                .and_then(|t| self.targets.get(t))
+                .and_then(|fs| fs.iter().find(|x| x.key == "preset"))
+                .map_or(String::new(), |x| x.input.value().to_string())
+        };
+        match (target, f.key) {
+            (None, "aws.oidc_issuer") => self.value("aws.identity") == "irsa",
+            (None, "aws.cluster_name") => self.value("aws.identity") == "pod-identity",
+            (None, "aws.permissions_boundary_policy") => !self.value("aws.permissions_boundary").is_empty(),
+            (Some(_), "repository") => preset().starts_with("ecr"),
+            (Some(_), "bucket") => preset().starts_with("s3"),
+            (Some(_), "policy") => preset() == "custom",
+            _ => true,
+        }
+    }
+
     fn focused_mut(&mut self) -> Option<&mut Field> {
-        let (page, focus, target) = (self.page, self.focus, self.target);
+        let key = self.page_fields().get(self.focus).map(|f| f.key)?;
+        let (page, target) = (self.page, self.target);
         match page {
-            0..=2 => self.fields.iter_mut().filter(|(p, _)| *p == page).map(|(_, f)| f).nth(focus),
-            3 => self.targets[target].get_mut(focus),
+            0..=2 => self.fields.iter_mut().find(|(p, f)| *p == page && f.key == key).map(|(_, f)| f),
+            3 => self.targets[target].iter_mut().find(|f| f.key == key),
             _ => None,
         }
     }
@@ -300,7 +368,7 @@ impl WizardForm {
     pub fn to_toml(&self) -> Result<String, Invalid> {
         use toml::{Table, Value};
         let mut root = Table::new();
-        for (_, f) in &self.fields {
+        for (_, f) in self.fields.iter().filter(|(_, f)| self.applies(f, None)) {
             let (section, name) = f.key.split_once('.').expect("section.key");
             let v = f.input.value().trim();
             let value = match name {
@@ -336,7 +404,7 @@ impl WizardForm {
             .enumerate()
             .map(|(i, fields)| {
                 let mut t = Table::new();
-                for f in fields {
+                for f in fields.iter().filter(|f| self.applies(f, Some(i))) {
                     let v = f.input.value().trim();
                     match f.key {
                         "session_tags" => {

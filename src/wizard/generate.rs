@@ -537,7 +537,7 @@ fn readme(a: &Answers, files: &[File]) -> String {
         a.github.secret_name, r.namespace, a.github.secret_name, r.namespace
     ));
     add(format!(
-        "The scale set: `helm install {} oci://ghcr.io/actions/actions-runner-controller-charts/gha-runner-scale-set -n {} -f helm/values.yaml` (controller in {}).",
+        "The scale set: `helm upgrade --install {} oci://ghcr.io/actions/actions-runner-controller-charts/gha-runner-scale-set -n {} -f helm/values.yaml` (controller in {}).",
         r.scale_set_name, r.namespace, r.controller_namespace
     ));
     add("The workflow: copy `workflows/aws-roles.yml` into `.github/workflows/` and run it.".into());

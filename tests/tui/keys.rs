@@ -344,3 +344,51 @@ fn r_picks_the_target_role_from_five_hundred_by_typing() {
     let Mode::PickRole(p) = &a.nav.mode else { panic!() };
     assert_eq!(p.selected, at + 1);
 }
+
+fn wizard_value(a: &App, key: &str) -> String {
+    let Mode::Wizard(form) = &a.nav.mode else { panic!("the wizard is open") };
+    let page = form.fields.iter().map(|(_, f)| f);
+    let target = form.targets[0].iter().filter(|f| key.strip_prefix("targets.") == Some(f.key));
+    page.filter(|f| f.key == key).chain(target).next().map(|f| f.input.value().to_string()).expect("the field")
+}
+
+/// #15.14: the wizard starts from the scale set selected (not always the first), reuses the role
+/// its misplaced service account names instead of inventing one, names the target role the
+/// workflow assumes, shows only the fields that apply, and a cursor in the focused text field.
+#[test]
+fn the_wizard_starts_from_the_selected_scale_set_and_its_real_roles() {
+    let mut a = app();
+    let gpu = a.nav.table.rows.iter().position(|r| r.key.ends_with("/arc-runner-gpu")).unwrap();
+    let at = a.nav.table.visible.iter().position(|&i| i == gpu).unwrap();
+    keys(&mut a, &"j".repeat(at));
+    keys(&mut a, ":wizard\n");
+    assert_eq!(wizard_value(&a, "runners.scale_set_name"), "arc-runner-gpu");
+    assert_eq!(wizard_value(&a, "runners.namespace"), "arc-gpu-runners");
+    assert_eq!(wizard_value(&a, "aws.base_role"), "arc-runner-gpu-base-role", "the role of the SA in arc-systems");
+
+    let mut a = app();
+    keys(&mut a, &format!(":chain {SEED_POD}\n:wizard\n"));
+    assert_eq!(wizard_value(&a, "runners.scale_set_name"), "arc-runner-set");
+    assert_eq!(wizard_value(&a, "targets.role"), "arc-runner-ecr-image-pusher-role", "the workflow's role-to-assume");
+    assert_eq!(wizard_value(&a, "aws.base_role"), "arc-runner-base-role");
+
+    // The AWS page: IRSA asks for the issuer, not the cluster name; Pod Identity the other way.
+    let ctrl = |a: &mut App, c: char| a.handle_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+    ctrl(&mut a, 'n');
+    ctrl(&mut a, 'n');
+    let s = screen(&render(&mut a, 120, 30));
+    assert!(s.contains("cluster OIDC issuer") && !s.contains("cluster name "), "{s}");
+    keys(&mut a, "\t\t");
+    special(&mut a, KeyCode::Right);
+    let s = screen(&render(&mut a, 120, 30));
+    assert!(s.contains("cluster name") && !s.contains("cluster OIDC issuer"), "{s}");
+    // A text field has the cursor at its end.
+    keys(&mut a, "\t");
+    let mut t = render(&mut a, 120, 30);
+    let row = screen(&t).lines().position(|l| l.contains("› cluster name")).unwrap() as u16;
+    let cur = t.get_cursor_position().unwrap();
+    assert_eq!((cur.x, cur.y), (1 + 2 + 28, row), "the cursor where typing goes");
+    keys(&mut a, "prod");
+    let mut t = render(&mut a, 120, 30);
+    assert_eq!(t.get_cursor_position().unwrap().x, 1 + 2 + 28 + 4);
+}

@@ -552,11 +552,25 @@ impl App {
         }
     }
 
-    /// The wizard, where it was left, or new and pre-filled from what the data says: the scale
-    /// set, namespace and service account of the first scale set, the account, region and issuer.
+    /// The wizard, where it was left, or new and pre-filled from what the data says of the
+    /// scale set in view (the selected one, the chain's, else the first in `:ns`): its namespace
+    /// and service account, the role they use, the role its jobs assume, the account, region and
+    /// issuer (#15.14).
     pub fn open_wizard(&mut self) {
+        let scale_set = match self.view() {
+            View::Pulse => self.selected_row().map(|r| r.key.clone()),
+            View::Runners { scale_set: Some(s) } => Some(s.clone()),
+            _ => self
+                .selected_subject()
+                .and_then(|s| self.data.chains.iter().find(|c| c.subject == s).and_then(|c| c.scale_set.clone())),
+        };
         let form = self.wizard.take().unwrap_or_else(|| {
-            let prefill = crate::wizard::form::Prefill::from_inventory(&self.data.inv);
+            let prefill = crate::wizard::form::Prefill::for_scale_set(
+                &self.data.inv,
+                &self.data.chains,
+                scale_set.as_deref(),
+                self.nav.namespace.as_deref(),
+            );
             Box::new(crate::wizard::form::WizardForm::new(&prefill))
         });
         self.nav.mode = Mode::Wizard(form);
