@@ -56,7 +56,7 @@ fn keys(app: &mut App, s: &str) {
 const SEED_POD: &str = "arc-runners/arc-runner-set-x7c2p-runner-4h9sd";
 
 #[test]
-fn snapshots_of_every_view_at_three_sizes() {
+fn snapshots_of_every_view_at_four_sizes() {
     let views: Vec<(&str, &str)> = vec![
         ("pulse", ""),
         ("runners", ":runners\n"),
@@ -65,6 +65,11 @@ fn snapshots_of_every_view_at_three_sizes() {
         ("chain", ":chain arc-runners/arc-runner-set-x7c2p-runner-4h9sd\n"),
         ("logs", ":logs arc-runners/arc-runner-set-x7c2p-runner-4h9sd\n"),
         ("help", "?"),
+        ("yaml", ":runners\ny"),
+        ("describe", ":runners\nd"),
+        ("events", ":events\n"),
+        ("wizard", ":wizard\n"),
+        ("picker", ":chain arc-runners/arc-runner-set-x7c2p-runner-4h9sd\nR"),
     ];
     for (w, h) in [(80, 24), (100, 30), (120, 40), (200, 60)] {
         for (name, input) in &views {

@@ -137,7 +137,7 @@ fn log_rows(
         Some(found) => {
             let hi =
                 if found.hit == Some(i) { t.filter_match().add_modifier(Modifier::REVERSED) } else { t.filter_match() };
-            body.extend(matched(&l.text, &found.regex, style, hi));
+            body.extend(super::table::matched(&l.text, &found.regex, style, hi));
         }
         None => body.push((l.text.clone(), style)),
     }
@@ -155,23 +155,6 @@ fn log_rows(
             Line::from(row)
         })
         .collect()
-}
-
-/// `text` in parts, the matches of `re` in `hi` and the rest in `base`.
-fn matched(text: &str, re: &regex::Regex, base: Style, hi: Style) -> Vec<(String, Style)> {
-    let mut parts = Vec::new();
-    let mut last = 0;
-    for m in re.find_iter(text).filter(|m| !m.is_empty()) {
-        if m.start() > last {
-            parts.push((text[last..m.start()].to_string(), base));
-        }
-        parts.push((m.as_str().to_string(), hi));
-        last = m.end();
-    }
-    if last < text.len() || parts.is_empty() {
-        parts.push((text[last..].to_string(), base));
-    }
-    parts
 }
 
 /// Styled text cut into rows of `width` characters (terminal-style wrapping: a long ARN is cut

@@ -209,10 +209,13 @@ pub(super) fn draw_text(f: &mut Frame, app: &App, t: &Theme, area: Rect, (title,
     } else {
         String::new()
     };
+    let title = super::table::fit(title, (area.width as usize).saturating_sub(position.chars().count() + 18));
+    // Where it is, on the right: a long title (a pod's name) cut on the left cannot hide it.
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.fg(Slot::Accent))
-        .title(Span::styled(format!(" {title}{position} (esc closes) "), t.title()));
+        .title(Span::styled(format!(" {title} "), t.title()))
+        .title_top(Line::from(Span::styled(format!("{position} · esc closes "), t.muted())).right_aligned());
     // The search's matches highlighted, the current one reversed too (seen without colour).
     let found = app.found_in(crate::app::state::search::Target::Text);
     let lines: Vec<Line> = text
@@ -225,7 +228,16 @@ pub(super) fn draw_text(f: &mut Frame, app: &App, t: &Theme, area: Rect, (title,
                 Some(h) if h == i => t.filter_match().add_modifier(Modifier::REVERSED),
                 _ => t.filter_match(),
             };
-            super::table::highlight(l, found.map(|f| &f.regex), t.text(), hi)
+            let mut spans = Vec::new();
+            for (part, style) in syntax(l, t) {
+                match found {
+                    Some(f) => spans.extend(
+                        super::table::matched(part, &f.regex, style, hi).into_iter().map(|(s, st)| Span::styled(s, st)),
+                    ),
+                    None => spans.push(Span::styled(part.to_string(), style)),
+                }
+            }
+            Line::from(spans)
         })
         .collect();
     f.render_widget(Paragraph::new(lines).block(block), area);
@@ -259,6 +271,13 @@ pub(super) fn draw_picker(
     if choices.is_empty() {
         lines.push(Line::from(Span::styled("no role's ARN contains that", t.muted())));
     }
+    let name_width = choices
+        .iter()
+        .filter_map(|c| c.arn.as_deref())
+        .map(|a| a.split_once(":role/").map_or(a, |(_, n)| n).chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(44);
     for (i, c) in choices.iter().enumerate().skip(first).take(rows) {
         let (text, mark) = match &c.arn {
             None => ("the workflow's own role-to-assume".to_string(), ""),
@@ -268,7 +287,10 @@ pub(super) fn draw_picker(
                     Some((head, name)) => (head.rsplit(':').next().unwrap_or(""), name),
                     None => ("", arn.as_str()),
                 };
-                (format!("{name:<44} {account}"), if c.assumable { "  ✔ the runner's role may assume it" } else { "" })
+                (
+                    format!("{name:<name_width$}  {account}"),
+                    if c.assumable { "  ✔ the runner's role may assume it" } else { "" },
+                )
             }
         };
         let style = if i == picker.selected { t.selection() } else { t.text() };
@@ -279,5 +301,26 @@ pub(super) fn draw_picker(
     let x = inner.x + 6 + picker.input.visual_cursor() as u16;
     if x < inner.x + inner.width {
         f.set_cursor_position((x, inner.y));
+    }
+}
+
+/// A YAML or JSON line in two colours (#15.6): the key (and a list's dash) in the accent, the
+/// value as text, a comment muted. Not a parser: a line that is not `key: value` is all text.
+fn syntax<'a>(line: &'a str, t: &Theme) -> Vec<(&'a str, ratatui::style::Style)> {
+    let trimmed = line.trim_start();
+    if trimmed.starts_with('#') {
+        return vec![(line, t.muted())];
+    }
+    // `key: value`, `- key: value`, `"key": value` — the colon after the key, outside quotes.
+    let body = line.len() - trimmed.len() + usize::from(trimmed.starts_with("- ")) * 2;
+    let rest = &line[body..];
+    let key_end = if let Some(q) = rest.strip_prefix('"') {
+        q.find('"').map(|e| e + 2).filter(|&e| rest[e..].starts_with(':'))
+    } else {
+        rest.find(": ").or_else(|| rest.strip_suffix(':').map(str::len)).filter(|&e| !rest[..e].contains(' '))
+    };
+    match key_end {
+        Some(e) => vec![(&line[..body + e + 1], t.fg(Slot::Accent)), (&line[body + e + 1..], t.text())],
+        None => vec![(line, t.text())],
     }
 }

@@ -262,6 +262,23 @@ pub(super) fn fit(text: &str, width: usize) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// `text` in parts, the matches of `re` in `hi` and the rest in `base`.
+pub(super) fn matched(text: &str, re: &regex::Regex, base: Style, hi: Style) -> Vec<(String, Style)> {
+    let mut parts = Vec::new();
+    let mut last = 0;
+    for m in re.find_iter(text).filter(|m| !m.is_empty()) {
+        if m.start() > last {
+            parts.push((text[last..m.start()].to_string(), base));
+        }
+        parts.push((m.as_str().to_string(), hi));
+        last = m.end();
+    }
+    if last < text.len() || parts.is_empty() {
+        parts.push((text[last..].to_string(), base));
+    }
+    parts
+}
+
 /// Split `text` into spans with regex matches highlighted.
 pub(super) fn highlight<'a>(text: &'a str, re: Option<&regex::Regex>, base: Style, hi: Style) -> Line<'a> {
     let Some(re) = re else { return Line::from(Span::styled(text, base)) };

@@ -392,3 +392,50 @@ fn the_wizard_starts_from_the_selected_scale_set_and_its_real_roles() {
     let mut t = render(&mut a, 120, 30);
     assert_eq!(t.get_cursor_position().unwrap().x, 1 + 2 + 28 + 4);
 }
+
+/// The real binary in a pty at 80x24, as a user types (#15 done-when): `/` search with its match
+/// counted, wrap + G reaching the end of the last log line, help scrolled to its end, and a
+/// bracketed paste into the search prompt that runs nothing.
+#[test]
+fn the_real_binary_searches_wraps_to_the_end_scrolls_help_and_takes_a_paste() {
+    let demo_log = arcscope::demo::load().unwrap();
+    let mut a = App::new(demo_log, Options::at("2026-06-20T12:00:00Z"));
+    keys(&mut a, &format!(":logs {SEED_POD}\n"));
+    let last = arcscope::app::state::logview::logs_lines(&a).last().unwrap().text.clone();
+    let tail: String = last.chars().rev().take(10).collect::<Vec<_>>().into_iter().rev().collect();
+    let keys = [
+        (":chain arc-runners/arc-runner-set-x7c2p-runner-4h9sd\r", 400),
+        ("/tagsession", 300),
+        ("\r", 300),
+        ("f", 200),
+        ("w", 200),
+        ("G", 400),
+        ("?", 300),
+        ("G", 300),
+        ("\x1b", 200),
+        ("/", 100),
+        ("\x1b[200~Tq\x1b[201~", 300),
+        ("\x1b", 200),
+        ("q", 300),
+    ];
+    // The demo's bundle as a directory: all of its job log is there from the start (`--demo`
+    // replays it over time).
+    let args = format!("--bundle {}/src/demo/bundle", env!("CARGO_MANIFEST_DIR"));
+    let (status, out) = super::common::pty(&args, &[], (24, 80), 1500, &keys, |_| {});
+    assert!(status.success(), "{out}");
+    let screens = super::common::screens(&out, 24, 80);
+    assert!(screens.iter().any(|s| s.lines().any(|l| l.starts_with("/tagsession"))), "the prompt as typed");
+    assert!(screens.iter().any(|s| s.contains("match 1 of")), "the match counted");
+    assert!(screens.iter().any(|s| s.contains(tail.trim())), "wrap + G: the end of the last line, {tail:?}");
+    assert!(
+        screens.iter().any(|s| s.lines().any(|l| l.contains(" help ") && {
+            // `help A–B of N` with B == N: scrolled to its end.
+            let t = l.split(" help ").nth(1).unwrap_or("");
+            let nums: Vec<&str> = t.split(|c: char| !c.is_ascii_digit()).filter(|n| !n.is_empty()).collect();
+            nums.len() >= 3 && nums[1] == nums[2]
+        })),
+        "help scrolled to its last entry"
+    );
+    assert!(screens.iter().any(|s| s.lines().any(|l| l.starts_with("/Tq"))), "the paste is the pattern");
+    assert!(!screens.iter().any(|s| s.contains("WHAT-IF")), "no letter of it toggled a what-if");
+}
