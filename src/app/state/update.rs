@@ -410,9 +410,9 @@ impl App {
             return;
         };
         let kind = step.runnable.iter().find(|r| r.fix == n - 1).map_or("the fix's words", |r| r.kind);
-        let tmux =
-            if self.caps.tmux { "; in tmux it reaches the clipboard only with set -g set-clipboard on" } else { "" };
-        self.status = Some(format!("copied fix {n} ({kind}) to the clipboard with OSC 52{tmux}"));
+        // Short enough for 80 columns: tmux passes OSC 52 on only with set-clipboard on.
+        let tmux = if self.caps.tmux { " · tmux: needs set -g set-clipboard on" } else { "" };
+        self.status = Some(format!("copied fix {n} ({kind}) via OSC 52{tmux}"));
         self.effects.push(Effect::Copy(text));
     }
 
