@@ -548,3 +548,35 @@ fn the_wizard_reads_the_boundary_from_live_aws_alone() {
     let init = arcscope(&["wizard", "--init", "--region", "eu-west-1"], &env);
     assert!(common::stdout(&init).contains(&format!("account_id = \"{ACCOUNT}\"")), "{}", common::stdout(&init));
 }
+
+/// R37 live: an account whose provider list moto answers empty has no provider — hop 1 is
+/// `error` by oidc_provider_missing, not unknown — and the bundle exported from it (the list
+/// written under `iam/<account>/`) checks the same.
+#[test]
+fn an_account_without_the_clusters_oidc_provider_is_an_error_live_and_exported() {
+    let s = setup(0);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let iam = seeding_client(&s._moto.url);
+        let arn = format!(
+            "arn:aws:iam::{ACCOUNT}:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/AB12CD34EF56AB12CD34EF56AB12CD34"
+        );
+        iam.delete_open_id_connect_provider().open_id_connect_provider_arn(arn).send().await.unwrap();
+    });
+    let live = s.check(&[]);
+    let v: Value = serde_json::from_slice(&live.stdout).unwrap_or_else(|_| panic!("{}", common::stderr(&live)));
+    let hop1 = &v["chains"][0]["steps"][0];
+    assert_eq!(hop1["decision"], "error", "{hop1}");
+    assert_eq!(hop1["decided_by"], "oidc_provider_missing", "{hop1}");
+    assert!(hop1["message"].as_str().unwrap().starts_with("InvalidIdentityToken: No OpenIDConnect provider found"));
+    let out = s.dir.path().join("incident");
+    let export = arcscope(
+        &["bundle", "export", out.to_str().unwrap(), "--kubeconfig", &s.kubeconfig],
+        &aws_env(&s.proxy.url, s.dir.path()),
+    );
+    assert_eq!(export.status.code(), Some(0), "{}", common::stderr(&export));
+    let again =
+        arcscope(&["check", "--bundle", out.to_str().unwrap(), "--workflow", &s.workflow, "--format", "json"], &[]);
+    assert_eq!(summary(&again), summary(&live));
+    assert!(s.proxy.writes().is_empty());
+}

@@ -466,3 +466,39 @@ fn the_copied_service_account_fix_creates_and_annotates_it() {
     assert_ne!(first.decided_by, DecidedBy::ServiceAccountMissing, "{first:#?}");
     assert_eq!(first.action, "sts:AssumeRoleWithWebIdentity");
 }
+
+/// R37: an empty `aws iam list-open-id-connect-providers` in a bundle of one account means the
+/// account has no provider — hop 1 is `error` by oidc_provider_missing with AWS's message and
+/// the command that creates it; read from an exported `iam/<account>/` path it is that account's
+/// whatever else the bundle holds; a bare empty list among several accounts stays unknown.
+#[test]
+fn an_empty_provider_list_is_no_provider_not_no_data_r37() {
+    let load = |variants: &[&str], bare_list: bool| {
+        let dir = common::bundle(None);
+        std::fs::remove_file(dir.path().join("iam/get-open-id-connect-provider.json")).unwrap();
+        for v in variants {
+            common::copy_tree(&common::fixtures().join("variants").join(v), dir.path());
+        }
+        if !bare_list {
+            let list = dir.path().join("iam/list-open-id-connect-providers.json");
+            std::fs::create_dir_all(dir.path().join("iam/111122223333")).unwrap();
+            std::fs::rename(&list, dir.path().join("iam/111122223333/open-id-connect-providers.json")).unwrap();
+        }
+        let inv = load_dir(dir.path()).unwrap();
+        resolve_all(&inv, &CheckOptions::default()).unwrap()
+    };
+    let all = load(&["oidc-provider-list-empty"], true);
+    let s = &all.iter().find(|c| c.subject.ends_with("4h9sd")).unwrap().steps[0];
+    assert_eq!((s.decision, s.decided_by), (Decision::Error, DecidedBy::OidcProviderMissing), "{s:#?}");
+    assert!(s.message.as_deref().unwrap().starts_with("InvalidIdentityToken: No OpenIDConnect provider found in your account for https://oidc.eks.eu-west-1.amazonaws.com/id/"));
+    assert_eq!(s.runnable[0].kind, "aws-cli");
+    assert!(s.runnable[0].text.starts_with("aws iam create-open-id-connect-provider --url https://oidc.eks."));
+    // Several accounts and a bare empty list: whose it is cannot be told.
+    let all = load(&["oidc-provider-list-empty", "cross-account"], true);
+    let s = &all.iter().find(|c| c.subject.ends_with("4h9sd")).unwrap().steps[0];
+    assert_eq!(s.decision, Decision::Unknown, "{s:#?}");
+    // …unless its path names the account, as `bundle export` and live reads write it.
+    let all = load(&["oidc-provider-list-empty", "cross-account"], false);
+    let s = &all.iter().find(|c| c.subject.ends_with("4h9sd")).unwrap().steps[0];
+    assert_eq!(s.decided_by, DecidedBy::OidcProviderMissing, "{s:#?}");
+}

@@ -650,6 +650,8 @@ pub fn forget_iam(inv: &mut crate::model::Inventory) {
     inv.iam_accounts.clear();
     inv.listed_roles.clear();
     inv.oidc_providers.clear();
+    inv.oidc_listed.clear();
+    inv.oidc_empty_unattributed = false;
     inv.oidc_client_ids_by_url.clear();
     inv.aws_documents.clear();
     inv.iam_warnings.clear();

@@ -372,6 +372,11 @@ fn kube_document(inv: &mut Inventory, file: &str, mut doc: Value) -> Result<(), 
 
 /// The AWS CLI's IAM outputs: `get-account-authorization-details`, `get-role`, `list-roles`,
 /// `list-open-id-connect-providers`, `get-open-id-connect-provider`.
+/// A 12-digit AWS account ID among a file's path components (`iam/111122223333/…`).
+fn account_in_path(file: &str) -> Option<&str> {
+    file.split(['/', '\\', ':']).find(|c| c.len() == 12 && c.bytes().all(|b| b.is_ascii_digit()))
+}
+
 fn iam_document(inv: &mut Inventory, file: &str, doc: &Value) -> Result<bool, BundleError> {
     if doc.get("RoleDetailList").is_some() || doc.get("Policies").is_some() || doc.get("UserDetailList").is_some() {
         add_authorization_details(inv, file, doc)?;
@@ -406,11 +411,23 @@ fn iam_document(inv: &mut Inventory, file: &str, doc: &Value) -> Result<bool, Bu
     }
     if let Some(list) = doc.get("OpenIDConnectProviderList").and_then(Value::as_array) {
         for p in list {
-            if let Some(arn) = s(p, "Arn")
-                && !inv.oidc_providers.iter().any(|x| x.arn == arn)
-            {
-                inv.oidc_providers.push(OidcProvider { arn: arn.to_string(), client_ids: None });
+            if let Some(arn) = s(p, "Arn") {
+                if let Some(a) = crate::iam::arn::parse(arn) {
+                    inv.oidc_listed.insert(a.account.to_string());
+                }
+                if !inv.oidc_providers.iter().any(|x| x.arn == arn) {
+                    inv.oidc_providers.push(OidcProvider { arn: arn.to_string(), client_ids: None });
+                }
             }
+        }
+        // R37: whose list it is, when its path says (`bundle export` and live reads write
+        // `iam/<account>/open-id-connect-providers.json`); else an empty one is attributed later.
+        match account_in_path(file) {
+            Some(account) => {
+                inv.oidc_listed.insert(account.to_string());
+            }
+            None if list.is_empty() => inv.oidc_empty_unattributed = true,
+            None => {}
         }
         return Ok(true);
     }

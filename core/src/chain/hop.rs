@@ -173,10 +173,18 @@ pub(crate) fn web_identity(inv: &Inventory, p: &WebIdentityParams<'_>) -> Step {
         } else {
             ""
         };
-        s.fixes.push(format!(
-            "create the IAM OIDC provider for {url} in account {} with client ID {} ({eksctl}aws iam create-open-id-connect-provider --url {url} --client-id-list {})",
-            p.role.account, p.audience, p.audience
-        ));
+        s.fix_with(
+            format!(
+                "create the IAM OIDC provider for {url} in account {} with client ID {} ({eksctl}aws iam create-open-id-connect-provider --url {url} --client-id-list {})",
+                p.role.account, p.audience, p.audience
+            ),
+            "aws-cli",
+            format!(
+                "aws iam create-open-id-connect-provider --url {} --client-id-list {}",
+                super::fixes::shell_word(&url),
+                super::fixes::shell_word(p.audience)
+            ),
+        );
         return s;
     }
     if let ProviderLookup::Found { client_ids: Some(ids), .. } = &lookup

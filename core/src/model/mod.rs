@@ -68,6 +68,12 @@ pub struct Inventory {
     /// role in them, so a policy's `role/ci-*` can be matched to the roles that exist.
     pub listed_roles: BTreeMap<String, BTreeSet<String>>,
     pub oidc_providers: Vec<OidcProvider>,
+    /// Accounts whose `list-open-id-connect-providers` was read (empty or not): a provider not in
+    /// it is missing, not unknown (R37).
+    pub oidc_listed: BTreeSet<String>,
+    /// An empty provider list was read that names no account (a bundle's bare file): it is the
+    /// account's only when the data holds one account (R37).
+    pub oidc_empty_unattributed: bool,
     /// `get-open-id-connect-provider` outputs by URL (no ARN in that output).
     pub oidc_client_ids_by_url: BTreeMap<String, Vec<String>>,
     pub cluster_issuer: Option<String>,
@@ -240,6 +246,8 @@ impl Inventory {
         self.iam_accounts.extend(other.iam_accounts);
         self.listed_roles.extend(other.listed_roles);
         self.oidc_providers.extend(other.oidc_providers);
+        self.oidc_listed.extend(other.oidc_listed);
+        self.oidc_empty_unattributed |= other.oidc_empty_unattributed;
         self.oidc_client_ids_by_url.extend(other.oidc_client_ids_by_url);
         self.scps.extend(other.scps);
         self.pod_identity.extend(other.pod_identity);
@@ -335,7 +343,27 @@ impl Inventory {
         if by_url.is_some() && self.iam_accounts.len() <= 1 {
             return ProviderLookup::Found { arn: want, client_ids: by_url };
         }
+        // R37: the account's provider list was read and this provider is not in it — an empty
+        // list is "no provider", not "no data". A bare empty list counts for the one account
+        // the data holds, and for no account when it holds several.
+        if self.oidc_listed.contains(account) {
+            return ProviderLookup::Missing;
+        }
+        if self.oidc_empty_unattributed && self.only_account() == Some(account) {
+            return ProviderLookup::Missing;
+        }
         ProviderLookup::Unknown
+    }
+
+    /// The one AWS account the data holds IAM for, if it holds exactly one.
+    pub fn only_account(&self) -> Option<&str> {
+        let mut accounts: BTreeSet<&str> = self.iam_accounts.iter().map(String::as_str).collect();
+        accounts.extend(self.listed_roles.keys().map(String::as_str));
+        accounts.extend(self.roles.values().map(|r| r.arn.account.as_str()));
+        match accounts.len() {
+            1 => accounts.into_iter().next(),
+            _ => None,
+        }
     }
 
     pub fn ephemeral_runner(&self, namespace: &str, name: &str) -> Option<&EphemeralRunner> {
