@@ -502,3 +502,30 @@ fn an_empty_provider_list_is_no_provider_not_no_data_r37() {
     let s = &all.iter().find(|c| c.subject.ends_with("4h9sd")).unwrap().steps[0];
     assert_eq!(s.decided_by, DecidedBy::OidcProviderMissing, "{s:#?}");
 }
+
+/// #16.6: a trust whose `:sub` is `StringEquals "…:*"` is denied by the evaluator (R31: no
+/// wildcard in an exact operator) and lint says why (L3); a misspelt action in the identity
+/// policy is L6. In `check --format json` as `lint`, in the text report; no verdict changes.
+#[test]
+fn lint_says_why_the_evaluator_denies_and_changes_no_verdict() {
+    let dir = common::bundle(Some("trust-lint"));
+    let out = common::arcscope(&["check", "--bundle", dir.path().to_str().unwrap(), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hop1 = &v["chains"][0]["steps"][0];
+    assert_eq!((hop1["decision"].as_str(), hop1["decided_by"].as_str()), (Some("implicit_deny"), Some("trust_policy")));
+    let lint = v["lint"].as_array().unwrap();
+    let codes: Vec<&str> = lint.iter().map(|l| l["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["L3", "L6"], "{lint:?}");
+    assert_eq!(lint[0]["role"], "arc-runner-base-role");
+    assert_eq!(lint[0]["policy"], "arc-runner-base-role/trust");
+    assert_eq!(lint[0]["statement"], 0);
+    assert!(lint[1]["message"].as_str().unwrap().contains("did you mean sts:TagSession?"));
+    let text = common::stdout(&common::arcscope(&["check", "--bundle", dir.path().to_str().unwrap()]));
+    assert!(text.contains("lint (2; never changes a verdict):"), "{text}");
+    assert!(text.contains("  L3 arc-runner-base-role/trust statement 0: StringEquals compares"), "{text}");
+    // The seed, clean: no lint at all (no false positives on a good setup).
+    let seed = common::bundle(None);
+    let out = common::arcscope(&["check", "--bundle", seed.path().to_str().unwrap(), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["lint"], serde_json::json!([]));
+}

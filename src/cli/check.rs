@@ -44,6 +44,9 @@ pub struct CheckArgs {
 #[derive(Serialize)]
 struct Report<'a> {
     chains: &'a [Chain],
+    /// `[{role, policy, statement, code, message}]`: what the policies get wrong beside the
+    /// verdicts (never changing one).
+    lint: &'a [crate::chain::lint::Lint],
 }
 
 /// Run `check`; returns the exit status (0 all allowed, 1 a denial or unknown, 2 unusable input).
@@ -81,13 +84,16 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         let _ =
             writeln!(err, "note: {}: valid JSON/YAML of a shape arcscope does not use; kept for browsing", shown(f));
     }
+    // Lint of the roles the chains touch: beside the verdicts, never changing one (#16.6).
+    let lint = crate::chain::lint::lint_roles(&inv, crate::chain::lint::roles_of(&chains));
     match args.format {
         Format::Json => {
-            super::write_json(out, &Report { chains: &chains })?;
+            super::write_json(out, &Report { chains: &chains, lint: &lint })?;
         }
         Format::Text => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             super::output_result(write_text(out, &inv.source, &chains, color))?;
+            super::output_result(write_lint(out, &lint))?;
         }
     }
     Ok(if !chains.is_empty() && chains.iter().all(|c| c.verdict == Verdict::Allow) || chains.is_empty() {
@@ -95,6 +101,19 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     } else {
         1
     })
+}
+
+/// The lint section of the text report: one line per finding, after the chains.
+pub fn write_lint(out: &mut dyn Write, lint: &[crate::chain::lint::Lint]) -> std::io::Result<()> {
+    if lint.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "lint ({}; never changes a verdict):", lint.len())?;
+    for l in lint {
+        writeln!(out, "  {} {} statement {}: {}", l.code, shown(&l.policy), l.statement, shown(&l.message))?;
+    }
+    Ok(())
 }
 
 fn mark(d: Decision, color: bool) -> String {

@@ -121,6 +121,7 @@ pub(super) fn draw_step_detail(f: &mut Frame, app: &App, t: &Theme, area: Rect, 
     // A small panel shows what matters first: why it is denied and the smallest fix; then what
     // AWS says, who asks, the statements and the policy text.
     why_and_fix(&mut p, t, step);
+    lint_section(&mut p, app, t, step);
     logs_section(&mut p, app, t, chain, step);
     aws_section(&mut p, t, step);
     // The deciding policy's text, the deciding statement highlighted.
@@ -217,6 +218,26 @@ fn command_preview(text: &str) -> String {
     match first.find(" '{") {
         Some(at) => format!("{} '{{…}}'{}", &first[..at], if first.ends_with('\'') { "" } else { " …" }),
         None => one_line(first, 100),
+    }
+}
+
+/// What the step's role's policies get wrong beside the verdict (#16.6): never a verdict itself.
+fn lint_section(p: &mut Panel<'_>, app: &App, t: &Theme, step: &crate::chain::Step) {
+    let Some(role) = app.data.inv.role(&step.resource) else { return };
+    let lint = crate::chain::lint::lint_role(&app.data.inv, role);
+    if lint.is_empty() {
+        return;
+    }
+    p.section(Line::from(vec![
+        Span::styled("lint", t.title()),
+        Span::styled("  of the role's policies · never changes a verdict", t.muted()),
+    ]));
+    for l in lint {
+        p.lines.push(Line::from(vec![
+            Span::styled(format!("⚠ {} ", l.code), t.fg(Slot::Warning)),
+            Span::styled(format!("{} #{}: ", l.policy, l.statement), t.muted()),
+            Span::raw(l.message),
+        ]));
     }
 }
 

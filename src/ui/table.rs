@@ -131,6 +131,8 @@ fn give(name: &str, single_valued: bool) -> Give {
         "VIA" => Give::Drop(4),
         // The only account, or the only namespace: the header says it already.
         "ACCOUNT" | "NAMESPACE" if single_valued => Give::Drop(3),
+        // No role has lint (all `-`): nothing to say in the column.
+        "LINT" if single_valued => Give::Drop(0),
         _ => Give::Cut,
     }
 }

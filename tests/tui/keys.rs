@@ -439,3 +439,18 @@ fn the_real_binary_searches_wraps_to_the_end_scrolls_help_and_takes_a_paste() {
     assert!(screens.iter().any(|s| s.lines().any(|l| l.starts_with("/Tq"))), "the paste is the pattern");
     assert!(!screens.iter().any(|s| s.contains("WHAT-IF")), "no letter of it toggled a what-if");
 }
+
+/// #16.6: lint shows in the roles view (codes) and in the step panel of the hop it explains.
+#[test]
+fn lint_shows_in_the_roles_view_and_the_step_panel() {
+    let dir = super::common::bundle(Some("trust-lint"));
+    let inv = arcscope::sources::bundle::load_dir(dir.path()).unwrap();
+    let mut a = App::new(inv, Options::at("2026-06-20T12:00:00Z"));
+    keys(&mut a, ":roles\n");
+    let s = screen(&render(&mut a, 200, 30));
+    let row = s.lines().find(|l| l.contains("arc-runner-base-role ")).unwrap();
+    assert!(row.contains("⚠ L3 L6"), "{row}");
+    keys(&mut a, ":chain\n");
+    let s = screen(&render(&mut a, 200, 60));
+    assert!(s.contains("⚠ L3 arc-runner-base-role/trust #0: StringEquals compares"), "{s}");
+}

@@ -6,6 +6,7 @@ pub mod fixes;
 mod hop;
 mod job;
 pub mod link;
+pub mod lint;
 pub mod reach;
 pub mod resolve;
 mod session;

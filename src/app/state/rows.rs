@@ -349,8 +349,17 @@ fn web_identity_only(r: &Role) -> bool {
             .all(|p| !p.any && p.entries.iter().all(|(t, _)| *t == crate::iam::policy::PrincipalType::Federated))
 }
 
+/// The lint codes of a role's policies (`⚠ L3 L6`), `-` when none (#16.6; `d` or the chain's
+/// step panel says each).
+fn lint_codes(inv: &crate::model::Inventory, r: &crate::model::aws::Role) -> String {
+    let mut codes: Vec<&str> = crate::chain::lint::lint_role(inv, r).iter().map(|l| l.code).collect();
+    codes.sort();
+    codes.dedup();
+    if codes.is_empty() { "-".into() } else { format!("⚠ {}", codes.join(" ")) }
+}
+
 pub fn roles(app: &App) -> (Vec<&'static str>, Vec<Row>) {
-    let cols = vec!["NAME", "ACCOUNT", "TRUSTS", "TAGSESSION", "ASSUMABLE BY", "REACHED BY", "VERDICT"];
+    let cols = vec!["NAME", "ACCOUNT", "TRUSTS", "TAGSESSION", "ASSUMABLE BY", "REACHED BY", "LINT", "VERDICT"];
     // The steps into each role, in one pass over the chains (not a scan per role).
     let mut into: HashMap<&str, Vec<(&Chain, &crate::chain::Step)>> = HashMap::new();
     for c in &app.data.chains {
@@ -392,6 +401,7 @@ pub fn roles(app: &App) -> (Vec<&'static str>, Vec<Row>) {
                     },
                     app.data.assumable_by.get(&arn).map(|v| v.join(", ")).unwrap_or_else(|| "-".into()),
                     if subjects.is_empty() { "-".into() } else { runners_word(subjects.len()) },
+                    lint_codes(&app.data.inv, r),
                     verdict.map(|v| verdict_label(v).to_string()).unwrap_or_else(|| "-".into()),
                 ],
                 key: arn,
