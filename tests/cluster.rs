@@ -419,3 +419,42 @@ fn with_client(server: &ApiServer, body: impl AsyncFnOnce(kube::Client)) {
         body(client).await
     });
 }
+
+/// R38 live: a kubernetes-mode runner (the hooks' env on its runner container, no hook template)
+/// checks live as job_pod_identity — the job pod runs as `default` — and the bundle exported
+/// from that cluster checks the same.
+#[test]
+fn a_kubernetes_mode_runner_checks_the_same_live_and_exported() {
+    let server = seeded();
+    let text =
+        std::fs::read_to_string(common::fixtures().join("variants/kubernetes-mode/k8s/arc-runners.json")).unwrap();
+    let list: Value = serde_json::from_str(&text).unwrap();
+    let pod = list["items"].as_array().unwrap().iter().find(|i| i["kind"] == "Pod").unwrap().clone();
+    server.apply(pod);
+    let dir = tempfile::tempdir().unwrap();
+    let kc = server.kubeconfig(dir.path());
+    let iam = common::bundle(None);
+    std::fs::remove_dir_all(iam.path().join("k8s")).unwrap();
+    let live = check(&kc, &["--bundle", iam.path().to_str().unwrap()]);
+    let v: Value = serde_json::from_slice(&live.stdout).unwrap_or_else(|_| panic!("{}", common::stderr(&live)));
+    let c = v["chains"].as_array().unwrap().iter().find(|c| c["subject"].as_str().unwrap().ends_with(RUNNER)).unwrap();
+    assert_eq!(c["steps"][0]["decided_by"], "job_pod_identity", "{c}");
+    let out_dir = dir.path().join("incident");
+    let export = std::process::Command::new(env!("CARGO_BIN_EXE_arcscope"))
+        .args(["bundle", "export", out_dir.to_str().unwrap(), "--kubeconfig", kc.to_str().unwrap(), "--no-aws"])
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .output()
+        .unwrap();
+    assert_eq!(export.status.code(), Some(0), "{}", common::stderr(&export));
+    // The same IAM and workflow beside it as the live check joined.
+    for sub in ["iam", "workflows"] {
+        std::fs::create_dir_all(out_dir.join(sub)).unwrap();
+        common::copy_tree(&iam.path().join(sub), &out_dir.join(sub));
+    }
+    let offline = std::process::Command::new(env!("CARGO_BIN_EXE_arcscope"))
+        .args(["check", "--bundle", out_dir.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(common::verdict_summary(&live), common::verdict_summary(&offline));
+    assert!(server.writes_or_secrets().is_empty());
+}

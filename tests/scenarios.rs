@@ -529,3 +529,58 @@ fn lint_says_why_the_evaluator_denies_and_changes_no_verdict() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["lint"], serde_json::json!([]));
 }
+
+/// R38: in kubernetes mode the job runs in the hooks' `-workflow` pod as the namespace's
+/// `default` service account: IRSA on the runner's does not reach it — hop 1 is `error` by
+/// job_pod_identity with the hook-template fix (whose printf really writes the template).
+#[test]
+fn kubernetes_mode_job_pods_run_as_default_without_a_hook_template_r38() {
+    let all = chains(Some("kubernetes-mode"));
+    let c = only(&all);
+    assert_eq!(c.service_account, "arc-runners/default", "the job pod's account, not the runner's");
+    let s = &c.steps[0];
+    assert_eq!((s.decision, s.decided_by), (Decision::Error, DecidedBy::JobPodIdentity), "{s:#?}");
+    assert!(
+        s.message
+            .as_deref()
+            .unwrap()
+            .contains("arc-runner-set-x7c2p-runner-4h9sd-workflow runs as arc-runners/default")
+    );
+    assert!(
+        c.notes.iter().any(|n| n.contains("not in the runner container as arc-runners/arc-runner-irsa")),
+        "{:?}",
+        c.notes
+    );
+    // The fix's template, as the shell writes it.
+    let cmd = &s.runnable[0].text;
+    let printf = cmd.split(" | ").next().unwrap();
+    let out = std::process::Command::new("sh").arg("-c").arg(printf).output().unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "spec:\n  serviceAccountName: arc-runner-irsa\n");
+    assert!(cmd.contains("kubectl create configmap hook-template -n arc-runners"));
+    assert_eq!(c.verdict, Verdict::Deny);
+}
+
+/// R38: with a hook template naming the runner's service account (a ConfigMap in the namespace,
+/// the path in ACTIONS_RUNNER_CONTAINER_HOOK_TEMPLATE), the job pod gets its IRSA role and the
+/// chain goes on as the seed's (to the TagSession denial).
+#[test]
+fn a_hook_template_gives_the_job_pod_the_runners_identity_r38() {
+    let all = chains(Some("kubernetes-mode-template"));
+    let c = only(&all);
+    assert_eq!(c.service_account, "arc-runners/arc-runner-irsa");
+    assert_eq!(c.credential_source, CredentialSource::Irsa);
+    assert_eq!(c.steps[0].decision, Decision::Allow);
+    assert_eq!(step(c, "sts:TagSession").decision, Decision::ImplicitDeny);
+    assert!(c.notes.iter().any(|n| n.contains("from the hook template /home/runner/pod-templates/default.yaml")));
+    // Without the ConfigMap in the data the job pod's account is not known: unknown, not a guess.
+    let dir = common::bundle(Some("kubernetes-mode-template"));
+    let path = dir.path().join("k8s/arc-runners.json");
+    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    v["items"].as_array_mut().unwrap().retain(|i| i["kind"] != "ConfigMap");
+    std::fs::write(&path, v.to_string()).unwrap();
+    let inv = load_dir(dir.path()).unwrap();
+    let all = resolve_all(&inv, &CheckOptions::default()).unwrap();
+    let s = &only(&all).steps[0];
+    assert_eq!(s.decision, Decision::Unknown, "{s:#?}");
+    assert!(s.notes[0].contains("ConfigMap the data does not hold"), "{:?}", s.notes);
+}

@@ -5,6 +5,7 @@
 pub mod fixes;
 mod hop;
 mod job;
+mod kube_mode;
 pub mod link;
 pub mod lint;
 pub mod reach;
@@ -42,6 +43,8 @@ pub enum DecidedBy {
     AudienceMismatch,
     /// The service account is annotated but the pod has no web identity environment (R10).
     WebIdentityEnvMissing,
+    /// Kubernetes mode: the job pod's service account has no AWS identity (R38).
+    JobPodIdentity,
     /// Not knowable from the data.
     Unknown,
 }
@@ -60,6 +63,7 @@ impl DecidedBy {
             DecidedBy::OidcProviderMissing => "oidc_provider_missing",
             DecidedBy::AudienceMismatch => "audience_mismatch",
             DecidedBy::WebIdentityEnvMissing => "web_identity_env_missing",
+            DecidedBy::JobPodIdentity => "job_pod_identity",
             DecidedBy::Unknown => "unknown",
         }
     }

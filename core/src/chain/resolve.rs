@@ -10,6 +10,7 @@ use crate::model::Inventory;
 use crate::model::workflow::{AwsStep, Job, Workflow};
 
 use super::job::{JobStart, simulate_job};
+use super::kube_mode::{self, JobPod};
 use super::session::Session;
 use super::source;
 use super::subject::{CheckOptions, Lookup, RunnerContext, Subject, base_of, subjects};
@@ -46,8 +47,18 @@ fn resolve_subject(look: &Lookup<'_>, s: Subject<'_>, opts: &CheckOptions) -> Ve
         chain.compute_verdict();
         return vec![chain];
     }
-    // 2. The credential source and the base hop.
-    let base_session = source::base_hop(inv, &b, sa, &mut chain);
+    // 2. The credential source and the base hop: of the pod the job's steps run in (R38).
+    let base_session = match kube_mode::job_pod(inv, &b) {
+        JobPod::Runner => source::base_hop(inv, &b, sa, &mut chain),
+        JobPod::Unknown(why) => {
+            let via = "kubernetes mode (runner-container-hooks)";
+            chain
+                .steps
+                .push(Step::new(1, via, "create job pod", "-", &kube_mode::job_pod_name(&b.pod_name)).unknown(why));
+            None
+        }
+        JobPod::Hook { spec, how } => job_pod_hop(look, &b, &spec, &how, &mut chain),
+    };
     let base_ok = !chain.steps.iter().any(Step::is_denied);
     let base = base_session.filter(|_| base_ok);
     let start = |base: Option<Session>| JobStart { inv, runner: &b, opts, base, first_hop: 2 };
@@ -85,6 +96,61 @@ fn resolve_subject(look: &Lookup<'_>, s: Subject<'_>, opts: &CheckOptions) -> Ve
     }
     chain.compute_verdict();
     vec![chain]
+}
+
+/// Kubernetes mode (R38): the job pod's identity is the chain's base — its service account's
+/// IRSA role or Pod Identity association, as the EKS webhook would inject them when the hooks
+/// create it; none is an error with the fix.
+fn job_pod_hop(
+    look: &Lookup<'_>,
+    b: &RunnerContext<'_>,
+    spec: &crate::model::k8s::PodSpec,
+    how: &str,
+    chain: &mut Chain,
+) -> Option<Session> {
+    let inv = look.inv;
+    let sa_name = spec.service_account();
+    let job_pod = kube_mode::job_pod_name(&b.pod_name);
+    let runner_sa = b.spec.service_account();
+    chain.notes.push(format!(
+        "kubernetes mode: the job's steps run in pod {}/{job_pod} as service account {}/{sa_name} ({how}), not in the runner container as {}/{runner_sa}",
+        b.ns, b.ns, b.ns
+    ));
+    chain.service_account = format!("{}/{sa_name}", b.ns);
+    let sa = look.service_account(&b.ns, sa_name);
+    let association = inv.pod_identity.iter().any(|a| a.namespace == b.ns && a.service_account == sa_name);
+    if sa.and_then(|s| s.irsa_role()).is_none() && !association {
+        let via = "kubernetes mode (runner-container-hooks)";
+        let principal = format!("system:serviceaccount:{}:{sa_name}", b.ns);
+        let mut step = Step::new(1, via, "job pod identity", &principal, &format!("{}/{sa_name}", b.ns)).error(
+            DecidedBy::JobPodIdentity,
+            format!(
+                "the job pod {job_pod} runs as {}/{sa_name}, which has no eks.amazonaws.com/role-arn and no Pod Identity association: the job's AWS calls get the node's instance role (IMDS) or no credentials at all",
+                b.ns
+            ),
+        );
+        let template = format!(
+            "printf 'spec:\\n  serviceAccountName: %s\\n' {} | kubectl create configmap hook-template -n {} --from-file=default.yaml=/dev/stdin",
+            super::fixes::shell_word(runner_sa),
+            super::fixes::shell_word(&b.ns)
+        );
+        step.fix_with(
+            format!(
+                "give the job pod the runner's service account: a hook template with spec.serviceAccountName: {runner_sa} (a ConfigMap mounted in the runner container, its path in {} — runner-container-hooks ADR 0134 \"Hook extensions\"; GitHub docs, \"Deploying runner scale sets with Actions Runner Controller\", Kubernetes mode)",
+                kube_mode::TEMPLATE_ENV
+            ),
+            "kubectl",
+            template,
+        );
+        step.fixes.push(format!(
+            "or annotate {}/{sa_name} with eks.amazonaws.com/role-arn (every pod of the namespace using it then gets that role)",
+            b.ns
+        ));
+        chain.steps.push(step);
+        return None;
+    }
+    let jb = RunnerContext { ns: b.ns.clone(), pod_name: job_pod, spec, pod: None, er: b.er, ars: b.ars, kind: b.kind };
+    source::base_hop(inv, &jb, sa, chain)
 }
 
 /// A subject's chain before any hop: who it is for, and what it was simulated from.
