@@ -584,3 +584,25 @@ fn a_hook_template_gives_the_job_pod_the_runners_identity_r38() {
     assert_eq!(s.decision, Decision::Unknown, "{s:#?}");
     assert!(s.notes[0].contains("ConfigMap the data does not hold"), "{:?}", s.notes);
 }
+
+/// R39: on EKS Pod Identity the hop from the base session carries the action's tags and Pod
+/// Identity's six transitive ones: said with the figures and the fixes, as a warning — the
+/// packed limit is not published, so the verdict is the policies' alone.
+#[test]
+fn pod_identity_tags_and_the_actions_are_counted_and_warned_never_decided_r39() {
+    let dir = common::bundle(Some("pod-identity"));
+    let wf = dir.path().join("workflows/deploy.yml");
+    let text = std::fs::read_to_string(&wf).unwrap().replace("        role-skip-session-tagging: true\n", "");
+    std::fs::write(&wf, text).unwrap();
+    let inv = load_dir(dir.path()).unwrap();
+    let all = resolve_all(&inv, &CheckOptions::default()).unwrap();
+    let c = only(&all);
+    let assume = c.steps.iter().find(|s| s.hop == 2 && s.action == "sts:AssumeRole").unwrap();
+    let note = assume.notes.iter().find(|n| n.starts_with("session tags on this hop:")).expect("the tags counted");
+    assert!(note.contains("6 inherited transitive ones (eks-cluster-arn"), "{note}");
+    assert!(note.contains("PackedPolicyTooLarge") && note.contains("disableSessionTags"), "{note}");
+    assert_eq!(assume.decision, Decision::Allow, "a warning, not a verdict");
+    // The seed (IRSA: no inherited tags): nothing to warn of.
+    let seed = chains(None);
+    assert!(seed[0].steps.iter().all(|s| s.notes.iter().all(|n| !n.starts_with("session tags on this hop"))));
+}

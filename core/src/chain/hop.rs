@@ -18,6 +18,29 @@ pub(crate) fn missing_iam(account: &str) -> String {
     )
 }
 
+/// R39: the session tags a hop carries — the action's and the caller's inherited transitive ones
+/// (EKS Pod Identity adds six) — with their sizes. STS packs tags (and session policies) into a
+/// binary form whose limit AWS does not publish ("Your request can fail for this limit even if
+/// your plaintext meets the other requirements", AssumeRole API reference, Tags), so the mix that
+/// is reported to pass it is a warning with the figures, never a verdict.
+fn tag_size_note(caller: &Session, p: &AssumeParams<'_>) -> Option<String> {
+    let sent: &[(String, Option<String>)] = if p.tagging == Tagging::NotSent { &[] } else { p.tags };
+    let inherited = &caller.transitive_tags;
+    if sent.is_empty() || inherited.is_empty() {
+        return None;
+    }
+    let chars: usize = sent.iter().map(|(k, v)| k.len() + v.as_ref().map_or(0, String::len)).sum::<usize>()
+        + inherited.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>();
+    let unknown = sent.iter().any(|(_, v)| v.is_none());
+    Some(format!(
+        "session tags on this hop: {} sent by the action and {} inherited transitive ones ({}), {}{chars} characters of keys and values; with Pod Identity's tags this mix is reported to pass STS's packed-size limit (PackedPolicyTooLarge, \"Packed size of session tags consumes 142% of allotted space\", configure-aws-credentials #1803) — if it does: role-skip-session-tagging: true, disableSessionTags on the Pod Identity association, or configure-aws-credentials v6.2.3+ (drops its droppable tags once)",
+        sent.len(),
+        inherited.len(),
+        inherited.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(", "),
+        if unknown { "at least " } else { "" },
+    ))
+}
+
 /// Simulate `sts:AssumeRole` (+ `sts:TagSession`) from a role session into `p.target`.
 pub(crate) fn assume_role(inv: &Inventory, caller: &Session, p: &AssumeParams<'_>) -> Vec<Step> {
     let principal = caller.role.session_arn(&caller.session_name);
@@ -94,6 +117,9 @@ pub(crate) fn assume_role(inv: &Inventory, caller: &Session, p: &AssumeParams<'_
             "lower role-duration-seconds to {max} or raise MaxSessionDuration of {}",
             target.arn.name
         ));
+    }
+    if let Some(note) = tag_size_note(caller, p) {
+        assume.notes.push(note);
     }
     let mut steps = vec![assume];
 

@@ -229,11 +229,24 @@ fn pod_identity_hop(
         );
         return None;
     };
+    // All six of EKS's session tags (EKS user guide, "Grant pods access to AWS resources based
+    // on tags"): the cluster's ARN from the issuer's region and the role's account.
+    let cluster = inv.cluster_name.clone().unwrap_or_default();
+    let region = inv
+        .cluster_issuer
+        .as_deref()
+        .and_then(|i| crate::iam::arn::issuer_host_path(i).strip_prefix("oidc.eks.").map(str::to_string))
+        .and_then(|h| h.split('.').next().map(str::to_string))
+        .unwrap_or_else(|| "<region>".into());
+    let cluster_arn = format!("arn:{}:eks:{region}:{}:cluster/{cluster}", r.partition, r.account);
+    let uid = b.pod.and_then(|p| p.metadata.uid.clone()).unwrap_or_else(|| "<pod uid>".into());
     let tags: Vec<(String, String)> = [
-        ("eks-cluster-name", inv.cluster_name.clone().unwrap_or_default()),
+        ("eks-cluster-arn", cluster_arn),
+        ("eks-cluster-name", cluster),
         ("kubernetes-namespace", b.ns.clone()),
         ("kubernetes-service-account", b.spec.service_account().to_string()),
         ("kubernetes-pod-name", b.pod_name.clone()),
+        ("kubernetes-pod-uid", uid),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
