@@ -606,3 +606,22 @@ fn pod_identity_tags_and_the_actions_are_counted_and_warned_never_decided_r39() 
     let seed = chains(None);
     assert!(seed[0].steps.iter().all(|s| s.notes.iter().all(|n| !n.starts_with("session tags on this hop"))));
 }
+
+/// R40: a job with `container:` (dind mode) runs configure-aws-credentials inside the container,
+/// where the runner container's IRSA env and token are not: not the base role but the node's
+/// instance role, if reachable — unknown, said, never simulated from the runner's credentials.
+/// In kubernetes mode the job container is the hooks' job pod (R38) instead.
+#[test]
+fn a_container_job_does_not_see_the_runners_credentials_r40() {
+    let all = chains(Some("container-job"));
+    let c = only(&all);
+    assert_eq!(c.steps[0].decision, Decision::Allow, "the runner container's own hop is fine");
+    let s = c.steps.iter().find(|s| s.hop == 2).unwrap();
+    assert_eq!(s.decision, Decision::Unknown, "{s:#?}");
+    assert!(s.notes[0].contains("runs in container public.ecr.aws/docker/library/node:20"), "{:?}", s.notes);
+    assert!(s.notes[0].contains("not arc-runner-base-role"), "{:?}", s.notes);
+    assert!(c.steps.iter().all(|s| s.action != "sts:TagSession"), "no TagSession simulated from credentials it lacks");
+    assert_eq!(c.verdict, Verdict::Unknown);
+    // Without the container: the seed's chain.
+    assert!(chains(None)[0].steps.iter().any(|s| s.action == "sts:TagSession"));
+}

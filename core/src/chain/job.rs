@@ -122,6 +122,20 @@ impl JobRun<'_, '_> {
         self.stopped = true;
     }
 
+    /// R40: configure-aws-credentials in a job container with no credentials of its own to start
+    /// from: the runner container's IRSA env and token file are not there.
+    fn container_without_credentials(&mut self, via: &str, image: &str, role: &str) {
+        let base = self.start.base.as_ref().map(|s| s.role.name.clone());
+        let mut s = Step::new(self.hop_no, via, "sts:AssumeRole", "<credentials inside the job container>", role).unknown(format!(
+            "the job runs in container {image}: the runner passes it the workflow's env and its GITHUB_*/RUNNER_* variables, not the runner container's AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE or token file, so the SDK falls back to the node's instance role (IMDS), if the container can reach it{}",
+            base.map(|b| format!(" — not {b}")).unwrap_or_default()
+        ));
+        s.fixes.push(
+            "run the AWS steps in a job without container: (configure-aws-credentials on the runner exports AWS_* for the later steps), or use kubernetes mode with a hook template naming the service account".into(),
+        );
+        self.stop(s);
+    }
+
     /// A step of the current hop, with what the hop assumes.
     fn push(&mut self, mut s: Step) {
         s.assumptions.extend(self.assuming.clone());
@@ -151,7 +165,18 @@ impl JobRun<'_, '_> {
         let chaining = step.input("role-chaining").is_some_and(|v| v.eq_ignore_ascii_case("true"));
         let force_skip = step.input("force-skip-oidc").is_some_and(|v| v.eq_ignore_ascii_case("true"));
         let oidc = self.job.id_token_write && !keys && token_file.is_none() && !chaining && !force_skip;
-        let caller = self.current.clone().or_else(|| self.start.base.clone());
+        // R40: in a job container (dind or no container mode) the steps do not see the runner
+        // container's AWS environment or token; only what an earlier step exported.
+        let container = self.job.container.as_deref().filter(|_| !in_kubernetes_mode(self.start.runner));
+        let caller = match container {
+            Some(_) => self.current.clone(),
+            None => self.current.clone().or_else(|| self.start.base.clone()),
+        };
+        if let (Some(image), None, false, false) = (container, &caller, keys, oidc)
+            && token_file.is_none()
+        {
+            return self.container_without_credentials(&via, image, &role_input);
+        }
         let source_account = caller.as_ref().map(|s| s.role.account.clone());
 
         let (target, role_note) = match resolve_role(&role_input, source_account.as_deref(), oidc) {
@@ -405,6 +430,12 @@ fn invalid_session_name(name: &str, major: Option<u32>) -> Option<String> {
 enum RoleInput {
     Unknown(String),
     Invalid(String),
+}
+
+/// The runner hands jobs to runner-container-hooks (kubernetes mode): a job container is then the
+/// job pod, whose identity R38 decides.
+fn in_kubernetes_mode(b: &RunnerContext<'_>) -> bool {
+    b.spec.runner_container().is_some_and(|c| c.env_var(super::kube_mode::HOOKS_ENV).is_some())
 }
 
 /// The words that mark a role note as an assumption.

@@ -283,7 +283,14 @@ fn one_step_job(id: &str, name: Option<&str>, role: &str) -> Job {
         major: Some(4),
         inputs: BTreeMap::from([("role-to-assume".to_string(), role.to_string())]),
     };
-    Job { id: id.into(), name: None, runs_on: Vec::new(), id_token_write: false, aws_steps: vec![step] }
+    Job {
+        id: id.into(),
+        name: None,
+        runs_on: Vec::new(),
+        id_token_write: false,
+        aws_steps: vec![step],
+        container: None,
+    }
 }
 
 /// The chain to one role the base role's identity policy lets it try, or one `unknown` hop for a

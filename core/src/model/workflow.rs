@@ -21,6 +21,9 @@ pub struct Job {
     /// `permissions` grant `id-token: write` (job level, else workflow level).
     pub id_token_write: bool,
     pub aws_steps: Vec<AwsStep>,
+    /// `container:` — the job container's image: the steps run in it, not in the runner
+    /// container (R40).
+    pub container: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -132,7 +135,13 @@ pub fn parse(file: &str, v: &Value) -> Workflow {
                     inputs,
                 });
             }
+            let container = match job.get("container") {
+                Some(Value::String(image)) => Some(image.clone()),
+                Some(Value::Object(m)) => m.get("image").and_then(scalar),
+                _ => None,
+            };
             jobs.push(Job {
+                container,
                 id: id.clone(),
                 name: job.get("name").and_then(Value::as_str).map(str::to_string),
                 runs_on,
