@@ -625,3 +625,34 @@ fn a_container_job_does_not_see_the_runners_credentials_r40() {
     // Without the container: the seed's chain.
     assert!(chains(None)[0].steps.iter().any(|s| s.action == "sts:TagSession"));
 }
+
+/// R41: on a Pod Identity runner, amazon-ecr-login 2.1.0 after configure-aws-credentials logs in
+/// as the Pod Identity role, not the exported one — said on the chain; 2.1.1 and later (and the
+/// floating @v2) prefer the exported keys and are not flagged.
+#[test]
+fn ecr_login_2_1_0_prefers_pod_identity_over_the_exported_role_r41() {
+    let run = |ecr_ref: &str| {
+        let dir = common::bundle(Some("pod-identity"));
+        let wf = dir.path().join("workflows/deploy.yml");
+        let mut text = std::fs::read_to_string(&wf).unwrap();
+        text.push_str(&format!("    - uses: aws-actions/amazon-ecr-login@{ecr_ref}\n"));
+        std::fs::write(&wf, text).unwrap();
+        let mut inv = load_dir(dir.path()).unwrap();
+        // The pusher role trusts the base role for both actions, so the chain reaches the job.
+        let pusher = inv.roles.values_mut().find(|r| r.arn.name == "arc-runner-ecr-image-pusher-role").unwrap();
+        pusher.trust = arcscope::iam::policy::PolicyDocument::from_text(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/arc-runner-base-role"},"Action":["sts:AssumeRole","sts:TagSession"]}]}"#,
+        )
+        .unwrap();
+        resolve_all(&inv, &CheckOptions::default()).unwrap()
+    };
+    let all = run("v2.1.0");
+    let c = only(&all);
+    assert_eq!(c.verdict, Verdict::Allow, "{c:#?}");
+    let note = c.notes.iter().find(|n| n.contains("amazon-ecr-login@v2.1.0")).expect("said");
+    assert!(note.contains("(arc-runner-base-role), not arc-runner-ecr-image-pusher-role's"), "{note}");
+    for fine in ["v2.1.1", "v2", "v2.0.2"] {
+        let all = run(fine);
+        assert!(!only(&all).notes.iter().any(|n| n.contains("amazon-ecr-login")), "{fine}");
+    }
+}

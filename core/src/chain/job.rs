@@ -11,7 +11,7 @@ use crate::model::workflow::{AwsStep, Job, Workflow, has_expression};
 use super::hop;
 use super::session::{AssumeParams, Session, Tagging, WebIdentityParams};
 use super::subject::{CheckOptions, RunnerContext};
-use super::{Chain, DecidedBy, Step};
+use super::{Chain, CredentialSource, DecidedBy, Step};
 
 const IRSA_TOKEN_PATH: &str = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token";
 const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
@@ -97,6 +97,26 @@ pub(super) fn simulate_job(chain: &mut Chain, start: JobStart<'_>, w: &Workflow,
         JobRun { hop_no: start.first_hop, start, w, job, chain, current: None, stopped: false, assuming: None };
     for step in &job.aws_steps {
         run.step(step);
+    }
+    ecr_login_precedence(&mut run);
+}
+
+/// R41: amazon-ecr-login 2.1.0 asks EKS Pod Identity for credentials before the environment, so
+/// on a Pod Identity runner it logs in as the base role, not as the role configure-aws-credentials
+/// exported (its #951/#952; 2.1.1 prefers the environment's keys again, #953).
+fn ecr_login_precedence(run: &mut JobRun<'_, '_>) {
+    let pod_identity = run.chain.credential_source == CredentialSource::PodIdentity;
+    let exported_at = run.job.aws_steps.iter().map(|s| s.position).min();
+    let (Some(exported_at), true, Some(target)) = (exported_at, pod_identity, run.current.as_ref()) else { return };
+    for (position, reference) in &run.job.ecr_logins {
+        let r = reference.trim_start_matches('v');
+        if *position > exported_at && r == "2.1.0" {
+            let base = run.start.base.as_ref().map_or("the Pod Identity role".to_string(), |b| b.role.name.clone());
+            run.chain.notes.push(format!(
+                "step {position} (amazon-ecr-login@{reference}) logs in with EKS Pod Identity's credentials ({base}), not {}'s that configure-aws-credentials exported: 2.1.0 asks Pod Identity first (aws-actions/amazon-ecr-login #951, #952); use 2.1.1 or later (#953)",
+                target.role.name
+            ));
+        }
     }
 }
 

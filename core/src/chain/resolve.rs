@@ -290,6 +290,7 @@ fn one_step_job(id: &str, name: Option<&str>, role: &str) -> Job {
         id_token_write: false,
         aws_steps: vec![step],
         container: None,
+        ecr_logins: Vec::new(),
     }
 }
 

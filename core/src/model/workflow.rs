@@ -21,6 +21,8 @@ pub struct Job {
     /// `permissions` grant `id-token: write` (job level, else workflow level).
     pub id_token_write: bool,
     pub aws_steps: Vec<AwsStep>,
+    /// `aws-actions/amazon-ecr-login` steps: `(1-based position, ref after @)`.
+    pub ecr_logins: Vec<(usize, String)>,
     /// `container:` — the job container's image: the steps run in it, not in the runner
     /// container (R40).
     pub container: Option<String>,
@@ -114,11 +116,15 @@ pub fn parse(file: &str, v: &Value) -> Workflow {
             };
             let perms = job.get("permissions").or(workflow_perms);
             let mut aws_steps = Vec::new();
+            let mut ecr_logins = Vec::new();
             for (i, step) in job.get("steps").and_then(Value::as_array).into_iter().flatten().enumerate() {
                 let Some(uses) = step.get("uses").and_then(Value::as_str) else {
                     continue;
                 };
                 let (action, reference) = uses.split_once('@').unwrap_or((uses, ""));
+                if action.eq_ignore_ascii_case("aws-actions/amazon-ecr-login") {
+                    ecr_logins.push((i + 1, reference.to_string()));
+                }
                 if !action.eq_ignore_ascii_case(ACTION) {
                     continue;
                 }
@@ -141,6 +147,7 @@ pub fn parse(file: &str, v: &Value) -> Workflow {
                 _ => None,
             };
             jobs.push(Job {
+                ecr_logins,
                 container,
                 id: id.clone(),
                 name: job.get("name").and_then(Value::as_str).map(str::to_string),
