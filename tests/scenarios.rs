@@ -656,3 +656,22 @@ fn ecr_login_2_1_0_prefers_pod_identity_over_the_exported_role_r41() {
         assert!(!only(&all).notes.iter().any(|n| n.contains("amazon-ecr-login")), "{fine}");
     }
 }
+
+/// R42: `AWS_ACCESS_KEY_ID` in the job's env comes first in the SDK's chain: the AssumeRole is
+/// made by those keys' IAM user, not from the runner's IRSA role — unknown, said, with the fix.
+#[test]
+fn keys_in_the_jobs_env_win_over_the_pods_web_identity_r42() {
+    let dir = common::bundle(None);
+    let wf = dir.path().join("workflows/deploy.yml");
+    let text = std::fs::read_to_string(&wf).unwrap().replace(
+        "    runs-on: arc-runner-set\n",
+        "    runs-on: arc-runner-set\n    env:\n      AWS_ACCESS_KEY_ID: ${{ secrets.AWS_KEY }}\n",
+    );
+    std::fs::write(&wf, text).unwrap();
+    let inv = load_dir(dir.path()).unwrap();
+    let all = resolve_all(&inv, &CheckOptions::default()).unwrap();
+    let s = only(&all).steps.iter().find(|s| s.hop == 2).unwrap();
+    assert_eq!(s.decision, Decision::Unknown);
+    assert_eq!(s.principal, "<IAM user of AWS_ACCESS_KEY_ID>");
+    assert!(s.notes[0].contains("takes environment keys before the pod's web identity"), "{:?}", s.notes);
+}

@@ -221,6 +221,13 @@ impl JobRun<'_, '_> {
                     .unknown("the step uses access keys from secrets: their IAM user is not knowable offline"),
             );
         }
+        // R42: keys in the env come first in the SDK's chain, before the pod's web identity.
+        if step.env_access_key && self.current.is_none() {
+            let mut s = Step::new(self.hop_no, &via, "sts:AssumeRole", "<IAM user of AWS_ACCESS_KEY_ID>", &target.arn())
+                .unknown("AWS_ACCESS_KEY_ID is set in the workflow's env: the AWS SDK's credential chain takes environment keys before the pod's web identity (IRSA) or Pod Identity, so this AssumeRole is made by the keys' IAM user, whose policies are not knowable offline");
+            s.fixes.push("drop AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from the env: to use the runner's IRSA or Pod Identity role".into());
+            return self.stop(s);
+        }
         if oidc || token_file.is_some() {
             return self.web_identity(step, &via, target, oidc, token_file, step_notes);
         }

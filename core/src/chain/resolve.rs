@@ -277,6 +277,7 @@ fn jobs_here<'a>(inv: &'a Inventory, b: &RunnerContext<'_>, opts: &'a CheckOptio
 /// candidate target).
 fn one_step_job(id: &str, name: Option<&str>, role: &str) -> Job {
     let step = AwsStep {
+        env_access_key: false,
         position: 0,
         name: name.map(str::to_string),
         uses: "aws-actions/configure-aws-credentials@v4".into(),

@@ -37,6 +37,9 @@ pub struct AwsStep {
     /// The action's major version when the ref says it (`@v4`, `@v4.1.0`), or a known SHA.
     pub major: Option<u32>,
     pub inputs: BTreeMap<String, String>,
+    /// `AWS_ACCESS_KEY_ID` is set in the workflow's, the job's or the step's `env:`: the SDK's
+    /// chain takes those keys before the pod's web identity (R42).
+    pub env_access_key: bool,
 }
 
 impl AwsStep {
@@ -97,8 +100,14 @@ pub fn major_version(reference: &str) -> Option<u32> {
     SHAS.iter().find(|(sha, _)| r.len() >= 7 && r.starts_with(sha)).map(|(_, m)| *m)
 }
 
+/// Does an `env:` map set `AWS_ACCESS_KEY_ID`?
+fn sets_access_key(env: Option<&Value>) -> bool {
+    env.and_then(Value::as_object).is_some_and(|m| m.contains_key("AWS_ACCESS_KEY_ID"))
+}
+
 pub fn parse(file: &str, v: &Value) -> Workflow {
     let workflow_perms = v.get("permissions");
+    let workflow_keys = sets_access_key(v.get("env"));
     let mut jobs = Vec::new();
     if let Some(map) = v.get("jobs").and_then(Value::as_object) {
         for (id, job) in map {
@@ -133,7 +142,10 @@ pub fn parse(file: &str, v: &Value) -> Workflow {
                     .and_then(Value::as_object)
                     .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), scalar(v)?))).collect())
                     .unwrap_or_default();
+                let env_access_key =
+                    workflow_keys || sets_access_key(job.get("env")) || sets_access_key(step.get("env"));
                 aws_steps.push(AwsStep {
+                    env_access_key,
                     position: i + 1,
                     name: step.get("name").and_then(Value::as_str).map(str::to_string),
                     uses: uses.to_string(),
