@@ -675,3 +675,19 @@ fn keys_in_the_jobs_env_win_over_the_pods_web_identity_r42() {
     assert_eq!(s.principal, "<IAM user of AWS_ACCESS_KEY_ID>");
     assert!(s.notes[0].contains("takes environment keys before the pod's web identity"), "{:?}", s.notes);
 }
+
+/// R38: a job pod the hooks created (`runner-pod` label) has a chain of its own, from the identity
+/// it really has (its own env, as the webhook injected it), linked to its runner's scale set and
+/// jobs.
+#[test]
+fn a_kubernetes_mode_job_pod_gets_its_own_chain_r38() {
+    let all = chains(Some("kubernetes-mode-job-pod"));
+    assert_eq!(all.len(), 2, "{:?}", all.iter().map(|c| &c.subject).collect::<Vec<_>>());
+    let job = all.iter().find(|c| c.subject.ends_with("-workflow")).unwrap();
+    assert_eq!(job.scale_set.as_deref(), Some("arc-runners/arc-runner-set"), "linked through its runner pod");
+    assert_eq!(job.job.as_deref(), Some("workflows/deploy.yml#push-image"));
+    assert_eq!(job.credential_source, CredentialSource::Irsa);
+    assert!(!job.notes.iter().any(|n| n.contains("predicted")), "from the pod's own env: {:?}", job.notes);
+    assert_eq!(job.steps[0].decision, Decision::Allow);
+    assert_eq!(step(job, "sts:TagSession").decision, Decision::ImplicitDeny);
+}

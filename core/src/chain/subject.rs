@@ -101,8 +101,14 @@ pub(super) fn subjects<'a>(look: &Lookup<'a>, want: Option<&str>) -> Vec<Subject
     let inv = look.inv;
     let want = want.map(|w| w.split_once('/').unwrap_or(("", w)));
     let hit = |m: &crate::model::k8s::ObjectMeta| want.is_none_or(|(ns, name)| m.ns() == ns && m.name == name);
-    let mut out: Vec<Subject<'_>> =
-        inv.pods.iter().filter(|p| hit(&p.metadata) && p.is_runner()).map(Subject::Pod).collect();
+    // Runner pods, and the job pods the hooks create for them (kubernetes mode, R38): chains of
+    // their own, from the identity they really have.
+    let mut out: Vec<Subject<'_>> = inv
+        .pods
+        .iter()
+        .filter(|p| hit(&p.metadata) && (p.is_runner() || p.job_pod_of().is_some()))
+        .map(Subject::Pod)
+        .collect();
     let ers: Vec<&EphemeralRunner> = inv.ephemeral_runners.iter().filter(|e| hit(&e.metadata)).collect();
     let sets: Vec<&AutoscalingRunnerSet> = inv.runner_sets.iter().filter(|a| hit(&a.metadata)).collect();
     if !ers.is_empty() {
@@ -149,14 +155,20 @@ pub(super) struct RunnerContext<'a> {
 pub(super) fn base_of<'a>(look: &Lookup<'a>, s: &Subject<'a>) -> RunnerContext<'a> {
     match s {
         Subject::Pod(p) => {
-            let er = p.owner_ephemeral_runner().and_then(|n| look.ephemeral_runner(p.metadata.ns(), n));
+            // A job pod is linked through its runner pod: the EphemeralRunner and scale set (and
+            // so the jobs that run there) are the runner's.
+            let runner = p
+                .job_pod_of()
+                .and_then(|r| look.inv.pods.iter().find(|x| x.metadata.ns() == p.metadata.ns() && x.metadata.name == r))
+                .unwrap_or(p);
+            let er = runner.owner_ephemeral_runner().and_then(|n| look.ephemeral_runner(p.metadata.ns(), n));
             RunnerContext {
                 ns: p.metadata.ns().to_string(),
                 pod_name: p.metadata.name.clone(),
                 spec: &p.spec,
                 pod: Some(p),
                 er,
-                ars: look.runner_set_for(&p.metadata),
+                ars: look.runner_set_for(&runner.metadata),
                 kind: SubjectKind::Pod,
             }
         }

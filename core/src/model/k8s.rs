@@ -175,6 +175,11 @@ impl Pod {
         self.metadata.labels.get(RUNNER_POD_LABEL).is_some_and(|v| v.eq_ignore_ascii_case("true"))
             || self.metadata.owner_references.iter().any(|o| o.kind == "EphemeralRunner")
     }
+    /// A kubernetes-mode job pod: runner-container-hooks label it with the runner pod's name
+    /// (`runner-pod`), and its job's steps run in it (R38).
+    pub fn job_pod_of(&self) -> Option<&str> {
+        self.metadata.labels.get(JOB_POD_LABEL).map(String::as_str)
+    }
     pub fn owner_ephemeral_runner(&self) -> Option<&str> {
         self.metadata.owner_references.iter().find(|o| o.kind == "EphemeralRunner").map(|o| o.name.as_str())
     }
@@ -185,6 +190,9 @@ impl Pod {
 pub struct ServiceAccount {
     pub metadata: ObjectMeta,
 }
+
+/// The label runner-container-hooks put on the pods they create: the runner pod's name.
+pub const JOB_POD_LABEL: &str = "runner-pod";
 
 pub const IRSA_ROLE_ANNOTATION: &str = "eks.amazonaws.com/role-arn";
 pub const IRSA_AUDIENCE_ANNOTATION: &str = "eks.amazonaws.com/audience";
