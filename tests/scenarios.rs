@@ -691,3 +691,41 @@ fn a_kubernetes_mode_job_pod_gets_its_own_chain_r38() {
     assert_eq!(job.steps[0].decision, Decision::Allow);
     assert_eq!(step(job, "sts:TagSession").decision, Decision::ImplicitDeny);
 }
+
+/// #17.1: after the last hop the job's own requests are steps of the chain, hop numbers going
+/// on: a `docker push` to ECR needs the five push actions on the repository. The fixed seed's
+/// pusher role has no policy for them: each is an implicit deny by its identity policy, with a
+/// runnable put-role-policy fix that, applied, allows it.
+#[test]
+fn the_jobs_docker_push_is_checked_from_its_final_session() {
+    let dir = common::bundle(Some("fixed"));
+    let wf = dir.path().join("workflows/deploy.yml");
+    let mut text = std::fs::read_to_string(&wf).unwrap();
+    text.push_str("    - uses: aws-actions/amazon-ecr-login@v2\n    - run: docker push 111122223333.dkr.ecr.eu-west-1.amazonaws.com/payments-api:${{ github.sha }}\n");
+    std::fs::write(&wf, text).unwrap();
+    let mut inv = load_dir(dir.path()).unwrap();
+    let all = resolve_all(&inv, &CheckOptions::default()).unwrap();
+    let c = only(&all);
+    let put = step(c, "ecr:PutImage");
+    assert_eq!(put.hop, 4, "hops go on: 1 web identity, 2 assume, 3 ecr-login, 4 the push");
+    assert_eq!(put.resource, "arn:aws:ecr:eu-west-1:111122223333:repository/payments-api");
+    assert_eq!((put.decision, put.decided_by), (Decision::ImplicitDeny, DecidedBy::IdentityPolicy));
+    assert!(
+        put.message
+            .as_deref()
+            .unwrap()
+            .contains("is not authorized to perform: ecr:PutImage on resource: arn:aws:ecr:")
+    );
+    assert_eq!(c.verdict, Verdict::Deny, "a job that cannot push fails");
+    // The fix, run through a shell and applied as IAM would, allows the push.
+    let calls = run_recorded(&put.runnable[0].text);
+    let arg = |flag: &str| calls[0].iter().position(|a| a == flag).map(|i| calls[0][i + 1].clone()).unwrap();
+    assert_eq!(&calls[0][..3], ["aws", "iam", "put-role-policy"]);
+    let role = inv.roles.values_mut().find(|r| r.arn.name == arg("--role-name")).unwrap();
+    role.inline.push((
+        arg("--policy-name"),
+        arcscope::iam::policy::PolicyDocument::from_text(&arg("--policy-document")).unwrap(),
+    ));
+    let all = resolve_all(&inv, &CheckOptions::default()).unwrap();
+    assert_eq!(step(only(&all), "ecr:PutImage").decision, Decision::Allow);
+}

@@ -136,8 +136,9 @@ fn verdict_mark(v: Verdict, color: bool) -> String {
     )
 }
 
+/// A role by its name; any other resource (a repository, a bucket's objects) as its ARN.
 fn role_name(arn: &str) -> &str {
-    arn.rsplit('/').next().unwrap_or(arn)
+    if arn.contains(":role/") { arn.rsplit('/').next().unwrap_or(arn) } else { arn }
 }
 
 /// The text report: one block per chain, a line per step, the deciding statement, the fix.

@@ -38,7 +38,7 @@ pub(super) fn draw_chain(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let inner = block.inner(top);
     f.render_widget(block, top);
     // Sized to the content as the tables are (#15.1): a role's name whole, or cut with `…`.
-    const HEADERS: [&str; 6] = ["HOP", "DECISION", "ACTION", "ROLE", "DECIDED BY", "VIA"];
+    const HEADERS: [&str; 6] = ["HOP", "DECISION", "ACTION", "TARGET", "DECIDED BY", "VIA"];
     let cells: Vec<[String; 6]> = chain
         .steps
         .iter()
@@ -47,7 +47,12 @@ pub(super) fn draw_chain(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
                 s.hop.to_string(),
                 step_label(s).to_string(),
                 s.action.clone(),
-                s.resource.rsplit('/').next().unwrap_or(&s.resource).to_string(),
+                // A role by its name; what the job's requests touch (a repository, objects) whole.
+                if s.resource.contains(":role/") {
+                    s.resource.rsplit('/').next().unwrap_or(&s.resource).to_string()
+                } else {
+                    s.resource.clone()
+                },
                 s.decided_by.as_str().to_string(),
                 s.via.clone(),
             ]

@@ -99,6 +99,88 @@ pub(super) fn simulate_job(chain: &mut Chain, start: JobStart<'_>, w: &Workflow,
         run.step(step);
     }
     ecr_login_precedence(&mut run);
+    job_requests(&mut run);
+}
+
+/// #17.1: after the last hop, the requests the job's steps make, evaluated from the session they
+/// run with (the last exported, else the runner's own), hop numbers going on; what cannot be
+/// mapped is said as not checked.
+fn job_requests(run: &mut JobRun<'_, '_>) {
+    let (requests, skipped) = super::requests::job_requests(run.job);
+    for (position, why) in skipped {
+        run.chain.notes.push(format!("step {position}: not checked: {why}"));
+    }
+    if requests.is_empty() {
+        return;
+    }
+    let session = if run.stopped { None } else { run.current.clone().or_else(|| run.start.base.clone()) };
+    let Some(session) = session else {
+        run.chain
+            .notes
+            .push(format!("what the job does ({} requests) is not simulated: an earlier hop fails", requests.len()));
+        return;
+    };
+    let principal = session.role.session_arn(&session.session_name);
+    // The requests rest on what the hops before them assumed (an account placeholder).
+    let mut assumed: Vec<String> = run.chain.steps.iter().flat_map(|s| s.assumptions.iter().cloned()).collect();
+    assumed.dedup();
+    let mut last = None;
+    for r in requests {
+        if last != Some(r.position) {
+            last = Some(r.position);
+            run.hop_no += 1;
+        }
+        let hop = run.hop_no - 1;
+        let via = format!("{} job {} {}", run.w.file, run.job.id, r.via);
+        let mut s = Step::new(hop, &via, r.action, &principal, &r.resource);
+        s.assumptions = assumed.clone();
+        match super::session::evaluate_job_request(run.start.inv, &session, r.action, &r.resource) {
+            None => s = s.unknown(format!("the role {} is not in the IAM data", session.role.name)),
+            Some(e) => {
+                s.apply(&e);
+                if matches!(
+                    e.decision,
+                    crate::iam::eval::Decision::ImplicitDeny | crate::iam::eval::Decision::ExplicitDeny
+                ) {
+                    let (likely, documented) = crate::iam::messages::access_denied(
+                        &principal,
+                        r.action,
+                        &r.resource,
+                        e.decision,
+                        e.decided_by,
+                    );
+                    s.message = Some(likely);
+                    s.documented_message = Some(documented);
+                    request_fix(&mut s, &session.role.name, r.action, &r.resource, e.decided_by);
+                }
+            }
+        }
+        run.chain.steps.push(s);
+    }
+}
+
+/// The smallest fix for a denied job request: allow it in the role's identity policy (runnable),
+/// or say which other layer must.
+fn request_fix(s: &mut Step, role: &str, action: &str, resource: &str, layer: crate::iam::eval::Layer) {
+    use crate::iam::eval::Layer;
+    let stmt = format!(r#"{{"Effect": "Allow", "Action": "{action}", "Resource": "{resource}"}}"#);
+    match layer {
+        Layer::IdentityPolicy => {
+            let doc = format!(r#"{{"Version": "2012-10-17", "Statement": [{stmt}]}}"#);
+            let name = format!("allow-{}", action.replace(':', "-"));
+            s.fix_with(
+                format!("allow it in an identity policy of {role}: {stmt}"),
+                "aws-cli",
+                format!(
+                    "aws iam put-role-policy --role-name {} --policy-name {} --policy-document {}",
+                    super::fixes::shell_word(role),
+                    super::fixes::shell_word(&name),
+                    super::fixes::shell_word(&doc)
+                ),
+            );
+        }
+        other => s.fixes.push(format!("the {} must allow {action} on {resource} for {role}", DecidedBy::from(other))),
+    }
 }
 
 /// R41: amazon-ecr-login 2.1.0 asks EKS Pod Identity for credentials before the environment, so

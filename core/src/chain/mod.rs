@@ -9,6 +9,7 @@ mod kube_mode;
 pub mod link;
 pub mod lint;
 pub mod reach;
+pub mod requests;
 pub mod resolve;
 mod session;
 mod source;

@@ -292,6 +292,7 @@ fn one_step_job(id: &str, name: Option<&str>, role: &str) -> Job {
         aws_steps: vec![step],
         container: None,
         ecr_logins: Vec::new(),
+        steps: Vec::new(),
     }
 }
 

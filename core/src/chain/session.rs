@@ -81,6 +81,42 @@ fn caller_policies<'a>(inv: &'a Inventory, role: &'a Role, names: &'a mut Vec<St
     CallerPolicies { identity, boundary, missing }
 }
 
+/// One request of the job (#17.1) from `session`: the principal's side — SCPs, the role's identity
+/// policies, its permissions boundary, the session's policies. `None`: the role is not in the data.
+pub(super) fn evaluate_job_request(
+    inv: &Inventory,
+    session: &Session,
+    action: &str,
+    resource: &str,
+) -> Option<Evaluation> {
+    let role = inv.role(&session.role.arn())?;
+    let mut names = Vec::new();
+    let policies = caller_policies(inv, role, &mut names);
+    let caller = Caller::RoleSession {
+        role: role.arn.clone(),
+        role_id: role.role_id.clone(),
+        session_name: session.session_name.clone(),
+    };
+    let mut ctx = RequestContext::for_role_session(&role.arn);
+    for (k, v) in &role.tags {
+        ctx.set(&format!("aws:PrincipalTag/{k}"), v.clone());
+    }
+    for (k, v) in &session.transitive_tags {
+        ctx.set(&format!("aws:PrincipalTag/{k}"), v.clone());
+    }
+    let req = crate::iam::eval::ActionRequest {
+        action,
+        resource,
+        caller: &caller,
+        ctx: &ctx,
+        identity: policies.identity,
+        boundary: policies.boundary,
+        session: session.session_policies.iter().map(|(n, d)| NamedPolicy { name: n, doc: d }).collect(),
+        scps: inv.scps.iter().map(|s| NamedPolicy { name: &s.name, doc: &s.doc }).collect(),
+    };
+    Some(crate::iam::eval::evaluate_action(&req))
+}
+
 /// Request context for an AssumeRole-family call from a role session (R13, R20, R36).
 fn assume_context(
     caller: &Session,

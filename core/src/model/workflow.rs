@@ -21,11 +21,26 @@ pub struct Job {
     /// `permissions` grant `id-token: write` (job level, else workflow level).
     pub id_token_write: bool,
     pub aws_steps: Vec<AwsStep>,
+    /// Every step, as written (what the job does, for its requests: #17).
+    pub steps: Vec<StepText>,
     /// `aws-actions/amazon-ecr-login` steps: `(1-based position, ref after @)`.
     pub ecr_logins: Vec<(usize, String)>,
     /// `container:` — the job container's image: the steps run in it, not in the runner
     /// container (R40).
     pub container: Option<String>,
+}
+
+/// One step of a job as written: `uses` or `run`, its `with` inputs and `env` (job env merged
+/// under the step's).
+#[derive(Debug, Clone, Default)]
+pub struct StepText {
+    /// 1-based position among the job's steps.
+    pub position: usize,
+    pub name: Option<String>,
+    pub uses: Option<String>,
+    pub run: Option<String>,
+    pub with: BTreeMap<String, String>,
+    pub env: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -126,7 +141,24 @@ pub fn parse(file: &str, v: &Value) -> Workflow {
             let perms = job.get("permissions").or(workflow_perms);
             let mut aws_steps = Vec::new();
             let mut ecr_logins = Vec::new();
+            let mut steps = Vec::new();
+            let map = |v: Option<&Value>| -> BTreeMap<String, String> {
+                v.and_then(Value::as_object)
+                    .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), scalar(v)?))).collect())
+                    .unwrap_or_default()
+            };
+            let job_env = map(job.get("env"));
             for (i, step) in job.get("steps").and_then(Value::as_array).into_iter().flatten().enumerate() {
+                let mut env = job_env.clone();
+                env.extend(map(step.get("env")));
+                steps.push(StepText {
+                    position: i + 1,
+                    name: step.get("name").and_then(Value::as_str).map(str::to_string),
+                    uses: step.get("uses").and_then(Value::as_str).map(str::to_string),
+                    run: step.get("run").and_then(Value::as_str).map(str::to_string),
+                    with: map(step.get("with")),
+                    env,
+                });
                 let Some(uses) = step.get("uses").and_then(Value::as_str) else {
                     continue;
                 };
@@ -159,6 +191,7 @@ pub fn parse(file: &str, v: &Value) -> Workflow {
                 _ => None,
             };
             jobs.push(Job {
+                steps,
                 ecr_logins,
                 container,
                 id: id.clone(),
