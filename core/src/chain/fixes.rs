@@ -303,11 +303,20 @@ pub(crate) fn for_web_identity(
             Miss::Condition { key, expected, actual, operator } if key.to_ascii_lowercase().ends_with(":sub") => {
                 any = true;
                 let got = actual.as_ref().and_then(|a| a.first()).cloned().unwrap_or_default();
-                let mut fix = format!(
-                    "the trust condition {operator} {key} of {name} expects {expected:?}, the token says {got:?}: change the condition to {got:?}"
-                );
+                let wildcard = expected.iter().any(|e| e.contains(['*', '?']));
+                let mut fix = if wildcard && !operator.contains("Like") {
+                    // L3: the pattern was meant as one; StringEquals compares it literally.
+                    format!(
+                        "the trust condition {operator} {key} of {name} compares {expected:?} literally (no wildcard): name the account, {got:?}, or use StringLike for the pattern"
+                    )
+                } else {
+                    format!(
+                        "the trust condition {operator} {key} of {name} expects {expected:?}, the token says {got:?}: change the condition to {got:?}"
+                    )
+                };
                 if let Some(exp) = expected.first().and_then(|e| e.strip_prefix("system:serviceaccount:"))
                     && let Some((ns, sa)) = exp.split_once(':')
+                    && !wildcard
                 {
                     fix.push_str(&format!(", or run the runners with service account {sa} in namespace {ns}"));
                 }

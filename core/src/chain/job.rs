@@ -120,7 +120,6 @@ fn job_requests(run: &mut JobRun<'_, '_>) {
             .push(format!("what the job does ({} requests) is not simulated: an earlier hop fails", requests.len()));
         return;
     };
-    let principal = session.role.session_arn(&session.session_name);
     // The requests rest on what the hops before them assumed (an account placeholder).
     let mut assumed: Vec<String> = run.chain.steps.iter().flat_map(|s| s.assumptions.iter().cloned()).collect();
     assumed.dedup();
@@ -132,9 +131,17 @@ fn job_requests(run: &mut JobRun<'_, '_>) {
         }
         let hop = run.hop_no - 1;
         let via = format!("{} job {} {}", run.w.file, run.job.id, r.via);
+        // R41: amazon-ecr-login 2.1.0 on Pod Identity asks with the Pod Identity role.
+        let pod_identity_login = run.chain.credential_source == CredentialSource::PodIdentity
+            && run.job.ecr_logins.iter().any(|(p, v)| *p == r.position && v.trim_start_matches('v') == "2.1.0");
+        let asking = match (&run.start.base, pod_identity_login) {
+            (Some(base), true) => base.clone(),
+            _ => session.clone(),
+        };
+        let principal = asking.role.session_arn(&asking.session_name);
         let mut s = Step::new(hop, &via, r.action, &principal, &r.resource);
         s.assumptions = assumed.clone();
-        match super::session::evaluate_job_request(run.start.inv, &session, r.action, &r.resource) {
+        match super::session::evaluate_job_request(run.start.inv, &asking, r.action, &r.resource) {
             None => s = s.unknown(format!("the role {} is not in the IAM data", session.role.name)),
             Some(e) => {
                 s.apply(&e);
@@ -151,7 +158,7 @@ fn job_requests(run: &mut JobRun<'_, '_>) {
                     );
                     s.message = Some(likely);
                     s.documented_message = Some(documented);
-                    request_fix(&mut s, &session.role.name, r.action, &r.resource, e.decided_by);
+                    request_fix(&mut s, &asking.role.name, r.action, &r.resource, e.decided_by);
                 }
             }
         }
