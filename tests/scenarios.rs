@@ -738,3 +738,41 @@ fn the_jobs_docker_push_is_checked_from_its_final_session() {
     let all = resolve_all(&inv, &CheckOptions::default()).unwrap();
     assert_eq!(step(only(&all), "ecr:PutImage").decision, Decision::Allow);
 }
+
+/// #17.2 (bundle): an ECR repository policy is a layer of the job's requests. Same account, a
+/// statement naming the pusher role grants the push without any identity policy (R4, limited only
+/// by a boundary or session policy); an explicit deny of ecr:PutImage in it decides
+/// `explicit_deny` by resource_policy, and the job fails.
+#[test]
+fn an_ecr_repository_policy_allows_or_denies_the_jobs_push() {
+    let load = |deny: bool| {
+        let dir = common::bundle(Some("fixed"));
+        common::copy_tree(&common::fixtures().join("variants/ecr-repository-policy-deny"), dir.path());
+        let policy = dir.path().join("ecr/eu-west-1/get-repository-policy-payments-api.json");
+        if !deny {
+            let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&policy).unwrap()).unwrap();
+            let mut doc: serde_json::Value = serde_json::from_str(v["policyText"].as_str().unwrap()).unwrap();
+            doc["Statement"].as_array_mut().unwrap().retain(|s| s["Effect"] == "Allow");
+            v["policyText"] = serde_json::json!(doc.to_string());
+            std::fs::write(&policy, v.to_string()).unwrap();
+        }
+        let wf = dir.path().join("workflows/deploy.yml");
+        let mut text = std::fs::read_to_string(&wf).unwrap();
+        text.push_str("    - run: docker push 111122223333.dkr.ecr.eu-west-1.amazonaws.com/payments-api:1\n");
+        std::fs::write(&wf, text).unwrap();
+        resolve_all(&load_dir(dir.path()).unwrap(), &CheckOptions::default()).unwrap()
+    };
+    let all = load(false);
+    let c = only(&all);
+    let put = step(c, "ecr:PutImage");
+    assert_eq!((put.decision, put.decided_by), (Decision::Allow, DecidedBy::ResourcePolicy), "{put:#?}");
+    assert!(put.statements.iter().any(|s| s.policy == "payments-api repository policy"), "{:?}", put.statements);
+    assert_eq!(c.verdict, Verdict::Allow);
+    let all = load(true);
+    let c = only(&all);
+    let put = step(c, "ecr:PutImage");
+    assert_eq!((put.decision, put.decided_by), (Decision::ExplicitDeny, DecidedBy::ResourcePolicy));
+    assert!(put.documented_message.as_deref().unwrap().ends_with("with an explicit deny in a resource-based policy"));
+    assert_eq!(step(c, "ecr:InitiateLayerUpload").decision, Decision::Allow, "only PutImage is denied");
+    assert_eq!(c.verdict, Verdict::Deny);
+}

@@ -331,7 +331,11 @@ fn classify(inv: &mut Inventory, file: &str, doc: Value) -> Result<bool, BundleE
     if is_kube {
         return kube_document(inv, file, doc).map(|()| true);
     }
-    if iam_document(inv, file, &doc)? || eks_document(inv, file, &doc) || organizations_document(inv, file, &doc)? {
+    if resource_policy_document(inv, file, &doc)?
+        || iam_document(inv, file, &doc)?
+        || eks_document(inv, file, &doc)
+        || organizations_document(inv, file, &doc)?
+    {
         return Ok(true);
     }
     if workflow::is_workflow(&doc) {
@@ -372,6 +376,50 @@ fn kube_document(inv: &mut Inventory, file: &str, mut doc: Value) -> Result<(), 
 
 /// The AWS CLI's IAM outputs: `get-account-authorization-details`, `get-role`, `list-roles`,
 /// `list-open-id-connect-providers`, `get-open-id-connect-provider`.
+/// A resource's own policy (#17.2): `aws ecr get-repository-policy` (`registryId`,
+/// `repositoryName`, `policyText`; the region from a path component like `eu-west-1`, else any
+/// region), and `aws s3api get-bucket-policy` (`Policy` alone; the output names no bucket, so the
+/// file does: `s3/<bucket>/…`).
+fn resource_policy_document(inv: &mut Inventory, file: &str, doc: &Value) -> Result<bool, BundleError> {
+    let parse = |text: &str| {
+        crate::iam::policy::PolicyDocument::from_text(text).map_err(|e| err(file, format!("the policy: {e}")))
+    };
+    if let (Some(account), Some(repo), Some(text)) =
+        (s(doc, "registryId"), s(doc, "repositoryName"), s(doc, "policyText"))
+    {
+        let region = file.split(['/', '\\']).find(|c| is_region(c)).unwrap_or("*");
+        let arn = format!("arn:aws:ecr:{region}:{account}:repository/{repo}");
+        inv.resource_policies.insert(arn, (format!("{repo} repository policy"), parse(text)?));
+        return Ok(true);
+    }
+    let only_policy = doc.as_object().is_some_and(|o| o.len() == 1) && s(doc, "Policy").is_some();
+    if only_policy {
+        let parts: Vec<&str> = file.split(['/', '\\']).collect();
+        let bucket =
+            parts.iter().position(|c| *c == "s3").and_then(|i| parts.get(i + 1)).map(|b| b.trim_end_matches(".json"));
+        let Some(bucket) = bucket.filter(|b| !b.is_empty()) else {
+            inv.warnings.push(format!(
+                "{file}: looks like `aws s3api get-bucket-policy` output, which names no bucket: put it at s3/<bucket>/bucket-policy.json to use it"
+            ));
+            return Ok(false);
+        };
+        let text = s(doc, "Policy").unwrap_or("");
+        inv.resource_policies
+            .insert(format!("arn:aws:s3:::{bucket}"), (format!("{bucket} bucket policy"), parse(text)?));
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+/// `eu-west-1`, `us-gov-west-1`, `ap-southeast-2`…
+fn is_region(c: &str) -> bool {
+    let parts: Vec<&str> = c.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[0].bytes().all(|b| b.is_ascii_lowercase())
+        && parts.last().is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// A 12-digit AWS account ID among a file's path components (`iam/111122223333/…`).
 fn account_in_path(file: &str) -> Option<&str> {
     file.split(['/', '\\', ':']).find(|c| c.len() == 12 && c.bytes().all(|b| b.is_ascii_digit()))

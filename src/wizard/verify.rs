@@ -345,6 +345,7 @@ fn role_actions(a: &Answers, inv: &Inventory, role: &Role, unchecked: &mut Vec<S
                             boundary: boundary.map(|p| NamedPolicy { name: &p.arn, doc: &p.doc }),
                             session: vec![],
                             scps: scps.clone(),
+                            resource_policy: None,
                         }),
                     };
                     out.push(ActionCheck {

@@ -118,7 +118,7 @@ fn layer_fix(step: &mut Step, e: &Evaluation, ev: &HopEvaluator<'_>, actions: &[
             "a service control policy of account {} blocks {}: ask the organization admin to allow it for {caller_role}",
             ev.caller_role.arn.account, step.action
         )),
-        Layer::TrustPolicy => {}
+        Layer::TrustPolicy | Layer::ResourcePolicy => {}
     }
 }
 

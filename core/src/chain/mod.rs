@@ -46,6 +46,8 @@ pub enum DecidedBy {
     WebIdentityEnvMissing,
     /// Kubernetes mode: the job pod's service account has no AWS identity (R38).
     JobPodIdentity,
+    /// The resource's own policy (an ECR repository's, an S3 bucket's) (#17.2).
+    ResourcePolicy,
     /// Not knowable from the data.
     Unknown,
 }
@@ -65,6 +67,7 @@ impl DecidedBy {
             DecidedBy::AudienceMismatch => "audience_mismatch",
             DecidedBy::WebIdentityEnvMissing => "web_identity_env_missing",
             DecidedBy::JobPodIdentity => "job_pod_identity",
+            DecidedBy::ResourcePolicy => "resource_policy",
             DecidedBy::Unknown => "unknown",
         }
     }
@@ -78,6 +81,7 @@ impl From<Layer> for DecidedBy {
             Layer::IdentityPolicy => DecidedBy::IdentityPolicy,
             Layer::PermissionsBoundary => DecidedBy::PermissionsBoundary,
             Layer::SessionPolicy => DecidedBy::SessionPolicy,
+            Layer::ResourcePolicy => DecidedBy::ResourcePolicy,
         }
     }
 }

@@ -113,6 +113,7 @@ pub(super) fn evaluate_job_request(
         boundary: policies.boundary,
         session: session.session_policies.iter().map(|(n, d)| NamedPolicy { name: n, doc: d }).collect(),
         scps: inv.scps.iter().map(|s| NamedPolicy { name: &s.name, doc: &s.doc }).collect(),
+        resource_policy: inv.resource_policy_for(resource).map(|(name, doc)| NamedPolicy { name, doc }),
     };
     Some(crate::iam::eval::evaluate_action(&req))
 }

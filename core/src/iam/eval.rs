@@ -9,6 +9,9 @@
 
 use serde::Serialize;
 
+mod action;
+pub use action::{ActionRequest, evaluate_action};
+
 use super::arn::{RoleArn, looks_like_unique_id};
 use super::condition::{ConditionMiss, eval_clause};
 use super::context::{RequestContext, Substituted, Tri, substitute};
@@ -48,6 +51,8 @@ pub enum Layer {
     IdentityPolicy,
     PermissionsBoundary,
     SessionPolicy,
+    /// A repository's, bucket's or key's own policy (#17.2, R4, R9).
+    ResourcePolicy,
 }
 
 impl Layer {
@@ -58,6 +63,7 @@ impl Layer {
             Layer::IdentityPolicy => "identity_policy",
             Layer::PermissionsBoundary => "permissions_boundary",
             Layer::SessionPolicy => "session_policy",
+            Layer::ResourcePolicy => "resource_policy",
         }
     }
 }
@@ -258,7 +264,7 @@ enum Outcome {
     NoMatch(Miss),
 }
 
-struct LayerScan {
+pub(super) struct LayerScan {
     layer: Layer,
     allows: Vec<(StatementRef, Option<Grant>)>,
     denies: Vec<StatementRef>,
@@ -269,7 +275,7 @@ struct LayerScan {
 }
 
 /// What a statement is matched against: the request without its policies.
-struct Subject<'a> {
+pub(super) struct Subject<'a> {
     action: &'a str,
     /// The resource's ARN (the target role for the STS actions).
     resource: &'a str,
@@ -278,7 +284,12 @@ struct Subject<'a> {
     known_ids: &'a dyn KnownIds,
 }
 
-fn scan(layer: Layer, policies: &[NamedPolicy<'_>], req: &Subject<'_>, notes: &mut Vec<String>) -> LayerScan {
+pub(super) fn scan(
+    layer: Layer,
+    policies: &[NamedPolicy<'_>],
+    req: &Subject<'_>,
+    notes: &mut Vec<String>,
+) -> LayerScan {
     let mut out = LayerScan {
         layer,
         allows: Vec::new(),
@@ -330,48 +341,21 @@ fn match_statement(
     let mut unknown: Option<Miss> = None;
     let mut grant = None;
     if layer == Layer::TrustPolicy {
-        // R21: a trust policy has no Resource; the resource is the role itself.
-        if stmt.resource.is_some() {
-            push_note(
-                notes,
-                format!(
-                    "{} statement {}: trust policies may not have Resource/NotResource; IAM rejects such a document",
-                    sref.policy, sref.index
-                ),
-            );
+        match trust_principal(stmt, req, notes, sref) {
+            Ok(g) => grant = Some(g),
+            Err(miss) => return Outcome::NoMatch(miss),
         }
-        match &stmt.principal {
-            None => {
-                return Outcome::NoMatch(Miss::Principal {
-                    principals: vec![],
-                    negated: false,
-                    note: Some("statement has no Principal".into()),
-                });
-            }
-            Some(p) if p.negated => {
-                push_note(
-                    notes,
-                    format!("{} statement {}: NotPrincipal is not allowed in a trust policy", sref.policy, sref.index),
-                );
-                return Outcome::NoMatch(Miss::Principal {
-                    principals: principal_strings(p),
-                    negated: true,
-                    note: Some("NotPrincipal not allowed in trust policies".into()),
-                });
-            }
-            Some(p) => match principal_grant(p, req) {
-                Ok(g) => grant = Some(g),
-                Err(note) => {
-                    return Outcome::NoMatch(Miss::Principal {
-                        principals: principal_strings(p),
-                        negated: false,
-                        note,
-                    });
-                }
-            },
+    }
+    if layer == Layer::ResourcePolicy {
+        match resource_principal(stmt, req) {
+            Ok(g) => grant = Some(g),
+            Err(miss) => return Outcome::NoMatch(miss),
         }
-    } else {
+    }
+    if layer != Layer::TrustPolicy {
         match &stmt.resource {
+            // An ECR repository's (or a KMS key's) policy names no Resource: it is its own.
+            None if layer == Layer::ResourcePolicy => {}
             None => {
                 return Outcome::NoMatch(Miss::Resource { patterns: vec![], negated: false });
             }
@@ -407,6 +391,65 @@ fn match_statement(
     match unknown {
         Some(m) => Outcome::Unknown(m),
         None => Outcome::Match(grant),
+    }
+}
+
+/// A trust policy's statement: no Resource (R21: the role itself), a Principal that names the
+/// caller (NotPrincipal is not allowed there).
+fn trust_principal(
+    stmt: &Statement,
+    req: &Subject<'_>,
+    notes: &mut Vec<String>,
+    sref: &StatementRef,
+) -> Result<Grant, Miss> {
+    if stmt.resource.is_some() {
+        push_note(
+            notes,
+            format!(
+                "{} statement {}: trust policies may not have Resource/NotResource; IAM rejects such a document",
+                sref.policy, sref.index
+            ),
+        );
+    }
+    match &stmt.principal {
+        None => {
+            Err(Miss::Principal { principals: vec![], negated: false, note: Some("statement has no Principal".into()) })
+        }
+        Some(p) if p.negated => {
+            push_note(
+                notes,
+                format!("{} statement {}: NotPrincipal is not allowed in a trust policy", sref.policy, sref.index),
+            );
+            Err(Miss::Principal {
+                principals: principal_strings(p),
+                negated: true,
+                note: Some("NotPrincipal not allowed in trust policies".into()),
+            })
+        }
+        Some(p) => principal_grant(p, req).map_err(|note| Miss::Principal {
+            principals: principal_strings(p),
+            negated: false,
+            note,
+        }),
+    }
+}
+
+/// A resource's own policy names who it grants to (R4): the caller must be among them.
+fn resource_principal(stmt: &Statement, req: &Subject<'_>) -> Result<Grant, Miss> {
+    match &stmt.principal {
+        Some(p) if !p.negated => principal_grant(p, req).map_err(|note| Miss::Principal {
+            principals: principal_strings(p),
+            negated: false,
+            note,
+        }),
+        Some(p) => Err(Miss::Principal {
+            principals: principal_strings(p),
+            negated: true,
+            note: Some("NotPrincipal: not evaluated by arcscope".into()),
+        }),
+        None => {
+            Err(Miss::Principal { principals: vec![], negated: false, note: Some("statement has no Principal".into()) })
+        }
     }
 }
 
@@ -610,68 +653,13 @@ pub fn evaluate(req: &Request<'_>) -> Evaluation {
     }
 }
 
-/// A request for an action on a resource other than a role's trust: what a role's session may do
-/// once it has it (`ecr:PutImage` on a repository, `s3:PutObject` on an object).
-#[derive(Clone)]
-pub struct ActionRequest<'a> {
-    pub action: &'a str,
-    /// The resource's ARN (`*` for actions without a resource, like `ecr:GetAuthorizationToken`).
-    pub resource: &'a str,
-    pub caller: &'a Caller,
-    pub ctx: &'a RequestContext,
-    pub identity: Vec<NamedPolicy<'a>>,
-    pub boundary: Option<NamedPolicy<'a>>,
-    pub session: Vec<NamedPolicy<'a>>,
-    pub scps: Vec<NamedPolicy<'a>>,
-}
-
-/// The principal's side of a request (R1, R3, R5–R7): an explicit deny anywhere is final, then
-/// SCPs, the identity policies, the permissions boundary (when the role has one) and the session
-/// policy (when the session has one) must each allow — the effective permissions are their
-/// intersection. A resource-based policy (a repository or bucket policy) is not part of it: same
-/// account it could only add an allow or a deny on top (R4), and arcscope does not read them.
-pub fn evaluate_action(req: &ActionRequest<'_>) -> Evaluation {
-    let mut notes = Vec::new();
-    let no_ids: &dyn KnownIds = &();
-    let sub =
-        Subject { action: req.action, resource: req.resource, caller: req.caller, ctx: req.ctx, known_ids: no_ids };
-    let service_linked =
-        matches!(req.caller, Caller::RoleSession { role, .. } if super::arn::is_service_linked(&role.name));
-    let scp_policies: &[NamedPolicy<'_>] = if service_linked { &[] } else { &req.scps };
-    let boundary: Vec<NamedPolicy<'_>> = req.boundary.into_iter().collect();
-    let scans = [
-        scan(Layer::Scp, scp_policies, &sub, &mut notes),
-        scan(Layer::IdentityPolicy, &req.identity, &sub, &mut notes),
-        scan(Layer::PermissionsBoundary, &boundary, &sub, &mut notes),
-        scan(Layer::SessionPolicy, &req.session, &sub, &mut notes),
-    ];
-    let mut notes = match deny_pass(&scans, notes) {
-        Ok(notes) => notes,
-        Err(decided) => return decided,
-    };
-    let mut statements = Vec::new();
-    for s in &scans {
-        // Identity policies must allow even when there are none; the others only when present.
-        if s.layer != Layer::IdentityPolicy && !s.present {
-            continue;
-        }
-        if let Err(decided) = must_allow(s, &mut statements, &mut notes) {
-            return decided;
-        }
-    }
-    Evaluation {
-        decision: Decision::Allow,
-        decided_by: Layer::IdentityPolicy,
-        statements,
-        non_matching: Vec::new(),
-        trust_grant: None,
-        notes,
-    }
-}
-
 /// A layer that must allow (R3–R7): its allowing statements join `statements`; none is an implicit
 /// deny there, or unknown when an allow depends on a value not knowable offline.
-fn must_allow(s: &LayerScan, statements: &mut Vec<StatementRef>, notes: &mut Vec<String>) -> Result<(), Evaluation> {
+pub(super) fn must_allow(
+    s: &LayerScan,
+    statements: &mut Vec<StatementRef>,
+    notes: &mut Vec<String>,
+) -> Result<(), Evaluation> {
     if s.allows.is_empty() {
         let notes = std::mem::take(notes);
         return Err(if s.unknown_allows.is_empty() {
@@ -686,7 +674,7 @@ fn must_allow(s: &LayerScan, statements: &mut Vec<StatementRef>, notes: &mut Vec
 
 /// R1: a Deny that matches in any layer decides (explicit deny); one that may match, depending on a
 /// value not knowable offline, makes the decision unknown. `Ok`: no deny applies, go on.
-fn deny_pass(scans: &[LayerScan], mut notes: Vec<String>) -> Result<Vec<String>, Evaluation> {
+pub(super) fn deny_pass(scans: &[LayerScan], mut notes: Vec<String>) -> Result<Vec<String>, Evaluation> {
     if let Some(s) = scans.iter().find(|s| !s.denies.is_empty()) {
         return Err(Evaluation {
             decision: Decision::ExplicitDeny,
@@ -704,7 +692,7 @@ fn deny_pass(scans: &[LayerScan], mut notes: Vec<String>) -> Result<Vec<String>,
     Ok(notes)
 }
 
-fn deny(s: &LayerScan, notes: Vec<String>) -> Evaluation {
+pub(super) fn deny(s: &LayerScan, notes: Vec<String>) -> Evaluation {
     Evaluation {
         decision: Decision::ImplicitDeny,
         decided_by: s.layer,
@@ -715,7 +703,7 @@ fn deny(s: &LayerScan, notes: Vec<String>) -> Evaluation {
     }
 }
 
-fn unknown(s: &LayerScan, why: Vec<StatementMiss>, notes: Vec<String>) -> Evaluation {
+pub(super) fn unknown(s: &LayerScan, why: Vec<StatementMiss>, notes: Vec<String>) -> Evaluation {
     Evaluation {
         decision: Decision::Unknown,
         decided_by: s.layer,

@@ -373,6 +373,7 @@ fn action_eval(action: &str, identity: &[PolicyDocument], boundary: Option<&Poli
         boundary: boundary.map(|d| NamedPolicy { name: "arn:aws:iam::111122223333:policy/Boundary", doc: d }),
         session: vec![],
         scps: vec![],
+        resource_policy: None,
     };
     evaluate_action(&req)
 }
@@ -444,7 +445,88 @@ fn r6_a_boundary_condition_on_an_unknown_value_is_unknown_not_a_guess() {
         boundary: Some(NamedPolicy { name: "b", doc: &boundary }),
         session: vec![],
         scps: vec![],
+        resource_policy: None,
     };
     let e = evaluate_action(&req);
     assert_eq!((e.decision, e.decided_by), (Decision::Unknown, Layer::PermissionsBoundary));
+}
+
+// ---- the resource's own policy (#17.2: R1, R4, R9) ----
+
+fn action_eval_with(
+    resource: &str,
+    identity: &[PolicyDocument],
+    boundary: Option<&PolicyDocument>,
+    resource_policy: &PolicyDocument,
+) -> Evaluation {
+    let caller = base_caller(A);
+    let ctx = RequestContext::new();
+    let req = ActionRequest {
+        action: "ecr:PutImage",
+        resource,
+        caller: &caller,
+        ctx: &ctx,
+        identity: identity.iter().map(|d| NamedPolicy { name: "target/inline/permissions", doc: d }).collect(),
+        boundary: boundary.map(|d| NamedPolicy { name: "boundary", doc: d }),
+        session: vec![],
+        scps: vec![],
+        resource_policy: Some(NamedPolicy { name: "repository policy", doc: resource_policy }),
+    };
+    evaluate_action(&req)
+}
+
+fn repo_policy(effect: &str, principal: &str) -> PolicyDocument {
+    doc(json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "S", "Effect": effect, "Principal": {"AWS": principal}, "Action": "ecr:PutImage"}]}))
+}
+
+/// R4: same account, a repository policy naming the caller's role grants without an identity
+/// policy — but a boundary still limits a role-ARN grant; naming the account delegates to the
+/// identity policy.
+#[test]
+fn r4_a_same_account_resource_policy_grants_as_its_principal_says() {
+    let caller_role = base_caller(A);
+    let role_arn = match &caller_role {
+        Caller::RoleSession { role, .. } => role.arn(),
+        _ => unreachable!(),
+    };
+    let e = action_eval_with(REPO, &[], None, &repo_policy("Allow", &role_arn));
+    assert_eq!((e.decision, e.decided_by), (Decision::Allow, Layer::ResourcePolicy), "{e:?}");
+    let pull_only = doc(json!({"Statement": {"Effect": "Allow", "Action": "ecr:BatchGetImage", "Resource": "*"}}));
+    let e = action_eval_with(REPO, &[], Some(&pull_only), &repo_policy("Allow", &role_arn));
+    assert_eq!((e.decision, e.decided_by), (Decision::ImplicitDeny, Layer::PermissionsBoundary));
+    let account = format!("arn:aws:iam::{A}:root");
+    let e = action_eval_with(REPO, &[], None, &repo_policy("Allow", &account));
+    assert_eq!(
+        (e.decision, e.decided_by),
+        (Decision::ImplicitDeny, Layer::IdentityPolicy),
+        "delegation needs identity"
+    );
+    let e = action_eval_with(REPO, &[push()], None, &repo_policy("Allow", &account));
+    assert_eq!(e.decision, Decision::Allow);
+}
+
+/// R1: a deny in the resource's own policy beats the identity policy's allow.
+#[test]
+fn r1_a_resource_policy_deny_is_final() {
+    let e = action_eval_with(REPO, &[push()], None, &repo_policy("Deny", "*"));
+    assert_eq!((e.decision, e.decided_by), (Decision::ExplicitDeny, Layer::ResourcePolicy));
+}
+
+/// R9: across accounts the identity policy and the resource's policy must both allow.
+#[test]
+fn r9_across_accounts_both_sides_must_allow() {
+    let other = "arn:aws:ecr:eu-west-1:999988887777:repository/shared";
+    let anyone_of_a = format!("arn:aws:iam::{A}:root");
+    let e = action_eval_with(other, &[allow(&["ecr:PutImage"], other)], None, &repo_policy("Allow", &anyone_of_a));
+    assert_eq!(e.decision, Decision::Allow, "{e:?}");
+    let e = action_eval_with(other, &[], None, &repo_policy("Allow", &anyone_of_a));
+    assert_eq!((e.decision, e.decided_by), (Decision::ImplicitDeny, Layer::IdentityPolicy));
+    let e = action_eval_with(
+        other,
+        &[allow(&["ecr:PutImage"], other)],
+        None,
+        &repo_policy("Allow", "arn:aws:iam::123456789012:root"),
+    );
+    assert_eq!((e.decision, e.decided_by), (Decision::ImplicitDeny, Layer::ResourcePolicy));
 }

@@ -19,6 +19,12 @@ pub fn access_denied(caller: &str, action: &str, resource: &str, decision: Decis
         (Decision::ExplicitDeny, Layer::SessionPolicy) => {
             format!("{head} with an explicit deny in a session policy")
         }
+        (Decision::ExplicitDeny, Layer::ResourcePolicy) => {
+            format!("{head} with an explicit deny in a resource-based policy")
+        }
+        (_, Layer::ResourcePolicy) => {
+            format!("{head} because no resource-based policy allows the {action} action")
+        }
         // SCP denials read "explicit deny" even when implicit (R3).
         (_, Layer::Scp) => format!("{head} with an explicit deny in a service control policy"),
         (_, Layer::TrustPolicy) => {

@@ -11,6 +11,7 @@ pub mod workflow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::iam::arn;
+use crate::iam::policy::PolicyDocument;
 use aws::{ManagedPolicy, OidcProvider, PodIdentityAssociation, Role, Scp};
 use k8s::*;
 pub use kind::Kind;
@@ -79,6 +80,9 @@ pub struct Inventory {
     pub cluster_issuer: Option<String>,
     pub cluster_name: Option<String>,
     pub scps: Vec<Scp>,
+    /// Resources' own policies (#17.2): ECR repositories by repository ARN, S3 buckets by bucket
+    /// ARN (`arn:aws:s3:::NAME`), with the file they came from.
+    pub resource_policies: BTreeMap<String, (String, PolicyDocument)>,
     pub pod_identity: Vec<PodIdentityAssociation>,
     pub workflows: Vec<Workflow>,
     pub logs: Vec<LogFile>,
@@ -250,6 +254,7 @@ impl Inventory {
         self.oidc_empty_unattributed |= other.oidc_empty_unattributed;
         self.oidc_client_ids_by_url.extend(other.oidc_client_ids_by_url);
         self.scps.extend(other.scps);
+        self.resource_policies.extend(other.resource_policies);
         self.pod_identity.extend(other.pod_identity);
         self.workflows.extend(other.workflows);
         self.logs.extend(other.logs);
@@ -353,6 +358,25 @@ impl Inventory {
             return ProviderLookup::Missing;
         }
         ProviderLookup::Unknown
+    }
+
+    /// The policy of the resource a request is on: an ECR repository's by its ARN, an S3
+    /// bucket's for the bucket or any object in it. `(name, document)`.
+    pub fn resource_policy_for(&self, resource: &str) -> Option<(&str, &PolicyDocument)> {
+        let key = match resource.strip_prefix("arn:aws:s3:::") {
+            Some(rest) => format!("arn:aws:s3:::{}", rest.split('/').next().unwrap_or(rest)),
+            None => resource.to_string(),
+        };
+        // A repository policy read without its region (`ecr:*:`) stands for the repository in
+        // any region.
+        let any_region = key
+            .strip_prefix("arn:aws:ecr:")
+            .and_then(|r| r.split_once(':'))
+            .map(|(_, rest)| format!("arn:aws:ecr:*:{rest}"));
+        self.resource_policies
+            .get(&key)
+            .or_else(|| any_region.and_then(|k| self.resource_policies.get(&k)))
+            .map(|(n, d)| (n.as_str(), d))
     }
 
     /// The one AWS account the data holds IAM for, if it holds exactly one.

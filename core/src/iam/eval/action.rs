@@ -1,0 +1,109 @@
+//! `evaluate_action`: the principal's side of a request that is not an AssumeRole (what the job
+//! does: an ECR push, an S3 write), with the resource's own policy as a layer (#17.2).
+
+use super::{
+    Caller, Decision, Evaluation, Grant, KnownIds, Layer, LayerScan, NamedPolicy, Subject, deny_pass, must_allow, scan,
+    unknown,
+};
+use crate::iam::context::RequestContext;
+
+/// A request for an action on a resource other than a role's trust: what a role's session may do
+/// once it has it (`ecr:PutImage` on a repository, `s3:PutObject` on an object).
+#[derive(Clone)]
+pub struct ActionRequest<'a> {
+    pub action: &'a str,
+    /// The resource's ARN (`*` for actions without a resource, like `ecr:GetAuthorizationToken`).
+    pub resource: &'a str,
+    pub caller: &'a Caller,
+    pub ctx: &'a RequestContext,
+    pub identity: Vec<NamedPolicy<'a>>,
+    pub boundary: Option<NamedPolicy<'a>>,
+    pub session: Vec<NamedPolicy<'a>>,
+    pub scps: Vec<NamedPolicy<'a>>,
+    /// The resource's own policy (a repository's, a bucket's), when the data holds it.
+    pub resource_policy: Option<NamedPolicy<'a>>,
+}
+
+/// The principal's side of a request (R1, R3, R5–R7): an explicit deny anywhere is final, then
+/// SCPs, the identity policies, the permissions boundary (when the role has one) and the session
+/// policy (when the session has one) must each allow — the effective permissions are their
+/// intersection. A resource-based policy (a repository or bucket policy) is not part of it: same
+/// account it could only add an allow or a deny on top (R4), and arcscope does not read them.
+pub fn evaluate_action(req: &ActionRequest<'_>) -> Evaluation {
+    let mut notes = Vec::new();
+    let no_ids: &dyn KnownIds = &();
+    let sub =
+        Subject { action: req.action, resource: req.resource, caller: req.caller, ctx: req.ctx, known_ids: no_ids };
+    let service_linked =
+        matches!(req.caller, Caller::RoleSession { role, .. } if crate::iam::arn::is_service_linked(&role.name));
+    let scp_policies: &[NamedPolicy<'_>] = if service_linked { &[] } else { &req.scps };
+    let boundary: Vec<NamedPolicy<'_>> = req.boundary.into_iter().collect();
+    let resource_policy: Vec<NamedPolicy<'_>> = req.resource_policy.into_iter().collect();
+    let scans = [
+        scan(Layer::Scp, scp_policies, &sub, &mut notes),
+        scan(Layer::ResourcePolicy, &resource_policy, &sub, &mut notes),
+        scan(Layer::IdentityPolicy, &req.identity, &sub, &mut notes),
+        scan(Layer::PermissionsBoundary, &boundary, &sub, &mut notes),
+        scan(Layer::SessionPolicy, &req.session, &sub, &mut notes),
+    ];
+    // R1: an explicit deny anywhere — the resource's own policy included — is final.
+    let mut notes = match deny_pass(&scans, notes) {
+        Ok(notes) => notes,
+        Err(decided) => return decided,
+    };
+    let [scp, resource, identity, bound, session] = &scans;
+    let mut statements = Vec::new();
+    if scp.present
+        && let Err(decided) = must_allow(scp, &mut statements, &mut notes)
+    {
+        return decided;
+    }
+    // R9: across accounts the resource's own policy must allow too; R4: in the same account it
+    // may grant alone — fully to the named session, limited by the boundary and session policy
+    // when it names the role, not at all when it names the account.
+    let resource_account =
+        crate::iam::arn::parse(req.resource).map(|a| a.account.to_string()).filter(|a| !a.is_empty());
+    let cross =
+        resource_account.is_some() && req.caller.account().is_some_and(|a| Some(a.to_string()) != resource_account);
+    let grant = resource.allows.iter().filter_map(|(_, g)| *g).min();
+    let mut layers: Vec<&LayerScan> = vec![identity, bound, session];
+    if cross {
+        if !resource.present {
+            let mut e = unknown(resource, Vec::new(), std::mem::take(&mut notes));
+            e.notes.push(format!(
+                "{} is in another account: its own policy must allow too, and the data does not hold it",
+                req.resource
+            ));
+            return e;
+        }
+        if let Err(decided) = must_allow(resource, &mut statements, &mut notes) {
+            return decided;
+        }
+    } else {
+        match grant {
+            Some(Grant::SessionArn) => layers.clear(),
+            Some(Grant::Wildcard | Grant::RoleArn | Grant::UserArn) => layers = vec![bound, session],
+            _ => {}
+        }
+        if grant.is_some() {
+            statements.extend(resource.allows.iter().map(|(r, _)| r.clone()));
+        }
+    }
+    for s in layers {
+        // Identity policies must allow even when there are none; the others only when present.
+        if s.layer != Layer::IdentityPolicy && !s.present {
+            continue;
+        }
+        if let Err(decided) = must_allow(s, &mut statements, &mut notes) {
+            return decided;
+        }
+    }
+    Evaluation {
+        decision: Decision::Allow,
+        decided_by: if grant.is_some() && !cross { Layer::ResourcePolicy } else { Layer::IdentityPolicy },
+        statements,
+        non_matching: Vec::new(),
+        trust_grant: grant,
+        notes,
+    }
+}
