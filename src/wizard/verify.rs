@@ -346,6 +346,7 @@ fn role_actions(a: &Answers, inv: &Inventory, role: &Role, unchecked: &mut Vec<S
                             session: vec![],
                             scps: scps.clone(),
                             resource_policy: None,
+                            identity_side_only: true,
                         }),
                     };
                     out.push(ActionCheck {

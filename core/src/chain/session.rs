@@ -114,6 +114,7 @@ pub(super) fn evaluate_job_request(
         session: session.session_policies.iter().map(|(n, d)| NamedPolicy { name: n, doc: d }).collect(),
         scps: inv.scps.iter().map(|s| NamedPolicy { name: &s.name, doc: &s.doc }).collect(),
         resource_policy: inv.resource_policy_for(resource).map(|(name, doc)| NamedPolicy { name, doc }),
+        identity_side_only: false,
     };
     Some(crate::iam::eval::evaluate_action(&req))
 }

@@ -374,6 +374,7 @@ fn action_eval(action: &str, identity: &[PolicyDocument], boundary: Option<&Poli
         session: vec![],
         scps: vec![],
         resource_policy: None,
+        identity_side_only: false,
     };
     evaluate_action(&req)
 }
@@ -446,6 +447,7 @@ fn r6_a_boundary_condition_on_an_unknown_value_is_unknown_not_a_guess() {
         session: vec![],
         scps: vec![],
         resource_policy: None,
+        identity_side_only: false,
     };
     let e = evaluate_action(&req);
     assert_eq!((e.decision, e.decided_by), (Decision::Unknown, Layer::PermissionsBoundary));
@@ -471,6 +473,7 @@ fn action_eval_with(
         session: vec![],
         scps: vec![],
         resource_policy: Some(NamedPolicy { name: "repository policy", doc: resource_policy }),
+        identity_side_only: false,
     };
     evaluate_action(&req)
 }
@@ -529,4 +532,31 @@ fn r9_across_accounts_both_sides_must_allow() {
         &repo_policy("Allow", "arn:aws:iam::123456789012:root"),
     );
     assert_eq!((e.decision, e.decided_by), (Decision::ImplicitDeny, Layer::ResourcePolicy));
+}
+
+/// R9: another account's resource whose policy the data does not hold is `unknown`, not a guess;
+/// the wizard asks for the principal's side only and says the rest itself.
+#[test]
+fn r9_another_accounts_resource_without_its_policy_is_unknown() {
+    let other = "arn:aws:ecr:eu-west-1:999988887777:repository/shared";
+    let caller = base_caller(A);
+    let ctx = RequestContext::new();
+    let identity = allow(&["ecr:PutImage"], other);
+    let mut req = ActionRequest {
+        action: "ecr:PutImage",
+        resource: other,
+        caller: &caller,
+        ctx: &ctx,
+        identity: vec![NamedPolicy { name: "p", doc: &identity }],
+        boundary: None,
+        session: vec![],
+        scps: vec![],
+        resource_policy: None,
+        identity_side_only: false,
+    };
+    let e = evaluate_action(&req);
+    assert_eq!(e.decision, Decision::Unknown);
+    assert!(e.notes.iter().any(|n| n.contains("in another account")), "{:?}", e.notes);
+    req.identity_side_only = true;
+    assert_eq!(evaluate_action(&req).decision, Decision::Allow);
 }

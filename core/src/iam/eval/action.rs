@@ -22,6 +22,10 @@ pub struct ActionRequest<'a> {
     pub scps: Vec<NamedPolicy<'a>>,
     /// The resource's own policy (a repository's, a bucket's), when the data holds it.
     pub resource_policy: Option<NamedPolicy<'a>>,
+    /// Decide the principal's side only (the wizard, which says itself that another account's
+    /// resource must allow too); else a resource in another account whose policy the data does
+    /// not hold is `unknown` (R9).
+    pub identity_side_only: bool,
 }
 
 /// The principal's side of a request (R1, R3, R5–R7): an explicit deny anywhere is final, then
@@ -63,8 +67,9 @@ pub fn evaluate_action(req: &ActionRequest<'_>) -> Evaluation {
     // when it names the role, not at all when it names the account.
     let resource_account =
         crate::iam::arn::parse(req.resource).map(|a| a.account.to_string()).filter(|a| !a.is_empty());
-    let cross =
-        resource_account.is_some() && req.caller.account().is_some_and(|a| Some(a.to_string()) != resource_account);
+    let cross = !req.identity_side_only
+        && resource_account.is_some()
+        && req.caller.account().is_some_and(|a| Some(a.to_string()) != resource_account);
     let grant = resource.allows.iter().filter_map(|(_, g)| *g).min();
     let mut layers: Vec<&LayerScan> = vec![identity, bound, session];
     if cross {
