@@ -458,3 +458,45 @@ fn a_kubernetes_mode_runner_checks_the_same_live_and_exported() {
     assert_eq!(common::verdict_summary(&live), common::verdict_summary(&offline));
     assert!(server.writes_or_secrets().is_empty());
 }
+
+/// R38 live: with a hook template, the namespace's ConfigMaps are read (one GET, never a
+/// Secret) and the job pod's service account is the template's — live and in the exported bundle.
+#[test]
+fn a_hook_template_is_read_live_and_exported() {
+    let server = seeded();
+    let text =
+        std::fs::read_to_string(common::fixtures().join("variants/kubernetes-mode-template/k8s/arc-runners.json"))
+            .unwrap();
+    let list: Value = serde_json::from_str(&text).unwrap();
+    for kind in ["Pod", "ConfigMap"] {
+        let obj = list["items"].as_array().unwrap().iter().find(|i| i["kind"] == kind).unwrap().clone();
+        server.apply(obj);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let kc = server.kubeconfig(dir.path());
+    let iam = common::bundle(None);
+    std::fs::remove_dir_all(iam.path().join("k8s")).unwrap();
+    let live = check(&kc, &["--bundle", iam.path().to_str().unwrap()]);
+    let v: Value = serde_json::from_slice(&live.stdout).unwrap_or_else(|_| panic!("{}", common::stderr(&live)));
+    let c = v["chains"].as_array().unwrap().iter().find(|c| c["subject"].as_str().unwrap().ends_with(RUNNER)).unwrap();
+    assert_eq!(c["service_account"], "arc-runners/arc-runner-irsa", "the template's account: {c}");
+    assert_eq!(c["steps"][0]["decision"], "allow", "{c}");
+    assert!(server.requests().iter().any(|r| r.target.starts_with("/api/v1/namespaces/arc-runners/configmaps")));
+    let out_dir = dir.path().join("incident");
+    let export = std::process::Command::new(env!("CARGO_BIN_EXE_arcscope"))
+        .args(["bundle", "export", out_dir.to_str().unwrap(), "--kubeconfig", kc.to_str().unwrap(), "--no-aws"])
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .output()
+        .unwrap();
+    assert_eq!(export.status.code(), Some(0), "{}", common::stderr(&export));
+    for sub in ["iam", "workflows"] {
+        std::fs::create_dir_all(out_dir.join(sub)).unwrap();
+        common::copy_tree(&iam.path().join(sub), &out_dir.join(sub));
+    }
+    let offline = std::process::Command::new(env!("CARGO_BIN_EXE_arcscope"))
+        .args(["check", "--bundle", out_dir.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(common::verdict_summary(&live), common::verdict_summary(&offline));
+    assert!(server.writes_or_secrets().is_empty());
+}

@@ -736,3 +736,31 @@ fn ctx_switches_the_watched_cluster_and_the_old_one_hears_no_more() {
     assert_eq!(a.requests().len(), *seen_by_a.lock().unwrap(), "nothing more asked of the first after the switch");
     assert!(a.writes_or_secrets().is_empty() && b.writes_or_secrets().is_empty());
 }
+
+/// R38 in the live TUI: the hook template's ConfigMap is read beside the watches, and the
+/// runner's chain starts from the job pod's account it names.
+#[test]
+fn the_live_view_reads_the_hook_template_and_the_chain_follows_it() {
+    let server = ApiServer::seeded();
+    let text =
+        std::fs::read_to_string(common::fixtures().join("variants/kubernetes-mode-template/k8s/arc-runners.json"))
+            .unwrap();
+    let list: Value = serde_json::from_str(&text).unwrap();
+    for kind in ["Pod", "ConfigMap"] {
+        server.apply(list["items"].as_array().unwrap().iter().find(|i| i["kind"] == kind).unwrap().clone());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = iam_only_app();
+    let (tx, rx) = std::sync::mpsc::channel();
+    arcscope::sources::watch::spawn(args(&server, &dir), app.streams.generation, tx);
+    let mut seen = Vec::new();
+    pump(&mut app, &rx, &mut seen, |a, _| {
+        a.data
+            .chains
+            .iter()
+            .any(|c| c.subject.ends_with(RUNNER) && c.notes.iter().any(|n| n.contains("from the hook template")))
+    });
+    let c = app.data.chains.iter().find(|c| c.subject.ends_with(RUNNER)).unwrap();
+    assert_eq!(c.service_account, "arc-runners/arc-runner-irsa");
+    assert!(server.writes_or_secrets().is_empty());
+}

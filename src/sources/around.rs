@@ -57,6 +57,12 @@ pub async fn read(
         // The pod watch drops its end when it cannot list pods: then there are no logs to read.
         let Ok(pods) = runners.await else { return };
         let pods = cluster::take_turns(pods);
+        // R38: the hook templates first (a few namespaces): they decide the job pods' identity.
+        cluster::hook_templates(client, &pods, |answer| match answer {
+            Ok((name, text)) => send(Stream::Cluster, Change::Document { name, text }),
+            Err(w) => send(Stream::Cluster, Change::Warning(w)),
+        })
+        .await;
         if let Some(w) = cluster::logs_left_out(pods.len()) {
             send(Stream::Cluster, Change::Warning(w));
         }

@@ -362,6 +362,9 @@ pub struct LogPod {
     pub containers: Vec<String>,
     /// Its scale set (`namespace/name` from ARC's labels; empty when it has none).
     pub scale_set: String,
+    /// Kubernetes mode with a hook template (R38): the namespace's ConfigMaps say the job pod's
+    /// service account.
+    pub hook_template: bool,
 }
 
 impl LogPod {
@@ -377,7 +380,37 @@ impl LogPod {
                 .get(crate::model::k8s::SCALE_SET_NAME_LABEL)
                 .map(|set| format!("{}/{set}", p.metadata.ns()))
                 .unwrap_or_default(),
+            hook_template: p
+                .spec
+                .runner_container()
+                .is_some_and(|c| c.env_var("ACTIONS_RUNNER_CONTAINER_HOOK_TEMPLATE").is_some()),
         })
+    }
+}
+
+/// R38: the ConfigMaps of each namespace whose runners take a hook template (the job pod's
+/// service account is in one), one GET each; `done` gets the list's JSON text named as a bundle
+/// document, or a warning. Read-only: a list, never Secrets.
+pub async fn hook_templates(
+    client: &kube::Client,
+    pods: &[LogPod],
+    mut done: impl FnMut(Result<(String, String), String>) -> bool,
+) {
+    let mut namespaces: Vec<&str> = pods.iter().filter(|p| p.hook_template).map(|p| p.namespace.as_str()).collect();
+    namespaces.sort();
+    namespaces.dedup();
+    for ns in namespaces {
+        let answer = match get(client, &format!("/api/v1/namespaces/{}/configmaps", segment(ns))).await {
+            Ok(Some(text)) => Ok((format!("live:k8s/configmaps-{ns}.json"), text)),
+            Ok(None) => continue,
+            Err(e) => Err(format!(
+                "cannot read the ConfigMaps of {ns} (the kubernetes-mode hook template is in one): {}; the job pods' service account stays unknown",
+                describe(&e)
+            )),
+        };
+        if !done(answer) {
+            return;
+        }
     }
 }
 
@@ -453,6 +486,22 @@ pub fn logs_to_read(pods: &[LogPod]) -> usize {
 
 async fn recent_logs(client: &kube::Client, inv: &mut Inventory) {
     let pods = take_turns(inv.pods.iter().filter_map(LogPod::of).collect());
+    let mut documents = Vec::new();
+    hook_templates(client, &pods, |answer| {
+        documents.push(answer);
+        true
+    })
+    .await;
+    for d in documents {
+        match d {
+            Ok((name, text)) => {
+                if let Err(e) = super::bundle::add_file(inv, &name, text.as_bytes()) {
+                    inv.warnings.push(e.to_string());
+                }
+            }
+            Err(w) => inv.warnings.push(w),
+        }
+    }
     inv.warnings.extend(logs_left_out(pods.len()));
     read_logs(client, &pods, |answer| {
         match answer {
@@ -738,6 +787,7 @@ mod tests {
             pod: format!("{set}-{n}"),
             containers: vec!["runner".into()],
             scale_set: if set.is_empty() { String::new() } else { format!("ns/{set}") },
+            hook_template: false,
         };
         let pods = vec![pod("a", 1), pod("a", 2), pod("a", 3), pod("b", 1), pod("", 1), pod("b", 2)];
         let order: Vec<String> = take_turns(pods).into_iter().map(|p| p.pod).collect();

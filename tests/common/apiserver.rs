@@ -37,6 +37,7 @@ pub const RESOURCES: &[(&str, &str, &str, bool)] = &[
     ("/api/v1", "serviceaccounts", "ServiceAccount", true),
     ("/api/v1", "events", "Event", true),
     ("/api/v1", "secrets", "Secret", true),
+    ("/api/v1", "configmaps", "ConfigMap", true),
     ("/apis/actions.github.com/v1alpha1", "autoscalingrunnersets", "AutoscalingRunnerSet", true),
     ("/apis/actions.github.com/v1alpha1", "ephemeralrunnersets", "EphemeralRunnerSet", true),
     ("/apis/actions.github.com/v1alpha1", "ephemeralrunners", "EphemeralRunner", true),
