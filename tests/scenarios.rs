@@ -776,3 +776,21 @@ fn an_ecr_repository_policy_allows_or_denies_the_jobs_push() {
     assert_eq!(step(c, "ecr:InitiateLayerUpload").decision, Decision::Allow, "only PutImage is denied");
     assert_eq!(c.verdict, Verdict::Deny);
 }
+
+/// R39: the limits AWS documents are decided — custom-tags that take the action's request past
+/// 50 session tags make the AssumeRole `error` by session_tags, the policies aside.
+#[test]
+fn more_than_fifty_session_tags_are_an_error_r39() {
+    let dir = common::bundle(Some("fixed"));
+    let wf = dir.path().join("workflows/deploy.yml");
+    let custom: Vec<String> = (0..45).map(|i| format!("\"K{i}\": \"v\"")).collect();
+    let mut text = std::fs::read_to_string(&wf).unwrap();
+    text.push_str(&format!("        custom-tags: '{{{}}}'\n", custom.join(", ")));
+    std::fs::write(&wf, text).unwrap();
+    let all = resolve_all(&load_dir(dir.path()).unwrap(), &CheckOptions::default()).unwrap();
+    let s = step(only(&all), "sts:AssumeRole");
+    assert_eq!((s.decision, s.decided_by), (Decision::Error, DecidedBy::SessionTags), "{s:#?}");
+    assert!(s.message.as_deref().unwrap().contains("AssumeRole takes at most 50"));
+    // The fixed seed without them: allowed.
+    assert_eq!(only(&chains(Some("fixed"))).verdict, Verdict::Allow);
+}

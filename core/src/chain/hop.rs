@@ -41,6 +41,34 @@ fn tag_size_note(caller: &Session, p: &AssumeParams<'_>) -> Option<String> {
     ))
 }
 
+/// R39: the limits AWS documents for AssumeRole's `Tags` — at most 50, keys up to 128
+/// characters, values up to 256 (AssumeRole API reference) — decided when the action would pass
+/// them (custom-tags beyond them).
+fn tag_limit(p: &AssumeParams<'_>) -> Option<String> {
+    if p.tagging == Tagging::NotSent {
+        return None;
+    }
+    if p.tags.len() > 50 {
+        return Some(format!(
+            "{} session tags: AssumeRole takes at most 50 (the action's own tags and custom-tags together)",
+            p.tags.len()
+        ));
+    }
+    if let Some((k, _)) = p.tags.iter().find(|(k, _)| k.chars().count() > 128) {
+        return Some(format!(
+            "session tag key {k:?} is {} characters: AssumeRole takes at most 128",
+            k.chars().count()
+        ));
+    }
+    if let Some((k, Some(v))) = p.tags.iter().find(|(_, v)| v.as_ref().is_some_and(|v| v.chars().count() > 256)) {
+        return Some(format!(
+            "session tag {k:?} has a {}-character value: AssumeRole takes at most 256",
+            v.chars().count()
+        ));
+    }
+    None
+}
+
 /// Simulate `sts:AssumeRole` (+ `sts:TagSession`) from a role session into `p.target`.
 pub(crate) fn assume_role(inv: &Inventory, caller: &Session, p: &AssumeParams<'_>) -> Vec<Step> {
     let principal = caller.role.session_arn(&caller.session_name);
@@ -120,6 +148,14 @@ pub(crate) fn assume_role(inv: &Inventory, caller: &Session, p: &AssumeParams<'_
     }
     if let Some(note) = tag_size_note(caller, p) {
         assume.notes.push(note);
+    }
+    if let Some(why) = tag_limit(p) {
+        assume.notes.push(format!("policy evaluation alone: {}", assume.decision.as_str()));
+        assume.decision = Decision::Error;
+        assume.decided_by = DecidedBy::SessionTags;
+        assume.message = Some(why);
+        assume.documented_message = None;
+        assume.fix_first("send fewer or shorter session tags (custom-tags), or role-skip-session-tagging: true".into());
     }
     let mut steps = vec![assume];
 

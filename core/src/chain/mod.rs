@@ -48,6 +48,8 @@ pub enum DecidedBy {
     JobPodIdentity,
     /// The resource's own policy (an ECR repository's, an S3 bucket's) (#17.2).
     ResourcePolicy,
+    /// AssumeRole's documented session-tag limits (R39).
+    SessionTags,
     /// Not knowable from the data.
     Unknown,
 }
@@ -68,6 +70,7 @@ impl DecidedBy {
             DecidedBy::WebIdentityEnvMissing => "web_identity_env_missing",
             DecidedBy::JobPodIdentity => "job_pod_identity",
             DecidedBy::ResourcePolicy => "resource_policy",
+            DecidedBy::SessionTags => "session_tags",
             DecidedBy::Unknown => "unknown",
         }
     }
