@@ -794,3 +794,24 @@ fn more_than_fifty_session_tags_are_an_error_r39() {
     // The fixed seed without them: allowed.
     assert_eq!(only(&chains(Some("fixed"))).verdict, Verdict::Allow);
 }
+
+/// #17.5: the job log's `not authorized to perform: ecr:InitiateLayerUpload on resource: <repo>`
+/// links to the job-request step it explains, with that step's fix.
+#[test]
+fn an_ecr_denial_in_the_job_log_links_to_the_push_step() {
+    let dir = common::bundle(Some("fixed"));
+    let wf = dir.path().join("workflows/deploy.yml");
+    let mut text = std::fs::read_to_string(&wf).unwrap();
+    text.push_str("    - run: docker push 111122223333.dkr.ecr.eu-west-1.amazonaws.com/payments-api:1\n");
+    std::fs::write(&wf, text).unwrap();
+    let chains = resolve_all(&load_dir(dir.path()).unwrap(), &CheckOptions::default()).unwrap();
+    let mut a = arcscope::logs::Analysis::new(arcscope::logs::fold::FoldLimits::default());
+    a.begin_source("jobs/push-image.log");
+    a.push("2026-06-20T10:16:12.9Z The push refers to repository [111122223333.dkr.ecr.eu-west-1.amazonaws.com/payments-api]");
+    a.push("2026-06-20T10:16:13.1Z denied: User: arn:aws:sts::111122223333:assumed-role/arc-runner-ecr-image-pusher-role/GitHubActions is not authorized to perform: ecr:InitiateLayerUpload on resource: arn:aws:ecr:eu-west-1:111122223333:repository/payments-api because no identity-based policy allows the ecr:InitiateLayerUpload action");
+    arcscope::chain::link::link(&mut a, &chains);
+    let f = a.findings.iter().find(|f| f.action.as_deref() == Some("ecr:InitiateLayerUpload")).expect("recognised");
+    let l = f.linked_step.as_ref().expect("linked");
+    assert_eq!((l.hop, l.action.as_str()), (3, "ecr:InitiateLayerUpload"));
+    assert!(l.fixes[0].contains("allow it in an identity policy of arc-runner-ecr-image-pusher-role"), "{:?}", l.fixes);
+}
