@@ -420,25 +420,33 @@ fn with_client(server: &ApiServer, body: impl AsyncFnOnce(kube::Client)) {
     });
 }
 
-/// R38 live: a kubernetes-mode runner (the hooks' env on its runner container, no hook template)
-/// checks live as job_pod_identity — the job pod runs as `default` — and the bundle exported
-/// from that cluster checks the same.
-#[test]
-fn a_kubernetes_mode_runner_checks_the_same_live_and_exported() {
+/// A kubernetes-mode variant's `kinds` on the seeded server, checked live with the seed's IAM
+/// and workflow, then exported and that bundle (with the same IAM and workflow beside it) checked
+/// again. Returns the server, the runner's chain as checked live, and both outputs.
+fn kube_mode_live_and_exported(
+    variant: &str,
+    kinds: &[&str],
+) -> (ApiServer, Value, std::process::Output, std::process::Output) {
     let server = seeded();
     let text =
-        std::fs::read_to_string(common::fixtures().join("variants/kubernetes-mode/k8s/arc-runners.json")).unwrap();
+        std::fs::read_to_string(common::fixtures().join(format!("variants/{variant}/k8s/arc-runners.json"))).unwrap();
     let list: Value = serde_json::from_str(&text).unwrap();
-    let pod = list["items"].as_array().unwrap().iter().find(|i| i["kind"] == "Pod").unwrap().clone();
-    server.apply(pod);
+    for kind in kinds {
+        server.apply(list["items"].as_array().unwrap().iter().find(|i| i["kind"] == *kind).unwrap().clone());
+    }
     let dir = tempfile::tempdir().unwrap();
     let kc = server.kubeconfig(dir.path());
     let iam = common::bundle(None);
     std::fs::remove_dir_all(iam.path().join("k8s")).unwrap();
     let live = check(&kc, &["--bundle", iam.path().to_str().unwrap()]);
     let v: Value = serde_json::from_slice(&live.stdout).unwrap_or_else(|_| panic!("{}", common::stderr(&live)));
-    let c = v["chains"].as_array().unwrap().iter().find(|c| c["subject"].as_str().unwrap().ends_with(RUNNER)).unwrap();
-    assert_eq!(c["steps"][0]["decided_by"], "job_pod_identity", "{c}");
+    let chain = v["chains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["subject"].as_str().unwrap().ends_with(RUNNER))
+        .unwrap()
+        .clone();
     let out_dir = dir.path().join("incident");
     let export = std::process::Command::new(env!("CARGO_BIN_EXE_arcscope"))
         .args(["bundle", "export", out_dir.to_str().unwrap(), "--kubeconfig", kc.to_str().unwrap(), "--no-aws"])
@@ -446,7 +454,6 @@ fn a_kubernetes_mode_runner_checks_the_same_live_and_exported() {
         .output()
         .unwrap();
     assert_eq!(export.status.code(), Some(0), "{}", common::stderr(&export));
-    // The same IAM and workflow beside it as the live check joined.
     for sub in ["iam", "workflows"] {
         std::fs::create_dir_all(out_dir.join(sub)).unwrap();
         common::copy_tree(&iam.path().join(sub), &out_dir.join(sub));
@@ -455,6 +462,16 @@ fn a_kubernetes_mode_runner_checks_the_same_live_and_exported() {
         .args(["check", "--bundle", out_dir.to_str().unwrap(), "--format", "json"])
         .output()
         .unwrap();
+    (server, chain, live, offline)
+}
+
+/// R38 live: a kubernetes-mode runner (the hooks' env on its runner container, no hook template)
+/// checks live as job_pod_identity — the job pod runs as `default` — and the bundle exported
+/// from that cluster checks the same.
+#[test]
+fn a_kubernetes_mode_runner_checks_the_same_live_and_exported() {
+    let (server, c, live, offline) = kube_mode_live_and_exported("kubernetes-mode", &["Pod"]);
+    assert_eq!(c["steps"][0]["decided_by"], "job_pod_identity", "{c}");
     assert_eq!(common::verdict_summary(&live), common::verdict_summary(&offline));
     assert!(server.writes_or_secrets().is_empty());
 }
@@ -463,40 +480,10 @@ fn a_kubernetes_mode_runner_checks_the_same_live_and_exported() {
 /// Secret) and the job pod's service account is the template's — live and in the exported bundle.
 #[test]
 fn a_hook_template_is_read_live_and_exported() {
-    let server = seeded();
-    let text =
-        std::fs::read_to_string(common::fixtures().join("variants/kubernetes-mode-template/k8s/arc-runners.json"))
-            .unwrap();
-    let list: Value = serde_json::from_str(&text).unwrap();
-    for kind in ["Pod", "ConfigMap"] {
-        let obj = list["items"].as_array().unwrap().iter().find(|i| i["kind"] == kind).unwrap().clone();
-        server.apply(obj);
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let kc = server.kubeconfig(dir.path());
-    let iam = common::bundle(None);
-    std::fs::remove_dir_all(iam.path().join("k8s")).unwrap();
-    let live = check(&kc, &["--bundle", iam.path().to_str().unwrap()]);
-    let v: Value = serde_json::from_slice(&live.stdout).unwrap_or_else(|_| panic!("{}", common::stderr(&live)));
-    let c = v["chains"].as_array().unwrap().iter().find(|c| c["subject"].as_str().unwrap().ends_with(RUNNER)).unwrap();
+    let (server, c, live, offline) = kube_mode_live_and_exported("kubernetes-mode-template", &["Pod", "ConfigMap"]);
     assert_eq!(c["service_account"], "arc-runners/arc-runner-irsa", "the template's account: {c}");
     assert_eq!(c["steps"][0]["decision"], "allow", "{c}");
     assert!(server.requests().iter().any(|r| r.target.starts_with("/api/v1/namespaces/arc-runners/configmaps")));
-    let out_dir = dir.path().join("incident");
-    let export = std::process::Command::new(env!("CARGO_BIN_EXE_arcscope"))
-        .args(["bundle", "export", out_dir.to_str().unwrap(), "--kubeconfig", kc.to_str().unwrap(), "--no-aws"])
-        .env_remove("KUBERNETES_SERVICE_HOST")
-        .output()
-        .unwrap();
-    assert_eq!(export.status.code(), Some(0), "{}", common::stderr(&export));
-    for sub in ["iam", "workflows"] {
-        std::fs::create_dir_all(out_dir.join(sub)).unwrap();
-        common::copy_tree(&iam.path().join(sub), &out_dir.join(sub));
-    }
-    let offline = std::process::Command::new(env!("CARGO_BIN_EXE_arcscope"))
-        .args(["check", "--bundle", out_dir.to_str().unwrap(), "--format", "json"])
-        .output()
-        .unwrap();
     assert_eq!(common::verdict_summary(&live), common::verdict_summary(&offline));
     assert!(server.writes_or_secrets().is_empty());
 }
