@@ -380,10 +380,7 @@ impl LogPod {
                 .get(crate::model::k8s::SCALE_SET_NAME_LABEL)
                 .map(|set| format!("{}/{set}", p.metadata.ns()))
                 .unwrap_or_default(),
-            hook_template: p
-                .spec
-                .runner_container()
-                .is_some_and(|c| c.env_var("ACTIONS_RUNNER_CONTAINER_HOOK_TEMPLATE").is_some()),
+            hook_template: p.spec.hook_template().is_some(),
         })
     }
 }

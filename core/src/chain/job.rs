@@ -276,7 +276,7 @@ impl JobRun<'_, '_> {
         let oidc = self.job.id_token_write && !keys && token_file.is_none() && !chaining && !force_skip;
         // R40: in a job container (dind or no container mode) the steps do not see the runner
         // container's AWS environment or token; only what an earlier step exported.
-        let container = self.job.container.as_deref().filter(|_| !in_kubernetes_mode(self.start.runner));
+        let container = self.job.container.as_deref().filter(|_| !self.start.runner.spec.kubernetes_mode());
         let caller = match container {
             Some(_) => self.current.clone(),
             None => self.current.clone().or_else(|| self.start.base.clone()),
@@ -546,12 +546,6 @@ fn invalid_session_name(name: &str, major: Option<u32>) -> Option<String> {
 enum RoleInput {
     Unknown(String),
     Invalid(String),
-}
-
-/// The runner hands jobs to runner-container-hooks (kubernetes mode): a job container is then the
-/// job pod, whose identity R38 decides.
-fn in_kubernetes_mode(b: &RunnerContext<'_>) -> bool {
-    b.spec.runner_container().is_some_and(|c| c.env_var(super::kube_mode::HOOKS_ENV).is_some())
 }
 
 /// The words that mark a role note as an assumption.

@@ -9,13 +9,9 @@
 
 use crate::model::Inventory;
 use crate::model::k8s::PodSpec;
+pub use crate::model::k8s::TEMPLATE_ENV;
 
 use super::subject::RunnerContext;
-
-/// The env var ARC's chart sets on the runner container in kubernetes mode.
-pub const HOOKS_ENV: &str = "ACTIONS_RUNNER_CONTAINER_HOOKS";
-/// The env var naming the hook template file.
-pub const TEMPLATE_ENV: &str = "ACTIONS_RUNNER_CONTAINER_HOOK_TEMPLATE";
 
 /// Where the job's steps run.
 pub(super) enum JobPod {
@@ -30,12 +26,11 @@ pub(super) enum JobPod {
 
 /// The pod the job's steps run in (R38).
 pub(super) fn job_pod(inv: &Inventory, b: &RunnerContext<'_>) -> JobPod {
-    let Some(runner) = b.spec.runner_container() else { return JobPod::Runner };
-    if runner.env_var(HOOKS_ENV).is_none() {
+    if !b.spec.kubernetes_mode() {
         return JobPod::Runner;
     }
     let spec = |sa: Option<String>| PodSpec { service_account_name: sa, ..PodSpec::default() };
-    let Some(path) = runner.env_value(TEMPLATE_ENV) else {
+    let Some(path) = b.spec.hook_template() else {
         return JobPod::Hook {
             spec: spec(None),
             how: format!("no {TEMPLATE_ENV}: the hooks set no serviceAccountName, so the namespace's default"),

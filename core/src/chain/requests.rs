@@ -104,19 +104,19 @@ fn shell_request(cmd: &str, step: &StepText) -> Result<Found, String> {
     let mut found = Vec::new();
     match words.as_slice() {
         ["docker", "push", image, ..] => {
-            if let Some(arn) = ecr_repository(&expand(image, step), step)? {
+            if let Some(arn) = ecr_repository(image, step)? {
                 found.push(("docker push", ECR_PUSH.to_vec(), arn));
             }
         }
         ["docker", "pull", image, ..] => {
-            if let Some(arn) = ecr_repository(&expand(image, step), step)? {
+            if let Some(arn) = ecr_repository(image, step)? {
                 found.push(("docker pull", ECR_PULL.to_vec(), arn));
             }
         }
         ["docker", "buildx", "build", rest @ ..] | ["docker", "build", rest @ ..] if rest.contains(&"--push") => {
             let tags = rest.windows(2).filter(|w| w[0] == "-t" || w[0] == "--tag").map(|w| w[1]);
             for t in tags {
-                if let Some(arn) = ecr_repository(&expand(t, step), step)? {
+                if let Some(arn) = ecr_repository(t, step)? {
                     found.push(("docker buildx --push", ECR_PUSH.to_vec(), arn));
                 }
             }

@@ -69,6 +69,17 @@ impl PodSpec {
         self.containers.iter().find(|c| c.name == "runner").or(self.containers.first())
     }
 
+    /// Kubernetes mode: ARC's chart sets the hooks' env on the runner container, and the job's
+    /// steps run in the pods the hooks create (R38).
+    pub fn kubernetes_mode(&self) -> bool {
+        self.runner_container().is_some_and(|c| c.env_var(HOOKS_ENV).is_some())
+    }
+
+    /// The hook template's path (`ACTIONS_RUNNER_CONTAINER_HOOK_TEMPLATE`), in kubernetes mode.
+    pub fn hook_template(&self) -> Option<&str> {
+        self.runner_container().filter(|_| self.kubernetes_mode()).and_then(|c| c.env_value(TEMPLATE_ENV))
+    }
+
     /// The audience of the projected IRSA token volume, when the webhook added one.
     pub fn irsa_token_audience(&self) -> Option<&str> {
         self.volumes
@@ -190,6 +201,11 @@ impl Pod {
 pub struct ServiceAccount {
     pub metadata: ObjectMeta,
 }
+
+/// The env var ARC's chart sets on the runner container in kubernetes mode.
+pub const HOOKS_ENV: &str = "ACTIONS_RUNNER_CONTAINER_HOOKS";
+/// The env var naming the hook template file.
+pub const TEMPLATE_ENV: &str = "ACTIONS_RUNNER_CONTAINER_HOOK_TEMPLATE";
 
 /// The label runner-container-hooks put on the pods they create: the runner pod's name.
 pub const JOB_POD_LABEL: &str = "runner-pod";
