@@ -11,7 +11,7 @@ use arcscope::chain::reach::who_can_assume;
 use arcscope::chain::{CheckOptions, resolve_all};
 use arcscope::iam::arn::RoleArn;
 use arcscope::iam::context::RequestContext;
-use arcscope::iam::eval::{Caller, NamedPolicy, Request, evaluate};
+use arcscope::iam::eval::{Caller, NamedPolicy, OrgPolicies, Request, evaluate};
 use arcscope::iam::policy::PolicyDocument;
 use arcscope::model::Inventory;
 use arcscope::model::aws::Role;
@@ -54,7 +54,8 @@ fn three_hop(c: &mut Criterion) {
                 identity: vec![],
                 boundary: None,
                 session: vec![],
-                scps: vec![],
+                scps: OrgPolicies::None,
+                rcps: OrgPolicies::None,
                 known_ids: &(),
             });
             let session = Caller::RoleSession { role: base.clone(), role_id: None, session_name: "s".into() };
@@ -73,7 +74,8 @@ fn three_hop(c: &mut Criterion) {
                     identity: vec![NamedPolicy { name: "base/inline", doc: &bi }],
                     boundary: None,
                     session: vec![],
-                    scps: vec![],
+                    scps: OrgPolicies::None,
+                    rcps: OrgPolicies::None,
                     known_ids: &(),
                 });
                 results.push(e.decision);

@@ -815,3 +815,82 @@ fn an_ecr_denial_in_the_job_log_links_to_the_push_step() {
     assert_eq!((l.hop, l.action.as_str()), (3, "ecr:InitiateLayerUpload"));
     assert!(l.fixes[0].contains("allow it in an identity policy of arc-runner-ecr-image-pusher-role"), "{:?}", l.fixes);
 }
+
+/// R3 with the organization tree (#17.3): `list-roots`, `list-parents`, `list-policies-for-target`
+/// and `describe-policy` outputs place account 111122223333 under OU ou-ab12-workload1 under root
+/// r-ab12. A deny of ecr:PutImage attached at the root decides the job's push `explicit_deny` by
+/// scp, naming the policy and its level; without it the push is allowed; a level whose
+/// attachments are not in the data leaves every allow of the account unknown, never allowed.
+#[test]
+fn an_scp_on_the_root_of_the_organization_tree_denies_the_push_r3() {
+    let load = |edit: &dyn Fn(&std::path::Path)| {
+        let dir = common::bundle(Some("fixed"));
+        common::copy_tree(&common::fixtures().join("variants/org-tree"), dir.path());
+        let wf = dir.path().join("workflows/deploy.yml");
+        let mut text = std::fs::read_to_string(&wf).unwrap();
+        text.push_str("    - run: docker push 111122223333.dkr.ecr.eu-west-1.amazonaws.com/payments-api:1\n");
+        std::fs::write(&wf, text).unwrap();
+        // The pusher role may push (identity policy): only the organization can stop it.
+        let auth = dir.path().join("iam/get-account-authorization-details.json");
+        let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&auth).unwrap()).unwrap();
+        for r in v["RoleDetailList"].as_array_mut().unwrap() {
+            if r["RoleName"] == "arc-runner-ecr-image-pusher-role" {
+                r["RolePolicyList"].as_array_mut().unwrap().push(serde_json::json!({"PolicyName": "push",
+                    "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecr:*", "Resource": "*"}]}}));
+            }
+        }
+        std::fs::write(&auth, v.to_string()).unwrap();
+        edit(dir.path());
+        resolve_all(&load_dir(dir.path()).unwrap(), &CheckOptions::default()).unwrap()
+    };
+    let org = |d: &std::path::Path, f: &str| d.join("organizations").join(f);
+    let all = load(&|_| {});
+    let c = only(&all);
+    let put = step(c, "ecr:PutImage");
+    assert_eq!((put.decision, put.decided_by), (Decision::ExplicitDeny, DecidedBy::Scp), "{put:#?}");
+    assert_eq!(put.statements[0].policy, "deny-ecr-push (p-8cq3m2v7) on root r-ab12");
+    assert_eq!(put.statements[0].sid.as_deref(), Some("NoPushes"));
+    assert!(put.documented_message.as_deref().unwrap().ends_with("with an explicit deny in a service control policy"));
+    assert_eq!(step(c, "ecr:InitiateLayerUpload").decision, Decision::Allow, "FullAWSAccess on every level");
+    assert_eq!(c.verdict, Verdict::Deny);
+
+    let all = load(&|d| {
+        let root = org(d, "r-ab12/list-policies-for-target-scp.json");
+        let text = std::fs::read_to_string(&root).unwrap();
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["Policies"].as_array_mut().unwrap().retain(|p| p["Name"] == "FullAWSAccess");
+        std::fs::write(&root, v.to_string()).unwrap();
+    });
+    assert_eq!(step(only(&all), "ecr:PutImage").decision, Decision::Allow);
+    assert_eq!(only(&all).verdict, Verdict::Allow);
+
+    // Every level must allow: the OU allows only S3, so the base role's AssumeRole is denied there.
+    let all = load(&|d| {
+        let p = org(d, "policies/p-FullAWSAccess.json");
+        let text = std::fs::read_to_string(&p)
+            .unwrap()
+            .replace("p-FullAWSAccess", "p-s3only")
+            .replace("\\\"*\\\",\\n      \\\"Resource", "\\\"s3:*\\\",\\n      \\\"Resource");
+        std::fs::write(org(d, "policies/p-s3only.json"), text).unwrap();
+        let ou = org(d, "ou-ab12-workload1/list-policies-for-target-scp.json");
+        std::fs::write(
+            &ou,
+            r#"{"Policies": [{"Id": "p-s3only", "Name": "s3only", "Type": "SERVICE_CONTROL_POLICY"}]}"#,
+        )
+        .unwrap();
+    });
+    let s = step(only(&all), "sts:AssumeRole");
+    assert_eq!((s.decision, s.decided_by), (Decision::ImplicitDeny, DecidedBy::Scp), "{s:#?}");
+    assert!(s.notes.iter().any(|n| n.contains("OU ou-ab12-workload1")), "{:?}", s.notes);
+
+    let all = load(&|d| std::fs::remove_file(org(d, "111122223333/list-policies-for-target-scp.json")).unwrap());
+    let c = only(&all);
+    let s = step(c, "sts:AssumeRole");
+    assert_eq!((s.decision, s.decided_by), (Decision::Unknown, DecidedBy::Scp), "{s:#?}");
+    assert!(
+        s.notes.iter().any(|n| n.contains("attached to account 111122223333 are not in the data")),
+        "{:?}",
+        s.notes
+    );
+    assert_eq!(c.verdict, Verdict::Unknown, "never allowed on a level the data does not hold");
+}

@@ -10,7 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::iam::policy::PolicyDocument;
-use crate::model::aws::{self, OidcProvider, PodIdentityAssociation, Scp};
+use crate::model::aws::{self, OidcProvider, PodIdentityAssociation};
 use crate::model::workflow;
 use crate::model::{Inventory, Kind, KubeObject, LogFile, LogKind};
 
@@ -331,10 +331,11 @@ fn classify(inv: &mut Inventory, file: &str, doc: Value) -> Result<bool, BundleE
     if is_kube {
         return kube_document(inv, file, doc).map(|()| true);
     }
-    if resource_policy_document(inv, file, &doc)?
+    // Organizations first: `list-policies-for-target` has a `Policies` list too.
+    if organizations_document(inv, file, &doc)?
+        || resource_policy_document(inv, file, &doc)?
         || iam_document(inv, file, &doc)?
         || eks_document(inv, file, &doc)
-        || organizations_document(inv, file, &doc)?
     {
         return Ok(true);
     }
@@ -530,21 +531,122 @@ fn eks_document(inv: &mut Inventory, file: &str, doc: &Value) -> bool {
     false
 }
 
-/// `aws organizations describe-policy`: an SCP.
+/// The AWS Organizations outputs (R2, R3): `describe-policy` (an SCP or RCP), `list-roots` (the
+/// root, the management account and the enabled policy types), `describe-organization`,
+/// `list-parents` and `list-policies-for-target` (their output names no child or target, so a path
+/// component does: `organizations/<account, ou-… or r-…>/…`), and the error body
+/// `AWSOrganizationsNotInUseException` (not in an organization: no SCPs or RCPs apply).
 fn organizations_document(inv: &mut Inventory, file: &str, doc: &Value) -> Result<bool, BundleError> {
-    if let Some(policy) = doc.get("Policy").filter(|p| p.get("Content").is_some()) {
-        // `aws organizations describe-policy`.
-        let name = policy.pointer("/PolicySummary/Name").and_then(Value::as_str).unwrap_or("SCP").to_string();
-        let kind = policy.pointer("/PolicySummary/Type").and_then(Value::as_str).unwrap_or("SERVICE_CONTROL_POLICY");
-        if kind != "SERVICE_CONTROL_POLICY" {
-            inv.warnings.push(format!("{file}: organizations policy {name} of type {kind} is not an SCP; ignored"));
-            return Ok(true);
-        }
-        let doc = PolicyDocument::from_value(&policy["Content"]).map_err(|e| err(file, format!("SCP {name}: {e}")))?;
-        inv.scps.push(Scp { name, doc });
+    use crate::model::org::{OrgPolicy, OrgStatus, PolicyKind};
+    let error_code = s(doc, "__type").or_else(|| doc.pointer("/Error/Code").and_then(Value::as_str));
+    if error_code.is_some_and(|c| c.ends_with("AWSOrganizationsNotInUseException")) {
+        inv.org.status = OrgStatus::NotInUse;
         return Ok(true);
     }
-    Ok(false)
+    let org = &mut inv.org;
+    let read = |org: &mut crate::model::org::Organization| {
+        if org.status == OrgStatus::NoData {
+            org.status = OrgStatus::Read;
+        }
+    };
+    if let Some(policy) = doc.get("Policy").filter(|p| p.get("Content").is_some()) {
+        let id = policy.pointer("/PolicySummary/Id").and_then(Value::as_str).unwrap_or("").to_string();
+        let name = policy.pointer("/PolicySummary/Name").and_then(Value::as_str).unwrap_or("SCP").to_string();
+        let kind = policy.pointer("/PolicySummary/Type").and_then(Value::as_str).unwrap_or("SERVICE_CONTROL_POLICY");
+        let Some(kind) = PolicyKind::from_api(kind) else {
+            inv.warnings.push(format!(
+                "{file}: organizations policy {name} of type {kind} is neither an SCP nor an RCP; ignored"
+            ));
+            return Ok(true);
+        };
+        let doc = PolicyDocument::from_value(&policy["Content"]).map_err(|e| err(file, format!("{name}: {e}")))?;
+        let id = if id.is_empty() { name.clone() } else { id };
+        org.policies.insert(id.clone(), OrgPolicy { id, name, kind, doc });
+        read(org);
+        org.index();
+        return Ok(true);
+    }
+    if let Some(roots) = doc.get("Roots").and_then(Value::as_array) {
+        for r in roots {
+            org.root = s(r, "Id").map(str::to_string).or(org.root.take());
+            // `arn:aws:organizations::<management account>:root/o-…/r-…`
+            if let Some(account) = s(r, "Arn").and_then(|a| a.split(':').nth(4)).filter(|a| !a.is_empty()) {
+                org.management_account = Some(account.to_string());
+            }
+            let enabled = r.get("PolicyTypes").and_then(Value::as_array).into_iter().flatten().filter_map(|t| {
+                (s(t, "Status") == Some("ENABLED")).then(|| s(t, "Type").and_then(PolicyKind::from_api)).flatten()
+            });
+            org.enabled = Some(enabled.collect());
+        }
+        read(org);
+        return Ok(true);
+    }
+    if let Some(o) = doc.get("Organization").filter(|o| o.get("MasterAccountId").is_some() || o.get("Arn").is_some()) {
+        org.management_account = s(o, "MasterAccountId").map(str::to_string).or(org.management_account.take());
+        read(org);
+        return Ok(true);
+    }
+    org_tree_document(inv, file, doc)
+}
+
+/// `list-parents` / `list-policies-for-target`: the child or target is named by the path.
+fn org_tree_document(inv: &mut Inventory, file: &str, doc: &Value) -> Result<bool, BundleError> {
+    use crate::model::org::{OrgStatus, PolicyKind};
+    let org = &mut inv.org;
+    let parents = doc.get("Parents").and_then(Value::as_array);
+    let authorization_details =
+        ["RoleDetailList", "UserDetailList", "GroupDetailList"].iter().any(|k| doc.get(k).is_some());
+    let attached =
+        doc.get("Policies").filter(|_| !authorization_details).and_then(Value::as_array).filter(|ps| {
+            ps.iter().all(|p| s(p, "Type").and_then(PolicyKind::from_api).is_some() && p.get("Id").is_some())
+        });
+    if parents.is_none() && attached.is_none() {
+        return Ok(false);
+    }
+    let Some(target) = org_target_in_path(file) else {
+        inv.warnings.push(format!(
+            "{file}: an Organizations list output names no child or target: put it under organizations/<account id, ou-… or r-…>/ to use it"
+        ));
+        return Ok(true);
+    };
+    if let Some(parent) = parents.and_then(|p| p.first()).and_then(|p| s(p, "Id")) {
+        org.parents.insert(target.to_string(), parent.to_string());
+    }
+    let org = &mut inv.org;
+    for p in attached.into_iter().flatten() {
+        let kind = s(p, "Type").and_then(PolicyKind::from_api).expect("filtered above");
+        let ids = org.attached.entry((target.to_string(), kind)).or_default();
+        ids.extend(s(p, "Id").map(str::to_string));
+    }
+    // An empty `Policies` list says nothing of its kind: record the kind the path names, if any.
+    if attached.is_some_and(|a| a.is_empty()) {
+        for kind in [PolicyKind::Scp, PolicyKind::Rcp] {
+            if file.contains(&kind.api_type().to_ascii_lowercase())
+                || file.contains(match kind {
+                    PolicyKind::Scp => "scp",
+                    PolicyKind::Rcp => "rcp",
+                })
+            {
+                org.attached.entry((target.to_string(), kind)).or_default();
+            }
+        }
+    }
+    if org.status == OrgStatus::NoData {
+        org.status = OrgStatus::Read;
+    }
+    org.index();
+    Ok(true)
+}
+
+/// An account id, `ou-…` or `r-…` among a file's path components, the last one first (the file
+/// stem counts).
+fn org_target_in_path(file: &str) -> Option<&str> {
+    file.split(['/', '\\', ':']).rev().map(|c| c.strip_suffix(".json").unwrap_or(c)).find(|c| {
+        let id_chars = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        (c.len() == 12 && c.bytes().all(|b| b.is_ascii_digit()))
+            || c.strip_prefix("ou-").is_some_and(|r| r.split('-').count() == 2 && r.split('-').all(id_chars))
+            || c.strip_prefix("r-").is_some_and(id_chars)
+    })
 }
 
 fn add_kube_object(inv: &mut Inventory, file: &str, mut obj: Value) -> Result<(), BundleError> {

@@ -705,7 +705,13 @@ repository = "my-app"
                 {"Sid": "NoPushes", "Effect": "Deny", "Action": "ecr:PutImage", "Resource": "*"}]}"#,
         )
         .unwrap();
-        existing.scps.push(crate::model::aws::Scp { name: "p-ecr-readonly".into(), doc });
+        let policy = crate::model::org::OrgPolicy {
+            id: "p-ecr-readonly".into(),
+            name: "p-ecr-readonly".into(),
+            kind: crate::model::org::PolicyKind::Scp,
+            doc,
+        };
+        existing.org.policies.insert(policy.id.clone(), policy);
         let v = verify::verify(&a, &generate::generate(&a), Some(&existing)).unwrap();
         assert!(v.chains.iter().all(|c| c.verdict == crate::chain::Verdict::Allow), "the chain is allowed");
         let problems = v.action_problems();
@@ -713,6 +719,31 @@ repository = "my-app"
         assert!(problems[0].headline.contains("ecr:PutImage on"), "{problems:#?}");
         assert!(problems[0].headline.contains("explicit deny in the scp p-ecr-readonly"), "{problems:#?}");
         assert_eq!(problems[0].why, ["statement \"NoPushes\" denies it"]);
+        assert!(!v.allowed());
+    }
+
+    #[test]
+    fn the_repository_policy_read_is_checked_against_the_generated_role() {
+        // #17.5: the repository's own policy denies pushes from everyone but a deploy role (R1).
+        let a = Answers::from_toml(MINIMAL).unwrap();
+        let mut existing = crate::model::Inventory::default();
+        let doc = crate::iam::policy::PolicyDocument::from_text(
+            r#"{"Version": "2012-10-17", "Statement": [{"Sid": "OnlyDeploy", "Effect": "Deny", "Principal": "*",
+                "Action": "ecr:PutImage", "Condition": {"StringNotLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/deploy"}}}]}"#,
+        )
+        .unwrap();
+        existing.resource_policies.insert(
+            "arn:aws:ecr:eu-west-1:111122223333:repository/my-app".into(),
+            ("my-app repository policy".into(), doc),
+        );
+        let v = verify::verify(&a, &generate::generate(&a), Some(&existing)).unwrap();
+        let problems = v.action_problems();
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        assert!(problems[0].headline.contains("ecr:PutImage"), "{problems:#?}");
+        assert!(
+            problems[0].headline.contains("explicit deny in the resource policy my-app repository policy"),
+            "{problems:#?}"
+        );
         assert!(!v.allowed());
     }
 

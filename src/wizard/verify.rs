@@ -104,9 +104,10 @@ pub fn inventory(a: &Answers, files: &[File], existing: Option<&Inventory>) -> R
     if let Some(p) = boundary_policy(a, existing) {
         inv.managed_policies.insert(p.arn.clone(), p);
     }
-    // The organisation's SCPs the bundle holds apply to the new roles as to every other (R3).
+    // The organisation's SCPs and RCPs apply to the new roles as to every other (R2, R3), and
+    // the repositories' and buckets' own policies to their requests (R4, R9).
     if let Some(ex) = existing {
-        inv.scps = ex.scps.clone();
+        (inv.org, inv.resource_policies) = (ex.org.clone(), ex.resource_policies.clone());
     }
     match a.aws.identity {
         Identity::Irsa => {
@@ -280,7 +281,7 @@ fn role_actions(a: &Answers, inv: &Inventory, role: &Role, unchecked: &mut Vec<S
     let identity: Vec<NamedPolicy<'_>> =
         role.inline.iter().zip(&names).map(|((_, doc), name)| NamedPolicy { name, doc }).collect();
     let boundary = role.boundary.as_deref().and_then(|b| inv.managed_policies.get(b));
-    let scps: Vec<NamedPolicy<'_>> = inv.scps.iter().map(|s| NamedPolicy { name: &s.name, doc: &s.doc }).collect();
+    let scps = inv.scps_for(Some(&role.arn.account));
     let mut out = Vec::new();
     for (_, doc) in &role.inline {
         for st in doc.statements.iter().filter(|s| s.effect == Effect::Allow) {
@@ -305,9 +306,9 @@ fn role_actions(a: &Answers, inv: &Inventory, role: &Role, unchecked: &mut Vec<S
                 Some(r) if !r.negated => r.patterns.iter().map(String::as_str).collect(),
                 _ => vec!["*"],
             };
-            // Another account's resource: its own policy must allow too (R9), and arcscope does
-            // not read resource policies.
-            for r in &resources {
+            // Another account's resource: its own policy must allow too (R9); unchecked when the
+            // data does not hold it.
+            for r in resources.iter().filter(|r| inv.resource_policy_for(r).is_none()) {
                 let account = r.split(':').nth(4).filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()));
                 if let Some(acct) = account.filter(|a| *a != role.arn.account) {
                     let line = format!(
@@ -345,8 +346,11 @@ fn role_actions(a: &Answers, inv: &Inventory, role: &Role, unchecked: &mut Vec<S
                             boundary: boundary.map(|p| NamedPolicy { name: &p.arn, doc: &p.doc }),
                             session: vec![],
                             scps: scps.clone(),
-                            resource_policy: None,
-                            identity_side_only: true,
+                            rcps: inv.rcps_for(action, resource),
+                            resource_policy: inv
+                                .resource_policy_for(resource)
+                                .map(|(name, doc)| NamedPolicy { name, doc }),
+                            identity_side_only: inv.resource_policy_for(resource).is_none(),
                         }),
                     };
                     out.push(ActionCheck {

@@ -76,7 +76,7 @@ fn trust_plus(trust: &PolicyDocument, stmt: &str) -> String {
     doc.to_string()
 }
 
-fn explicit_deny_fix(step: &mut Step, e: &Evaluation) {
+pub(crate) fn explicit_deny_fix(step: &mut Step, e: &Evaluation) {
     for s in &e.statements {
         step.fixes.push(format!(
             "{} of {} explicitly denies {}: remove or narrow it — an explicit deny beats every allow",
@@ -117,6 +117,10 @@ fn layer_fix(step: &mut Step, e: &Evaluation, ev: &HopEvaluator<'_>, actions: &[
         Layer::Scp => step.fixes.push(format!(
             "a service control policy of account {} blocks {}: ask the organization admin to allow it for {caller_role}",
             ev.caller_role.arn.account, step.action
+        )),
+        Layer::Rcp => step.fixes.push(format!(
+            "a resource control policy of account {} blocks {} on {target}: ask the organization admin to allow it",
+            ev.target.arn.account, step.action
         )),
         Layer::TrustPolicy | Layer::ResourcePolicy => {}
     }

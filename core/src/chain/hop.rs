@@ -305,7 +305,8 @@ pub(crate) fn web_identity(inv: &Inventory, p: &WebIdentityParams<'_>) -> Step {
 }
 
 /// A request decided by the role's trust policy alone: web identity and service principals
-/// have no AWS identity, boundary, session policy or SCP (R11, iam-rules §3.3).
+/// have no AWS identity, boundary, session policy or SCP (R11, iam-rules §3.3); the RCPs of the
+/// role's account still apply (R2).
 fn trust_only(inv: &Inventory, role: &Role, caller: &Caller, ctx: &RequestContext, action: &str) -> Evaluation {
     let trust_name = format!("{}/trust", role.arn.name);
     evaluate(&Request {
@@ -317,7 +318,8 @@ fn trust_only(inv: &Inventory, role: &Role, caller: &Caller, ctx: &RequestContex
         identity: Vec::new(),
         boundary: None,
         session: Vec::new(),
-        scps: Vec::new(),
+        scps: crate::iam::eval::OrgPolicies::None,
+        rcps: inv.rcps_for(action, &role.arn.arn()),
         known_ids: inv,
     })
 }

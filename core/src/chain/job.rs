@@ -158,7 +158,7 @@ fn job_requests(run: &mut JobRun<'_, '_>) {
                     );
                     s.message = Some(likely);
                     s.documented_message = Some(documented);
-                    request_fix(&mut s, &asking.role.name, r.action, &r.resource, e.decided_by);
+                    request_fix(&mut s, &asking.role.name, r.action, &r.resource, &e);
                 }
             }
         }
@@ -168,10 +168,26 @@ fn job_requests(run: &mut JobRun<'_, '_>) {
 
 /// The smallest fix for a denied job request: allow it in the role's identity policy (runnable),
 /// or say which other layer must.
-fn request_fix(s: &mut Step, role: &str, action: &str, resource: &str, layer: crate::iam::eval::Layer) {
+fn request_fix(s: &mut Step, role: &str, action: &str, resource: &str, e: &crate::iam::eval::Evaluation) {
     use crate::iam::eval::Layer;
+    if e.decision == crate::iam::eval::Decision::ExplicitDeny {
+        super::fixes::explicit_deny_fix(s, e);
+        if matches!(e.decided_by, Layer::Scp | Layer::Rcp) {
+            s.fixes.push("organization policies are changed in the management account (or by a delegated administrator): ask its owners".into());
+        }
+        return;
+    }
     let stmt = format!(r#"{{"Effect": "Allow", "Action": "{action}", "Resource": "{resource}"}}"#);
-    match layer {
+    match e.decided_by {
+        Layer::Scp => s.fixes.push(format!(
+            "every level of the organization tree above {role}'s account needs an SCP allowing {action} (FullAWSAccess is the default): ask the organization's owners"
+        )),
+        Layer::Rcp => s.fixes.push(format!(
+            "every level of the organization tree above {resource}'s account needs an RCP allowing {action} (RCPFullAWSAccess is the default): ask the organization's owners"
+        )),
+        Layer::ResourcePolicy => s.fixes.push(format!(
+            "{resource} is in another account: its own policy must allow {action} to {role} too: {{\"Effect\": \"Allow\", \"Principal\": {{\"AWS\": \"<{role} ARN>\"}}, \"Action\": \"{action}\"}}"
+        )),
         Layer::IdentityPolicy => {
             let doc = format!(r#"{{"Version": "2012-10-17", "Statement": [{stmt}]}}"#);
             let name = format!("allow-{}", action.replace(':', "-"));

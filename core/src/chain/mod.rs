@@ -27,7 +27,10 @@ pub use subject::CheckOptions;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DecidedBy {
+    /// A service control policy at some level of the caller's organization tree (R3).
     Scp,
+    /// A resource control policy of the resource's account (R2).
+    Rcp,
     TrustPolicy,
     IdentityPolicy,
     PermissionsBoundary,
@@ -58,6 +61,7 @@ impl DecidedBy {
     pub fn as_str(self) -> &'static str {
         match self {
             DecidedBy::Scp => "scp",
+            DecidedBy::Rcp => "rcp",
             DecidedBy::TrustPolicy => "trust_policy",
             DecidedBy::IdentityPolicy => "identity_policy",
             DecidedBy::PermissionsBoundary => "permissions_boundary",
@@ -80,6 +84,7 @@ impl From<Layer> for DecidedBy {
     fn from(l: Layer) -> DecidedBy {
         match l {
             Layer::Scp => DecidedBy::Scp,
+            Layer::Rcp => DecidedBy::Rcp,
             Layer::TrustPolicy => DecidedBy::TrustPolicy,
             Layer::IdentityPolicy => DecidedBy::IdentityPolicy,
             Layer::PermissionsBoundary => DecidedBy::PermissionsBoundary,

@@ -3,7 +3,7 @@
 
 use crate::iam::arn::RoleArn;
 use crate::iam::context::RequestContext;
-use crate::iam::eval::{Caller, Decision, NamedPolicy, Request, evaluate};
+use crate::iam::eval::{Caller, Decision, NamedPolicy, OrgPolicies, Request, evaluate};
 use crate::model::Inventory;
 
 /// For each caller (a role whose sessions make the request), the targets it may assume.
@@ -16,9 +16,11 @@ pub struct Reach {
 
 /// Evaluate `sts:AssumeRole` from a session of each caller into every role in the inventory.
 pub fn who_can_assume(inv: &Inventory, callers: &[RoleArn]) -> Vec<Reach> {
-    let scps: Vec<NamedPolicy<'_>> = inv.scps.iter().map(|s| NamedPolicy { name: &s.name, doc: &s.doc }).collect();
-    let targets: Vec<(&crate::model::aws::Role, String, String)> =
-        inv.roles.values().map(|r| (r, r.arn.arn(), format!("{}/trust", r.arn.name))).collect();
+    let targets: Vec<(&crate::model::aws::Role, String, String, OrgPolicies<'_>)> = inv
+        .roles
+        .values()
+        .map(|r| (r, r.arn.arn(), format!("{}/trust", r.arn.name), inv.rcps_for("sts:AssumeRole", &r.arn.arn())))
+        .collect();
     callers
         .iter()
         .map(|caller_arn| {
@@ -41,6 +43,7 @@ pub fn who_can_assume(inv: &Inventory, callers: &[RoleArn]) -> Vec<Reach> {
                 .as_ref()
                 .and_then(|b| inv.managed_policies.get(b))
                 .map(|p| NamedPolicy { name: &p.arn, doc: &p.doc });
+            let scps = inv.scps_for(Some(&role.arn.account));
             let caller = Caller::RoleSession {
                 role: role.arn.clone(),
                 role_id: role.role_id.clone(),
@@ -52,7 +55,7 @@ pub fn who_can_assume(inv: &Inventory, callers: &[RoleArn]) -> Vec<Reach> {
             for (k, v) in &role.tags {
                 ctx.set(&format!("aws:PrincipalTag/{k}"), v.clone());
             }
-            for (target, arn, trust_name) in &targets {
+            for (target, arn, trust_name, rcps) in &targets {
                 if target.arn == role.arn {
                     continue;
                 }
@@ -66,6 +69,7 @@ pub fn who_can_assume(inv: &Inventory, callers: &[RoleArn]) -> Vec<Reach> {
                     boundary,
                     session: Vec::new(),
                     scps: scps.clone(),
+                    rcps: rcps.clone(),
                     known_ids: inv,
                 };
                 let d = evaluate(&req).decision;

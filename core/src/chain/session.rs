@@ -112,7 +112,8 @@ pub(super) fn evaluate_job_request(
         identity: policies.identity,
         boundary: policies.boundary,
         session: session.session_policies.iter().map(|(n, d)| NamedPolicy { name: n, doc: d }).collect(),
-        scps: inv.scps.iter().map(|s| NamedPolicy { name: &s.name, doc: &s.doc }).collect(),
+        scps: inv.scps_for(Some(&role.arn.account)),
+        rcps: inv.rcps_for(action, resource),
         resource_policy: inv.resource_policy_for(resource).map(|(name, doc)| NamedPolicy { name, doc }),
         identity_side_only: false,
     };
@@ -183,7 +184,8 @@ pub(crate) struct HopEvaluator<'a> {
     pub p: &'a AssumeParams<'a>,
     cp: CallerPolicies<'a>,
     session: Vec<NamedPolicy<'a>>,
-    scps: Vec<NamedPolicy<'a>>,
+    scps: crate::iam::eval::OrgPolicies<'a>,
+    rcps: crate::iam::eval::OrgPolicies<'a>,
     caller_id: Caller,
     trust_name: String,
     inv: &'a Inventory,
@@ -205,7 +207,8 @@ impl<'a> HopEvaluator<'a> {
             p,
             cp: caller_policies(inv, caller_role, names),
             session: caller.session_policies.iter().map(|(n, d)| NamedPolicy { name: n, doc: d }).collect(),
-            scps: inv.scps.iter().map(|s| NamedPolicy { name: &s.name, doc: &s.doc }).collect(),
+            scps: inv.scps_for(Some(&caller.role.account)),
+            rcps: inv.rcps_for("sts:AssumeRole", &target.arn.arn()),
             caller_id: Caller::RoleSession {
                 role: caller.role.clone(),
                 role_id: caller_role.role_id.clone(),
@@ -229,6 +232,7 @@ impl<'a> HopEvaluator<'a> {
             boundary: self.cp.boundary,
             session: self.session.clone(),
             scps: self.scps.clone(),
+            rcps: self.rcps.clone(),
             known_ids: self.inv,
         };
         let mut e = evaluate(&req);

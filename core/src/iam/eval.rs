@@ -10,7 +10,10 @@
 use serde::Serialize;
 
 mod action;
+mod org;
 pub use action::{ActionRequest, evaluate_action};
+pub use org::{OrgLevel, OrgPolicies};
+use org::{OrgScan, scan_org};
 
 use super::arn::{RoleArn, looks_like_unique_id};
 use super::condition::{ConditionMiss, eval_clause};
@@ -53,6 +56,8 @@ pub enum Layer {
     SessionPolicy,
     /// A repository's, bucket's or key's own policy (#17.2, R4, R9).
     ResourcePolicy,
+    /// A resource control policy of the resource's account (R2).
+    Rcp,
 }
 
 impl Layer {
@@ -64,6 +69,7 @@ impl Layer {
             Layer::PermissionsBoundary => "permissions_boundary",
             Layer::SessionPolicy => "session_policy",
             Layer::ResourcePolicy => "resource_policy",
+            Layer::Rcp => "rcp",
         }
     }
 }
@@ -251,8 +257,10 @@ pub struct Request<'a> {
     pub identity: Vec<NamedPolicy<'a>>,
     pub boundary: Option<NamedPolicy<'a>>,
     pub session: Vec<NamedPolicy<'a>>,
-    /// SCPs of the caller's account (R3). Empty: not an org member, or unknown.
-    pub scps: Vec<NamedPolicy<'a>>,
+    /// SCPs of the caller's account, root first (R3).
+    pub scps: OrgPolicies<'a>,
+    /// RCPs of the target role's account, root first (R2).
+    pub rcps: OrgPolicies<'a>,
     /// Role unique IDs known from the account dump — to tell a stale `AROA…` principal from a
     /// live one (R10). Consulted only when a trust policy names a raw unique ID.
     pub known_ids: &'a dyn KnownIds,
@@ -585,32 +593,51 @@ pub fn evaluate(req: &Request<'_>) -> Evaluation {
     let with_identity = req.caller.has_identity();
     let service_linked =
         matches!(req.caller, Caller::RoleSession { role, .. } if super::arn::is_service_linked(&role.name));
-    let scp_policies: &[NamedPolicy<'_>] = if with_identity && !service_linked { &req.scps } else { &[] };
-    let empty: Vec<NamedPolicy<'_>> = Vec::new();
-    let boundary: Vec<NamedPolicy<'_>> = req.boundary.into_iter().collect();
+    let none = OrgPolicies::None;
+    // R3: SCPs restrict AWS principals of member accounts, never service-linked roles; R2: RCPs
+    // restrict every caller of the resource's account but a service-linked role.
+    let scp_policies = if with_identity && !service_linked { &req.scps } else { &none };
+    let rcp_policies = if service_linked { &none } else { &req.rcps };
     let target = req.target.arn();
     let sub =
         Subject { action: req.action, resource: &target, caller: req.caller, ctx: req.ctx, known_ids: req.known_ids };
+    let scp = scan_org(Layer::Scp, scp_policies, &sub, &mut notes);
+    let rcp = scan_org(Layer::Rcp, rcp_policies, &sub, &mut notes);
+    let e = evaluate_layers(req, &sub, &scp, &rcp, with_identity, notes);
+    rcp.settle(scp.settle(e))
+}
+
+fn evaluate_layers(
+    req: &Request<'_>,
+    sub: &Subject<'_>,
+    scp: &OrgScan,
+    rcp: &OrgScan,
+    with_identity: bool,
+    mut notes: Vec<String>,
+) -> Evaluation {
+    let empty: Vec<NamedPolicy<'_>> = Vec::new();
+    let boundary: Vec<NamedPolicy<'_>> = req.boundary.into_iter().collect();
     let scans = [
-        scan(Layer::Scp, scp_policies, &sub, &mut notes),
-        scan(Layer::TrustPolicy, std::slice::from_ref(&req.trust), &sub, &mut notes),
-        scan(Layer::IdentityPolicy, if with_identity { &req.identity } else { &empty }, &sub, &mut notes),
-        scan(Layer::PermissionsBoundary, if with_identity { &boundary } else { &empty }, &sub, &mut notes),
-        scan(Layer::SessionPolicy, if with_identity { &req.session } else { &empty }, &sub, &mut notes),
+        scan(Layer::TrustPolicy, std::slice::from_ref(&req.trust), sub, &mut notes),
+        scan(Layer::IdentityPolicy, if with_identity { &req.identity } else { &empty }, sub, &mut notes),
+        scan(Layer::PermissionsBoundary, if with_identity { &boundary } else { &empty }, sub, &mut notes),
+        scan(Layer::SessionPolicy, if with_identity { &req.session } else { &empty }, sub, &mut notes),
     ];
-    let [scp, trust, identity, bound, session] = &scans;
+    let [trust, identity, bound, session] = &scans;
 
     // R1: an explicit deny anywhere is final.
-    let mut notes = match deny_pass(&scans, notes) {
+    let all: Vec<&LayerScan> = scp.scans().chain(rcp.scans()).chain(scans.iter()).collect();
+    let mut notes = match deny_pass(&all, notes) {
         Ok(notes) => notes,
         Err(decided) => return decided,
     };
-    // R3: SCPs must allow (single-level model: every SCP in the bundle is attached to the account).
-    if scp.present && scp.allows.is_empty() {
-        if !scp.unknown_allows.is_empty() {
-            return unknown(scp, scp.unknown_allows.clone(), notes);
-        }
-        return deny(scp, notes);
+    // R3, R2: every level of the caller's SCPs and of the target account's RCPs must allow.
+    let mut guardrails = Vec::new();
+    if let Err(decided) = scp.must_allow(&mut guardrails, &mut notes) {
+        return decided;
+    }
+    if let Err(decided) = rcp.must_allow(&mut guardrails, &mut notes) {
+        return decided;
     }
     // R4/R8: the trust policy must always allow explicitly.
     if trust.allows.is_empty() {
@@ -674,7 +701,7 @@ pub(super) fn must_allow(
 
 /// R1: a Deny that matches in any layer decides (explicit deny); one that may match, depending on a
 /// value not knowable offline, makes the decision unknown. `Ok`: no deny applies, go on.
-pub(super) fn deny_pass(scans: &[LayerScan], mut notes: Vec<String>) -> Result<Vec<String>, Evaluation> {
+pub(super) fn deny_pass(scans: &[&LayerScan], mut notes: Vec<String>) -> Result<Vec<String>, Evaluation> {
     if let Some(s) = scans.iter().find(|s| !s.denies.is_empty()) {
         return Err(Evaluation {
             decision: Decision::ExplicitDeny,

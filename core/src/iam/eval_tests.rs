@@ -34,12 +34,33 @@ fn base_caller(account: &str) -> Caller {
     }
 }
 
+type Level = (&'static str, Option<Vec<PolicyDocument>>);
+
+fn org_levels(levels: &[Level]) -> OrgPolicies<'_> {
+    if levels.is_empty() {
+        return OrgPolicies::None;
+    }
+    OrgPolicies::Levels(
+        levels
+            .iter()
+            .map(|(target, docs)| OrgLevel {
+                target: target.to_string(),
+                policies: docs.as_ref().map(|d| d.iter().map(|doc| NamedPolicy { name: target, doc }).collect()),
+            })
+            .collect(),
+    )
+}
+
 struct Case {
     trust: PolicyDocument,
     identity: Vec<PolicyDocument>,
     boundary: Option<PolicyDocument>,
     session: Vec<PolicyDocument>,
     scps: Vec<PolicyDocument>,
+    /// SCP levels of the tree, root first: `(target, attached documents or None: not read)`.
+    scp_levels: Vec<Level>,
+    rcp_levels: Vec<Level>,
+    scp_unread: Option<&'static str>,
     caller: Caller,
     target_account: &'static str,
     ctx: RequestContext,
@@ -53,6 +74,9 @@ impl Case {
             boundary: None,
             session: vec![],
             scps: vec![],
+            scp_levels: vec![],
+            rcp_levels: vec![],
+            scp_unread: None,
             caller: base_caller(A),
             target_account: A,
             ctx: RequestContext::new(),
@@ -69,7 +93,14 @@ impl Case {
             identity: self.identity.iter().map(|d| NamedPolicy { name: "base/inline", doc: d }).collect(),
             boundary: self.boundary.as_ref().map(|d| NamedPolicy { name: "boundary", doc: d }),
             session: self.session.iter().map(|d| NamedPolicy { name: "session", doc: d }).collect(),
-            scps: self.scps.iter().map(|d| NamedPolicy { name: "scp", doc: d }).collect(),
+            scps: match (self.scp_unread, self.scp_levels.is_empty()) {
+                (Some(why), _) => OrgPolicies::Unknown(why.into()),
+                (None, true) => {
+                    OrgPolicies::flat(self.scps.iter().map(|d| NamedPolicy { name: "scp", doc: d }).collect())
+                }
+                (None, false) => org_levels(&self.scp_levels),
+            },
+            rcps: org_levels(&self.rcp_levels),
             known_ids: &(),
         };
         evaluate(&req)
@@ -209,6 +240,105 @@ fn r3_scp_must_allow_and_can_deny() {
     ];
     let e = c.run("sts:AssumeRole");
     assert_eq!((e.decision, e.decided_by), (Decision::ExplicitDeny, Layer::Scp));
+}
+
+fn full_access() -> PolicyDocument {
+    allow(&["*"], "*")
+}
+
+fn deny_all(action: &str) -> PolicyDocument {
+    doc(json!({"Statement": {"Sid": "Guardrail", "Effect": "Deny", "Action": action, "Resource": "*"}}))
+}
+
+#[test]
+fn r3_every_level_from_the_root_to_the_account_must_allow() {
+    let mut c = Case::new(trust(root(), &["sts:AssumeRole"]));
+    c.identity.push(allow(&["sts:AssumeRole"], "*"));
+    c.scp_levels = vec![
+        ("root r-1", Some(vec![full_access()])),
+        ("OU ou-1-a", Some(vec![allow(&["s3:*"], "*")])),
+        ("account 1", Some(vec![full_access()])),
+    ];
+    let e = c.run("sts:AssumeRole");
+    assert_eq!((e.decision, e.decided_by), (Decision::ImplicitDeny, Layer::Scp));
+    assert!(e.notes.iter().any(|n| n.contains("OU ou-1-a")), "{:?}", e.notes);
+    c.scp_levels[1].1 = Some(vec![full_access()]);
+    assert_eq!(c.run("sts:AssumeRole").decision, Decision::Allow);
+}
+
+#[test]
+fn r3_a_level_with_nothing_attached_allows_nothing() {
+    let mut c = Case::new(trust(role_arn(), &["sts:AssumeRole"]));
+    c.scp_levels = vec![("root r-1", Some(vec![full_access()])), ("account 1", Some(vec![]))];
+    let e = c.run("sts:AssumeRole");
+    assert_eq!((e.decision, e.decided_by), (Decision::ImplicitDeny, Layer::Scp));
+    assert!(e.notes.iter().any(|n| n.contains("no SCP is attached to account 1")), "{:?}", e.notes);
+}
+
+#[test]
+fn r3_a_deny_at_the_root_is_final_and_names_its_level() {
+    let mut c = Case::new(trust(role_arn(), &["sts:AssumeRole"]));
+    c.scp_levels =
+        vec![("root r-1", Some(vec![full_access(), deny_all("sts:*")])), ("account 1", Some(vec![full_access()]))];
+    let e = c.run("sts:AssumeRole");
+    assert_eq!((e.decision, e.decided_by), (Decision::ExplicitDeny, Layer::Scp));
+    assert_eq!((e.statements[0].policy.as_str(), e.statements[0].sid.as_deref()), ("root r-1", Some("Guardrail")));
+}
+
+#[test]
+fn r3_a_level_not_in_the_data_leaves_an_allow_unknown_but_a_deny_elsewhere_final() {
+    let mut c = Case::new(trust(role_arn(), &["sts:AssumeRole"]));
+    c.scp_levels =
+        vec![("root r-1", Some(vec![full_access()])), ("OU ou-1-a", None), ("account 1", Some(vec![full_access()]))];
+    let e = c.run("sts:AssumeRole");
+    assert_eq!((e.decision, e.decided_by), (Decision::Unknown, Layer::Scp));
+    assert!(e.notes.iter().any(|n| n.contains("OU ou-1-a are not in the data")), "{:?}", e.notes);
+    c.scp_levels[2].1 = Some(vec![full_access(), deny_all("*")]);
+    assert_eq!(c.run("sts:AssumeRole").decision, Decision::ExplicitDeny);
+}
+
+#[test]
+fn r3_unreadable_scps_flip_an_allow_to_unknown_never_a_deny_to_allow() {
+    let mut c = Case::new(trust(role_arn(), &["sts:AssumeRole"]));
+    c.scp_unread = Some("SCPs could not be read: AccessDeniedException");
+    let e = c.run("sts:AssumeRole");
+    assert_eq!((e.decision, e.decided_by), (Decision::Unknown, Layer::Scp));
+    assert!(e.notes.iter().any(|n| n.contains("AccessDeniedException")));
+    let mut denied = Case::new(trust(json!({"AWS": format!("arn:aws:iam::{A}:role/other")}), &["sts:AssumeRole"]));
+    denied.scp_unread = c.scp_unread;
+    let e = denied.run("sts:AssumeRole");
+    assert_eq!((e.decision, e.decided_by), (Decision::ImplicitDeny, Layer::TrustPolicy));
+}
+
+#[test]
+fn r2_an_rcp_deny_on_the_target_account_denies_even_a_web_identity_caller() {
+    let provider = format!("arn:aws:iam::{A}:oidc-provider/token.actions.githubusercontent.com");
+    let mut c = Case::new(trust(json!({"Federated": provider}), &["sts:AssumeRoleWithWebIdentity"]));
+    c.caller = Caller::WebIdentity { provider_arn: provider };
+    c.rcp_levels = vec![("root r-1", Some(vec![full_access(), deny_all("sts:AssumeRoleWithWebIdentity")]))];
+    let e = c.run("sts:AssumeRoleWithWebIdentity");
+    assert_eq!((e.decision, e.decided_by), (Decision::ExplicitDeny, Layer::Rcp));
+    // R2: RCPs must allow at every level too (RCPFullAWSAccess is attached everywhere).
+    c.rcp_levels = vec![("root r-1", Some(vec![full_access()])), ("account 1", Some(vec![]))];
+    assert_eq!(c.run("sts:AssumeRoleWithWebIdentity").decided_by, Layer::Rcp);
+    c.rcp_levels[1].1 = Some(vec![full_access()]);
+    assert_eq!(c.run("sts:AssumeRoleWithWebIdentity").decision, Decision::Allow);
+}
+
+#[test]
+fn r2_rcps_do_not_restrict_a_service_linked_role() {
+    let mut c = Case::new(trust(
+        json!({"AWS": format!("arn:aws:iam::{A}:role/aws-service-role/x/AWSServiceRoleForX")}),
+        &["sts:AssumeRole"],
+    ));
+    c.caller = Caller::RoleSession {
+        role: RoleArn::parse(&format!("arn:aws:iam::{A}:role/aws-service-role/x/AWSServiceRoleForX")).unwrap(),
+        role_id: None,
+        session_name: "s".into(),
+    };
+    c.rcp_levels = vec![("root r-1", Some(vec![deny_all("*")]))];
+    c.scp_levels = vec![("root r-1", Some(vec![deny_all("*")]))];
+    assert_eq!(c.run("sts:AssumeRole").decision, Decision::Allow);
 }
 
 #[test]
@@ -372,7 +502,8 @@ fn action_eval(action: &str, identity: &[PolicyDocument], boundary: Option<&Poli
         identity: identity.iter().map(|d| NamedPolicy { name: "target/inline/permissions", doc: d }).collect(),
         boundary: boundary.map(|d| NamedPolicy { name: "arn:aws:iam::111122223333:policy/Boundary", doc: d }),
         session: vec![],
-        scps: vec![],
+        scps: OrgPolicies::None,
+        rcps: OrgPolicies::None,
         resource_policy: None,
         identity_side_only: false,
     };
@@ -445,7 +576,8 @@ fn r6_a_boundary_condition_on_an_unknown_value_is_unknown_not_a_guess() {
         identity: identity.iter().map(|d| NamedPolicy { name: "p", doc: d }).collect(),
         boundary: Some(NamedPolicy { name: "b", doc: &boundary }),
         session: vec![],
-        scps: vec![],
+        scps: OrgPolicies::None,
+        rcps: OrgPolicies::None,
         resource_policy: None,
         identity_side_only: false,
     };
@@ -471,7 +603,8 @@ fn action_eval_with(
         identity: identity.iter().map(|d| NamedPolicy { name: "target/inline/permissions", doc: d }).collect(),
         boundary: boundary.map(|d| NamedPolicy { name: "boundary", doc: d }),
         session: vec![],
-        scps: vec![],
+        scps: OrgPolicies::None,
+        rcps: OrgPolicies::None,
         resource_policy: Some(NamedPolicy { name: "repository policy", doc: resource_policy }),
         identity_side_only: false,
     };
@@ -550,7 +683,8 @@ fn r9_another_accounts_resource_without_its_policy_is_unknown() {
         identity: vec![NamedPolicy { name: "p", doc: &identity }],
         boundary: None,
         session: vec![],
-        scps: vec![],
+        scps: OrgPolicies::None,
+        rcps: OrgPolicies::None,
         resource_policy: None,
         identity_side_only: false,
     };

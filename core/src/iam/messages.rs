@@ -27,6 +27,7 @@ pub fn access_denied(caller: &str, action: &str, resource: &str, decision: Decis
         }
         // SCP denials read "explicit deny" even when implicit (R3).
         (_, Layer::Scp) => format!("{head} with an explicit deny in a service control policy"),
+        (_, Layer::Rcp) => format!("{head} with an explicit deny in a resource control policy"),
         (_, Layer::TrustPolicy) => {
             format!("{head} because no role trust policy allows the {action} action")
         }

@@ -1,5 +1,5 @@
 //! IAM as arcscope knows it: roles with their trust, inline, managed and boundary policies,
-//! OIDC providers, SCPs and EKS Pod Identity associations — from `aws iam
+//! OIDC providers and EKS Pod Identity associations — from `aws iam
 //! get-account-authorization-details` and friends, policies already parsed.
 
 use serde_json::Value;
@@ -34,12 +34,6 @@ pub struct OidcProvider {
     pub arn: String,
     /// `None` when only the ARN is known (list output without get output).
     pub client_ids: Option<Vec<String>>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Scp {
-    pub name: String,
-    pub doc: PolicyDocument,
 }
 
 #[derive(Debug, Clone)]

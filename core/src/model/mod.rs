@@ -6,13 +6,14 @@ pub mod aws;
 pub mod k8s;
 pub mod kind;
 pub mod object;
+pub mod org;
 pub mod workflow;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::iam::arn;
 use crate::iam::policy::PolicyDocument;
-use aws::{ManagedPolicy, OidcProvider, PodIdentityAssociation, Role, Scp};
+use aws::{ManagedPolicy, OidcProvider, PodIdentityAssociation, Role};
 use k8s::*;
 pub use kind::Kind;
 pub use object::{Parsed, Typed};
@@ -79,7 +80,8 @@ pub struct Inventory {
     pub oidc_client_ids_by_url: BTreeMap<String, Vec<String>>,
     pub cluster_issuer: Option<String>,
     pub cluster_name: Option<String>,
-    pub scps: Vec<Scp>,
+    /// The organization's tree, SCPs and RCPs (R2, R3).
+    pub org: org::Organization,
     /// Resources' own policies (#17.2): ECR repositories by repository ARN, S3 buckets by bucket
     /// ARN (`arn:aws:s3:::NAME`), with the file they came from.
     pub resource_policies: BTreeMap<String, (String, PolicyDocument)>,
@@ -253,7 +255,7 @@ impl Inventory {
         self.oidc_listed.extend(other.oidc_listed);
         self.oidc_empty_unattributed |= other.oidc_empty_unattributed;
         self.oidc_client_ids_by_url.extend(other.oidc_client_ids_by_url);
-        self.scps.extend(other.scps);
+        self.org.merge(other.org);
         self.resource_policies.extend(other.resource_policies);
         self.pod_identity.extend(other.pod_identity);
         self.workflows.extend(other.workflows);
@@ -377,6 +379,22 @@ impl Inventory {
             .get(&key)
             .or_else(|| any_region.and_then(|k| self.resource_policies.get(&k)))
             .map(|(n, d)| (n.as_str(), d))
+    }
+
+    /// The SCPs that restrict a principal of `account` (R3).
+    pub fn scps_for(&self, account: Option<&str>) -> crate::iam::eval::OrgPolicies<'_> {
+        self.org.levels(account, org::PolicyKind::Scp)
+    }
+
+    /// The RCPs that restrict `action` on `resource` (R2): those of the resource's account, for
+    /// the services that support RCPs.
+    pub fn rcps_for(&self, action: &str, resource: &str) -> crate::iam::eval::OrgPolicies<'_> {
+        let service = action.split(':').next().unwrap_or("");
+        if !org::RCP_SERVICES.contains(&service) {
+            return crate::iam::eval::OrgPolicies::None;
+        }
+        let account = arn::parse(resource).map(|a| a.account.to_string()).filter(|a| !a.is_empty());
+        self.org.levels(account.as_deref(), org::PolicyKind::Rcp)
     }
 
     /// The one AWS account the data holds IAM for, if it holds exactly one.

@@ -2,8 +2,8 @@
 //! does: an ECR push, an S3 write), with the resource's own policy as a layer (#17.2).
 
 use super::{
-    Caller, Decision, Evaluation, Grant, KnownIds, Layer, LayerScan, NamedPolicy, Subject, deny_pass, must_allow, scan,
-    unknown,
+    Caller, Decision, Evaluation, Grant, KnownIds, Layer, LayerScan, NamedPolicy, OrgPolicies, OrgScan, Subject,
+    deny_pass, must_allow, scan, scan_org, unknown,
 };
 use crate::iam::context::RequestContext;
 
@@ -19,7 +19,10 @@ pub struct ActionRequest<'a> {
     pub identity: Vec<NamedPolicy<'a>>,
     pub boundary: Option<NamedPolicy<'a>>,
     pub session: Vec<NamedPolicy<'a>>,
-    pub scps: Vec<NamedPolicy<'a>>,
+    /// The caller's SCPs, root first (R3).
+    pub scps: OrgPolicies<'a>,
+    /// The RCPs of the resource's account, when its service supports RCPs (R2).
+    pub rcps: OrgPolicies<'a>,
     /// The resource's own policy (a repository's, a bucket's), when the data holds it.
     pub resource_policy: Option<NamedPolicy<'a>>,
     /// Decide the principal's side only (the wizard, which says itself that another account's
@@ -31,8 +34,8 @@ pub struct ActionRequest<'a> {
 /// The principal's side of a request (R1, R3, R5–R7): an explicit deny anywhere is final, then
 /// SCPs, the identity policies, the permissions boundary (when the role has one) and the session
 /// policy (when the session has one) must each allow — the effective permissions are their
-/// intersection. A resource-based policy (a repository or bucket policy) is not part of it: same
-/// account it could only add an allow or a deny on top (R4), and arcscope does not read them.
+/// intersection — and the resource's RCPs (R2). The resource's own policy (a repository's or a
+/// bucket's) adds an allow in the same account (R4) and must allow across accounts (R9).
 pub fn evaluate_action(req: &ActionRequest<'_>) -> Evaluation {
     let mut notes = Vec::new();
     let no_ids: &dyn KnownIds = &();
@@ -40,26 +43,42 @@ pub fn evaluate_action(req: &ActionRequest<'_>) -> Evaluation {
         Subject { action: req.action, resource: req.resource, caller: req.caller, ctx: req.ctx, known_ids: no_ids };
     let service_linked =
         matches!(req.caller, Caller::RoleSession { role, .. } if crate::iam::arn::is_service_linked(&role.name));
-    let scp_policies: &[NamedPolicy<'_>] = if service_linked { &[] } else { &req.scps };
+    let none = OrgPolicies::None;
+    let scp = scan_org(Layer::Scp, if service_linked { &none } else { &req.scps }, &sub, &mut notes);
+    let rcp = scan_org(Layer::Rcp, if service_linked { &none } else { &req.rcps }, &sub, &mut notes);
+    let e = evaluate_action_layers(req, &sub, &scp, &rcp, notes);
+    rcp.settle(scp.settle(e))
+}
+
+fn evaluate_action_layers(
+    req: &ActionRequest<'_>,
+    sub: &Subject<'_>,
+    scp: &OrgScan,
+    rcp: &OrgScan,
+    mut notes: Vec<String>,
+) -> Evaluation {
     let boundary: Vec<NamedPolicy<'_>> = req.boundary.into_iter().collect();
     let resource_policy: Vec<NamedPolicy<'_>> = req.resource_policy.into_iter().collect();
     let scans = [
-        scan(Layer::Scp, scp_policies, &sub, &mut notes),
-        scan(Layer::ResourcePolicy, &resource_policy, &sub, &mut notes),
-        scan(Layer::IdentityPolicy, &req.identity, &sub, &mut notes),
-        scan(Layer::PermissionsBoundary, &boundary, &sub, &mut notes),
-        scan(Layer::SessionPolicy, &req.session, &sub, &mut notes),
+        scan(Layer::ResourcePolicy, &resource_policy, sub, &mut notes),
+        scan(Layer::IdentityPolicy, &req.identity, sub, &mut notes),
+        scan(Layer::PermissionsBoundary, &boundary, sub, &mut notes),
+        scan(Layer::SessionPolicy, &req.session, sub, &mut notes),
     ];
-    // R1: an explicit deny anywhere — the resource's own policy included — is final.
-    let mut notes = match deny_pass(&scans, notes) {
+    // R1: an explicit deny anywhere — the resource's own policy and the RCPs included — is final.
+    let all: Vec<&LayerScan> = scp.scans().chain(rcp.scans()).chain(scans.iter()).collect();
+    let mut notes = match deny_pass(&all, notes) {
         Ok(notes) => notes,
         Err(decided) => return decided,
     };
-    let [scp, resource, identity, bound, session] = &scans;
+    let [resource, identity, bound, session] = &scans;
     let mut statements = Vec::new();
-    if scp.present
-        && let Err(decided) = must_allow(scp, &mut statements, &mut notes)
-    {
+    // R3, R2: every level of the caller's SCPs and of the resource account's RCPs must allow.
+    let mut guardrails = Vec::new();
+    if let Err(decided) = scp.must_allow(&mut guardrails, &mut notes) {
+        return decided;
+    }
+    if let Err(decided) = rcp.must_allow(&mut guardrails, &mut notes) {
         return decided;
     }
     // R9: across accounts the resource's own policy must allow too; R4: in the same account it
