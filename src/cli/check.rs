@@ -49,10 +49,10 @@ struct Report<'a> {
     lint: &'a [crate::chain::lint::Lint],
 }
 
-/// Run `check`; returns the exit status (0 all allowed, 1 a denial or unknown, 2 unusable input).
-pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, UsageError> {
+/// `--workflow` files, parsed, with their text.
+pub(super) fn read_workflows(paths: &[std::path::PathBuf]) -> Result<Vec<(workflow::Workflow, String)>, UsageError> {
     let mut workflows = Vec::new();
-    for path in &args.workflow {
+    for path in paths {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| UsageError(format!("{shown}: cannot read: {e}")))?;
         let docs = crate::sources::bundle::parse_yaml(&text)
@@ -61,8 +61,14 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
             .into_iter()
             .find(workflow::is_workflow)
             .ok_or_else(|| UsageError(format!("{shown}: not a GitHub workflow (no `jobs:` map)")))?;
-        workflows.push(workflow::parse(&shown, &doc));
+        workflows.push((workflow::parse(&shown, &doc), text));
     }
+    Ok(workflows)
+}
+
+/// Run `check`; returns the exit status (0 all allowed, 1 a denial or unknown, 2 unusable input).
+pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, UsageError> {
+    let workflows = read_workflows(&args.workflow)?.into_iter().map(|(w, _)| w).collect();
     if let Some(pod) = &args.pod
         && !pod.contains('/')
     {

@@ -13,6 +13,10 @@ pub struct ExportArgs {
     /// Directory to write (must not exist or be empty)
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
+    /// A workflow whose jobs' requests should be read for (the repositories it pushes to):
+    /// written into the bundle as workflows/NAME (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub workflow: Vec<PathBuf>,
     #[command(flatten)]
     pub source: SourceArgs,
 }
@@ -56,6 +60,11 @@ pub fn write_bundle(inv: &Inventory, dir: &Path) -> Result<usize, UsageError> {
     }
     // IAM as read live: `get-account-authorization-details` per account, `get-role`, OIDC providers.
     for (name, doc) in &inv.aws_documents {
+        // Names carry ids from AWS's answers and repository names from workflows: never a path
+        // out of the bundle.
+        if std::path::Path::new(name).components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
+            return Err(UsageError(format!("{name}: not a path inside the bundle; nothing more written")));
+        }
         write(&dir.join(name), &(serde_json::to_string_pretty(doc).unwrap_or_default() + "\n"))?;
         files += 1;
     }
@@ -70,8 +79,18 @@ pub fn run(args: &ExportArgs) -> Result<i32, UsageError> {
     if args.source.demo || args.source.bundle.is_some() {
         return Err(UsageError("bundle export writes what the live cluster shows: drop --demo/--bundle".into()));
     }
-    let inv = args.source.load()?;
-    let n = write_bundle(&inv, &args.dir)?;
+    let workflows = super::check::read_workflows(&args.workflow)?;
+    let opts = crate::chain::CheckOptions {
+        workflows: workflows.iter().map(|(w, _)| w.clone()).collect(),
+        ..Default::default()
+    };
+    let inv = args.source.load_for(&opts)?;
+    let mut n = write_bundle(&inv, &args.dir)?;
+    for (path, (_, text)) in args.workflow.iter().zip(&workflows) {
+        let name = path.file_name().map_or_else(|| "workflow.yml".into(), |f| f.to_string_lossy().into_owned());
+        write(&args.dir.join("workflows").join(name), text)?;
+        n += 1;
+    }
     eprintln!("wrote {n} files to {} (Secrets are never read or written)", args.dir.display());
     for w in inv.warnings.iter().chain(&inv.iam_warnings) {
         eprintln!("warning: {w}");

@@ -30,6 +30,9 @@ use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 
 pub use super::guard::{AwsPermit, read_only};
 
+mod ecr;
+mod org;
+
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Told of retries as they happen (`throttled: retrying iam:GetRole (attempt 2)`), for the UI.
@@ -188,6 +191,8 @@ fn timeouts() -> aws_config::timeout::TimeoutConfig {
 pub struct Aws {
     pub iam: aws_sdk_iam::Client,
     pub sts: aws_sdk_sts::Client,
+    pub ecr: aws_sdk_ecr::Client,
+    pub org: aws_sdk_organizations::Client,
     /// `default` or the profile name.
     pub label: String,
     pub retries: Arc<AtomicU32>,
@@ -220,7 +225,13 @@ impl Aws {
         let sts = aws_sdk_sts::Client::from_conf(
             aws_sdk_sts::config::Builder::from(&config).interceptor(guard.clone()).build(),
         );
-        Aws { iam, sts, label: profile.unwrap_or("default").to_string(), retries, config, guard }
+        let ecr = aws_sdk_ecr::Client::from_conf(
+            aws_sdk_ecr::config::Builder::from(&config).interceptor(guard.clone()).build(),
+        );
+        let org = aws_sdk_organizations::Client::from_conf(
+            aws_sdk_organizations::config::Builder::from(&config).interceptor(guard.clone()).build(),
+        );
+        Aws { iam, sts, ecr, org, label: profile.unwrap_or("default").to_string(), retries, config, guard }
     }
 
     /// An STS client acting with a probe's temporary credentials, behind the same guard.
@@ -272,7 +283,7 @@ impl std::fmt::Display for ReadError {
     }
 }
 
-fn read_error<E, R>(permission: &str, what: &str, e: aws_sdk_iam::error::SdkError<E, R>) -> ReadError
+pub(super) fn read_error<E, R>(permission: &str, what: &str, e: aws_sdk_iam::error::SdkError<E, R>) -> ReadError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
@@ -653,6 +664,8 @@ pub fn forget_iam(inv: &mut crate::model::Inventory) {
     inv.oidc_listed.clear();
     inv.oidc_empty_unattributed = false;
     inv.oidc_client_ids_by_url.clear();
+    inv.org = crate::model::org::Organization::default();
+    inv.resource_policies.clear();
     inv.aws_documents.clear();
     inv.iam_warnings.clear();
     inv.caller = None;
@@ -712,13 +725,7 @@ async fn read_live(inv: &mut crate::model::Inventory, args: &AwsArgs, opts: &cra
                 }
             };
             progress = true;
-            for (name, doc) in load.documents {
-                if let Err(e) = crate::sources::bundle::add_value(inv, &format!("aws:{name}"), doc.clone()) {
-                    inv.warnings.push(e.to_string());
-                }
-                inv.aws_documents.push((name, doc));
-            }
-            inv.warnings.extend(load.warnings);
+            ingest(inv, load);
         }
         if !progress {
             break;
@@ -729,6 +736,13 @@ async fn read_live(inv: &mut crate::model::Inventory, args: &AwsArgs, opts: &cra
             "the chains reach account {account}: pass --aws-profile {account}=PROFILE to read its IAM (until then its hops say unknown)"
         ));
     }
+    // Beyond the assume (#17): the organization's policies over every account the data holds, and
+    // the own policies of the repositories the jobs push to and pull from.
+    let mut in_data: std::collections::BTreeSet<String> = inv.roles.values().map(|r| r.arn.account.clone()).collect();
+    in_data.insert(me.account.clone());
+    ingest(inv, org::read(&accounts, &in_data).await);
+    let repositories = ecr::repositories(inv, opts);
+    ingest(inv, ecr::repository_policies(&accounts, &repositories).await);
     for (account, aws) in &accounts {
         let retries = aws.retries.load(Ordering::Relaxed);
         if retries > 0 {
@@ -736,6 +750,17 @@ async fn read_live(inv: &mut crate::model::Inventory, args: &AwsArgs, opts: &cra
                 .push(format!("account {account}: AWS throttled arcscope; {retries} call(s) retried with backoff"));
         }
     }
+}
+
+/// Documents read live go through the bundle loader, and are kept for `bundle export`.
+fn ingest(inv: &mut crate::model::Inventory, load: AccountLoad) {
+    for (name, doc) in load.documents {
+        if let Err(e) = crate::sources::bundle::add_value(inv, &format!("aws:{name}"), doc.clone()) {
+            inv.warnings.push(e.to_string());
+        }
+        inv.aws_documents.push((name, doc));
+    }
+    inv.warnings.extend(load.warnings);
 }
 
 /// [`load_live`] on a small runtime, for the synchronous commands.
@@ -793,7 +818,17 @@ mod tests {
 
     #[test]
     fn only_reads_pass_and_credential_minting_gets_do_not() {
-        for op in ["GetRole", "ListRoles", "GetAccountAuthorizationDetails", "GetCallerIdentity", "GetPolicyVersion"] {
+        for op in [
+            "GetRole",
+            "ListRoles",
+            "GetAccountAuthorizationDetails",
+            "GetCallerIdentity",
+            "GetPolicyVersion",
+            "GetRepositoryPolicy",
+            "DescribeOrganization",
+            "ListPoliciesForTarget",
+            "DescribePolicy",
+        ] {
             assert!(read_only(op), "{op}");
         }
         for op in [
@@ -803,7 +838,10 @@ mod tests {
             "PutRolePolicy",
             "GetSessionToken",
             "GetFederationToken",
+            "GetAuthorizationToken",
             "TagRole",
+            "AttachPolicy",
+            "SetRepositoryPolicy",
         ] {
             assert!(!read_only(op), "{op}");
         }

@@ -543,6 +543,17 @@ fn organizations_document(inv: &mut Inventory, file: &str, doc: &Value) -> Resul
         inv.org.status = OrgStatus::NotInUse;
         return Ok(true);
     }
+    // Another error body saved from an Organizations read (a member account's AccessDenied):
+    // the policies could not be read, so what they could change stays unknown (never "none").
+    if let Some(code) = error_code.filter(|_| file.contains("organizations")) {
+        let message = s(doc, "Message").or_else(|| doc.pointer("/Error/Message").and_then(Value::as_str));
+        let what = file.rsplit(['/', '\\']).next().unwrap_or(file).trim_end_matches(".json");
+        inv.org.status = OrgStatus::Unreadable(format!(
+            "{what} answered {code}{}",
+            message.map(|m| format!(" ({})", m.chars().take(200).collect::<String>())).unwrap_or_default()
+        ));
+        return Ok(true);
+    }
     let org = &mut inv.org;
     let read = |org: &mut crate::model::org::Organization| {
         if org.status == OrgStatus::NoData {

@@ -66,10 +66,15 @@ impl AwsPermit {
     }
 }
 
-/// Is this AWS operation a read arcscope may make by default?
+/// Is this AWS operation a read arcscope may make by default? `Get*`, `List*` and `Describe*`,
+/// but not the reads that hand out a credential (STS session tokens, ECR's docker password, KMS's
+/// key-import token).
 pub fn read_only(operation: &str) -> bool {
-    (operation.starts_with("Get") || operation.starts_with("List"))
-        && !matches!(operation, "GetSessionToken" | "GetFederationToken")
+    (operation.starts_with("Get") || operation.starts_with("List") || operation.starts_with("Describe"))
+        && !matches!(
+            operation,
+            "GetSessionToken" | "GetFederationToken" | "GetAuthorizationToken" | "GetParametersForImport"
+        )
 }
 
 /// The guard: a tower layer under the kube client. Its one exception is a confirmed live

@@ -56,6 +56,32 @@ impl Moto {
     }
 }
 
+impl Moto {
+    /// A moto with no account pinned (each request's account is its access key's, or the
+    /// `x-moto-account-id` header's, else moto's default 123456789012) in which the first account
+    /// an organization creates gets the id `member`: moto draws member ids at random, and the
+    /// chains' account must be a member (SCPs do not apply to the management account, R3).
+    pub fn start_with_member(member: &str) -> Moto {
+        let port = free_port();
+        let script = format!(
+            "import sys\nimport moto.organizations.utils as u\nu.make_random_account_id = lambda: '{member}'\nfrom moto.server import main\nsys.exit(main(['-H', '127.0.0.1', '-p', '{port}']))\n"
+        );
+        let child = Command::new("python3")
+            .args(["-c", &script])
+            .env_remove("MOTO_ACCOUNT_ID")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("python3 for moto_server: {e}. Install it: pip install 'moto[server]'"));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "moto_server did not start on port {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Moto { child, url: format!("http://127.0.0.1:{port}") }
+    }
+}
+
 /// What the proxy does with an action.
 #[derive(Clone, Debug)]
 pub enum Fault {
@@ -133,9 +159,19 @@ pub struct Proxy {
     state: Arc<Mutex<ProxyState>>,
 }
 
-fn action_of(body: &str, target: &str) -> String {
+/// The operation: the query protocol's `Action=` (IAM, STS), or the JSON protocols'
+/// `X-Amz-Target: Service_Version.Operation` (ECR, Organizations).
+fn action_of(body: &str, target: &str, amz_target: Option<&str>) -> String {
+    if let Some(t) = amz_target {
+        return t.rsplit('.').next().unwrap_or(t).to_string();
+    }
     let from_query = |q: &str| q.split('&').find_map(|kv| kv.strip_prefix("Action=")).map(str::to_string);
     from_query(body).or_else(|| target.split_once('?').and_then(|(_, q)| from_query(q))).unwrap_or_default()
+}
+
+/// An error as the JSON protocols send it (`__type` and `message`, HTTP 400).
+fn error_json(code: &str, message: &str) -> String {
+    serde_json::json!({"__type": code, "message": message}).to_string()
 }
 
 fn error_xml(code: &str, message: &str) -> String {
@@ -223,7 +259,8 @@ impl Proxy {
                     let mut reader = BufReader::new(stream.try_clone().unwrap());
                     while let Some(req) = super::read_request(&mut reader) {
                         let body = String::from_utf8_lossy(&req.body).into_owned();
-                        let action = action_of(&body, &req.target);
+                        let json_protocol = req.header("x-amz-target").map(str::to_string);
+                        let action = action_of(&body, &req.target, json_protocol.as_deref());
                         let fault = {
                             let mut st = state.lock().unwrap();
                             st.actions.push(action.clone());
@@ -261,6 +298,15 @@ impl Proxy {
                             st.page_roles.filter(|_| action == "GetAccountAuthorizationDetails")
                         };
                         let (code, text) = match fault {
+                            Some(Fault::Deny) if json_protocol.is_some() => (
+                                400,
+                                error_json(
+                                    "AccessDeniedException",
+                                    &format!(
+                                        "User: arn:aws:sts::{ACCOUNT}:assumed-role/oncall/me is not authorized to perform: {action} because no identity-based policy allows the action"
+                                    ),
+                                ),
+                            ),
                             Some(Fault::Deny) => (
                                 403,
                                 error_xml(
@@ -283,8 +329,10 @@ impl Proxy {
                                 Err(e) => (502, error_xml("ServiceUnavailable", &e.to_string())),
                             },
                         };
+                        let content_type =
+                            if json_protocol.is_some() { "application/x-amz-json-1.1" } else { "text/xml" };
                         let head = format!(
-                            "HTTP/1.1 {code} X\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n",
+                            "HTTP/1.1 {code} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
                             text.len()
                         );
                         if stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(text.as_bytes())).is_err() {
