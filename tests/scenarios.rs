@@ -894,3 +894,64 @@ fn an_scp_on_the_root_of_the_organization_tree_denies_the_push_r3() {
     );
     assert_eq!(c.verdict, Verdict::Unknown, "never allowed on a level the data does not hold");
 }
+
+/// #17.1, #17.2 (bundle): a bucket whose default encryption is a customer KMS key
+/// (`get-bucket-encryption`) makes the job's upload a `kms:GenerateDataKey` on that key too, decided
+/// with the key's own policy (`get-key-policy`, at kms/<account>/<region>/<key id>.json): one that
+/// delegates to the account lets the role's identity policy decide; one that names another account
+/// denies whatever the identity policy says; none in the data is unknown, never the identity
+/// policy's allow alone.
+#[test]
+fn an_upload_to_an_sse_kms_bucket_needs_the_key_and_its_key_policy() {
+    const KEY: &str = "1234abcd-12ab-34cd-56ef-1234567890ab";
+    let key_arn = format!("arn:aws:kms:eu-west-1:111122223333:key/{KEY}");
+    let load = |key_policy_principal: Option<&str>| {
+        let dir = common::bundle(Some("fixed"));
+        let wf = dir.path().join("workflows/deploy.yml");
+        let mut text = std::fs::read_to_string(&wf).unwrap();
+        text.push_str("    - run: aws s3 cp site.tar s3://release-artifacts/site.tar\n");
+        std::fs::write(&wf, text).unwrap();
+        let auth = dir.path().join("iam/get-account-authorization-details.json");
+        let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&auth).unwrap()).unwrap();
+        for r in v["RoleDetailList"].as_array_mut().unwrap() {
+            if r["RoleName"] == "arc-runner-ecr-image-pusher-role" {
+                r["RolePolicyList"].as_array_mut().unwrap().push(serde_json::json!({"PolicyName": "release",
+                    "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:PutObject", "kms:GenerateDataKey"], "Resource": "*"}]}}));
+            }
+        }
+        std::fs::write(&auth, v.to_string()).unwrap();
+        let s3 = dir.path().join("s3/release-artifacts");
+        std::fs::create_dir_all(&s3).unwrap();
+        let encryption = serde_json::json!({"ServerSideEncryptionConfiguration": {"Rules": [{
+            "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn},
+            "BucketKeyEnabled": true}]}});
+        std::fs::write(s3.join("bucket-encryption.json"), encryption.to_string()).unwrap();
+        if let Some(principal) = key_policy_principal {
+            let kms = dir.path().join("kms/111122223333/eu-west-1");
+            std::fs::create_dir_all(&kms).unwrap();
+            let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Sid": "Enable IAM User Permissions",
+                "Effect": "Allow", "Principal": {"AWS": principal}, "Action": "kms:*", "Resource": "*"}]});
+            let out = serde_json::json!({"Policy": policy.to_string(), "PolicyName": "default"});
+            std::fs::write(kms.join(format!("{KEY}.json")), out.to_string()).unwrap();
+        }
+        resolve_all(&load_dir(dir.path()).unwrap(), &CheckOptions::default()).unwrap()
+    };
+    let all = load(Some("arn:aws:iam::111122223333:root"));
+    let c = only(&all);
+    assert_eq!(step(c, "s3:PutObject").decision, Decision::Allow);
+    let kms = step(c, "kms:GenerateDataKey");
+    assert_eq!(kms.resource, key_arn);
+    assert_eq!(kms.hop, step(c, "s3:PutObject").hop, "the same step's request");
+    assert_eq!((kms.decision, kms.decided_by), (Decision::Allow, DecidedBy::IdentityPolicy), "{kms:#?}");
+    assert_eq!(c.verdict, Verdict::Allow);
+
+    let all = load(Some("arn:aws:iam::999988887777:root"));
+    let kms = step(only(&all), "kms:GenerateDataKey");
+    assert_eq!((kms.decision, kms.decided_by), (Decision::ImplicitDeny, DecidedBy::ResourcePolicy), "{kms:#?}");
+    assert_eq!(only(&all).verdict, Verdict::Deny);
+
+    let all = load(None);
+    let kms = step(only(&all), "kms:GenerateDataKey");
+    assert_eq!((kms.decision, kms.decided_by), (Decision::Unknown, DecidedBy::ResourcePolicy), "{kms:#?}");
+    assert!(kms.notes.iter().any(|n| n.contains("aws kms get-key-policy")), "{:?}", kms.notes);
+}

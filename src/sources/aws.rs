@@ -9,8 +9,12 @@
 //! provider — and goes through the bundle loader. So live and offline cannot disagree, and
 //! `bundle export` writes exactly what was read.
 //!
-//! Every client carries one interceptor, [`ReadOnlyAws`]: only `Get*`/`List*` operations pass
-//! (not `GetSessionToken`/`GetFederationToken`, which mint credentials), unless a confirmed probe's
+//! Beyond IAM (#17): the repositories' own policies (`aws/ecr.rs`) and the organization's tree,
+//! SCPs and RCPs (`aws/org.rs`), read the same way.
+//!
+//! Every client (IAM, STS, ECR, Organizations) carries one interceptor, [`ReadOnlyAws`]: only
+//! `Get*`/`List*`/`Describe*` operations pass (not the ones that hand out a credential:
+//! `GetSessionToken`, `GetFederationToken`, `GetAuthorizationToken`), unless a confirmed probe's
 //! [`AwsPermit`] names the operation. It also counts retries (throttling) for the UI.
 
 use aws_sdk_iam::error::ProvideErrorMetadata;

@@ -393,12 +393,52 @@ fn resource_policy_document(inv: &mut Inventory, file: &str, doc: &Value) -> Res
         inv.resource_policies.insert(arn, (format!("{repo} repository policy"), parse(text)?));
         return Ok(true);
     }
-    let only_policy = doc.as_object().is_some_and(|o| o.len() == 1) && s(doc, "Policy").is_some();
-    if only_policy {
-        let parts: Vec<&str> = file.split(['/', '\\']).collect();
-        let bucket =
-            parts.iter().position(|c| *c == "s3").and_then(|i| parts.get(i + 1)).map(|b| b.trim_end_matches(".json"));
-        let Some(bucket) = bucket.filter(|b| !b.is_empty()) else {
+    let parts: Vec<&str> = file.split(['/', '\\']).collect();
+    // `aws kms get-key-policy` (`Policy`, and `PolicyName` from newer CLIs): the output names no
+    // key, so the path does: `kms/<account>/<region>/<key id>.json`.
+    let policy_only = doc.as_object().is_some_and(|o| o.keys().all(|k| k == "Policy" || k == "PolicyName"));
+    if policy_only && s(doc, "Policy").is_some() && parts.contains(&"kms") {
+        let key = parts.iter().map(|c| c.trim_end_matches(".json")).find(|c| is_key_id(c));
+        let (Some(account), Some(region), Some(key)) =
+            (account_in_path(file), parts.iter().find(|c| is_region(c)), key)
+        else {
+            inv.warnings.push(format!(
+                "{file}: looks like `aws kms get-key-policy` output, which names no key: put it at kms/<account>/<region>/<key id>.json to use it"
+            ));
+            return Ok(false);
+        };
+        let text = s(doc, "Policy").unwrap_or("");
+        inv.resource_policies.insert(
+            format!("arn:aws:kms:{region}:{account}:key/{key}"),
+            (format!("key {key} key policy"), parse(text)?),
+        );
+        return Ok(true);
+    }
+    let bucket =
+        parts.iter().position(|c| *c == "s3").and_then(|i| parts.get(i + 1)).map(|b| b.trim_end_matches(".json"));
+    let bucket = bucket.filter(|b| !b.is_empty());
+    // `aws s3api get-bucket-encryption`: a customer KMS key as the default makes every object
+    // write and read a KMS request too (#17.1).
+    if let Some(rules) = doc.pointer("/ServerSideEncryptionConfiguration/Rules").and_then(Value::as_array) {
+        let Some(bucket) = bucket else {
+            inv.warnings.push(format!(
+                "{file}: looks like `aws s3api get-bucket-encryption` output, which names no bucket: put it at s3/<bucket>/bucket-encryption.json to use it"
+            ));
+            return Ok(false);
+        };
+        for rule in rules {
+            let default = rule.get("ApplyServerSideEncryptionByDefault");
+            let kms = default.and_then(|d| s(d, "SSEAlgorithm")).is_some_and(|a| a.starts_with("aws:kms"));
+            // No key named: the AWS managed key aws/s3, whose policy lets the account's principals
+            // use it through S3.
+            if let (true, Some(key)) = (kms, default.and_then(|d| s(d, "KMSMasterKeyID"))) {
+                inv.bucket_keys.insert(bucket.to_string(), key.to_string());
+            }
+        }
+        return Ok(true);
+    }
+    if policy_only && doc.as_object().is_some_and(|o| o.len() == 1) && s(doc, "Policy").is_some() {
+        let Some(bucket) = bucket else {
             inv.warnings.push(format!(
                 "{file}: looks like `aws s3api get-bucket-policy` output, which names no bucket: put it at s3/<bucket>/bucket-policy.json to use it"
             ));
@@ -410,6 +450,15 @@ fn resource_policy_document(inv: &mut Inventory, file: &str, doc: &Value) -> Res
         return Ok(true);
     }
     Ok(false)
+}
+
+/// A KMS key id: a UUID (`1234abcd-12ab-34cd-56ef-1234567890ab`) or a multi-Region key's `mrk-…`.
+fn is_key_id(c: &str) -> bool {
+    let uuid = c.len() == 36
+        && c.split('-').map(str::len).eq([8, 4, 4, 4, 12])
+        && c.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
+    let mrk = c.strip_prefix("mrk-").is_some_and(|r| !r.is_empty() && r.bytes().all(|b| b.is_ascii_hexdigit()));
+    uuid || mrk
 }
 
 /// `eu-west-1`, `us-gov-west-1`, `ap-southeast-2`…

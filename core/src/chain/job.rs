@@ -106,7 +106,8 @@ pub(super) fn simulate_job(chain: &mut Chain, start: JobStart<'_>, w: &Workflow,
 /// run with (the last exported, else the runner's own), hop numbers going on; what cannot be
 /// mapped is said as not checked.
 fn job_requests(run: &mut JobRun<'_, '_>) {
-    let (requests, skipped) = super::requests::job_requests(run.job);
+    let (requests, mut skipped) = super::requests::job_requests(run.job);
+    let requests = super::requests::with_sse_kms(requests, &run.start.inv.bucket_keys, &mut skipped);
     for (position, why) in skipped {
         run.chain.notes.push(format!("step {position}: not checked: {why}"));
     }

@@ -76,6 +76,48 @@ pub fn job_requests(job: &Job) -> (Vec<JobRequest>, Vec<(usize, String)>) {
     (out, skipped)
 }
 
+/// SSE-KMS (#17.1): an object written to or read from a bucket whose default encryption is a
+/// customer KMS key needs `kms:GenerateDataKey` (a write) or `kms:Decrypt` (a read) on that key
+/// (S3 user guide, "Using server-side encryption with AWS KMS keys": permissions). `bucket_keys`:
+/// bucket → its `KMSMasterKeyID`. A key named by id or alias is listed as not checked: the request
+/// is on the key's ARN, which the bucket's configuration then does not say.
+pub fn with_sse_kms(
+    requests: Vec<JobRequest>,
+    bucket_keys: &std::collections::BTreeMap<String, String>,
+    skipped: &mut Vec<(usize, String)>,
+) -> Vec<JobRequest> {
+    let mut out = Vec::with_capacity(requests.len());
+    for r in requests {
+        let kms = match r.action {
+            "s3:PutObject" => Some("kms:GenerateDataKey"),
+            "s3:GetObject" => Some("kms:Decrypt"),
+            _ => None,
+        };
+        let bucket = r.resource.strip_prefix("arn:aws:s3:::").and_then(|o| o.split('/').next());
+        let key = bucket.and_then(|b| bucket_keys.get(b));
+        let extra = match (kms, key) {
+            (Some(action), Some(key)) if key.starts_with("arn:aws:kms:") && key.contains(":key/") => {
+                Some(JobRequest { action, resource: key.clone(), ..r.clone() })
+            }
+            (Some(_), Some(key)) => {
+                let why = format!(
+                    "{} of s3://{}: the bucket's SSE-KMS key is named {key:?}, not by its ARN: its KMS permissions are not checked",
+                    r.action,
+                    bucket.unwrap_or("")
+                );
+                if !skipped.iter().any(|(p, w)| *p == r.position && *w == why) {
+                    skipped.push((r.position, why));
+                }
+                None
+            }
+            _ => None,
+        };
+        out.push(r);
+        out.extend(extra);
+    }
+    out
+}
+
 /// A script's commands: its lines, split at `&&`, `;` and `|`, continuation lines joined.
 fn commands(run: &str) -> Vec<String> {
     run.replace("\\\n", " ")
@@ -304,5 +346,24 @@ mod tests {
         assert!(got.contains(&("s3:DeleteObject", "arn:aws:s3:::my-org-docs/*")), "{got:?}");
         assert!(got.contains(&("s3:ListBucket", "arn:aws:s3:::my-org-docs")), "{got:?}");
         assert!(got.contains(&("s3:GetObject", "arn:aws:s3:::data/in.csv")), "{got:?}");
+    }
+
+    #[test]
+    fn sse_kms_buckets_add_the_key_request_and_a_key_named_by_alias_is_not_checked() {
+        let (r, mut skipped) = job_requests(&job(vec![step(
+            None,
+            Some("aws s3 cp out.tar s3://enc/out.tar\naws s3 cp s3://enc/in.csv .\naws s3 cp x s3://alias-bucket/x"),
+            &[],
+            &[],
+        )]));
+        let key = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab".to_string();
+        let keys = [("enc".to_string(), key.clone()), ("alias-bucket".to_string(), "alias/release".to_string())].into();
+        let r = with_sse_kms(r, &keys, &mut skipped);
+        let got: Vec<(&str, &str)> = r.iter().map(|q| (q.action, q.resource.as_str())).collect();
+        assert!(got.contains(&("kms:GenerateDataKey", key.as_str())), "{got:?}");
+        assert!(got.contains(&("kms:Decrypt", key.as_str())), "{got:?}");
+        assert_eq!(got.iter().filter(|(a, _)| a.starts_with("kms:")).count(), 2, "{got:?}");
+        assert_eq!(skipped.len(), 1, "{skipped:?}");
+        assert!(skipped[0].1.contains("\"alias/release\", not by its ARN"), "{skipped:?}");
     }
 }

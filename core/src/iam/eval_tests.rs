@@ -694,3 +694,56 @@ fn r9_another_accounts_resource_without_its_policy_is_unknown() {
     req.identity_side_only = true;
     assert_eq!(evaluate_action(&req).decision, Decision::Allow);
 }
+
+fn kms_eval(identity: &[PolicyDocument], key_policy: Option<&PolicyDocument>) -> Evaluation {
+    let caller = base_caller(A);
+    let ctx = RequestContext::new();
+    let key = format!("arn:aws:kms:eu-west-1:{A}:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+    let req = ActionRequest {
+        action: "kms:GenerateDataKey",
+        resource: &key,
+        caller: &caller,
+        ctx: &ctx,
+        identity: identity.iter().map(|d| NamedPolicy { name: "target/inline/permissions", doc: d }).collect(),
+        boundary: None,
+        session: vec![],
+        scps: OrgPolicies::None,
+        rcps: OrgPolicies::None,
+        resource_policy: key_policy.map(|d| NamedPolicy { name: "key policy", doc: d }),
+        identity_side_only: false,
+    };
+    evaluate_action(&req)
+}
+
+fn key_policy(principal: &str) -> PolicyDocument {
+    doc(json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "K", "Effect": "Allow", "Principal": {"AWS": principal}, "Action": "kms:*", "Resource": "*"}]}))
+}
+
+/// R4 for KMS (#17.2): a key's own policy must always allow, even in the key's account; naming
+/// the account delegates to the identity policy, naming the role grants without one; a key policy
+/// not in the data is unknown, never the identity policy's allow alone.
+#[test]
+fn r4_a_kms_key_policy_must_allow_even_in_the_same_account() {
+    let kms = allow(&["kms:GenerateDataKey"], "*");
+    let e = kms_eval(std::slice::from_ref(&kms), None);
+    assert_eq!((e.decision, e.decided_by), (Decision::Unknown, Layer::ResourcePolicy), "{e:?}");
+    let e = kms_eval(std::slice::from_ref(&kms), Some(&key_policy("arn:aws:iam::999988887777:root")));
+    assert_eq!(
+        (e.decision, e.decided_by),
+        (Decision::ImplicitDeny, Layer::ResourcePolicy),
+        "identity alone is not enough"
+    );
+    let account = format!("arn:aws:iam::{A}:root");
+    let e = kms_eval(std::slice::from_ref(&kms), Some(&key_policy(&account)));
+    assert_eq!((e.decision, e.decided_by), (Decision::Allow, Layer::IdentityPolicy));
+    let e = kms_eval(&[], Some(&key_policy(&account)));
+    assert_eq!(
+        (e.decision, e.decided_by),
+        (Decision::ImplicitDeny, Layer::IdentityPolicy),
+        "delegation needs identity"
+    );
+    let role = format!("arn:aws:iam::{A}:role/arc-runner-base-role");
+    let e = kms_eval(&[], Some(&key_policy(&role)));
+    assert_eq!((e.decision, e.decided_by), (Decision::Allow, Layer::ResourcePolicy));
+}

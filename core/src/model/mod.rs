@@ -85,6 +85,9 @@ pub struct Inventory {
     /// Resources' own policies (#17.2): ECR repositories by repository ARN, S3 buckets by bucket
     /// ARN (`arn:aws:s3:::NAME`), with the file they came from.
     pub resource_policies: BTreeMap<String, (String, PolicyDocument)>,
+    /// S3 buckets whose default encryption is SSE-KMS with a customer key: bucket → the
+    /// `KMSMasterKeyID` as `get-bucket-encryption` gives it (an ARN, a key id or an alias).
+    pub bucket_keys: BTreeMap<String, String>,
     pub pod_identity: Vec<PodIdentityAssociation>,
     pub workflows: Vec<Workflow>,
     pub logs: Vec<LogFile>,
@@ -257,6 +260,7 @@ impl Inventory {
         self.oidc_client_ids_by_url.extend(other.oidc_client_ids_by_url);
         self.org.merge(other.org);
         self.resource_policies.extend(other.resource_policies);
+        self.bucket_keys.extend(other.bucket_keys);
         self.pod_identity.extend(other.pod_identity);
         self.workflows.extend(other.workflows);
         self.logs.extend(other.logs);

@@ -90,26 +90,37 @@ fn evaluate_action_layers(
         && resource_account.is_some()
         && req.caller.account().is_some_and(|a| Some(a.to_string()) != resource_account);
     let grant = resource.allows.iter().filter_map(|(_, g)| *g).min();
+    // KMS: the key policy must always allow — an identity policy counts only where the key
+    // policy delegates to the account (AWS KMS developer guide, "Key policies").
+    let key_policy = req.action.starts_with("kms:") && !req.identity_side_only;
     let mut layers: Vec<&LayerScan> = vec![identity, bound, session];
-    if cross {
+    if cross || key_policy {
         if !resource.present {
             let mut e = unknown(resource, Vec::new(), std::mem::take(&mut notes));
-            e.notes.push(format!(
-                "{} is in another account: its own policy must allow too, and the data does not hold it",
-                req.resource
-            ));
+            e.notes.push(if key_policy {
+                format!(
+                    "{}: a KMS key's own policy must allow, and the data does not hold it (aws kms get-key-policy)",
+                    req.resource
+                )
+            } else {
+                format!(
+                    "{} is in another account: its own policy must allow too, and the data does not hold it",
+                    req.resource
+                )
+            });
             return e;
         }
         if let Err(decided) = must_allow(resource, &mut statements, &mut notes) {
             return decided;
         }
-    } else {
+    }
+    if !cross {
         match grant {
             Some(Grant::SessionArn) => layers.clear(),
             Some(Grant::Wildcard | Grant::RoleArn | Grant::UserArn) => layers = vec![bound, session],
             _ => {}
         }
-        if grant.is_some() {
+        if grant.is_some() && !key_policy {
             statements.extend(resource.allows.iter().map(|(r, _)| r.clone()));
         }
     }
@@ -124,7 +135,10 @@ fn evaluate_action_layers(
     }
     Evaluation {
         decision: Decision::Allow,
-        decided_by: if grant.is_some() && !cross { Layer::ResourcePolicy } else { Layer::IdentityPolicy },
+        decided_by: match grant {
+            Some(g) if !cross && g != Grant::Account => Layer::ResourcePolicy,
+            _ => Layer::IdentityPolicy,
+        },
         statements,
         non_matching: Vec::new(),
         trust_grant: grant,
