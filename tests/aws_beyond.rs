@@ -92,6 +92,19 @@ struct World {
 /// `ecr:*` by its own policy, the repository in eu-west-1 with `repository_policy` if any, and
 /// the organization of `org`.
 fn world(org: Org, repository_policy: Option<&str>) -> World {
+    world_with(org, repository_policy, None)
+}
+
+/// A bucket the job uploads to: encrypted by default with a new KMS key whose policy allows
+/// `kms:*` to `key_principal`, and with `bucket_policy` if any.
+struct Bucket {
+    key_principal: &'static str,
+    bucket_policy: Option<String>,
+}
+
+const BUCKET: &str = "release-artifacts";
+
+fn world_with(org: Org, repository_policy: Option<&str>, bucket: Option<Bucket>) -> World {
     let moto = Moto::start_with_member(ACCOUNT);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let (member_keys, admin_keys) = rt.block_on(async {
@@ -148,7 +161,7 @@ fn world(org: Org, repository_policy: Option<&str>) -> World {
         iam.put_role_policy()
             .role_name("arc-runner-ecr-image-pusher-role")
             .policy_name("push")
-            .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ecr:*","Resource":"*"}]}"#)
+            .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ecr:*","s3:*","kms:*"],"Resource":"*"}]}"#)
             .send()
             .await
             .unwrap();
@@ -166,6 +179,9 @@ fn world(org: Org, repository_policy: Option<&str>) -> World {
         if let Some(policy) = repository_policy {
             ecr.set_repository_policy().repository_name(REPOSITORY).policy_text(policy).send().await.unwrap();
         }
+        if let Some(b) = &bucket {
+            seed_bucket(&config, b).await;
+        }
         (keys(&config, ACCOUNT, "oncall").await, keys(&config, MANAGEMENT, "org-reader").await)
     });
     let proxy = Proxy::start(&moto.url);
@@ -176,6 +192,9 @@ fn world(org: Org, repository_policy: Option<&str>) -> World {
     text.push_str(&format!(
         "    - uses: aws-actions/amazon-ecr-login@v2\n    - run: docker push {ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/{REPOSITORY}:${{{{ github.sha }}}}\n"
     ));
+    if bucket.is_some() {
+        text.push_str(&format!("    - run: aws s3 cp site.tar s3://{BUCKET}/site.tar\n"));
+    }
     let workflow = dir.path().join("deploy.yml");
     std::fs::write(&workflow, text).unwrap();
     // Profiles as the AWS CLI reads them: the member's keys by default, the management account's
@@ -194,6 +213,44 @@ fn world(org: Org, repository_policy: Option<&str>) -> World {
     )
     .unwrap();
     World { _moto: moto, proxy, _cluster: cluster, kubeconfig, workflow: workflow.display().to_string(), config, dir }
+}
+
+async fn seed_bucket(config: &aws_config::SdkConfig, b: &Bucket) {
+    let kms = aws_sdk_kms::Client::from_conf(
+        aws_sdk_kms::config::Builder::from(config).interceptor(AsAccount(ACCOUNT)).build(),
+    );
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"KeyUsers","Effect":"Allow","Principal":{{"AWS":"{}"}},"Action":"kms:*","Resource":"*"}}]}}"#,
+        b.key_principal
+    );
+    let key = kms.create_key().policy(policy).send().await.unwrap();
+    let key_arn = key.key_metadata().unwrap().arn().unwrap().to_string();
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(config).interceptor(AsAccount(ACCOUNT)).force_path_style(true).build(),
+    );
+    s3.create_bucket()
+        .bucket(BUCKET)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let by_default = aws_sdk_s3::types::ServerSideEncryptionByDefault::builder()
+        .sse_algorithm(aws_sdk_s3::types::ServerSideEncryption::AwsKms)
+        .kms_master_key_id(key_arn)
+        .build()
+        .unwrap();
+    let rule = aws_sdk_s3::types::ServerSideEncryptionRule::builder()
+        .apply_server_side_encryption_by_default(by_default)
+        .build();
+    let conf = aws_sdk_s3::types::ServerSideEncryptionConfiguration::builder().rules(rule).build().unwrap();
+    s3.put_bucket_encryption().bucket(BUCKET).server_side_encryption_configuration(conf).send().await.unwrap();
+    if let Some(p) = &b.bucket_policy {
+        s3.put_bucket_policy().bucket(BUCKET).policy(p).send().await.unwrap();
+    }
 }
 
 impl World {
@@ -359,4 +416,48 @@ fn scps_the_caller_may_not_read_leave_the_allows_unknown_never_assumed_absent() 
     assert!(err.contains("--aws-profile"), "{err}");
     assert_eq!(live.status.code(), Some(1), "unknown: {err}");
     assert_eq!(summary(&w.exported_check(false)), summary(&live));
+}
+
+/// #17.1, #17.2 live: the job's upload to a bucket encrypted by default with a customer KMS key is
+/// a `kms:GenerateDataKey` on that key, decided with the key's own policy as KMS serves it (moto):
+/// delegating to the account, the role's own policy allows (exit 0); naming another account, it is
+/// denied by resource_policy whatever the identity policy says (exit 1); a bucket policy that denies
+/// the upload is final. The same verdicts from the exported bundle.
+#[test]
+fn an_upload_to_an_sse_kms_bucket_is_decided_with_the_key_and_bucket_policies_live_and_exported() {
+    let cases = [
+        (format!("arn:aws:iam::{ACCOUNT}:root"), None, ("allow", "identity_policy"), ("allow", "identity_policy"), 0),
+        (
+            "arn:aws:iam::999988887777:root".to_string(),
+            None,
+            ("allow", "identity_policy"),
+            ("implicit_deny", "resource_policy"),
+            1,
+        ),
+        (
+            format!("arn:aws:iam::{ACCOUNT}:root"),
+            Some(format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"NoUploads","Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::{BUCKET}/*"}}]}}"#
+            )),
+            ("explicit_deny", "resource_policy"),
+            ("allow", "identity_policy"),
+            1,
+        ),
+    ];
+    for (principal, bucket_policy, put, kms, code) in cases {
+        let principal: &'static str = Box::leak(principal.into_boxed_str());
+        let w = world_with(Org::None, None, Some(Bucket { key_principal: principal, bucket_policy }));
+        let live = w.check(false);
+        let err = common::stderr(&live);
+        let d = |a: &str| decided(&live, a);
+        assert_eq!(d("s3:PutObject"), (put.0.to_string(), put.1.to_string()), "{principal}: {err}");
+        assert_eq!(d("kms:GenerateDataKey"), (kms.0.to_string(), kms.1.to_string()), "{principal}: {err}");
+        assert!(step(&live, "kms:GenerateDataKey")["resource"].as_str().unwrap().starts_with("arn:aws:kms:eu-west-1:"));
+        assert_eq!(live.status.code(), Some(code), "{err}");
+        for op in ["GetBucketLocation", "GetBucketPolicy", "GetBucketEncryption", "GetKeyPolicy"] {
+            assert!(w.proxy.actions().contains(&op.to_string()), "{op}: {:?}", w.proxy.actions());
+        }
+        assert!(w.proxy.writes().is_empty(), "reads only: {:?}", w.proxy.writes());
+        assert_eq!(summary(&w.exported_check(false)), summary(&live), "{principal}");
+    }
 }

@@ -9,10 +9,11 @@
 //! provider — and goes through the bundle loader. So live and offline cannot disagree, and
 //! `bundle export` writes exactly what was read.
 //!
-//! Beyond IAM (#17): the repositories' own policies (`aws/ecr.rs`) and the organization's tree,
+//! Beyond IAM (#17): the repositories' own policies (`aws/ecr.rs`), the buckets' policies and
+//! default encryption and their KMS keys' policies (`aws/s3.rs`), and the organization's tree,
 //! SCPs and RCPs (`aws/org.rs`), read the same way.
 //!
-//! Every client (IAM, STS, ECR, Organizations) carries one interceptor, [`ReadOnlyAws`]: only
+//! Every client (IAM, STS, ECR, Organizations, S3, KMS) carries one interceptor, [`ReadOnlyAws`]: only
 //! `Get*`/`List*`/`Describe*` operations pass (not the ones that hand out a credential:
 //! `GetSessionToken`, `GetFederationToken`, `GetAuthorizationToken`), unless a confirmed probe's
 //! [`AwsPermit`] names the operation. It also counts retries (throttling) for the UI.
@@ -36,6 +37,7 @@ pub use super::guard::{AwsPermit, read_only};
 
 mod ecr;
 mod org;
+mod s3;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -197,6 +199,8 @@ pub struct Aws {
     pub sts: aws_sdk_sts::Client,
     pub ecr: aws_sdk_ecr::Client,
     pub org: aws_sdk_organizations::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub kms: aws_sdk_kms::Client,
     /// `default` or the profile name.
     pub label: String,
     pub retries: Arc<AtomicU32>,
@@ -235,7 +239,13 @@ impl Aws {
         let org = aws_sdk_organizations::Client::from_conf(
             aws_sdk_organizations::config::Builder::from(&config).interceptor(guard.clone()).build(),
         );
-        Aws { iam, sts, ecr, org, label: profile.unwrap_or("default").to_string(), retries, config, guard }
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config).interceptor(guard.clone()).build(),
+        );
+        let kms = aws_sdk_kms::Client::from_conf(
+            aws_sdk_kms::config::Builder::from(&config).interceptor(guard.clone()).build(),
+        );
+        Aws { iam, sts, ecr, org, s3, kms, label: profile.unwrap_or("default").to_string(), retries, config, guard }
     }
 
     /// An STS client acting with a probe's temporary credentials, behind the same guard.
@@ -670,6 +680,7 @@ pub fn forget_iam(inv: &mut crate::model::Inventory) {
     inv.oidc_client_ids_by_url.clear();
     inv.org = crate::model::org::Organization::default();
     inv.resource_policies.clear();
+    inv.bucket_keys.clear();
     inv.aws_documents.clear();
     inv.iam_warnings.clear();
     inv.caller = None;
@@ -747,6 +758,10 @@ async fn read_live(inv: &mut crate::model::Inventory, args: &AwsArgs, opts: &cra
     ingest(inv, org::read(&accounts, &in_data).await);
     let repositories = ecr::repositories(inv, opts);
     ingest(inv, ecr::repository_policies(&accounts, &repositories).await);
+    let buckets = s3::buckets(inv, opts);
+    ingest(inv, s3::bucket_documents(&accounts, &buckets).await);
+    let keys = s3::bucket_key_arns(inv, &buckets);
+    ingest(inv, s3::key_policies(&accounts, &keys).await);
     for (account, aws) in &accounts {
         let retries = aws.retries.load(Ordering::Relaxed);
         if retries > 0 {
@@ -832,6 +847,9 @@ mod tests {
             "DescribeOrganization",
             "ListPoliciesForTarget",
             "DescribePolicy",
+            "GetBucketPolicy",
+            "GetBucketEncryption",
+            "GetKeyPolicy",
         ] {
             assert!(read_only(op), "{op}");
         }

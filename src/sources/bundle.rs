@@ -393,7 +393,7 @@ fn resource_policy_document(inv: &mut Inventory, file: &str, doc: &Value) -> Res
         inv.resource_policies.insert(arn, (format!("{repo} repository policy"), parse(text)?));
         return Ok(true);
     }
-    let parts: Vec<&str> = file.split(['/', '\\']).collect();
+    let parts: Vec<&str> = file.split(['/', '\\', ':']).collect();
     // `aws kms get-key-policy` (`Policy`, and `PolicyName` from newer CLIs): the output names no
     // key, so the path does: `kms/<account>/<region>/<key id>.json`.
     let policy_only = doc.as_object().is_some_and(|o| o.keys().all(|k| k == "Policy" || k == "PolicyName"));

@@ -159,11 +159,24 @@ pub struct Proxy {
     state: Arc<Mutex<ProxyState>>,
 }
 
-/// The operation: the query protocol's `Action=` (IAM, STS), or the JSON protocols'
-/// `X-Amz-Target: Service_Version.Operation` (ECR, Organizations).
-fn action_of(body: &str, target: &str, amz_target: Option<&str>) -> String {
+/// The operation: the query protocol's `Action=` (IAM, STS), the JSON protocols'
+/// `X-Amz-Target: Service_Version.Operation` (ECR, Organizations, KMS), or S3's REST form (the
+/// method and the bucket subresource: `GET /bucket?policy` is GetBucketPolicy; any other method is
+/// named by it, so it counts as a write).
+fn action_of(method: &str, body: &str, target: &str, amz_target: Option<&str>) -> String {
     if let Some(t) = amz_target {
         return t.rsplit('.').next().unwrap_or(t).to_string();
+    }
+    if method != "POST" {
+        let query = target.split_once('?').map_or("", |(_, q)| q);
+        let sub = query.split('&').map(|kv| kv.split('=').next().unwrap_or("")).find(|k| !k.is_empty());
+        return match (method, sub) {
+            ("GET", Some("location")) => "GetBucketLocation".into(),
+            ("GET", Some("policy")) => "GetBucketPolicy".into(),
+            ("GET", Some("encryption")) => "GetBucketEncryption".into(),
+            ("GET", _) => "GetObject".into(),
+            (m, s) => format!("{m} {}", s.unwrap_or(target)),
+        };
     }
     let from_query = |q: &str| q.split('&').find_map(|kv| kv.strip_prefix("Action=")).map(str::to_string);
     from_query(body).or_else(|| target.split_once('?').and_then(|(_, q)| from_query(q))).unwrap_or_default()
@@ -188,7 +201,8 @@ fn forward(upstream: &str, req: &super::HttpRequest) -> std::io::Result<(u16, St
     let addr = upstream.trim_start_matches("http://").trim_end_matches('/');
     let mut conn = std::net::TcpStream::connect(addr)?;
     let mut head = format!(
-        "POST {} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        "{} {} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        req.method,
         req.target,
         req.body.len()
     );
@@ -260,7 +274,7 @@ impl Proxy {
                     while let Some(req) = super::read_request(&mut reader) {
                         let body = String::from_utf8_lossy(&req.body).into_owned();
                         let json_protocol = req.header("x-amz-target").map(str::to_string);
-                        let action = action_of(&body, &req.target, json_protocol.as_deref());
+                        let action = action_of(&req.method, &body, &req.target, json_protocol.as_deref());
                         let fault = {
                             let mut st = state.lock().unwrap();
                             st.actions.push(action.clone());
