@@ -24,39 +24,13 @@ fn seeding_client(url: &str) -> aws_sdk_iam::Client {
     aws_sdk_iam::Client::from_conf(conf)
 }
 
-fn decode(doc: &Value) -> String {
-    let s = doc.as_str().unwrap();
-    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
-}
-
 /// The seed account in moto — its roles, inline policy and OIDC provider, as in the seed
 /// bundle — plus `fillers` more roles (paging), some with a managed policy and a boundary.
 fn seed_moto(url: &str, fillers: usize) {
-    let text =
-        std::fs::read_to_string(common::fixtures().join("seed/iam/get-account-authorization-details.json")).unwrap();
-    let details: Value = serde_json::from_str(&text).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
         let iam = seeding_client(url);
-        for r in details["RoleDetailList"].as_array().unwrap() {
-            let name = r["RoleName"].as_str().unwrap();
-            iam.create_role()
-                .role_name(name)
-                .path(r["Path"].as_str().unwrap())
-                .assume_role_policy_document(decode(&r["AssumeRolePolicyDocument"]))
-                .send()
-                .await
-                .unwrap();
-            for p in r["RolePolicyList"].as_array().unwrap() {
-                iam.put_role_policy()
-                    .role_name(name)
-                    .policy_name(p["PolicyName"].as_str().unwrap())
-                    .policy_document(decode(&p["PolicyDocument"]))
-                    .send()
-                    .await
-                    .unwrap();
-            }
-        }
+        common::moto::seed_roles(&iam, "seed/iam/get-account-authorization-details.json").await;
         iam.create_open_id_connect_provider()
             .url("https://oidc.eks.eu-west-1.amazonaws.com/id/AB12CD34EF56AB12CD34EF56AB12CD34")
             .client_id_list("sts.amazonaws.com")

@@ -53,10 +53,6 @@ async fn sdk_config(url: &str, account: &'static str) -> (aws_config::SdkConfig,
     (config, AsAccount(account))
 }
 
-fn decode(doc: &Value) -> String {
-    percent_encoding::percent_decode_str(doc.as_str().unwrap()).decode_utf8_lossy().into_owned()
-}
-
 /// Keys of an IAM user of `account`, for arcscope's profiles (moto maps them to their account).
 async fn keys(config: &aws_config::SdkConfig, account: &'static str, user: &str) -> (String, String) {
     let iam = aws_sdk_iam::Client::from_conf(
@@ -138,26 +134,7 @@ fn world_with(org: Org, repository_policy: Option<&str>, bucket: Option<Bucket>)
         let iam = aws_sdk_iam::Client::from_conf(
             aws_sdk_iam::config::Builder::from(&config).interceptor(AsAccount(ACCOUNT)).build(),
         );
-        let text = std::fs::read_to_string(
-            common::fixtures().join("variants/fixed/iam/get-account-authorization-details.json"),
-        )
-        .unwrap();
-        let details: Value = serde_json::from_str(&text).unwrap();
-        for r in details["RoleDetailList"].as_array().unwrap() {
-            let name = r["RoleName"].as_str().unwrap();
-            iam.create_role()
-                .role_name(name)
-                .path(r["Path"].as_str().unwrap())
-                .assume_role_policy_document(decode(&r["AssumeRolePolicyDocument"]))
-                .send()
-                .await
-                .unwrap();
-            for p in r["RolePolicyList"].as_array().unwrap() {
-                let doc = decode(&p["PolicyDocument"]);
-                let name_p = p["PolicyName"].as_str().unwrap();
-                iam.put_role_policy().role_name(name).policy_name(name_p).policy_document(doc).send().await.unwrap();
-            }
-        }
+        common::moto::seed_roles(&iam, "variants/fixed/iam/get-account-authorization-details.json").await;
         iam.put_role_policy()
             .role_name("arc-runner-ecr-image-pusher-role")
             .policy_name("push")
@@ -460,4 +437,85 @@ fn an_upload_to_an_sse_kms_bucket_is_decided_with_the_key_and_bucket_policies_li
         assert!(w.proxy.writes().is_empty(), "reads only: {:?}", w.proxy.writes());
         assert_eq!(summary(&w.exported_check(false)), summary(&live), "{principal}");
     }
+}
+
+/// #17.4: a Pod Identity cluster checks live as its bundle does. moto serves IAM and
+/// `DescribeCluster`; the Pod Identity associations, which moto does not serve, come from the
+/// loopback proxy in EKS's wire format (REST JSON; the list without the role, so each is described).
+/// Without the association the runner's Pod Identity hop is not allowed: the association read live
+/// is what decides it.
+#[test]
+fn a_pod_identity_cluster_checks_live_as_its_bundle_does() {
+    let moto = Moto::start();
+    let variant = common::fixtures().join("variants/pod-identity");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let (config, _) = sdk_config(&moto.url, ACCOUNT).await;
+        let iam = aws_sdk_iam::Client::new(&config);
+        common::moto::seed_roles(&iam, "variants/pod-identity/iam/get-account-authorization-details.json").await;
+        let eks = aws_sdk_eks::Client::new(&config);
+        eks.create_cluster()
+            .name("arc-test")
+            .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/eks-cluster"))
+            .resources_vpc_config(aws_sdk_eks::types::VpcConfigRequest::builder().subnet_ids("subnet-1").build())
+            .send()
+            .await
+            .unwrap();
+    });
+    let proxy = Proxy::start(&moto.url);
+    let association: Value = serde_json::from_str(
+        &std::fs::read_to_string(variant.join("eks/describe-pod-identity-association.json")).unwrap(),
+    )
+    .unwrap();
+    let cluster = ApiServer::seeded_from("variants/pod-identity/k8s/arc-runners.json");
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = cluster.kubeconfig(dir.path()).display().to_string();
+    let workflow = variant.join("workflows/deploy.yml").display().to_string();
+    let env = common::moto::aws_env(&proxy.url, dir.path());
+    let check = || {
+        Command::new(env!("CARGO_BIN_EXE_arcscope"))
+            .args([
+                "check",
+                "--kubeconfig",
+                &kubeconfig,
+                "--workflow",
+                &workflow,
+                "--eks-cluster",
+                "arc-test",
+                "--format",
+                "json",
+            ])
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env_remove("AWS_PROFILE")
+            .env_remove("KUBERNETES_SERVICE_HOST")
+            .output()
+            .unwrap()
+    };
+    let without = check();
+    // On the wire EKS sends timestamps as epoch seconds (the CLI prints them as dates).
+    let mut wire = association["association"].clone();
+    for k in ["createdAt", "modifiedAt"] {
+        wire[k] = serde_json::json!(1777629600.0);
+    }
+    proxy.pod_identity(vec![wire]);
+    let live = check();
+    let err = common::stderr(&live);
+    let b = common::bundle(Some("pod-identity"));
+    std::fs::remove_dir_all(b.path().join("workflows")).unwrap();
+    let offline = common::arcscope(&[
+        "check",
+        "--bundle",
+        b.path().to_str().unwrap(),
+        "--workflow",
+        &workflow,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(summary(&live), summary(&offline), "live = the bundle\n{err}");
+    assert_ne!(summary(&without), summary(&live), "the association read live decides the Pod Identity hop");
+    let actions = proxy.actions();
+    for op in ["ListPodIdentityAssociations", "DescribePodIdentityAssociation"] {
+        assert!(actions.contains(&op.to_string()), "{op}: {actions:?}");
+    }
+    assert!(proxy.writes().is_empty(), "reads only: {:?}", proxy.writes());
 }

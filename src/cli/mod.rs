@@ -40,6 +40,10 @@ pub struct SourceArgs {
     /// Live AWS: read another account the chains reach with this profile (repeatable)
     #[arg(long = "aws-profile", value_name = "ACCOUNT_ID=PROFILE", global = true, value_parser = parse_account_profile)]
     pub aws_profiles: Vec<(String, String)>,
+    /// Live AWS: the EKS cluster whose issuer and Pod Identity associations to read (default: the
+    /// one the kubeconfig context names, as `aws eks update-kubeconfig` writes it)
+    #[arg(long, value_name = "NAME", global = true)]
+    pub eks_cluster: Option<String>,
     /// Live: do not read AWS (IAM hops say unknown unless --bundle brings an IAM dump)
     #[arg(long, global = true)]
     pub no_aws: bool,
@@ -91,6 +95,15 @@ impl SourceArgs {
             region: self.region.clone(),
             account_profiles: self.aws_profiles.clone(),
             observer: None,
+            eks_cluster: match &self.eks_cluster {
+                Some(name) => {
+                    Some(crate::sources::context::EksCluster { name: name.clone(), region: self.region.clone() })
+                }
+                None if self.live_flags() || self.bundle.is_none() => {
+                    crate::sources::context::eks_cluster(self.kubeconfig.as_deref(), self.context.as_deref())
+                }
+                None => None,
+            },
         }
     }
 

@@ -11,9 +11,10 @@
 //!
 //! Beyond IAM (#17): the repositories' own policies (`aws/ecr.rs`), the buckets' policies and
 //! default encryption and their KMS keys' policies (`aws/s3.rs`), and the organization's tree,
-//! SCPs and RCPs (`aws/org.rs`), read the same way.
+//! SCPs and RCPs (`aws/org.rs`), the EKS cluster's issuer and Pod Identity associations
+//! (`aws/eks.rs`), read the same way.
 //!
-//! Every client (IAM, STS, ECR, Organizations, S3, KMS) carries one interceptor, [`ReadOnlyAws`]: only
+//! Every client (IAM, STS, ECR, Organizations, S3, KMS, EKS) carries one interceptor, [`ReadOnlyAws`]: only
 //! `Get*`/`List*`/`Describe*` operations pass (not the ones that hand out a credential:
 //! `GetSessionToken`, `GetFederationToken`, `GetAuthorizationToken`), unless a confirmed probe's
 //! [`AwsPermit`] names the operation. It also counts retries (throttling) for the UI.
@@ -21,25 +22,17 @@
 use aws_sdk_iam::error::ProvideErrorMetadata;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
-
-use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::interceptors::context::{
-    BeforeDeserializationInterceptorContextMut, BeforeSerializationInterceptorContextRef,
-    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
-};
-use aws_smithy_runtime_api::client::orchestrator::Metadata;
-use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 
 pub use super::guard::{AwsPermit, read_only};
 
 mod ecr;
+mod eks;
+mod intercept;
+pub use intercept::{MAX_AWS_BODY, ReadOnlyAws};
 mod org;
 mod s3;
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Told of retries as they happen (`throttled: retrying iam:GetRole (attempt 2)`), for the UI.
 #[derive(Clone)]
@@ -62,123 +55,10 @@ pub struct AwsArgs {
     pub region: Option<String>,
     /// `--aws-profile ACCOUNT_ID=PROFILE`: another account's profile, for cross-account chains.
     pub account_profiles: Vec<(String, String)>,
+    /// The EKS cluster of the kubeconfig context (or `--eks-cluster`): its issuer and Pod
+    /// Identity associations are read from the EKS API.
+    pub eks_cluster: Option<crate::sources::context::EksCluster>,
 }
-
-/// The AWS side of the read-only guard, on every client. Also counts retries for the UI.
-/// Clones share their state: one guard for the IAM and STS clients of a session.
-#[derive(Debug, Default, Clone)]
-pub struct ReadOnlyAws {
-    permit: Option<Arc<AwsPermit>>,
-    /// Retries after AWS throttled a call (not after one that got no answer).
-    pub retries: Arc<AtomicU32>,
-    /// Operations refused (for messages and tests).
-    pub refused: Arc<Mutex<Vec<String>>>,
-    observer: Option<Observer>,
-}
-
-impl Intercept for ReadOnlyAws {
-    fn name(&self) -> &'static str {
-        "arcscope-read-only"
-    }
-
-    /// The first hook that sees the operation's name (client interceptors' `read_before_execution`
-    /// runs before the operation's configuration is applied); nothing has been sent yet.
-    fn read_before_serialization(
-        &self,
-        _context: &BeforeSerializationInterceptorContextRef<'_>,
-        _rc: &RuntimeComponents,
-        cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let (service, op) =
-            cfg.load::<Metadata>().map(|m| (m.service().to_lowercase(), m.name().to_string())).unwrap_or_default();
-        if read_only(&op) || self.permit.as_ref().is_some_and(|p| p.admit(&op)) {
-            return Ok(());
-        }
-        self.refused.lock().unwrap_or_else(|e| e.into_inner()).push(format!("{service}:{op}"));
-        Err(format!(
-            "the read-only guard refused {service}:{op}: arcscope only reads (Get*, List*) unless a live probe is confirmed"
-        )
-        .into())
-    }
-
-    fn read_before_attempt(
-        &self,
-        _context: &BeforeTransmitInterceptorContextRef<'_>,
-        _rc: &RuntimeComponents,
-        cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        use aws_smithy_runtime_api::client::retries::RequestAttempts;
-        let attempt = cfg.load::<RequestAttempts>().map_or(1, |a| a.attempts());
-        if attempt > 1 {
-            // Why the last attempt failed: throttling is counted and said as such; a call that got
-            // no answer, or a 5xx, is said as what it was (a dead endpoint is not "throttled").
-            let last = cfg.load::<LastAttempt>().cloned().unwrap_or(LastAttempt::NoAnswer);
-            if last == LastAttempt::Throttled {
-                self.retries.fetch_add(1, Ordering::Relaxed);
-            }
-            if let Some(o) = &self.observer {
-                let op = cfg.load::<Metadata>().map(|m| format!("{}:{}", m.service().to_lowercase(), m.name()));
-                let op = op.unwrap_or_default();
-                (o.0)(match last {
-                    LastAttempt::Throttled => format!("throttled: retrying {op} (attempt {attempt} of {MAX_ATTEMPTS})"),
-                    LastAttempt::Status(code) => {
-                        format!("AWS answered HTTP {code}: retrying {op} (attempt {attempt} of {MAX_ATTEMPTS})")
-                    }
-                    LastAttempt::NoAnswer => {
-                        format!("no answer from AWS: retrying {op} (attempt {attempt} of {MAX_ATTEMPTS})")
-                    }
-                });
-            }
-        }
-        Ok(())
-    }
-
-    fn read_after_attempt(
-        &self,
-        context: &FinalizerInterceptorContextRef<'_>,
-        _rc: &RuntimeComponents,
-        cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let last = match context.response().map(|r| r.status().as_u16()) {
-            None => LastAttempt::NoAnswer,
-            // IAM and STS say Throttling with 400 (query protocol); others with 429.
-            Some(400 | 429) => LastAttempt::Throttled,
-            Some(code) => LastAttempt::Status(code),
-        };
-        cfg.interceptor_state().store_put(last);
-        Ok(())
-    }
-
-    /// A body is read whole before it is parsed: cap it, so an endless answer costs
-    /// [`MAX_AWS_BODY`], not all of memory.
-    fn modify_before_deserialization(
-        &self,
-        context: &mut BeforeDeserializationInterceptorContextMut<'_>,
-        _rc: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let body = context.response_mut().take_body();
-        *context.response_mut().body_mut() =
-            aws_smithy_types::body::SdkBody::from_body_1_x(http_body_util::Limited::new(body, MAX_AWS_BODY));
-        Ok(())
-    }
-}
-
-/// How an attempt ended, kept for the next attempt's message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum LastAttempt {
-    Throttled,
-    Status(u16),
-    NoAnswer,
-}
-
-impl Storable for LastAttempt {
-    type Storer = StoreReplace<Self>;
-}
-
-/// The largest AWS answer read: a page of `GetAccountAuthorizationDetails` (100 roles with
-/// their policies) is a few MB.
-pub const MAX_AWS_BODY: usize = 64 << 20;
 
 /// Connect 3 s; no byte for 20 s, or an attempt past 20 s, is a failed attempt (retried); a
 /// call with its retries past 30 s is given up on, named. A hanging endpoint costs 30 s, not
@@ -201,6 +81,7 @@ pub struct Aws {
     pub org: aws_sdk_organizations::Client,
     pub s3: aws_sdk_s3::Client,
     pub kms: aws_sdk_kms::Client,
+    pub eks: aws_sdk_eks::Client,
     /// `default` or the profile name.
     pub label: String,
     pub retries: Arc<AtomicU32>,
@@ -245,7 +126,22 @@ impl Aws {
         let kms = aws_sdk_kms::Client::from_conf(
             aws_sdk_kms::config::Builder::from(&config).interceptor(guard.clone()).build(),
         );
-        Aws { iam, sts, ecr, org, s3, kms, label: profile.unwrap_or("default").to_string(), retries, config, guard }
+        let eks = aws_sdk_eks::Client::from_conf(
+            aws_sdk_eks::config::Builder::from(&config).interceptor(guard.clone()).build(),
+        );
+        Aws {
+            iam,
+            sts,
+            ecr,
+            org,
+            s3,
+            kms,
+            eks,
+            label: profile.unwrap_or("default").to_string(),
+            retries,
+            config,
+            guard,
+        }
     }
 
     /// An STS client acting with a probe's temporary credentials, behind the same guard.
@@ -681,6 +577,7 @@ pub fn forget_iam(inv: &mut crate::model::Inventory) {
     inv.org = crate::model::org::Organization::default();
     inv.resource_policies.clear();
     inv.bucket_keys.clear();
+    inv.pod_identity.clear();
     inv.aws_documents.clear();
     inv.iam_warnings.clear();
     inv.caller = None;
@@ -756,6 +653,10 @@ async fn read_live(inv: &mut crate::model::Inventory, args: &AwsArgs, opts: &cra
     let mut in_data: std::collections::BTreeSet<String> = inv.roles.values().map(|r| r.arn.account.clone()).collect();
     in_data.insert(me.account.clone());
     ingest(inv, org::read(&accounts, &in_data).await);
+    if let Some(cluster) = &args.eks_cluster {
+        let issuer_known = inv.cluster_issuer.is_some();
+        ingest(inv, eks::read(&accounts[0].1, cluster, issuer_known).await);
+    }
     let repositories = ecr::repositories(inv, opts);
     ingest(inv, ecr::repository_policies(&accounts, &repositories).await);
     let buckets = s3::buckets(inv, opts);

@@ -7,6 +7,7 @@ pub mod around;
 pub mod aws;
 pub mod bundle;
 pub mod cluster;
+pub mod context;
 pub mod github;
 pub mod guard;
 pub mod lines;

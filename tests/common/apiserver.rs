@@ -228,8 +228,13 @@ impl ApiServer {
 
     /// A server holding the seed fixture's cluster objects (and its namespaces).
     pub fn seeded() -> ApiServer {
+        ApiServer::seeded_from("seed/k8s/arc-runners.json")
+    }
+
+    /// A server holding the objects of a fixture's List (`variants/pod-identity/k8s/…`).
+    pub fn seeded_from(list: &str) -> ApiServer {
         let s = ApiServer::start();
-        let text = std::fs::read_to_string(super::fixtures().join("seed/k8s/arc-runners.json")).unwrap();
+        let text = std::fs::read_to_string(super::fixtures().join(list)).unwrap();
         let v: Value = serde_json::from_str(&text).unwrap();
         for ns in ["arc-runners", "arc-systems"] {
             s.apply(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}));

@@ -47,11 +47,7 @@ impl Moto {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("moto_server: {e}. Install it: pip install 'moto[server]'"));
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "moto_server did not start on port {port}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_for(port);
         Moto { child, url: format!("http://127.0.0.1:{port}") }
     }
 }
@@ -73,12 +69,51 @@ impl Moto {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("python3 for moto_server: {e}. Install it: pip install 'moto[server]'"));
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "moto_server did not start on port {port}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_for(port);
         Moto { child, url: format!("http://127.0.0.1:{port}") }
+    }
+}
+
+/// A document of `get-account-authorization-details`: URL-encoded text (the CLI's form) or JSON.
+fn document(v: &serde_json::Value) -> String {
+    match v.as_str() {
+        Some(s) => percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned(),
+        None => v.to_string(),
+    }
+}
+
+/// Create the roles of an authorization-details fixture (`fixtures/<…>/iam/…json`), with their
+/// trust and inline policies, through `iam` (the test's seeding side).
+pub async fn seed_roles(iam: &aws_sdk_iam::Client, fixture: &str) {
+    let text = std::fs::read_to_string(super::fixtures().join(fixture)).unwrap();
+    let details: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for r in details["RoleDetailList"].as_array().unwrap() {
+        let name = r["RoleName"].as_str().unwrap();
+        iam.create_role()
+            .role_name(name)
+            .path(r["Path"].as_str().unwrap_or("/"))
+            .assume_role_policy_document(document(&r["AssumeRolePolicyDocument"]))
+            .send()
+            .await
+            .unwrap();
+        for p in r["RolePolicyList"].as_array().unwrap() {
+            iam.put_role_policy()
+                .role_name(name)
+                .policy_name(p["PolicyName"].as_str().unwrap())
+                .policy_document(document(&p["PolicyDocument"]))
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// Wait for a server to listen on `port` (30 s at most).
+fn wait_for(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "moto_server did not start on port {port}");
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -103,6 +138,38 @@ struct ProxyState {
     page_roles: Option<usize>,
     /// Every `Marker` a request carried.
     markers: Vec<String>,
+    /// EKS Pod Identity associations the proxy serves itself (moto does not): each as
+    /// `DescribePodIdentityAssociation` gives it.
+    pod_identity: Vec<serde_json::Value>,
+}
+
+/// EKS's Pod Identity reads, answered in EKS's wire format (REST JSON: `GET
+/// /clusters/NAME/pod-identity-associations` lists summaries without the role, `GET
+/// …/pod-identity-associations/ID` describes one; an unknown id is ResourceNotFoundException).
+fn pod_identity_answer(associations: &[serde_json::Value], method: &str, target: &str) -> Option<(u16, String)> {
+    let path = target.split('?').next().unwrap_or(target);
+    let rest = path.strip_prefix("/clusters/")?;
+    let (cluster, tail) = rest.split_once("/pod-identity-associations")?;
+    if method != "GET" {
+        return None;
+    }
+    let of_cluster = associations.iter().filter(|a| a["clusterName"] == cluster);
+    match tail.strip_prefix('/') {
+        None | Some("") => {
+            let summaries: Vec<serde_json::Value> = of_cluster
+                .map(|a| {
+                    serde_json::json!({"clusterName": a["clusterName"], "namespace": a["namespace"],
+                        "serviceAccount": a["serviceAccount"], "associationArn": a["associationArn"],
+                        "associationId": a["associationId"]})
+                })
+                .collect();
+            Some((200, serde_json::json!({"associations": summaries, "nextToken": null}).to_string()))
+        }
+        Some(id) => Some(match of_cluster.into_iter().find(|a| a["associationId"] == id) {
+            Some(a) => (200, serde_json::json!({"association": a}).to_string()),
+            None => (404, error_json("ResourceNotFoundException", &format!("No association {id}"))),
+        }),
+    }
 }
 
 /// The `<member>` elements directly inside `<tag>…</tag>` of `xml`, and the text around them.
@@ -166,6 +233,15 @@ pub struct Proxy {
 fn action_of(method: &str, body: &str, target: &str, amz_target: Option<&str>) -> String {
     if let Some(t) = amz_target {
         return t.rsplit('.').next().unwrap_or(t).to_string();
+    }
+    if let Some(rest) = target.strip_prefix("/clusters/") {
+        let path = rest.split('?').next().unwrap_or(rest);
+        return match (method, path.split('/').count()) {
+            ("GET", 1) => "DescribeCluster".into(),
+            ("GET", 2) => "ListPodIdentityAssociations".into(),
+            ("GET", 3) => "DescribePodIdentityAssociation".into(),
+            (m, _) => format!("{m} {path}"),
+        };
     }
     if method != "POST" {
         let query = target.split_once('?').map_or("", |(_, q)| q);
@@ -311,42 +387,62 @@ impl Proxy {
                             st.markers.extend(marker.clone());
                             st.page_roles.filter(|_| action == "GetAccountAuthorizationDetails")
                         };
-                        let (code, text) = match fault {
-                            Some(Fault::Deny) if json_protocol.is_some() => (
-                                400,
-                                error_json(
-                                    "AccessDeniedException",
-                                    &format!(
-                                        "User: arn:aws:sts::{ACCOUNT}:assumed-role/oncall/me is not authorized to perform: {action} because no identity-based policy allows the action"
+                        let served = {
+                            let st = state.lock().unwrap();
+                            pod_identity_answer(&st.pod_identity, &req.method, &req.target)
+                        };
+                        let (code, text) = match (fault, served) {
+                            (None, Some(answer)) => answer,
+                            (fault, _) => match fault {
+                                Some(Fault::Deny) if json_protocol.is_some() => (
+                                    400,
+                                    error_json(
+                                        "AccessDeniedException",
+                                        &format!(
+                                            "User: arn:aws:sts::{ACCOUNT}:assumed-role/oncall/me is not authorized to perform: {action} because no identity-based policy allows the action"
+                                        ),
                                     ),
                                 ),
-                            ),
-                            Some(Fault::Deny) => (
-                                403,
-                                error_xml(
-                                    "AccessDenied",
-                                    &format!(
-                                        "User: arn:aws:sts::{ACCOUNT}:assumed-role/oncall/me is not authorized to perform: iam:{action} because no identity-based policy allows the iam:{action} action"
+                                Some(Fault::Deny) => (
+                                    403,
+                                    error_xml(
+                                        "AccessDenied",
+                                        &format!(
+                                            "User: arn:aws:sts::{ACCOUNT}:assumed-role/oncall/me is not authorized to perform: iam:{action} because no identity-based policy allows the iam:{action} action"
+                                        ),
                                     ),
                                 ),
-                            ),
-                            Some(Fault::Throttle(_)) => (400, error_xml("Throttling", "Rate exceeded")),
-                            Some(Fault::Hang | Fault::Endless) => unreachable!("answered above"),
-                            None => match forward(&upstream, &req) {
-                                Ok((status, text)) => {
-                                    let text = match page_roles {
-                                        Some(n) => paginate(&text, n, marker.as_deref()),
-                                        None => text,
-                                    };
-                                    (status, text)
-                                }
-                                Err(e) => (502, error_xml("ServiceUnavailable", &e.to_string())),
+                                Some(Fault::Throttle(_)) => (400, error_xml("Throttling", "Rate exceeded")),
+                                Some(Fault::Hang | Fault::Endless) => unreachable!("answered above"),
+                                None => match forward(&upstream, &req) {
+                                    Ok((status, text)) => {
+                                        let text = match page_roles {
+                                            Some(n) => paginate(&text, n, marker.as_deref()),
+                                            None => text,
+                                        };
+                                        (status, text)
+                                    }
+                                    Err(e) => (502, error_xml("ServiceUnavailable", &e.to_string())),
+                                },
                             },
                         };
-                        let content_type =
-                            if json_protocol.is_some() { "application/x-amz-json-1.1" } else { "text/xml" };
+                        let content_type = if json_protocol.is_some() {
+                            "application/x-amz-json-1.1"
+                        } else if req.target.starts_with("/clusters/") {
+                            "application/json"
+                        } else {
+                            "text/xml"
+                        };
+                        let error_type = if code >= 400 && req.target.starts_with("/clusters/") {
+                            serde_json::from_str::<serde_json::Value>(&text)
+                                .ok()
+                                .and_then(|v| v["__type"].as_str().map(|t| format!("x-amzn-ErrorType: {t}\r\n")))
+                                .unwrap_or_default()
+                        } else {
+                            String::new()
+                        };
                         let head = format!(
-                            "HTTP/1.1 {code} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+                            "HTTP/1.1 {code} X\r\nContent-Type: {content_type}\r\n{error_type}Content-Length: {}\r\n\r\n",
                             text.len()
                         );
                         if stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(text.as_bytes())).is_err() {
@@ -371,6 +467,11 @@ impl Proxy {
     /// The `Marker`s requests carried, in order.
     pub fn markers(&self) -> Vec<String> {
         self.state.lock().unwrap().markers.clone()
+    }
+
+    /// Serve these Pod Identity associations (`describe-pod-identity-association`'s `association`).
+    pub fn pod_identity(&self, associations: Vec<serde_json::Value>) {
+        self.state.lock().unwrap().pod_identity = associations;
     }
 
     pub fn clear_faults(&self) {
