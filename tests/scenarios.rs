@@ -955,3 +955,33 @@ fn an_upload_to_an_sse_kms_bucket_needs_the_key_and_its_key_policy() {
     assert_eq!((kms.decision, kms.decided_by), (Decision::Unknown, DecidedBy::ResourcePolicy), "{kms:#?}");
     assert!(kms.notes.iter().any(|n| n.contains("aws kms get-key-policy")), "{:?}", kms.notes);
 }
+
+/// #17.1: the most common `aws` CLI operations by their documented action, on the resource their
+/// arguments name, in the region configure-aws-credentials set and the account of the session that
+/// calls; what cannot be known exactly (a name where the action needs an ARN, another profile) is a
+/// chain note, never a guessed step.
+#[test]
+fn the_jobs_aws_cli_calls_are_checked_in_its_region_and_account() {
+    let dir = common::bundle(Some("fixed"));
+    let wf = dir.path().join("workflows/deploy.yml");
+    let mut text = std::fs::read_to_string(&wf).unwrap();
+    text.push_str(concat!(
+        "    - run: aws lambda update-function-code --function-name payments-api --zip-file fileb://fn.zip\n",
+        "    - run: aws secretsmanager get-secret-value --secret-id prod/db\n",
+        "    - run: aws sts get-caller-identity\n",
+    ));
+    std::fs::write(&wf, text).unwrap();
+    let all = resolve_all(&load_dir(dir.path()).unwrap(), &CheckOptions::default()).unwrap();
+    let c = only(&all);
+    let s = step(c, "lambda:UpdateFunctionCode");
+    assert_eq!(s.resource, "arn:aws:lambda:eu-west-1:111122223333:function:payments-api", "{s:#?}");
+    assert_eq!((s.decision, s.decided_by), (Decision::ImplicitDeny, DecidedBy::IdentityPolicy));
+    assert!(s.message.as_deref().unwrap().contains("is not authorized to perform: lambda:UpdateFunctionCode"));
+    assert!(!c.steps.iter().any(|s| s.action.starts_with("secretsmanager:")), "not guessed");
+    assert!(
+        c.notes.iter().any(|n| n.contains("not checked") && n.contains("prod/db is a name, not an ARN")),
+        "{:?}",
+        c.notes
+    );
+    assert!(!c.steps.iter().any(|s| s.action.starts_with("sts:GetCallerIdentity")), "needs no permission");
+}

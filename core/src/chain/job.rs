@@ -140,9 +140,12 @@ fn job_requests(run: &mut JobRun<'_, '_>) {
             _ => session.clone(),
         };
         let principal = asking.role.session_arn(&asking.session_name);
-        let mut s = Step::new(hop, &via, r.action, &principal, &r.resource);
+        // A resource in "the calling account" (`aws lambda … --function-name NAME`) is in the
+        // account of the session that calls.
+        let resource = r.resource.replace("{account}", &asking.role.account);
+        let mut s = Step::new(hop, &via, r.action, &principal, &resource);
         s.assumptions = assumed.clone();
-        match super::session::evaluate_job_request(run.start.inv, &asking, r.action, &r.resource) {
+        match super::session::evaluate_job_request(run.start.inv, &asking, r.action, &resource) {
             None => s = s.unknown(format!("the role {} is not in the IAM data", session.role.name)),
             Some(e) => {
                 s.apply(&e);
@@ -150,16 +153,11 @@ fn job_requests(run: &mut JobRun<'_, '_>) {
                     e.decision,
                     crate::iam::eval::Decision::ImplicitDeny | crate::iam::eval::Decision::ExplicitDeny
                 ) {
-                    let (likely, documented) = crate::iam::messages::access_denied(
-                        &principal,
-                        r.action,
-                        &r.resource,
-                        e.decision,
-                        e.decided_by,
-                    );
+                    let (likely, documented) =
+                        crate::iam::messages::access_denied(&principal, r.action, &resource, e.decision, e.decided_by);
                     s.message = Some(likely);
                     s.documented_message = Some(documented);
-                    request_fix(&mut s, &asking.role.name, r.action, &r.resource, &e);
+                    request_fix(&mut s, &asking.role.name, r.action, &resource, &e);
                 }
             }
         }

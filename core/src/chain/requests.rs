@@ -7,6 +7,8 @@
 
 use crate::model::workflow::{Job, StepText, has_expression};
 
+mod cli;
+
 /// One request a step makes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobRequest {
@@ -33,7 +35,11 @@ pub const ECR_PULL: [&str; 2] = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLaye
 pub fn job_requests(job: &Job) -> (Vec<JobRequest>, Vec<(usize, String)>) {
     let mut out = Vec::new();
     let mut skipped = Vec::new();
+    // configure-aws-credentials exports its aws-region as AWS_REGION to the steps after it.
+    let mut region: Option<String> = None;
     for step in &job.steps {
+        let region_here =
+            step.env.get("AWS_REGION").or_else(|| step.env.get("AWS_DEFAULT_REGION")).cloned().or(region.clone());
         let mut push = |via: &str, actions: &[&'static str], resource: &str| {
             for a in actions {
                 out.push(JobRequest {
@@ -62,7 +68,7 @@ pub fn job_requests(job: &Job) -> (Vec<JobRequest>, Vec<(usize, String)>) {
         }
         if let Some(run) = &step.run {
             for cmd in commands(run) {
-                match shell_request(&cmd, step) {
+                match shell_request(&cmd, step, region_here.as_deref()) {
                     Ok(found) => {
                         for (via, actions, resource) in found {
                             push(via, &actions, &resource);
@@ -71,6 +77,14 @@ pub fn job_requests(job: &Job) -> (Vec<JobRequest>, Vec<(usize, String)>) {
                     Err(why) => skipped.push((step.position, why)),
                 }
             }
+        }
+        if step
+            .uses
+            .as_deref()
+            .is_some_and(|u| u.to_ascii_lowercase().starts_with("aws-actions/configure-aws-credentials"))
+            && let Some(r) = step.with.get("aws-region")
+        {
+            region = Some(r.clone());
         }
     }
     (out, skipped)
@@ -141,8 +155,14 @@ fn expand(word: &str, step: &StepText) -> String {
 type Found = Vec<(&'static str, Vec<&'static str>, String)>;
 
 /// The AWS requests of one shell command, if it is one arcscope maps.
-fn shell_request(cmd: &str, step: &StepText) -> Result<Found, String> {
-    let words: Vec<&str> = cmd.split_whitespace().collect();
+fn shell_request(cmd: &str, step: &StepText, region: Option<&str>) -> Result<Found, String> {
+    let words = global_options_last(cmd.split_whitespace().collect());
+    if words.first() == Some(&"aws")
+        && let Some(profile) = words.iter().position(|w| *w == "--profile" || w.starts_with("--profile="))
+    {
+        let name = words[profile].strip_prefix("--profile=").or(words.get(profile + 1).copied()).unwrap_or("");
+        return Err(format!("aws --profile {name}: its credentials are not the job's session: not checked"));
+    }
     let mut found = Vec::new();
     match words.as_slice() {
         ["docker", "push", image, ..] => {
@@ -167,9 +187,44 @@ fn shell_request(cmd: &str, step: &StepText) -> Result<Found, String> {
             found.push(("aws ecr get-login-password", vec!["ecr:GetAuthorizationToken"], "*".into()))
         }
         ["aws", "s3", verb, args @ ..] => found.extend(s3_request(verb, args, step)?),
+        ["aws", service, operation, args @ ..] if !service.starts_with('-') => {
+            found.extend(cli::request(service, operation, args, step, region)?)
+        }
         _ => {}
     }
     Ok(found)
+}
+
+/// `aws [GLOBAL OPTIONS] SERVICE OPERATION ARGS` with the global options moved after the
+/// operation, where the AWS CLI accepts them too (`aws --region eu-west-1 s3 cp …`).
+fn global_options_last(words: Vec<&str>) -> Vec<&str> {
+    const WITH_VALUE: [&str; 9] = [
+        "--region",
+        "--profile",
+        "--output",
+        "--endpoint-url",
+        "--query",
+        "--color",
+        "--ca-bundle",
+        "--cli-read-timeout",
+        "--cli-connect-timeout",
+    ];
+    if words.first() != Some(&"aws") {
+        return words;
+    }
+    let (mut head, mut globals) = (vec!["aws"], Vec::new());
+    let mut i = 1;
+    while i < words.len() && words[i].starts_with("--") {
+        globals.push(words[i]);
+        if WITH_VALUE.contains(&words[i]) && i + 1 < words.len() {
+            globals.push(words[i + 1]);
+            i += 1;
+        }
+        i += 1;
+    }
+    head.extend_from_slice(&words[i..]);
+    head.extend(globals);
+    head
 }
 
 /// `aws s3 <verb>`: the S3 actions on the bucket and object ARNs of its `s3://` arguments (the
@@ -346,6 +401,28 @@ mod tests {
         assert!(got.contains(&("s3:DeleteObject", "arn:aws:s3:::my-org-docs/*")), "{got:?}");
         assert!(got.contains(&("s3:ListBucket", "arn:aws:s3:::my-org-docs")), "{got:?}");
         assert!(got.contains(&("s3:GetObject", "arn:aws:s3:::data/in.csv")), "{got:?}");
+    }
+
+    #[test]
+    fn global_options_before_the_service_and_the_jobs_region_are_understood() {
+        let (r, skipped) = job_requests(&job(vec![
+            step(Some("aws-actions/configure-aws-credentials@v4"), None, &[("aws-region", "eu-west-1")], &[]),
+            step(
+                None,
+                Some(
+                    "aws --region us-east-2 s3 cp out.tar s3://b/out.tar\naws --no-cli-pager lambda invoke --function-name f out.json",
+                ),
+                &[],
+                &[],
+            ),
+            step(None, Some("aws --profile other s3 ls s3://b/"), &[], &[]),
+        ]));
+        let got: Vec<(&str, &str)> = r.iter().map(|q| (q.action, q.resource.as_str())).collect();
+        assert!(got.contains(&("s3:PutObject", "arn:aws:s3:::b/out.tar")), "{got:?}");
+        // configure-aws-credentials' aws-region is the region of the steps after it.
+        assert!(got.contains(&("lambda:InvokeFunction", "arn:aws:lambda:eu-west-1:{account}:function:f")), "{got:?}");
+        assert_eq!(skipped.len(), 1, "{skipped:?}");
+        assert!(skipped[0].1.contains("--profile other"), "another profile is not the job's session: {skipped:?}");
     }
 
     #[test]
