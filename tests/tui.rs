@@ -203,6 +203,34 @@ fn toggling_session_tags_flips_the_verdict() {
     assert_eq!(a.current_chain().unwrap().verdict, Verdict::Deny);
 }
 
+/// #17.5: the job's own requests are listed under the hops after a row that says so, and the
+/// selection crosses that row onto the step it names (the label is never a step).
+#[test]
+fn what_the_job_does_is_listed_under_the_hops() {
+    let mut a = app();
+    keys(&mut a, &format!(":chain {SEED_POD}\nT"));
+    let c = a.current_chain().unwrap().clone();
+    let at = c.requests_from.expect("the demo's job pushes to ECR");
+    assert_eq!(c.steps[at].action, "ecr:GetAuthorizationToken");
+    assert!(c.steps[..at].iter().all(|s| s.action.starts_with("sts:")), "{:?}", c.steps);
+    for (w, h) in [(80, 24), (120, 40)] {
+        a.chain.selected_step = 0;
+        keys(&mut a, &"j".repeat(at));
+        let t = render(&mut a, w, h);
+        let s = screen(&t);
+        let lines: Vec<&str> = s.lines().collect();
+        let label = lines.iter().position(|l| l.contains("what the job does")).unwrap_or_else(|| panic!("{s}"));
+        assert!(lines[label - 1].contains("sts:AssumeRole"), "{s}");
+        assert!(lines[label + 1].contains("ecr:GetAuthorizationTok"), "{s}");
+        // The highlighted row is the selected step's, below the label.
+        let buf = t.backend().buffer();
+        let selected_bg = Theme::built_in("dark").unwrap().selection().bg;
+        let highlighted: Vec<usize> =
+            (0..h).filter(|&y| (1..w - 1).all(|x| Some(buf[(x, y)].bg) == selected_bg)).map(usize::from).collect();
+        assert!(highlighted.contains(&(label + 1)), "rows {highlighted:?}, label at {label}\n{s}");
+    }
+}
+
 #[test]
 fn copy_fix_emits_osc52_text() {
     let mut a = app();

@@ -23,7 +23,9 @@ pub(super) fn draw_chain(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         f.render_widget(Paragraph::new("no chain for this runner"), area);
         return;
     };
-    let steps_h = (chain.steps.len() as u16 + 3).min(area.height / 2).max(4);
+    // What the job does (its own requests) goes under the hops, after a row that says so (#17.5).
+    let requests_from = chain.requests_from.filter(|&i| i < chain.steps.len());
+    let steps_h = (chain.steps.len() as u16 + 3 + requests_from.is_some() as u16).min(area.height / 2).max(4);
     let [top, bottom] = Layout::vertical([Constraint::Length(steps_h), Constraint::Min(3)]).areas(area);
     let title = format!(
         " {}{} {} · SA {} · {} · {} ",
@@ -61,7 +63,7 @@ pub(super) fn draw_chain(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let slices: Vec<&[String]> = cells.iter().map(|c| c.as_slice()).collect();
     let widths = fit_columns(&HEADERS, &slices, None, inner.width);
     let shown: Vec<usize> = (0..HEADERS.len()).filter(|&c| widths[c] > 0).collect();
-    let rows: Vec<TRow> = chain
+    let mut rows: Vec<TRow> = chain
         .steps
         .iter()
         .zip(&cells)
@@ -74,11 +76,24 @@ pub(super) fn draw_chain(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             if i == app.chain.selected_step && app.chain.focus == Focus::Steps { r.style(t.selection()) } else { r }
         })
         .collect();
+    let mut selected = app.chain.selected_step;
+    if let Some(at) = requests_from {
+        // The label under ACTION (the widest shown if ACTION is not), so it is whole at 80 columns.
+        let label_col = if widths[2] >= 17 { 2 } else { shown.iter().copied().max_by_key(|&c| widths[c]).unwrap_or(0) };
+        let label = TRow::new(shown.iter().map(|&c| {
+            Cell::from(if c == label_col { fit("what the job does", widths[c] as usize).into_owned() } else { String::new() })
+        }))
+        .style(t.fg(Slot::Muted).add_modifier(Modifier::ITALIC));
+        rows.insert(at, label);
+        if selected >= at {
+            selected += 1;
+        }
+    }
     let header = TRow::new(shown.iter().map(|&c| Cell::from(fit(HEADERS[c], widths[c] as usize).into_owned())))
         .style(t.fg(Slot::Accent).add_modifier(Modifier::BOLD));
     let constraints: Vec<Constraint> = shown.iter().map(|&c| Constraint::Length(widths[c])).collect();
     // Scrolled so the selected step (the failing hop, at first) is always on screen (#15.10).
-    let mut state = ratatui::widgets::TableState::default().with_selected(Some(app.chain.selected_step));
+    let mut state = ratatui::widgets::TableState::default().with_selected(Some(selected));
     f.render_stateful_widget(
         Table::new(rows, constraints).header(header).column_spacing(spacing(inner.width)),
         inner,

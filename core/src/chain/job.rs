@@ -125,6 +125,7 @@ fn job_requests(run: &mut JobRun<'_, '_>) {
     let mut assumed: Vec<String> = run.chain.steps.iter().flat_map(|s| s.assumptions.iter().cloned()).collect();
     assumed.dedup();
     let mut last = None;
+    run.chain.requests_from = Some(run.chain.steps.len());
     for r in requests {
         if last != Some(r.position) {
             last = Some(r.position);

@@ -336,6 +336,9 @@ pub struct Chain {
     pub job: Option<String>,
     pub verdict: Verdict,
     pub steps: Vec<Step>,
+    /// Where in `steps` what the job does begins (its own requests after the last hop, #17.1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requests_from: Option<usize>,
     pub notes: Vec<String>,
 }
 

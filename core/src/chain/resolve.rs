@@ -165,6 +165,7 @@ fn new_chain(b: &RunnerContext<'_>, s: &Subject<'_>) -> Chain {
         job: None,
         verdict: Verdict::Unknown,
         steps: Vec::new(),
+        requests_from: None,
         notes: Vec::new(),
     };
     if let Subject::RunnerSet(a) = s {
