@@ -81,7 +81,11 @@ pub(super) fn draw_chain(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         // The label under ACTION (the widest shown if ACTION is not), so it is whole at 80 columns.
         let label_col = if widths[2] >= 17 { 2 } else { shown.iter().copied().max_by_key(|&c| widths[c]).unwrap_or(0) };
         let label = TRow::new(shown.iter().map(|&c| {
-            Cell::from(if c == label_col { fit("what the job does", widths[c] as usize).into_owned() } else { String::new() })
+            Cell::from(if c == label_col {
+                fit("what the job does", widths[c] as usize).into_owned()
+            } else {
+                String::new()
+            })
         }))
         .style(t.fg(Slot::Muted).add_modifier(Modifier::ITALIC));
         rows.insert(at, label);

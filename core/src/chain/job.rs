@@ -143,7 +143,7 @@ fn job_requests(run: &mut JobRun<'_, '_>) {
         let principal = asking.role.session_arn(&asking.session_name);
         // A resource in "the calling account" (`aws lambda … --function-name NAME`) is in the
         // account of the session that calls.
-        let resource = r.resource.replace("{account}", &asking.role.account);
+        let resource = in_account(&r.resource, &asking.role.account);
         let mut s = Step::new(hop, &via, r.action, &principal, &resource);
         s.assumptions = assumed.clone();
         match super::session::evaluate_job_request(run.start.inv, &asking, r.action, &resource) {
@@ -163,6 +163,18 @@ fn job_requests(run: &mut JobRun<'_, '_>) {
             }
         }
         run.chain.steps.push(s);
+    }
+}
+
+/// `arn:aws:SERVICE:REGION:{account}:…` in `account`: only the ARN's account field, never a
+/// `{account}` in a name or key the job gave.
+fn in_account(resource: &str, account: &str) -> String {
+    let fields: Vec<&str> = resource.splitn(6, ':').collect();
+    match fields.as_slice() {
+        [arn, partition, service, region, "{account}", rest] => {
+            format!("{arn}:{partition}:{service}:{region}:{account}:{rest}")
+        }
+        _ => resource.to_string(),
     }
 }
 
@@ -609,5 +621,16 @@ fn resolve_role(input: &str, source_account: Option<&str>, oidc: bool) -> Result
         _ => Err(RoleInput::Invalid(
             "Source Account ID is needed if the Role Name is provided and not the Role Arn.".into(),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_the_arns_account_field_is_the_calling_account() {
+        let got = super::in_account("arn:aws:lambda:eu-west-1:{account}:function:f", "111122223333");
+        assert_eq!(got, "arn:aws:lambda:eu-west-1:111122223333:function:f");
+        // S3 ARNs have no account field: a `{account}` in a key is the key's.
+        assert_eq!(super::in_account("arn:aws:s3:::b/{account}/x", "1"), "arn:aws:s3:::b/{account}/x");
     }
 }

@@ -136,10 +136,20 @@ pub(super) fn request(
         return Ok(Vec::new());
     };
     let region = arg(args, "--region").map(|r| expand(&r, step)).or_else(|| region.map(str::to_string));
-    let mut resource = template.to_string();
-    while let Some(start) = resource.find("{--") {
-        let end = resource[start..].find('}').map(|e| start + e).ok_or_else(|| format!("{shown}: bad template"))?;
-        let flag = &resource[start + 1..end];
+    // The region goes into the template, never into a value; the values are filled in from the
+    // template's left to right, so a value that looks like a placeholder is never read as one.
+    let mut rest = template.to_string();
+    if rest.contains("{region}") {
+        let Some(r) = region.filter(|r| !has_expression(r) && !r.contains('$')) else {
+            return Err(format!("{shown}: the region is not known (no --region, AWS_REGION or aws-region)"));
+        };
+        rest = rest.replace("{region}", &r);
+    }
+    let mut rest = rest.as_str();
+    let mut resource = String::new();
+    while let Some(start) = rest.find("{--") {
+        let end = rest[start..].find('}').map(|e| start + e).ok_or_else(|| format!("{shown}: bad template"))?;
+        let flag = &rest[start + 1..end];
         let value = match arg(args, flag) {
             Some(v) => expand(&v, step),
             // ECS's default cluster.
@@ -148,6 +158,9 @@ pub(super) fn request(
         };
         if has_expression(&value) || value.contains('$') {
             return Err(format!("{shown}: {flag} {value} is known only at run time"));
+        }
+        if value.contains('{') {
+            return Err(format!("{shown}: {flag} {value} has a brace: not checked"));
         }
         let value = match flag {
             // A parameter ARN puts the name after `parameter`, with its leading `/`.
@@ -161,14 +174,11 @@ pub(super) fn request(
             }
             _ => value,
         };
-        resource.replace_range(start..=end, &value);
+        resource.push_str(&rest[..start]);
+        resource.push_str(&value);
+        rest = &rest[end + 1..];
     }
-    if resource.contains("{region}") {
-        let Some(r) = region.filter(|r| !has_expression(r) && !r.contains('$')) else {
-            return Err(format!("{shown}: the region is not known (no --region, AWS_REGION or aws-region)"));
-        };
-        resource = resource.replace("{region}", &r);
-    }
+    resource.push_str(rest);
     Ok(vec![(via, vec![*action], resource)])
 }
 
@@ -214,5 +224,9 @@ mod tests {
         assert!(e.contains("a name, not an ARN"), "{e}");
         let e = request("s3api", "get-object", &["--bucket", "${{ vars.B }}", "--key", "k"], &s, None).unwrap_err();
         assert!(e.contains("known only at run time"), "{e}");
+        // A value that looks like a placeholder is not one (and never loops).
+        let e =
+            request("s3api", "get-object", &["--bucket", "{--bucket}", "--key", "{account}"], &s, None).unwrap_err();
+        assert!(e.contains("has a brace"), "{e}");
     }
 }
