@@ -513,6 +513,12 @@ fn a_pod_identity_cluster_checks_live_as_its_bundle_does() {
     ]);
     assert_eq!(summary(&live), summary(&offline), "live = the bundle\n{err}");
     assert_ne!(summary(&without), summary(&live), "the association read live decides the Pod Identity hop");
+    // The list was read whole and is empty: there is none, a definite error (not unknown).
+    assert!(
+        summary(&without)[0].contains(r#""sts:AssumeRole" "error" "pod_identity_association_missing""#),
+        "{:?}",
+        summary(&without)
+    );
     let actions = proxy.actions();
     for op in ["ListPodIdentityAssociations", "DescribePodIdentityAssociation"] {
         assert!(actions.contains(&op.to_string()), "{op}: {actions:?}");

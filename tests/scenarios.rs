@@ -178,6 +178,32 @@ fn pod_identity_transitive_tags_still_need_tag_session_r17() {
     assert!(tag.fixes.iter().any(|f| f.contains("disableSessionTags")));
 }
 
+/// #17.4: a Pod Identity runner whose association is not in the data is `unknown` — unless the
+/// cluster's whole association list (`list-pod-identity-associations`, even empty) is, and does not
+/// name its service account: then there is none, `error` by pod_identity_association_missing.
+#[test]
+fn a_listed_cluster_without_the_association_has_none_an_unlisted_one_is_unknown() {
+    let load = |list: Option<&str>| {
+        let dir = common::bundle(Some("pod-identity"));
+        std::fs::remove_file(dir.path().join("eks/describe-pod-identity-association.json")).unwrap();
+        if let Some(list) = list {
+            std::fs::write(dir.path().join("eks/list-pod-identity-associations.json"), list).unwrap();
+        }
+        let all = resolve_all(&load_dir(dir.path()).unwrap(), &CheckOptions::default()).unwrap();
+        only(&all).steps[0].clone()
+    };
+    let s = load(None);
+    assert_eq!((s.decision, s.decided_by), (Decision::Unknown, DecidedBy::Unknown), "{s:#?}");
+    let s = load(Some(r#"{"associations": []}"#));
+    assert_eq!((s.decision, s.decided_by), (Decision::Error, DecidedBy::PodIdentityAssociationMissing), "{s:#?}");
+    assert!(s.fixes[0].contains("aws eks create-pod-identity-association"), "{:?}", s.fixes);
+    assert!(s.notes[0].contains("none is for arc-runners/"), "{:?}", s.notes);
+    // Listed (so it exists) but not described: its role is unknown.
+    let ns_sa = r#"{"associations": [{"clusterName": "arc-prod", "namespace": "arc-runners", "serviceAccount": "arc-runner-irsa", "associationId": "a-1"}]}"#;
+    let s = load(Some(ns_sa));
+    assert_eq!(s.decision, Decision::Unknown, "{s:#?}");
+}
+
 #[test]
 fn irsa_annotation_without_pod_env_means_the_pod_predates_it() {
     let all = chains(Some("env-missing"));

@@ -335,7 +335,7 @@ fn classify(inv: &mut Inventory, file: &str, doc: Value) -> Result<bool, BundleE
     if organizations_document(inv, file, &doc)?
         || resource_policy_document(inv, file, &doc)?
         || iam_document(inv, file, &doc)?
-        || eks_document(inv, file, &doc)
+        || eks_document(inv, &doc)
     {
         return Ok(true);
     }
@@ -538,7 +538,7 @@ fn iam_document(inv: &mut Inventory, file: &str, doc: &Value) -> Result<bool, Bu
 }
 
 /// EKS: `describe-cluster` (or the issuer's discovery document) and Pod Identity associations.
-fn eks_document(inv: &mut Inventory, file: &str, doc: &Value) -> bool {
+fn eks_document(inv: &mut Inventory, doc: &Value) -> bool {
     if let Some(cluster) = doc.get("cluster").filter(|c| c.get("identity").is_some() || c.get("arn").is_some()) {
         inv.cluster_issuer = cluster
             .pointer("/identity/oidc/issuer")
@@ -552,32 +552,36 @@ fn eks_document(inv: &mut Inventory, file: &str, doc: &Value) -> bool {
         inv.cluster_issuer = Some(issuer.to_string());
         return true;
     }
+    // `list-pod-identity-associations` (the whole list, even empty: a service account not in it has
+    // none) names no role; `describe-pod-identity-association` gives it.
+    if let Some(list) = doc.get("associations").and_then(Value::as_array) {
+        let listed = inv.pod_identity_listed.get_or_insert_with(Vec::new);
+        for a in list {
+            if let (Some(ns), Some(sa)) = (s(a, "namespace"), s(a, "serviceAccount")) {
+                listed.push((ns.to_string(), sa.to_string()));
+            }
+        }
+    }
     let associations: Vec<&Value> = match (doc.get("association"), doc.get("associations").and_then(Value::as_array)) {
         (Some(a), _) => vec![a],
         (None, Some(list)) => list.iter().collect(),
-        _ => Vec::new(),
+        _ => return false,
     };
-    if !associations.is_empty() {
-        for a in associations {
-            let (Some(ns), Some(sa)) = (s(a, "namespace"), s(a, "serviceAccount")) else {
-                continue;
-            };
-            let Some(role) = s(a, "roleArn") else {
-                inv.warnings.push(format!("{file}: Pod Identity association {ns}/{sa} has no roleArn (list output); add describe-pod-identity-association output"));
-                continue;
-            };
-            inv.pod_identity.push(PodIdentityAssociation {
-                cluster: s(a, "clusterName").map(str::to_string),
-                namespace: ns.to_string(),
-                service_account: sa.to_string(),
-                role_arn: role.to_string(),
-                target_role_arn: s(a, "targetRoleArn").map(str::to_string),
-                disable_session_tags: a.get("disableSessionTags").and_then(Value::as_bool).unwrap_or(false),
-            });
-        }
-        return true;
+    for a in associations {
+        // A list entry has no role: its describe output gives it.
+        let (Some(ns), Some(sa), Some(role)) = (s(a, "namespace"), s(a, "serviceAccount"), s(a, "roleArn")) else {
+            continue;
+        };
+        inv.pod_identity.push(PodIdentityAssociation {
+            cluster: s(a, "clusterName").map(str::to_string),
+            namespace: ns.to_string(),
+            service_account: sa.to_string(),
+            role_arn: role.to_string(),
+            target_role_arn: s(a, "targetRoleArn").map(str::to_string),
+            disable_session_tags: a.get("disableSessionTags").and_then(Value::as_bool).unwrap_or(false),
+        });
     }
-    false
+    true
 }
 
 /// The AWS Organizations outputs (R2, R3): `describe-policy` (an SCP or RCP), `list-roots` (the

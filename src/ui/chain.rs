@@ -300,6 +300,7 @@ fn aws_section(p: &mut Panel<'_>, t: &Theme, step: &crate::chain::Step) {
             crate::chain::DecidedBy::ServiceAccountMissing => "Kubernetes would say",
             crate::chain::DecidedBy::WebIdentityEnvMissing => "what happens in the pod",
             crate::chain::DecidedBy::JobPodIdentity => "what happens in the job pod",
+            crate::chain::DecidedBy::PodIdentityAssociationMissing => "EKS Auth would say",
             _ => "AWS would say",
         };
         p.section(Line::from(Span::styled(who, t.title())));

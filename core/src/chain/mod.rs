@@ -53,6 +53,9 @@ pub enum DecidedBy {
     ResourcePolicy,
     /// AssumeRole's documented session-tag limits (R39).
     SessionTags,
+    /// The pod asks EKS Pod Identity for credentials but the cluster's association list has none
+    /// for its service account (#17.4).
+    PodIdentityAssociationMissing,
     /// Not knowable from the data.
     Unknown,
 }
@@ -75,6 +78,7 @@ impl DecidedBy {
             DecidedBy::JobPodIdentity => "job_pod_identity",
             DecidedBy::ResourcePolicy => "resource_policy",
             DecidedBy::SessionTags => "session_tags",
+            DecidedBy::PodIdentityAssociationMissing => "pod_identity_association_missing",
             DecidedBy::Unknown => "unknown",
         }
     }

@@ -213,6 +213,33 @@ fn irsa_hop(inv: &Inventory, b: &RunnerContext<'_>, chain: &mut Chain, role: &st
     ok.then(|| session(r))
 }
 
+/// The Pod Identity hop of a pod whose association's role is not in the data: none exists when
+/// the cluster's association list was read and does not name its service account (the EKS Auth
+/// API's AssumeRoleForPodIdentity then answers ResourceNotFoundException, EKS API reference);
+/// otherwise it is unknown, never "none".
+fn no_association_role(inv: &Inventory, b: &RunnerContext<'_>) -> Step {
+    let sa = b.spec.service_account();
+    let step = Step::new(1, "EKS Pod Identity", "sts:AssumeRole", "pods.eks.amazonaws.com", "-");
+    let listed = inv.pod_identity_listed.as_ref();
+    if listed.is_some_and(|l| !l.iter().any(|(ns, s)| *ns == b.ns && s == sa)) {
+        let cluster = inv.cluster_name.as_deref().unwrap_or("<cluster>");
+        let mut step = step.error(
+            DecidedBy::PodIdentityAssociationMissing,
+            "ResourceNotFoundException: The specified resource could not be found.",
+        );
+        step.notes.push(format!(
+            "cluster {cluster}'s Pod Identity associations were listed and none is for {}/{sa}: the EKS Pod Identity Agent gets no credentials for this pod",
+            b.ns
+        ));
+        step.fixes.push(format!(
+            "create one: aws eks create-pod-identity-association --cluster-name {cluster} --namespace {} --service-account {sa} --role-arn <the runner's role ARN> (pods started before it keep their old credentials: restart them)",
+            b.ns
+        ));
+        return step;
+    }
+    step.unknown("the Pod Identity association's role is not in the data: add `aws eks describe-pod-identity-association` output")
+}
+
 /// EKS Pod Identity's hop: the EKS Auth service assumes the association's role, with the
 /// session tags it adds (transitive unless the association disables them).
 fn pod_identity_hop(
@@ -223,10 +250,7 @@ fn pod_identity_hop(
     disable_tags: bool,
 ) -> Option<Session> {
     let Some(r) = role.and_then(RoleArn::parse) else {
-        chain.steps.push(
-            Step::new(1, "EKS Pod Identity", "sts:AssumeRole", "pods.eks.amazonaws.com", "-")
-                .unknown("the Pod Identity association's role is not in the data: add `aws eks describe-pod-identity-association` output"),
-        );
+        chain.steps.push(no_association_role(inv, b));
         return None;
     };
     // All six of EKS's session tags (EKS user guide, "Grant pods access to AWS resources based

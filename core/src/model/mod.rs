@@ -89,6 +89,10 @@ pub struct Inventory {
     /// `KMSMasterKeyID` as `get-bucket-encryption` gives it (an ARN, a key id or an alias).
     pub bucket_keys: BTreeMap<String, String>,
     pub pod_identity: Vec<PodIdentityAssociation>,
+    /// The cluster's Pod Identity associations as `list-pod-identity-associations` gives them
+    /// (namespace, service account), when that list is in the data: a service account not in it
+    /// has none. `None`: not listed, so a missing association is unknown, never "none".
+    pub pod_identity_listed: Option<Vec<(String, String)>>,
     pub workflows: Vec<Workflow>,
     pub logs: Vec<LogFile>,
     /// Files of valid JSON/YAML whose shape arcscope does not know (kept, not an error).
@@ -262,6 +266,9 @@ impl Inventory {
         self.resource_policies.extend(other.resource_policies);
         self.bucket_keys.extend(other.bucket_keys);
         self.pod_identity.extend(other.pod_identity);
+        if let Some(listed) = other.pod_identity_listed {
+            self.pod_identity_listed.get_or_insert_with(Vec::new).extend(listed);
+        }
         self.workflows.extend(other.workflows);
         self.logs.extend(other.logs);
         self.aws_documents.extend(other.aws_documents);
