@@ -39,6 +39,33 @@ pub(super) fn draw_chain(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let block = t.pane(app.chain.focus == Focus::Steps).title(Span::styled(title, t.verdict(chain.verdict)));
     let inner = block.inner(top);
     f.render_widget(block, top);
+    draw_steps(f, app, t, chain, requests_from, inner);
+
+    if bottom.width < 100 && bottom.height < SPLIT_HEIGHT {
+        // Too low for two panes with something in each: the focused one, whole (tab switches).
+        return match app.chain.focus {
+            Focus::Logs => draw_logs(f, app, t, bottom, Pane::Alone),
+            Focus::Steps => draw_step_detail(f, app, t, bottom, true),
+        };
+    }
+    let [detail, logs] = if bottom.width >= 100 {
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(bottom)
+    } else {
+        Layout::vertical([Constraint::Fill(2), Constraint::Fill(1)]).areas(bottom)
+    };
+    draw_step_detail(f, app, t, detail, false);
+    draw_logs(f, app, t, logs, Pane::Beside);
+}
+
+/// The chain's steps, one row each, the job's own requests after a row that says so.
+fn draw_steps(
+    f: &mut Frame,
+    app: &App,
+    t: &Theme,
+    chain: &crate::chain::Chain,
+    requests_from: Option<usize>,
+    inner: Rect,
+) {
     // Sized to the content as the tables are (#15.1): a role's name whole, or cut with `…`.
     const HEADERS: [&str; 6] = ["HOP", "DECISION", "ACTION", "TARGET", "DECIDED BY", "VIA"];
     let cells: Vec<[String; 6]> = chain
@@ -103,21 +130,6 @@ pub(super) fn draw_chain(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         inner,
         &mut state,
     );
-
-    if bottom.width < 100 && bottom.height < SPLIT_HEIGHT {
-        // Too low for two panes with something in each: the focused one, whole (tab switches).
-        return match app.chain.focus {
-            Focus::Logs => draw_logs(f, app, t, bottom, Pane::Alone),
-            Focus::Steps => draw_step_detail(f, app, t, bottom, true),
-        };
-    }
-    let [detail, logs] = if bottom.width >= 100 {
-        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(bottom)
-    } else {
-        Layout::vertical([Constraint::Fill(2), Constraint::Fill(1)]).areas(bottom)
-    };
-    draw_step_detail(f, app, t, detail, false);
-    draw_logs(f, app, t, logs, Pane::Beside);
 }
 
 /// Below this height the step panel and the logs share no column: only the focused one shows.
