@@ -231,6 +231,24 @@ fn what_the_job_does_is_listed_under_the_hops() {
     }
 }
 
+/// #17.1: what the chain as a whole says (the job's requests not simulated, commands not checked)
+/// is at the end of the step panel, whichever step is selected.
+#[test]
+fn the_chains_own_notes_end_the_step_panel() {
+    let mut a = app();
+    keys(&mut a, &format!(":chain {SEED_POD}\n"));
+    let mut seen = false;
+    for _ in 0..30 {
+        let s = screen(&render(&mut a, 120, 40));
+        if s.contains("the chain") && s.contains("what the job does (6 requests) is not simulated") {
+            seen = true;
+            break;
+        }
+        special(&mut a, KeyCode::PageDown);
+    }
+    assert!(seen, "{}", screen(&render(&mut a, 120, 40)));
+}
+
 #[test]
 fn copy_fix_emits_osc52_text() {
     let mut a = app();

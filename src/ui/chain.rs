@@ -169,6 +169,15 @@ pub(super) fn draw_step_detail(f: &mut Frame, app: &App, t: &Theme, area: Rect, 
         p.lines.push(Line::from(Span::styled(format!("note: {n}"), t.muted())));
     }
     events_section(&mut p, app, t, chain);
+    // What the chain as a whole says: the job's commands not checked, the subject it was simulated
+    // from (#17.1: never a silent gap).
+    if !chain.notes.is_empty() {
+        p.section(Line::from(Span::styled("the chain", t.title())));
+        for n in &chain.notes {
+            let style = if n.contains("not checked") { t.fg(Slot::Warning) } else { t.muted() };
+            p.lines.push(Line::from(Span::styled(format!("note: {n}"), style)));
+        }
+    }
     draw_scrolled(f, app, t, area, p.lines, alone);
 }
 

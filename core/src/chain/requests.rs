@@ -156,7 +156,8 @@ type Found = Vec<(&'static str, Vec<&'static str>, String)>;
 
 /// The AWS requests of one shell command, if it is one arcscope maps.
 fn shell_request(cmd: &str, step: &StepText, region: Option<&str>) -> Result<Found, String> {
-    let words = global_options_last(cmd.split_whitespace().collect());
+    let owned = shell_words(cmd);
+    let words = global_options_last(owned.iter().map(String::as_str).collect());
     if words.first() == Some(&"aws")
         && let Some(profile) = words.iter().position(|w| *w == "--profile" || w.starts_with("--profile="))
     {
@@ -193,6 +194,22 @@ fn shell_request(cmd: &str, step: &StepText, region: Option<&str>) -> Result<Fou
         _ => {}
     }
     Ok(found)
+}
+
+/// A command's words, split at whitespace except inside a `${{ … }}` (one word, as the runner
+/// substitutes it before the shell sees it).
+fn shell_words(cmd: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in cmd.split_whitespace() {
+        match out.last_mut() {
+            Some(last) if last.rfind("${{").is_some_and(|open| !last[open..].contains("}}")) => {
+                last.push(' ');
+                last.push_str(w);
+            }
+            _ => out.push(w.to_string()),
+        }
+    }
+    out
 }
 
 /// `aws [GLOBAL OPTIONS] SERVICE OPERATION ARGS` with the global options moved after the
@@ -401,6 +418,15 @@ mod tests {
         assert!(got.contains(&("s3:DeleteObject", "arn:aws:s3:::my-org-docs/*")), "{got:?}");
         assert!(got.contains(&("s3:ListBucket", "arn:aws:s3:::my-org-docs")), "{got:?}");
         assert!(got.contains(&("s3:GetObject", "arn:aws:s3:::data/in.csv")), "{got:?}");
+    }
+
+    #[test]
+    fn an_expression_is_one_word() {
+        assert_eq!(
+            shell_words("aws s3 cp x s3://b/${{ vars.X }}/y --quiet"),
+            ["aws", "s3", "cp", "x", "s3://b/${{ vars.X }}/y", "--quiet"]
+        );
+        assert_eq!(shell_words("echo ${{ unclosed"), ["echo", "${{ unclosed"]);
     }
 
     #[test]
