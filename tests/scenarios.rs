@@ -182,7 +182,7 @@ fn pod_identity_transitive_tags_still_need_tag_session_r17() {
 /// cluster's whole association list (`list-pod-identity-associations`, even empty) is, and does not
 /// name its service account: then there is none, `error` by pod_identity_association_missing.
 #[test]
-fn a_listed_cluster_without_the_association_has_none_an_unlisted_one_is_unknown() {
+fn a_listed_cluster_without_the_association_has_none_an_unlisted_one_is_unknown_r43() {
     let load = |list: Option<&str>| {
         let dir = common::bundle(Some("pod-identity"));
         std::fs::remove_file(dir.path().join("eks/describe-pod-identity-association.json")).unwrap();
@@ -1010,4 +1010,27 @@ fn the_jobs_aws_cli_calls_are_checked_in_its_region_and_account() {
         c.notes
     );
     assert!(!c.steps.iter().any(|s| s.action.starts_with("sts:GetCallerIdentity")), "needs no permission");
+}
+
+/// A workflow is data: 20,000 commands (half unmappable) give a bounded chain — the first 1,000
+/// requests simulated, 50 "not checked" notes and a count of the rest — never an unbounded one.
+#[test]
+fn a_huge_workflow_gives_a_bounded_chain() {
+    let dir = common::bundle(Some("fixed"));
+    let wf = dir.path().join("workflows/deploy.yml");
+    let mut text = std::fs::read_to_string(&wf).unwrap();
+    text.push_str("    - run: |\n");
+    for i in 0..10_000 {
+        text.push_str(&format!(
+            "        aws s3 cp f{i} s3://bucket/f{i}\n        aws cloudformation deploy --stack-name s{i}\n"
+        ));
+    }
+    std::fs::write(&wf, text).unwrap();
+    let all = resolve_all(&load_dir(dir.path()).unwrap(), &CheckOptions::default()).unwrap();
+    let c = only(&all);
+    let from = c.requests_from.unwrap();
+    assert_eq!(c.steps.len() - from, 1000, "the first 1,000 requests");
+    assert_eq!(c.notes.iter().filter(|n| n.contains(": not checked: aws cloudformation deploy")).count(), 50);
+    assert!(c.notes.iter().any(|n| n == "9950 more commands not checked"), "{:?}", &c.notes[c.notes.len() - 3..]);
+    assert!(c.notes.iter().any(|n| n.contains("the job makes 10000 requests: the first 1000")), "{:?}", c.notes);
 }

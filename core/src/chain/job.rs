@@ -102,14 +102,30 @@ pub(super) fn simulate_job(chain: &mut Chain, start: JobStart<'_>, w: &Workflow,
     job_requests(&mut run);
 }
 
+/// At most this many "not checked" notes, and job requests simulated, per chain.
+const MAX_NOTES: usize = 50;
+const MAX_REQUESTS: usize = 1000;
+
 /// #17.1: after the last hop, the requests the job's steps make, evaluated from the session they
 /// run with (the last exported, else the runner's own), hop numbers going on; what cannot be
 /// mapped is said as not checked.
 fn job_requests(run: &mut JobRun<'_, '_>) {
     let (requests, mut skipped) = super::requests::job_requests(run.job);
-    let requests = super::requests::with_sse_kms(requests, &run.start.inv.bucket_keys, &mut skipped);
-    for (position, why) in skipped {
+    let mut requests = super::requests::with_sse_kms(requests, &run.start.inv.bucket_keys, &mut skipped);
+    // A workflow is data: however many commands it has, the chain stays readable and bounded.
+    let unsaid = skipped.len().saturating_sub(MAX_NOTES);
+    for (position, why) in skipped.into_iter().take(MAX_NOTES) {
         run.chain.notes.push(format!("step {position}: not checked: {why}"));
+    }
+    if unsaid > 0 {
+        run.chain.notes.push(format!("{unsaid} more commands not checked"));
+    }
+    if requests.len() > MAX_REQUESTS {
+        run.chain.notes.push(format!(
+            "the job makes {} requests: the first {MAX_REQUESTS} are simulated, the rest not checked",
+            requests.len()
+        ));
+        requests.truncate(MAX_REQUESTS);
     }
     if requests.is_empty() {
         return;

@@ -101,6 +101,7 @@ pub fn with_sse_kms(
     skipped: &mut Vec<(usize, String)>,
 ) -> Vec<JobRequest> {
     let mut out = Vec::with_capacity(requests.len());
+    let mut said = std::collections::HashSet::new();
     for r in requests {
         let kms = match r.action {
             "s3:PutObject" => Some("kms:GenerateDataKey"),
@@ -119,7 +120,7 @@ pub fn with_sse_kms(
                     r.action,
                     bucket.unwrap_or("")
                 );
-                if !skipped.iter().any(|(p, w)| *p == r.position && *w == why) {
+                if said.insert((r.position, why.clone())) {
                     skipped.push((r.position, why));
                 }
                 None

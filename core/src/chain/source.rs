@@ -213,7 +213,7 @@ fn irsa_hop(inv: &Inventory, b: &RunnerContext<'_>, chain: &mut Chain, role: &st
     ok.then(|| session(r))
 }
 
-/// The Pod Identity hop of a pod whose association's role is not in the data: none exists when
+/// R43: the Pod Identity hop of a pod whose association's role is not in the data: none exists when
 /// the cluster's association list was read and does not name its service account (the EKS Auth
 /// API's AssumeRoleForPodIdentity then answers ResourceNotFoundException, EKS API reference);
 /// otherwise it is unknown, never "none".
