@@ -1034,3 +1034,54 @@ fn a_huge_workflow_gives_a_bounded_chain() {
     assert!(c.notes.iter().any(|n| n == "9950 more commands not checked"), "{:?}", &c.notes[c.notes.len() - 3..]);
     assert!(c.notes.iter().any(|n| n.contains("the job makes 10000 requests: the first 1000")), "{:?}", c.notes);
 }
+
+/// R4/R9 for S3: a bucket ARN names no account, so whose bucket it is comes from the owners'
+/// `list-buckets` (`s3/<account>/list-buckets.json`). A bucket policy naming the pusher role grants
+/// the upload alone in the role's own account; the same policy on a bucket the role's account does
+/// not list is across accounts, where the role's identity policy must allow too; with no list the
+/// same account is taken — an assumption on the step (`✔*`), never a proven allow.
+#[test]
+fn a_bucket_policy_grants_alone_only_in_the_buckets_own_account_r4_r9() {
+    let load = |listed: Option<&[&str]>| {
+        let dir = common::bundle(Some("fixed"));
+        let wf = dir.path().join("workflows/deploy.yml");
+        let mut text = std::fs::read_to_string(&wf).unwrap();
+        text.push_str("    - run: aws s3 cp site.tar s3://release-artifacts/site.tar\n");
+        std::fs::write(&wf, text).unwrap();
+        let s3 = dir.path().join("s3/release-artifacts");
+        std::fs::create_dir_all(&s3).unwrap();
+        let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Sid": "Pusher", "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111122223333:role/arc-runner-ecr-image-pusher-role"},
+            "Action": "s3:PutObject", "Resource": "arn:aws:s3:::release-artifacts/*"}]});
+        std::fs::write(s3.join("bucket-policy.json"), serde_json::json!({"Policy": policy.to_string()}).to_string())
+            .unwrap();
+        if let Some(buckets) = listed {
+            let list = dir.path().join("s3/111122223333");
+            std::fs::create_dir_all(&list).unwrap();
+            let names: Vec<_> = buckets.iter().map(|b| serde_json::json!({"Name": b})).collect();
+            let doc = serde_json::json!({"Buckets": names, "Owner": {"ID": "abc"}});
+            std::fs::write(list.join("list-buckets.json"), doc.to_string()).unwrap();
+        }
+        let all = resolve_all(&load_dir(dir.path()).unwrap(), &CheckOptions::default()).unwrap();
+        step(only(&all), "s3:PutObject").clone()
+    };
+    let own = load(Some(&["release-artifacts", "other"]));
+    assert_eq!((own.decision, own.decided_by), (Decision::Allow, DecidedBy::ResourcePolicy), "{own:#?}");
+    assert!(own.assumptions.is_empty(), "{:?}", own.assumptions);
+    let elsewhere = load(Some(&["other"]));
+    assert_eq!(
+        (elsewhere.decision, elsewhere.decided_by),
+        (Decision::ImplicitDeny, DecidedBy::IdentityPolicy),
+        "{elsewhere:#?}"
+    );
+    let unknown = load(None);
+    assert_eq!(unknown.decision, Decision::Allow);
+    assert!(
+        unknown
+            .assumptions
+            .iter()
+            .any(|a| a.contains("bucket release-artifacts is taken to be in account 111122223333")),
+        "{:?}",
+        unknown.assumptions
+    );
+}

@@ -38,6 +38,7 @@ pub const FILES: &[(&str, &[u8])] = &[
         "logs/arc-systems/arc-runner-set-56b4bcfc-listener/listener.log",
         include_bytes!("bundle/logs/arc-systems/arc-runner-set-56b4bcfc-listener/listener.log"),
     ),
+    ("s3/111122223333/list-buckets.json", include_bytes!("bundle/s3/111122223333/list-buckets.json")),
     ("workflows/deploy.yml", include_bytes!("bundle/workflows/deploy.yml")),
     ("workflows/docs.yml", include_bytes!("bundle/workflows/docs.yml")),
     ("workflows/train.yml", include_bytes!("bundle/workflows/train.yml")),

@@ -414,6 +414,19 @@ fn resource_policy_document(inv: &mut Inventory, file: &str, doc: &Value) -> Res
         );
         return Ok(true);
     }
+    // `aws s3api list-buckets`: the calling account's buckets; the output names no account, so the
+    // path does: `s3/<account>/list-buckets.json`. An S3 ARN names no account: this says whose.
+    if let (Some(buckets), true) = (doc.get("Buckets").and_then(Value::as_array), doc.get("Owner").is_some()) {
+        let Some(account) = account_in_path(file) else {
+            inv.warnings.push(format!(
+                "{file}: looks like `aws s3api list-buckets` output, which names no account: put it at s3/<account>/list-buckets.json to use it"
+            ));
+            return Ok(false);
+        };
+        let names = buckets.iter().filter_map(|b| s(b, "Name")).map(str::to_string);
+        inv.buckets_listed.entry(account.to_string()).or_default().extend(names);
+        return Ok(true);
+    }
     let bucket =
         parts.iter().position(|c| *c == "s3").and_then(|i| parts.get(i + 1)).map(|b| b.trim_end_matches(".json"));
     let bucket = bucket.filter(|b| !b.is_empty());

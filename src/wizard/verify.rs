@@ -351,6 +351,7 @@ fn role_actions(a: &Answers, inv: &Inventory, role: &Role, unchecked: &mut Vec<S
                                 .resource_policy_for(resource)
                                 .map(|(name, doc)| NamedPolicy { name, doc }),
                             identity_side_only: inv.resource_policy_for(resource).is_none(),
+                            resource_elsewhere: inv.bucket_elsewhere(resource, &role.arn.account),
                         }),
                     };
                     out.push(ActionCheck {

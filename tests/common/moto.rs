@@ -246,7 +246,10 @@ fn action_of(method: &str, body: &str, target: &str, amz_target: Option<&str>) -
     if method != "POST" {
         let query = target.split_once('?').map_or("", |(_, q)| q);
         let sub = query.split('&').map(|kv| kv.split('=').next().unwrap_or("")).find(|k| !k.is_empty());
+        let path = target.split('?').next().unwrap_or(target);
         return match (method, sub) {
+            // S3 path style: the service's root lists the caller's buckets.
+            ("GET", _) if path == "/" => "ListBuckets".into(),
             ("GET", Some("location")) => "GetBucketLocation".into(),
             ("GET", Some("policy")) => "GetBucketPolicy".into(),
             ("GET", Some("encryption")) => "GetBucketEncryption".into(),

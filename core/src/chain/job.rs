@@ -162,6 +162,15 @@ fn job_requests(run: &mut JobRun<'_, '_>) {
         let resource = in_account(&r.resource, &asking.role.account);
         let mut s = Step::new(hop, &via, r.action, &principal, &resource);
         s.assumptions = assumed.clone();
+        // An S3 ARN names no account: without the owner's list-buckets, the same account is taken.
+        if let Some(bucket) = resource.strip_prefix("arn:aws:s3:::").and_then(|o| o.split('/').next())
+            && run.start.inv.bucket_elsewhere(&resource, &asking.role.account).is_none()
+        {
+            s.assumptions.push(format!(
+                "bucket {bucket} is taken to be in account {} (the caller's): its owner is not in the data (`aws s3api list-buckets` of the account that owns it); across accounts the bucket's policy must allow too",
+                asking.role.account
+            ));
+        }
         match super::session::evaluate_job_request(run.start.inv, &asking, r.action, &resource) {
             None => s = s.unknown(format!("the role {} is not in the IAM data", session.role.name)),
             Some(e) => {

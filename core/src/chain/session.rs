@@ -116,6 +116,7 @@ pub(super) fn evaluate_job_request(
         rcps: inv.rcps_for(action, resource),
         resource_policy: inv.resource_policy_for(resource).map(|(name, doc)| NamedPolicy { name, doc }),
         identity_side_only: false,
+        resource_elsewhere: inv.bucket_elsewhere(resource, &role.arn.account),
     };
     Some(crate::iam::eval::evaluate_action(&req))
 }

@@ -506,6 +506,7 @@ fn action_eval(action: &str, identity: &[PolicyDocument], boundary: Option<&Poli
         rcps: OrgPolicies::None,
         resource_policy: None,
         identity_side_only: false,
+        resource_elsewhere: None,
     };
     evaluate_action(&req)
 }
@@ -580,6 +581,7 @@ fn r6_a_boundary_condition_on_an_unknown_value_is_unknown_not_a_guess() {
         rcps: OrgPolicies::None,
         resource_policy: None,
         identity_side_only: false,
+        resource_elsewhere: None,
     };
     let e = evaluate_action(&req);
     assert_eq!((e.decision, e.decided_by), (Decision::Unknown, Layer::PermissionsBoundary));
@@ -607,6 +609,7 @@ fn action_eval_with(
         rcps: OrgPolicies::None,
         resource_policy: Some(NamedPolicy { name: "repository policy", doc: resource_policy }),
         identity_side_only: false,
+        resource_elsewhere: None,
     };
     evaluate_action(&req)
 }
@@ -687,6 +690,7 @@ fn r9_another_accounts_resource_without_its_policy_is_unknown() {
         rcps: OrgPolicies::None,
         resource_policy: None,
         identity_side_only: false,
+        resource_elsewhere: None,
     };
     let e = evaluate_action(&req);
     assert_eq!(e.decision, Decision::Unknown);
@@ -711,6 +715,7 @@ fn kms_eval(identity: &[PolicyDocument], key_policy: Option<&PolicyDocument>) ->
         rcps: OrgPolicies::None,
         resource_policy: key_policy.map(|d| NamedPolicy { name: "key policy", doc: d }),
         identity_side_only: false,
+        resource_elsewhere: None,
     };
     evaluate_action(&req)
 }

@@ -88,6 +88,9 @@ pub struct Inventory {
     /// S3 buckets whose default encryption is SSE-KMS with a customer key: bucket → the
     /// `KMSMasterKeyID` as `get-bucket-encryption` gives it (an ARN, a key id or an alias).
     pub bucket_keys: BTreeMap<String, String>,
+    /// S3 buckets by the account that owns them, from each account's `list-buckets` (an S3 ARN
+    /// names no account): account → its buckets.
+    pub buckets_listed: BTreeMap<String, BTreeSet<String>>,
     pub pod_identity: Vec<PodIdentityAssociation>,
     /// The cluster's Pod Identity associations as `list-pod-identity-associations` gives them
     /// (namespace, service account), when that list is in the data: a service account not in it
@@ -265,6 +268,9 @@ impl Inventory {
         self.org.merge(other.org);
         self.resource_policies.extend(other.resource_policies);
         self.bucket_keys.extend(other.bucket_keys);
+        for (account, buckets) in other.buckets_listed {
+            self.buckets_listed.entry(account).or_default().extend(buckets);
+        }
         self.pod_identity.extend(other.pod_identity);
         if let Some(listed) = other.pod_identity_listed {
             self.pod_identity_listed.get_or_insert_with(Vec::new).extend(listed);
@@ -406,6 +412,17 @@ impl Inventory {
         }
         let account = arn::parse(resource).map(|a| a.account.to_string()).filter(|a| !a.is_empty());
         self.org.levels(account.as_deref(), org::PolicyKind::Rcp)
+    }
+
+    /// Whether `resource`, an S3 bucket or object ARN, is in another account than `caller`, as the
+    /// accounts' `list-buckets` say: in a listed account's list, it is that account's; in none,
+    /// but `caller`'s own list was read, it is elsewhere. `None`: not an S3 ARN, or not known.
+    pub fn bucket_elsewhere(&self, resource: &str, caller: &str) -> Option<bool> {
+        let bucket = resource.strip_prefix("arn:aws:s3:::")?.split('/').next()?;
+        if let Some((owner, _)) = self.buckets_listed.iter().find(|(_, b)| b.contains(bucket)) {
+            return Some(owner != caller);
+        }
+        self.buckets_listed.contains_key(caller).then_some(true)
     }
 
     /// The one AWS account the data holds IAM for, if it holds exactly one.

@@ -33,6 +33,32 @@ fn valid_bucket(b: &str) -> bool {
         && !b.contains("..")
 }
 
+/// `s3:ListBuckets` of `account`, every page, as `aws s3api list-buckets` prints it, at
+/// `s3/<account>/list-buckets.json`; unreadable, the buckets' owners stay unknown (said as an
+/// assumption on their steps).
+async fn list_buckets(aws: &Aws, account: &str, load: &mut AccountLoad) {
+    let mut names: Vec<Value> = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        match aws.s3.list_buckets().set_continuation_token(token.take()).send().await {
+            Ok(out) => {
+                names.extend(out.buckets().iter().filter_map(|b| b.name()).map(|n| json!({"Name": n})));
+                match out.continuation_token() {
+                    Some(t) if !t.is_empty() && names.len() < 1_000_000 => token = Some(t.to_string()),
+                    _ => break,
+                }
+            }
+            Err(e) => {
+                let e = read_error("s3:ListBuckets", account, e);
+                load.warnings.push(format!("{e}: which account owns each bucket is not known"));
+                return;
+            }
+        }
+    }
+    let doc = json!({"Buckets": names, "Owner": {}});
+    load.documents.push((format!("s3/{account}/list-buckets.json"), doc));
+}
+
 /// A region override for one call.
 fn s3_region(region: &str) -> aws_sdk_s3::config::Builder {
     aws_sdk_s3::config::Builder::default().region(aws_sdk_s3::config::Region::new(region.to_string()))
@@ -41,6 +67,13 @@ fn s3_region(region: &str) -> aws_sdk_s3::config::Builder {
 /// Location, policy and encryption of each bucket (the caller's client: a bucket names no account).
 pub(super) async fn bucket_documents(clients: &[(String, Aws)], buckets: &[String]) -> AccountLoad {
     let mut load = AccountLoad::default();
+    if buckets.is_empty() {
+        return load;
+    }
+    // Whose buckets they are (an S3 ARN names no account): every account read lists its own.
+    for (account, aws) in clients {
+        list_buckets(aws, account, &mut load).await;
+    }
     let aws = &clients[0].1;
     for bucket in buckets {
         let region = match aws.s3.get_bucket_location().bucket(bucket).send().await {

@@ -29,6 +29,11 @@ pub struct ActionRequest<'a> {
     /// resource must allow too); else a resource in another account whose policy the data does
     /// not hold is `unknown` (R9).
     pub identity_side_only: bool,
+    /// Whether the resource is in another account than the caller's, when its ARN does not say
+    /// (an S3 bucket's names no account): `Some` from the data (the owner's `list-buckets`), `None`
+    /// to go by the ARN — where it names no account, the same account is taken (said by the caller
+    /// of this function as an assumption).
+    pub resource_elsewhere: Option<bool>,
 }
 
 /// The principal's side of a request (R1, R3, R5–R7): an explicit deny anywhere is final, then
@@ -87,8 +92,13 @@ fn evaluate_action_layers(
     let resource_account =
         crate::iam::arn::parse(req.resource).map(|a| a.account.to_string()).filter(|a| !a.is_empty());
     let cross = !req.identity_side_only
-        && resource_account.is_some()
-        && req.caller.account().is_some_and(|a| Some(a.to_string()) != resource_account);
+        && match req.resource_elsewhere {
+            Some(elsewhere) => elsewhere,
+            None => {
+                resource_account.is_some()
+                    && req.caller.account().is_some_and(|a| Some(a.to_string()) != resource_account)
+            }
+        };
     let grant = resource.allows.iter().filter_map(|(_, g)| *g).min();
     // KMS: the key policy must always allow — an identity policy counts only where the key
     // policy delegates to the account (AWS KMS developer guide, "Key policies").
