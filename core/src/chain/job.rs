@@ -184,6 +184,14 @@ fn job_requests(run: &mut JobRun<'_, '_>) {
                     s.message = Some(likely);
                     s.documented_message = Some(documented);
                     request_fix(&mut s, &asking.role.name, r.action, &resource, &e);
+                    // Made only when the data cannot say (a multipart upload): the job fails
+                    // only then, so unknown — with what decides it and the fix for that case.
+                    if let Some(when) = r.only_if {
+                        s.decision = crate::iam::eval::Decision::Unknown;
+                        s.notes.push(format!("denied, and needed only if {when}"));
+                    }
+                } else if let Some(when) = r.only_if {
+                    s.notes.push(format!("needed only if {when}"));
                 }
             }
         }

@@ -17,7 +17,16 @@ pub struct JobRequest {
     pub via: String,
     pub action: &'static str,
     pub resource: String,
+    /// Made only when something the data cannot see holds (a file over the CLI's multipart
+    /// threshold): if the request is denied, the job fails only then, so the step says unknown.
+    pub only_if: Option<&'static str>,
 }
+
+/// The AWS CLI's `aws s3` commands upload a file over `multipart_threshold` (8 MB by default) in
+/// parts, and a multipart upload to an SSE-KMS bucket needs `kms:Decrypt` on its key besides
+/// `kms:GenerateDataKey` (S3 user guide, "Uploading and copying objects using multipart upload";
+/// AWS CLI S3 configuration, `multipart_threshold`).
+pub const MULTIPART: &str = "a file is over the AWS CLI's multipart_threshold (8 MB by default): a multipart upload to an SSE-KMS bucket needs kms:Decrypt on its key too";
 
 /// ECR's push: the layer upload and the manifest (ECR user guide, "Pushing a Docker image";
 /// the `AmazonEC2ContainerRegistryPowerUser` policy's actions for it).
@@ -47,6 +56,7 @@ pub fn job_requests(job: &Job) -> (Vec<JobRequest>, Vec<(usize, String)>) {
                     via: format!("step {} ({via})", step.position),
                     action: a,
                     resource: resource.to_string(),
+                    only_if: None,
                 });
             }
         };
@@ -112,7 +122,15 @@ pub fn with_sse_kms(
         let key = bucket.and_then(|b| bucket_keys.get(b));
         let extra = match (kms, key) {
             (Some(action), Some(key)) if key.starts_with("arn:aws:kms:") && key.contains(":key/") => {
-                Some(JobRequest { action, resource: key.clone(), ..r.clone() })
+                let kms = JobRequest { action, resource: key.clone(), ..r.clone() };
+                let cli_upload = r.action == "s3:PutObject"
+                    && ["(aws s3 cp)", "(aws s3 mv)", "(aws s3 sync)"].iter().any(|v| r.via.ends_with(v));
+                let multipart =
+                    cli_upload.then(|| JobRequest { action: "kms:Decrypt", only_if: Some(MULTIPART), ..kms.clone() });
+                out.push(r);
+                out.push(kms);
+                out.extend(multipart);
+                continue;
             }
             (Some(_), Some(key)) => {
                 let why = format!(
@@ -466,7 +484,12 @@ mod tests {
         let got: Vec<(&str, &str)> = r.iter().map(|q| (q.action, q.resource.as_str())).collect();
         assert!(got.contains(&("kms:GenerateDataKey", key.as_str())), "{got:?}");
         assert!(got.contains(&("kms:Decrypt", key.as_str())), "{got:?}");
-        assert_eq!(got.iter().filter(|(a, _)| a.starts_with("kms:")).count(), 2, "{got:?}");
+        // The upload by `aws s3 cp` may be multipart: kms:Decrypt too, only if it is.
+        let multipart: Vec<&JobRequest> = r.iter().filter(|q| q.only_if.is_some()).collect();
+        assert_eq!(multipart.len(), 1, "{r:?}");
+        assert_eq!(multipart[0].action, "kms:Decrypt");
+        assert!(multipart[0].via.ends_with("(aws s3 cp)"), "{:?}", multipart[0]);
+        assert_eq!(got.iter().filter(|(a, _)| a.starts_with("kms:")).count(), 3, "{got:?}");
         assert_eq!(skipped.len(), 1, "{skipped:?}");
         assert!(skipped[0].1.contains("\"alias/release\", not by its ARN"), "{skipped:?}");
     }
