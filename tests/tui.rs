@@ -249,6 +249,22 @@ fn the_chains_own_notes_end_the_step_panel() {
     assert!(seen, "{}", screen(&render(&mut a, 120, 40)));
 }
 
+/// A chain nothing denies but the data cannot decide opens on the first step it cannot decide
+/// (an SCP level whose attachments are not in the data), not on hop 1.
+#[test]
+fn an_unknown_chain_opens_on_its_first_undecided_step() {
+    let dir = common::bundle(Some("org-tree"));
+    std::fs::remove_file(dir.path().join("organizations/111122223333/list-policies-for-target-scp.json")).unwrap();
+    let mut a = App::new(arcscope::sources::bundle::load_dir(dir.path()).unwrap(), Options::at("2026-06-20T12:00:00Z"));
+    keys(&mut a, &format!(":chain {SEED_POD}\n"));
+    let c = a.current_chain().unwrap().clone();
+    assert_eq!(c.verdict, Verdict::Unknown, "{:?}", c.steps);
+    let at = a.chain.selected_step;
+    assert!(at > 0, "{:?}", c.steps);
+    assert_ne!(c.steps[at].decision, arcscope::iam::eval::Decision::Allow);
+    assert!(c.steps[..at].iter().all(|s| s.decision == arcscope::iam::eval::Decision::Allow));
+}
+
 #[test]
 fn copy_fix_emits_osc52_text() {
     let mut a = app();

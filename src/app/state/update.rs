@@ -4,6 +4,7 @@
 use tui_input::Input;
 
 use crate::chain::{Chain, CheckOptions, Verdict, resolve_all};
+use crate::iam::eval::Decision;
 
 use super::super::Action;
 use crate::model::Kind;
@@ -175,12 +176,17 @@ impl App {
         };
         self.chain.chains = resolve_all(&self.data.inv, &opts).unwrap_or_default();
         let steps = self.chain.chains.first().map_or(0, |c| c.steps.len());
-        // Land on the failing step.
+        // Land on the failing step, else on the first the data cannot decide.
         self.chain.selected_step = self
             .chain
             .chains
             .first()
-            .and_then(|c| c.steps.iter().position(|s| s.is_denied()))
+            .and_then(|c| {
+                c.steps
+                    .iter()
+                    .position(|s| s.is_denied())
+                    .or_else(|| c.steps.iter().position(|s| s.decision != Decision::Allow))
+            })
             .unwrap_or(0)
             .min(steps.saturating_sub(1));
     }
