@@ -1095,3 +1095,44 @@ fn a_bucket_policy_grants_alone_only_in_the_buckets_own_account_r4_r9() {
         unknown.assumptions
     );
 }
+
+/// R9 for S3: a bucket another account owns (not in the caller's `list-buckets`) needs its own
+/// policy to allow too. S3's `NoSuchBucketPolicy` at s3/<bucket>/bucket-policy.json says it has
+/// none: the upload is an implicit deny by resource_policy whatever the role's own policy allows;
+/// with no answer about its policy in the data the step is unknown, never allowed.
+#[test]
+fn another_accounts_bucket_without_a_policy_denies_r9() {
+    let load = |no_such_policy: bool| {
+        let dir = common::bundle(Some("fixed"));
+        let wf = dir.path().join("workflows/deploy.yml");
+        let mut text = std::fs::read_to_string(&wf).unwrap();
+        text.push_str("    - run: aws s3api put-object --bucket partner-drop --key site.tar --body site.tar\n");
+        std::fs::write(&wf, text).unwrap();
+        let auth = dir.path().join("iam/get-account-authorization-details.json");
+        let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&auth).unwrap()).unwrap();
+        for r in v["RoleDetailList"].as_array_mut().unwrap() {
+            if r["RoleName"] == "arc-runner-ecr-image-pusher-role" {
+                r["RolePolicyList"].as_array_mut().unwrap().push(serde_json::json!({"PolicyName": "drop",
+                    "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}]}}));
+            }
+        }
+        std::fs::write(&auth, v.to_string()).unwrap();
+        let list = dir.path().join("s3/111122223333");
+        std::fs::create_dir_all(&list).unwrap();
+        std::fs::write(list.join("list-buckets.json"), r#"{"Buckets": [{"Name": "mine"}], "Owner": {"ID": "x"}}"#)
+            .unwrap();
+        if no_such_policy {
+            let b = dir.path().join("s3/partner-drop");
+            std::fs::create_dir_all(&b).unwrap();
+            let body = r#"{"Error": {"Code": "NoSuchBucketPolicy", "Message": "The bucket policy does not exist"}}"#;
+            std::fs::write(b.join("bucket-policy.json"), body).unwrap();
+        }
+        let all = resolve_all(&load_dir(dir.path()).unwrap(), &CheckOptions::default()).unwrap();
+        step(only(&all), "s3:PutObject").clone()
+    };
+    let s = load(true);
+    assert_eq!((s.decision, s.decided_by), (Decision::ImplicitDeny, DecidedBy::ResourcePolicy), "{s:#?}");
+    let s = load(false);
+    assert_eq!(s.decision, Decision::Unknown, "{s:#?}");
+    assert!(s.notes.iter().any(|n| n.contains("is in another account")), "{:?}", s.notes);
+}

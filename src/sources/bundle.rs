@@ -462,6 +462,16 @@ fn resource_policy_document(inv: &mut Inventory, file: &str, doc: &Value) -> Res
             .insert(format!("arn:aws:s3:::{bucket}"), (format!("{bucket} bucket policy"), parse(text)?));
         return Ok(true);
     }
+    // `NoSuchBucketPolicy` (S3's error, as JSON) at s3/<bucket>/bucket-policy.json: the bucket has
+    // no policy — a definite answer (across accounts nothing on its side allows), not "not read".
+    let code = s(doc, "__type").or_else(|| doc.pointer("/Error/Code").and_then(Value::as_str));
+    if let (Some("NoSuchBucketPolicy"), Some(bucket)) = (code, bucket.filter(|_| file.ends_with("bucket-policy.json")))
+    {
+        let none = parse(r#"{"Version": "2012-10-17", "Statement": []}"#)?;
+        inv.resource_policies
+            .insert(format!("arn:aws:s3:::{bucket}"), (format!("{bucket} bucket policy (none)"), none));
+        return Ok(true);
+    }
     Ok(false)
 }
 

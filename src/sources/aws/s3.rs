@@ -97,8 +97,12 @@ pub(super) async fn bucket_documents(clients: &[(String, Aws)], buckets: &[Strin
                     load.documents.push((format!("s3/{bucket}/bucket-policy.json"), json!({"Policy": text})));
                 }
             }
-            // No policy of its own: only the principal's side decides (same account, R4).
-            Err(e) if e.code() == Some("NoSuchBucketPolicy") => {}
+            // No policy of its own: in the same account only the principal's side decides (R4);
+            // across accounts nothing on the bucket's side allows (R9). Kept, so an export says so.
+            Err(e) if e.code() == Some("NoSuchBucketPolicy") => {
+                let body = json!({"Error": {"Code": "NoSuchBucketPolicy", "Message": e.message()}});
+                load.documents.push((format!("s3/{bucket}/bucket-policy.json"), body));
+            }
             Err(e) => {
                 let e = read_error("s3:GetBucketPolicy", bucket, e);
                 load.warnings.push(format!("{e}: the job's requests on s3://{bucket} are decided without its policy"));
