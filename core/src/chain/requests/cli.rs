@@ -11,6 +11,8 @@ use crate::model::workflow::{StepText, has_expression};
 /// (filled in when the request is evaluated). `None`: the call needs no permission.
 type Entry = (&'static str, &'static str, &'static str, Option<&'static str>, &'static str);
 
+// One operation a line, as a table is read (ecs register-task-definition has no resource type: `*`).
+#[rustfmt::skip]
 const TABLE: &[Entry] = &[
     ("sts", "get-caller-identity", "aws sts get-caller-identity", None, ""),
     ("configure", "set", "aws configure set", None, ""),
@@ -22,90 +24,28 @@ const TABLE: &[Entry] = &[
     ("s3api", "delete-object", "aws s3api delete-object", Some("s3:DeleteObject"), "arn:aws:s3:::{--bucket}/{--key}"),
     ("s3api", "list-objects-v2", "aws s3api list-objects-v2", Some("s3:ListBucket"), "arn:aws:s3:::{--bucket}"),
     ("s3api", "list-objects", "aws s3api list-objects", Some("s3:ListBucket"), "arn:aws:s3:::{--bucket}"),
-    (
-        "ecr",
-        "describe-images",
-        "aws ecr describe-images",
-        Some("ecr:DescribeImages"),
-        "arn:aws:ecr:{region}:{account}:repository/{--repository-name}",
-    ),
-    (
-        "ecr",
-        "batch-get-image",
-        "aws ecr batch-get-image",
-        Some("ecr:BatchGetImage"),
-        "arn:aws:ecr:{region}:{account}:repository/{--repository-name}",
-    ),
-    (
-        "eks",
-        "update-kubeconfig",
-        "aws eks update-kubeconfig",
-        Some("eks:DescribeCluster"),
-        "arn:aws:eks:{region}:{account}:cluster/{--name}",
-    ),
-    (
-        "eks",
-        "describe-cluster",
-        "aws eks describe-cluster",
-        Some("eks:DescribeCluster"),
-        "arn:aws:eks:{region}:{account}:cluster/{--name}",
-    ),
-    (
-        "lambda",
-        "update-function-code",
-        "aws lambda update-function-code",
-        Some("lambda:UpdateFunctionCode"),
-        "arn:aws:lambda:{region}:{account}:function:{--function-name}",
-    ),
-    (
-        "lambda",
-        "invoke",
-        "aws lambda invoke",
-        Some("lambda:InvokeFunction"),
-        "arn:aws:lambda:{region}:{account}:function:{--function-name}",
-    ),
-    (
-        "ecs",
-        "update-service",
-        "aws ecs update-service",
-        Some("ecs:UpdateService"),
-        "arn:aws:ecs:{region}:{account}:service/{--cluster}/{--service}",
-    ),
-    (
-        "ssm",
-        "get-parameter",
-        "aws ssm get-parameter",
-        Some("ssm:GetParameter"),
-        "arn:aws:ssm:{region}:{account}:parameter{--name}",
-    ),
-    (
-        "ssm",
-        "get-parameters-by-path",
-        "aws ssm get-parameters-by-path",
-        Some("ssm:GetParametersByPath"),
-        "arn:aws:ssm:{region}:{account}:parameter{--path}",
-    ),
-    (
-        "secretsmanager",
-        "get-secret-value",
-        "aws secretsmanager get-secret-value",
-        Some("secretsmanager:GetSecretValue"),
-        "{--secret-id}",
-    ),
-    (
-        "cloudfront",
-        "create-invalidation",
-        "aws cloudfront create-invalidation",
-        Some("cloudfront:CreateInvalidation"),
-        "arn:aws:cloudfront::{account}:distribution/{--distribution-id}",
-    ),
-    (
-        "dynamodb",
-        "put-item",
-        "aws dynamodb put-item",
-        Some("dynamodb:PutItem"),
-        "arn:aws:dynamodb:{region}:{account}:table/{--table-name}",
-    ),
+    ("ecr", "describe-images", "aws ecr describe-images", Some("ecr:DescribeImages"), "arn:aws:ecr:{region}:{account}:repository/{--repository-name}"),
+    ("ecr", "batch-get-image", "aws ecr batch-get-image", Some("ecr:BatchGetImage"), "arn:aws:ecr:{region}:{account}:repository/{--repository-name}"),
+    ("ecr", "put-image", "aws ecr put-image", Some("ecr:PutImage"), "arn:aws:ecr:{region}:{account}:repository/{--repository-name}"),
+    ("ecr", "batch-delete-image", "aws ecr batch-delete-image", Some("ecr:BatchDeleteImage"), "arn:aws:ecr:{region}:{account}:repository/{--repository-name}"),
+    ("eks", "update-kubeconfig", "aws eks update-kubeconfig", Some("eks:DescribeCluster"), "arn:aws:eks:{region}:{account}:cluster/{--name}"),
+    ("eks", "describe-cluster", "aws eks describe-cluster", Some("eks:DescribeCluster"), "arn:aws:eks:{region}:{account}:cluster/{--name}"),
+    ("lambda", "update-function-code", "aws lambda update-function-code", Some("lambda:UpdateFunctionCode"), "arn:aws:lambda:{region}:{account}:function:{--function-name}"),
+    ("lambda", "update-function-configuration", "aws lambda update-function-configuration", Some("lambda:UpdateFunctionConfiguration"), "arn:aws:lambda:{region}:{account}:function:{--function-name}"),
+    ("lambda", "publish-version", "aws lambda publish-version", Some("lambda:PublishVersion"), "arn:aws:lambda:{region}:{account}:function:{--function-name}"),
+    ("lambda", "get-function", "aws lambda get-function", Some("lambda:GetFunction"), "arn:aws:lambda:{region}:{account}:function:{--function-name}"),
+    ("lambda", "invoke", "aws lambda invoke", Some("lambda:InvokeFunction"), "arn:aws:lambda:{region}:{account}:function:{--function-name}"),
+    ("ecs", "update-service", "aws ecs update-service", Some("ecs:UpdateService"), "arn:aws:ecs:{region}:{account}:service/{--cluster}/{--service}"),
+    ("ecs", "register-task-definition", "aws ecs register-task-definition", Some("ecs:RegisterTaskDefinition"), "*"),
+    ("ssm", "get-parameter", "aws ssm get-parameter", Some("ssm:GetParameter"), "arn:aws:ssm:{region}:{account}:parameter{--name}"),
+    ("ssm", "put-parameter", "aws ssm put-parameter", Some("ssm:PutParameter"), "arn:aws:ssm:{region}:{account}:parameter{--name}"),
+    ("ssm", "get-parameters-by-path", "aws ssm get-parameters-by-path", Some("ssm:GetParametersByPath"), "arn:aws:ssm:{region}:{account}:parameter{--path}"),
+    ("secretsmanager", "get-secret-value", "aws secretsmanager get-secret-value", Some("secretsmanager:GetSecretValue"), "{--secret-id}"),
+    ("secretsmanager", "describe-secret", "aws secretsmanager describe-secret", Some("secretsmanager:DescribeSecret"), "{--secret-id}"),
+    ("kms", "encrypt", "aws kms encrypt", Some("kms:Encrypt"), "{--key-id}"),
+    ("cloudfront", "create-invalidation", "aws cloudfront create-invalidation", Some("cloudfront:CreateInvalidation"), "arn:aws:cloudfront::{account}:distribution/{--distribution-id}"),
+    ("dynamodb", "put-item", "aws dynamodb put-item", Some("dynamodb:PutItem"), "arn:aws:dynamodb:{region}:{account}:table/{--table-name}"),
+    ("dynamodb", "get-item", "aws dynamodb get-item", Some("dynamodb:GetItem"), "arn:aws:dynamodb:{region}:{account}:table/{--table-name}"),
     ("sns", "publish", "aws sns publish", Some("sns:Publish"), "{--topic-arn}"),
 ];
 
@@ -167,7 +107,8 @@ pub(super) fn request(
             "--name" | "--path" if template.contains(":parameter{") && !value.starts_with('/') => format!("/{value}"),
             // Given as an ARN already: the ARN is the resource.
             "--function-name" if value.starts_with("arn:") => return Ok(vec![(via, vec![*action], value)]),
-            "--secret-id" | "--topic-arn" if !value.starts_with("arn:") => {
+            // A key by id or alias, a secret or topic by name: the ARN is not known exactly.
+            "--secret-id" | "--topic-arn" | "--key-id" if !value.starts_with("arn:") => {
                 return Err(format!(
                     "{shown}: {flag} {value} is a name, not an ARN: the resource is not known exactly"
                 ));
@@ -203,6 +144,10 @@ mod tests {
         assert_eq!(got.unwrap()[0].2, "arn:aws:lambda:eu-west-1:{account}:function:api");
         let got = request("ecs", "update-service", &["--service=web", "--force-new-deployment"], &s, Some("eu-west-1"));
         assert_eq!(got.unwrap()[0].2, "arn:aws:ecs:eu-west-1:{account}:service/default/web");
+        let got = request("ecs", "register-task-definition", &["--cli-input-json", "file://td.json"], &s, None);
+        assert_eq!(got.unwrap()[0].2, "*", "no resource type: needs no region");
+        let e = request("kms", "encrypt", &["--key-id", "alias/release", "--plaintext", "x"], &s, None).unwrap_err();
+        assert!(e.contains("a name, not an ARN"), "{e}");
         let got = request("ssm", "get-parameter", &["--name", "db/url", "--region", "us-east-1"], &s, None);
         assert_eq!(got.unwrap()[0].2, "arn:aws:ssm:us-east-1:{account}:parameter/db/url");
         let got = request("s3api", "put-object", &["--bucket", "b", "--key", "k/v.txt"], &s, None);
@@ -211,6 +156,19 @@ mod tests {
             ("aws s3api put-object", vec!["s3:PutObject"], "arn:aws:s3:::b/k/v.txt".to_string())
         );
         assert!(request("sts", "get-caller-identity", &[], &s, None).unwrap().is_empty(), "needs no permission");
+    }
+
+    #[test]
+    fn the_tables_actions_exist_where_the_shipped_list_is_whole() {
+        // sts, iam, ecr, kms: every action of their botocore models is in actions.txt.
+        let known: Vec<&str> = include_str!("../../iam/actions.txt").lines().collect();
+        for (_, _, via, action, _) in TABLE {
+            if let Some(a) = action
+                && ["sts:", "iam:", "ecr:", "kms:"].iter().any(|p| a.starts_with(p))
+            {
+                assert!(known.iter().any(|k| k.eq_ignore_ascii_case(a)), "{via}: {a} is not an action");
+            }
+        }
     }
 
     #[test]
