@@ -17,6 +17,29 @@ fn chains_with(variant: Option<&str>, opts: CheckOptions) -> Vec<Chain> {
     resolve_all(&inv, &opts).expect("resolves")
 }
 
+/// Append steps (YAML lines) to the fixture's `workflows/deploy.yml` job.
+fn add_steps(dir: &std::path::Path, lines: &str) {
+    let wf = dir.join("workflows/deploy.yml");
+    let mut text = std::fs::read_to_string(&wf).unwrap();
+    text.push_str(lines);
+    std::fs::write(&wf, text).unwrap();
+}
+
+/// Give the fixture's pusher role one more inline policy.
+fn grant_pusher(dir: &std::path::Path, name: &str, document: serde_json::Value) {
+    let auth = dir.join("iam/get-account-authorization-details.json");
+    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&auth).unwrap()).unwrap();
+    for r in v["RoleDetailList"].as_array_mut().unwrap() {
+        if r["RoleName"] == "arc-runner-ecr-image-pusher-role" {
+            r["RolePolicyList"]
+                .as_array_mut()
+                .unwrap()
+                .push(serde_json::json!({"PolicyName": name, "PolicyDocument": document}));
+        }
+    }
+    std::fs::write(&auth, v.to_string()).unwrap();
+}
+
 fn only(chains: &[Chain]) -> &Chain {
     assert_eq!(chains.len(), 1, "{chains:#?}");
     &chains[0]
@@ -665,10 +688,7 @@ fn a_container_job_does_not_see_the_runners_credentials_r40() {
 fn ecr_login_2_1_0_prefers_pod_identity_over_the_exported_role_r41() {
     let run = |ecr_ref: &str| {
         let dir = common::bundle(Some("pod-identity"));
-        let wf = dir.path().join("workflows/deploy.yml");
-        let mut text = std::fs::read_to_string(&wf).unwrap();
-        text.push_str(&format!("    - uses: aws-actions/amazon-ecr-login@{ecr_ref}\n"));
-        std::fs::write(&wf, text).unwrap();
+        add_steps(dir.path(), &format!("    - uses: aws-actions/amazon-ecr-login@{ecr_ref}\n"));
         let mut inv = load_dir(dir.path()).unwrap();
         // The pusher role trusts the base role for both actions, so the chain reaches the job.
         let pusher = inv.roles.values_mut().find(|r| r.arn.name == "arc-runner-ecr-image-pusher-role").unwrap();
@@ -734,10 +754,10 @@ fn a_kubernetes_mode_job_pod_gets_its_own_chain_r38() {
 #[test]
 fn the_jobs_docker_push_is_checked_from_its_final_session() {
     let dir = common::bundle(Some("fixed"));
-    let wf = dir.path().join("workflows/deploy.yml");
-    let mut text = std::fs::read_to_string(&wf).unwrap();
-    text.push_str("    - uses: aws-actions/amazon-ecr-login@v2\n    - run: docker push 111122223333.dkr.ecr.eu-west-1.amazonaws.com/payments-api:${{ github.sha }}\n");
-    std::fs::write(&wf, text).unwrap();
+    add_steps(
+        dir.path(),
+        "    - uses: aws-actions/amazon-ecr-login@v2\n    - run: docker push 111122223333.dkr.ecr.eu-west-1.amazonaws.com/payments-api:${{ github.sha }}\n",
+    );
     let mut inv = load_dir(dir.path()).unwrap();
     let all = resolve_all(&inv, &CheckOptions::default()).unwrap();
     let c = only(&all);
@@ -782,10 +802,7 @@ fn an_ecr_repository_policy_allows_or_denies_the_jobs_push() {
             v["policyText"] = serde_json::json!(doc.to_string());
             std::fs::write(&policy, v.to_string()).unwrap();
         }
-        let wf = dir.path().join("workflows/deploy.yml");
-        let mut text = std::fs::read_to_string(&wf).unwrap();
-        text.push_str("    - run: docker push 111122223333.dkr.ecr.eu-west-1.amazonaws.com/payments-api:1\n");
-        std::fs::write(&wf, text).unwrap();
+        add_steps(dir.path(), "    - run: docker push 111122223333.dkr.ecr.eu-west-1.amazonaws.com/payments-api:1\n");
         resolve_all(&load_dir(dir.path()).unwrap(), &CheckOptions::default()).unwrap()
     };
     let all = load(false);
@@ -826,10 +843,7 @@ fn more_than_fifty_session_tags_are_an_error_r39() {
 #[test]
 fn an_ecr_denial_in_the_job_log_links_to_the_push_step() {
     let dir = common::bundle(Some("fixed"));
-    let wf = dir.path().join("workflows/deploy.yml");
-    let mut text = std::fs::read_to_string(&wf).unwrap();
-    text.push_str("    - run: docker push 111122223333.dkr.ecr.eu-west-1.amazonaws.com/payments-api:1\n");
-    std::fs::write(&wf, text).unwrap();
+    add_steps(dir.path(), "    - run: docker push 111122223333.dkr.ecr.eu-west-1.amazonaws.com/payments-api:1\n");
     let chains = resolve_all(&load_dir(dir.path()).unwrap(), &CheckOptions::default()).unwrap();
     let mut a = arcscope::logs::Analysis::new(arcscope::logs::fold::FoldLimits::default());
     a.begin_source("jobs/push-image.log");
@@ -852,20 +866,13 @@ fn an_scp_on_the_root_of_the_organization_tree_denies_the_push_r3() {
     let load = |edit: &dyn Fn(&std::path::Path)| {
         let dir = common::bundle(Some("fixed"));
         common::copy_tree(&common::fixtures().join("variants/org-tree"), dir.path());
-        let wf = dir.path().join("workflows/deploy.yml");
-        let mut text = std::fs::read_to_string(&wf).unwrap();
-        text.push_str("    - run: docker push 111122223333.dkr.ecr.eu-west-1.amazonaws.com/payments-api:1\n");
-        std::fs::write(&wf, text).unwrap();
+        add_steps(dir.path(), "    - run: docker push 111122223333.dkr.ecr.eu-west-1.amazonaws.com/payments-api:1\n");
         // The pusher role may push (identity policy): only the organization can stop it.
-        let auth = dir.path().join("iam/get-account-authorization-details.json");
-        let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&auth).unwrap()).unwrap();
-        for r in v["RoleDetailList"].as_array_mut().unwrap() {
-            if r["RoleName"] == "arc-runner-ecr-image-pusher-role" {
-                r["RolePolicyList"].as_array_mut().unwrap().push(serde_json::json!({"PolicyName": "push",
-                    "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecr:*", "Resource": "*"}]}}));
-            }
-        }
-        std::fs::write(&auth, v.to_string()).unwrap();
+        grant_pusher(
+            dir.path(),
+            "push",
+            serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecr:*", "Resource": "*"}]}),
+        );
         edit(dir.path());
         resolve_all(&load_dir(dir.path()).unwrap(), &CheckOptions::default()).unwrap()
     };
@@ -933,19 +940,12 @@ fn an_upload_to_an_sse_kms_bucket_needs_the_key_and_its_key_policy() {
     let key_arn = format!("arn:aws:kms:eu-west-1:111122223333:key/{KEY}");
     let load = |key_policy_principal: Option<&str>| {
         let dir = common::bundle(Some("fixed"));
-        let wf = dir.path().join("workflows/deploy.yml");
-        let mut text = std::fs::read_to_string(&wf).unwrap();
-        text.push_str("    - run: aws s3 cp site.tar s3://release-artifacts/site.tar\n");
-        std::fs::write(&wf, text).unwrap();
-        let auth = dir.path().join("iam/get-account-authorization-details.json");
-        let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&auth).unwrap()).unwrap();
-        for r in v["RoleDetailList"].as_array_mut().unwrap() {
-            if r["RoleName"] == "arc-runner-ecr-image-pusher-role" {
-                r["RolePolicyList"].as_array_mut().unwrap().push(serde_json::json!({"PolicyName": "release",
-                    "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:PutObject", "kms:GenerateDataKey"], "Resource": "*"}]}}));
-            }
-        }
-        std::fs::write(&auth, v.to_string()).unwrap();
+        add_steps(dir.path(), "    - run: aws s3 cp site.tar s3://release-artifacts/site.tar\n");
+        grant_pusher(
+            dir.path(),
+            "release",
+            serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:PutObject", "kms:GenerateDataKey"], "Resource": "*"}]}),
+        );
         let s3 = dir.path().join("s3/release-artifacts");
         std::fs::create_dir_all(&s3).unwrap();
         let encryption = serde_json::json!({"ServerSideEncryptionConfiguration": {"Rules": [{
@@ -1054,10 +1054,7 @@ fn a_huge_workflow_gives_a_bounded_chain() {
 fn a_bucket_policy_grants_alone_only_in_the_buckets_own_account_r4_r9() {
     let load = |listed: Option<&[&str]>| {
         let dir = common::bundle(Some("fixed"));
-        let wf = dir.path().join("workflows/deploy.yml");
-        let mut text = std::fs::read_to_string(&wf).unwrap();
-        text.push_str("    - run: aws s3 cp site.tar s3://release-artifacts/site.tar\n");
-        std::fs::write(&wf, text).unwrap();
+        add_steps(dir.path(), "    - run: aws s3 cp site.tar s3://release-artifacts/site.tar\n");
         let s3 = dir.path().join("s3/release-artifacts");
         std::fs::create_dir_all(&s3).unwrap();
         let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Sid": "Pusher", "Effect": "Allow",
@@ -1104,19 +1101,12 @@ fn a_bucket_policy_grants_alone_only_in_the_buckets_own_account_r4_r9() {
 fn another_accounts_bucket_without_a_policy_denies_r9() {
     let load = |no_such_policy: bool| {
         let dir = common::bundle(Some("fixed"));
-        let wf = dir.path().join("workflows/deploy.yml");
-        let mut text = std::fs::read_to_string(&wf).unwrap();
-        text.push_str("    - run: aws s3api put-object --bucket partner-drop --key site.tar --body site.tar\n");
-        std::fs::write(&wf, text).unwrap();
-        let auth = dir.path().join("iam/get-account-authorization-details.json");
-        let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&auth).unwrap()).unwrap();
-        for r in v["RoleDetailList"].as_array_mut().unwrap() {
-            if r["RoleName"] == "arc-runner-ecr-image-pusher-role" {
-                r["RolePolicyList"].as_array_mut().unwrap().push(serde_json::json!({"PolicyName": "drop",
-                    "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}]}}));
-            }
-        }
-        std::fs::write(&auth, v.to_string()).unwrap();
+        add_steps(dir.path(), "    - run: aws s3api put-object --bucket partner-drop --key site.tar --body site.tar\n");
+        grant_pusher(
+            dir.path(),
+            "drop",
+            serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}]}),
+        );
         let list = dir.path().join("s3/111122223333");
         std::fs::create_dir_all(&list).unwrap();
         std::fs::write(list.join("list-buckets.json"), r#"{"Buckets": [{"Name": "mine"}], "Owner": {"ID": "x"}}"#)
