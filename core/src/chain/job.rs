@@ -163,7 +163,7 @@ fn job_requests(run: &mut JobRun<'_, '_>) {
         let mut s = Step::new(hop, &via, r.action, &principal, &resource);
         s.assumptions = assumed.clone();
         // An S3 ARN names no account: without the owner's list-buckets, the same account is taken.
-        if let Some(bucket) = resource.strip_prefix("arn:aws:s3:::").and_then(|o| o.split('/').next())
+        if let Some(bucket) = crate::iam::arn::s3_bucket(&resource)
             && run.start.inv.bucket_elsewhere(&resource, &asking.role.account).is_none()
         {
             s.assumptions.push(format!(

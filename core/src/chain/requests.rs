@@ -15,6 +15,8 @@ pub struct JobRequest {
     pub position: usize,
     /// The step, as the chain's VIA says it: `step 4 (docker push)`.
     pub via: String,
+    /// What makes the request: `docker push`, `aws s3 cp`, `amazon-ecr-login`.
+    pub tool: &'static str,
     pub action: &'static str,
     pub resource: String,
     /// Made only when something the data cannot see holds (a file over the CLI's multipart
@@ -49,11 +51,12 @@ pub fn job_requests(job: &Job) -> (Vec<JobRequest>, Vec<(usize, String)>) {
     for step in &job.steps {
         let region_here =
             step.env.get("AWS_REGION").or_else(|| step.env.get("AWS_DEFAULT_REGION")).cloned().or(region.clone());
-        let mut push = |via: &str, actions: &[&'static str], resource: &str| {
+        let mut push = |via: &'static str, actions: &[&'static str], resource: &str| {
             for a in actions {
                 out.push(JobRequest {
                     position: step.position,
                     via: format!("step {} ({via})", step.position),
+                    tool: via,
                     action: a,
                     resource: resource.to_string(),
                     only_if: None,
@@ -118,13 +121,13 @@ pub fn with_sse_kms(
             "s3:GetObject" => Some("kms:Decrypt"),
             _ => None,
         };
-        let bucket = r.resource.strip_prefix("arn:aws:s3:::").and_then(|o| o.split('/').next());
+        let bucket = crate::iam::arn::s3_bucket(&r.resource);
         let key = bucket.and_then(|b| bucket_keys.get(b));
         let extra = match (kms, key) {
             (Some(action), Some(key)) if key.starts_with("arn:aws:kms:") && key.contains(":key/") => {
                 let kms = JobRequest { action, resource: key.clone(), ..r.clone() };
-                let cli_upload = r.action == "s3:PutObject"
-                    && ["(aws s3 cp)", "(aws s3 mv)", "(aws s3 sync)"].iter().any(|v| r.via.ends_with(v));
+                let cli_upload =
+                    r.action == "s3:PutObject" && matches!(r.tool, "aws s3 cp" | "aws s3 mv" | "aws s3 sync");
                 let multipart =
                     cli_upload.then(|| JobRequest { action: "kms:Decrypt", only_if: Some(MULTIPART), ..kms.clone() });
                 out.push(r);

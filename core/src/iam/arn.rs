@@ -68,6 +68,12 @@ impl RoleArn {
     }
 }
 
+/// The bucket of an S3 bucket or object ARN (`arn:aws:s3:::BUCKET[/KEY]`): an S3 ARN names no
+/// account or region, only the bucket.
+pub fn s3_bucket(arn: &str) -> Option<&str> {
+    arn.strip_prefix("arn:aws:s3:::")?.split('/').next()
+}
+
 pub fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }

@@ -382,8 +382,8 @@ impl Inventory {
     /// The policy of the resource a request is on: an ECR repository's by its ARN, an S3
     /// bucket's for the bucket or any object in it. `(name, document)`.
     pub fn resource_policy_for(&self, resource: &str) -> Option<(&str, &PolicyDocument)> {
-        let key = match resource.strip_prefix("arn:aws:s3:::") {
-            Some(rest) => format!("arn:aws:s3:::{}", rest.split('/').next().unwrap_or(rest)),
+        let key = match arn::s3_bucket(resource) {
+            Some(bucket) => format!("arn:aws:s3:::{bucket}"),
             None => resource.to_string(),
         };
         // A repository policy read without its region (`ecr:*:`) stands for the repository in
@@ -418,7 +418,7 @@ impl Inventory {
     /// accounts' `list-buckets` say: in a listed account's list, it is that account's; in none,
     /// but `caller`'s own list was read, it is elsewhere. `None`: not an S3 ARN, or not known.
     pub fn bucket_elsewhere(&self, resource: &str, caller: &str) -> Option<bool> {
-        let bucket = resource.strip_prefix("arn:aws:s3:::")?.split('/').next()?;
+        let bucket = arn::s3_bucket(resource)?;
         if let Some((owner, _)) = self.buckets_listed.iter().find(|(_, b)| b.contains(bucket)) {
             return Some(owner != caller);
         }

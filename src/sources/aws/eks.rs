@@ -36,8 +36,7 @@ pub(super) async fn read(aws: &Aws, cluster: &EksCluster, issuer_known: bool) ->
             }
         }
     }
-    let mut ids = Vec::new();
-    let mut listed = Vec::new();
+    let mut listed: Vec<Value> = Vec::new();
     let mut next: Option<String> = None;
     loop {
         let call = aws.eks.list_pod_identity_associations().cluster_name(name).set_next_token(next);
@@ -49,7 +48,6 @@ pub(super) async fn read(aws: &Aws, cluster: &EksCluster, issuer_known: bool) ->
                 return load;
             }
         };
-        ids.extend(out.associations().iter().filter_map(|a| a.association_id()).map(str::to_string));
         listed.extend(out.associations().iter().map(|a| {
             json!({
                 "clusterName": a.cluster_name(),
@@ -65,6 +63,7 @@ pub(super) async fn read(aws: &Aws, cluster: &EksCluster, issuer_known: bool) ->
         }
     }
     // Read whole (every page): a service account not in it has no association.
+    let ids: Vec<String> = listed.iter().filter_map(|a| a["associationId"].as_str()).map(str::to_string).collect();
     load.documents.push(("eks/list-pod-identity-associations.json".into(), json!({ "associations": listed })));
     for id in ids.into_iter().filter(|id| id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')) {
         let call = aws.eks.describe_pod_identity_association().cluster_name(name).association_id(&id);

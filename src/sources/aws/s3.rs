@@ -14,7 +14,7 @@ pub(super) fn buckets(inv: &crate::model::Inventory, opts: &crate::chain::CheckO
     let chains = crate::chain::resolve_all(inv, opts).unwrap_or_default();
     let mut out: Vec<String> = Vec::new();
     for step in chains.iter().flat_map(|c| c.steps.iter()).filter(|s| s.action.starts_with("s3:")) {
-        let Some(bucket) = step.resource.strip_prefix("arn:aws:s3:::").and_then(|r| r.split('/').next()) else {
+        let Some(bucket) = crate::iam::arn::s3_bucket(&step.resource) else {
             continue;
         };
         if valid_bucket(bucket) && !out.iter().any(|b| b == bucket) {
