@@ -532,3 +532,24 @@ fn a_pod_identity_cluster_checks_live_as_its_bundle_does() {
     }
     assert!(proxy.writes().is_empty(), "reads only: {:?}", proxy.writes());
 }
+
+/// A hostile S3: ListBuckets never answers. The check still ends in time (the SDK's operation
+/// timeout), says which read failed and what it costs — whose bucket it is stays an assumption on
+/// the upload step — and decides the rest from what it did read.
+#[test]
+fn a_list_buckets_that_never_answers_ends_in_time_and_leaves_the_owner_assumed() {
+    let own = Box::leak(format!("arn:aws:iam::{ACCOUNT}:root").into_boxed_str());
+    let w = world_with(Org::None, None, Some(Bucket { key_principal: own, bucket_policy: None }));
+    w.proxy.fault("ListBuckets", Fault::Hang);
+    let started = std::time::Instant::now();
+    let live = w.check(false);
+    let took = started.elapsed();
+    let err = common::stderr(&live);
+    assert!(took < std::time::Duration::from_secs(90), "{took:?}");
+    assert!(err.contains("s3:ListBuckets") && err.contains("which account owns each bucket is not known"), "{err}");
+    let put = step(&live, "s3:PutObject");
+    assert_eq!(put["decision"], "allow", "{put:#}");
+    let assumed = put["assumptions"].as_array().cloned().unwrap_or_default();
+    assert!(assumed.iter().any(|a| a.as_str().unwrap_or("").contains("is taken to be in account")), "{put:#}");
+    assert_eq!(decided(&live, "kms:GenerateDataKey"), ("allow".to_string(), "identity_policy".to_string()), "{err}");
+}
